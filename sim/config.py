@@ -1,0 +1,284 @@
+"""Scenario files: pydantic models and a loader that rejects bad input before anything runs.
+
+Every error names the file, the field path and what is allowed, so a user editing YAML
+can fix it without reading code. :func:`load_scenario` raises :class:`ScenarioError`;
+the CLI turns that into exit code 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from sim.calendar import Month
+from sim.regimes import RegimeSpec
+from sim.schema import StrictModel, field_error
+
+MAX_AGENTS = 5_000_000
+
+
+class ScenarioError(ValueError):
+    """Invalid input; ``problems`` holds one ``(field path, message)`` pair per error."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {len(problems)} problem(s)"]
+        lines += [f"  {path or '(top level)'}: {msg}" for path, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+class Population(StrictModel):
+    """Agent counts per type, and the collectives they belong to."""
+
+    cadres: int = Field(300, ge=1, le=MAX_AGENTS, description="cadres (managers, party, security)")
+    technicians: int = Field(600, ge=0, le=MAX_AGENTS, description="engineers and technicians")
+    workers: int = Field(
+        9000, ge=0, le=MAX_AGENTS, description="urban workers with local residency"
+    )
+    migrants: int = Field(0, ge=0, le=MAX_AGENTS, description="rural migrants working in the city")
+    peasants: int = Field(0, ge=0, le=MAX_AGENTS, description="peasant households")
+    units: int = Field(40, ge=1, le=100_000, description="work units (enterprises, danwei)")
+    villages: int = Field(
+        0, ge=0, le=100_000, description="villages (needed for peasants, migrants)"
+    )
+    mining_share: float = Field(0.1, ge=0, le=1, description="share of units that are mines")
+    state_share: float = Field(
+        0.9, ge=0, le=1, description="share of units in state ownership at start"
+    )
+
+    @model_validator(mode="after")
+    def _collectives_present(self) -> Population:
+        if (self.peasants > 0 or self.migrants > 0) and self.villages == 0:
+            raise field_error("villages", "must be >= 1 when there are peasants or migrants")
+        if self.total > MAX_AGENTS:
+            raise field_error("cadres", f"total agents {self.total} exceed {MAX_AGENTS}")
+        return self
+
+    @property
+    def total(self) -> int:
+        return self.cadres + self.technicians + self.workers + self.migrants + self.peasants
+
+
+def _p(default: float, lo: float, hi: float, desc: str) -> Any:
+    return Field(default, ge=lo, le=hi, description=desc)
+
+
+class Params(StrictModel):
+    """Global parameters of the submodels (docs/ODD.md, Submodels, gives each its source)."""
+
+    # legitimacy (Epstein 2002; seed 002 E7-E8; seed 003 A8)
+    legitimacy: float = _p(0.8, 0, 1, "baseline regime legitimacy L0 (Epstein's L)")
+    legitimacy_reversion: float = _p(0.05, 0, 1, "monthly pull of legitimacy back to its target")
+    legitimacy_performance: float = _p(0.5, 0, 10, "legitimacy gained per unit of output growth")
+    legitimacy_privilege: float = _p(
+        0.02, 0, 1, "monthly legitimacy lost per unit visible privilege"
+    )
+    legitimacy_chaos: float = _p(0.03, 0, 1, "monthly legitimacy lost per unit campaign intensity")
+    legitimacy_repression: float = _p(0.5, 0, 10, "legitimacy lost per share of people arrested")
+    legitimacy_concession: float = _p(
+        0.2, 0, 10, "legitimacy gained per share of people conceded to"
+    )
+    legitimacy_presence: float = _p(0.15, 0, 1, "local legitimacy bonus at full cadre presence")
+    legitimacy_corruption: float = _p(
+        0.15, 0, 1, "local legitimacy penalty at full cadre corruption"
+    )
+    # hardship and grievance (Epstein 2002; seed 003 A1-A10)
+    hardship_idiosyncratic: float = _p(0.35, 0, 1, "weight of fixed personal hardship H0 ~ U(0,1)")
+    hardship_income: float = _p(0.45, 0, 2, "weight of income below subsistence")
+    hardship_status: float = _p(0.25, 0, 2, "weight of lost status (laid off, denied status)")
+    hardship_arrears: float = _p(0.3, 0, 2, "weight of wage arrears (months owed / 6)")
+    hardship_land: float = _p(0.3, 0, 2, "weight of land lost (peasants)")
+    hardship_health: float = _p(0.2, 0, 2, "weight of depleted health (migrants)")
+    grievance_memory: float = _p(
+        0.0, 0, 0.99, "share of last month's grievance carried over (0 = Epstein)"
+    )
+    subsistence_income: float = _p(
+        1.0, 0.01, 100, "monthly income that meets basic needs (wage units)"
+    )
+    # protest decision (Epstein 2002 Model I; science-anchors §1.2)
+    threshold: float = _p(0.1, 0, 1, "Epstein's T: net grievance needed to turn active")
+    threshold_sd: float = _p(0.0, 0, 1, "spread of individual thresholds (Granovetter)")
+    arrest_k: float = _p(2.3, 0, 20, "Epstein's k in P = 1 - exp(-k floor(C/A))")
+    discretization: Literal["floor", "round", "none"] = Field(
+        "floor", description="how C/A is discretized before the exponential (NetLogo: floor)"
+    )
+    vision: int = Field(
+        40, ge=1, le=10_000, description="people an agent sees in its unit or village"
+    )
+    network_weight: float = _p(1.0, 0, 10, "weight of active network ties in the active count A")
+    police_per_1000: float = _p(6.0, 0, 1000, "public-security officers per 1000 people")
+    police_reach: float = _p(6.0, 0, 1000, "people one officer or security cadre can watch")
+    security_cadre_share: float = _p(0.1, 0, 1, "share of cadres in a security role")
+    # state response (seed 003 D1-D15)
+    arrests_per_officer: float = _p(0.5, 0, 100, "arrests one enforcer can make per protest month")
+    jail_min: int = Field(2, ge=0, le=600, description="shortest detention, months (seed 003 L25)")
+    jail_max: int = Field(4, ge=0, le=600, description="longest detention, months (seed 003 L25)")
+    concession_base: float = _p(
+        -3.0, -20, 20, "log-odds of a concession for a tiny isolated protest"
+    )
+    concession_size: float = _p(0.8, 0, 10, "log-odds per log10 of protest size")
+    concession_breadth: float = _p(
+        3.0, 0, 20, "log-odds per unit breadth (share of units protesting)"
+    )
+    pacification_payment: float = _p(
+        3.0, 0, 100, "one-time payment to participants, months of wage"
+    )
+    fear_after_defeat: float = _p(0.15, 0, 1, "fear added to a locality whose protest was crushed")
+    fear_decay: float = _p(0.1, 0, 1, "monthly decay of fear")
+    visibility_scale: float = _p(1000.0, 1, 1e7, "protest size at which an event is fully visible")
+    rural_visibility: float = _p(0.3, 0, 1, "visibility of rural protest relative to urban")
+    people_per_agent: float = _p(1.0, 0.001, 1e6, "real people one agent stands for (size classes)")
+    # careers and factions (seed 002 C1-C9, K2-K3; science-anchors §3.2)
+    promotion_rate: float = _p(0.01, 0, 1, "monthly promotion hazard of an average candidate")
+    promotion_performance: float = _p(1.0, -10, 10, "beta_g: weight of unit performance")
+    promotion_ties: float = _p(1.0, -10, 10, "beta_f: weight of a patron tie")
+    promotion_interaction: float = _p(0.5, -10, 10, "beta_gf: performance x tie (Jia et al.)")
+    promotion_label: float = _p(1.5, 0, 10, "penalty per step of bad class label (seed 002 C1)")
+    faction_min_share: float = _p(0.02, 0, 1, "share of cadres a faction needs to be counted")
+    faction_dissolution: float = _p(0.01, 0, 1, "monthly chance a member drifts back when quiet")
+    retirement_age: float = _p(60.0, 30, 90, "age at which workers and cadres retire")
+    # production and accidents (seed 000; science-anchors §3.9)
+    output_growth: float = _p(0.004, -0.1, 0.1, "monthly technical progress in unit capacity")
+    management_cost: float = _p(0.5, 0, 1, "output lost per unit of cadre time on the line")
+    accident_rate: float = _p(
+        0.002, 0, 1, "monthly accidents per worker in a mine, before modifiers"
+    )
+    accident_rate_factory: float = _p(0.0002, 0, 1, "monthly accidents per worker in a factory")
+    fatality_share: float = _p(0.5, 0, 1, "deaths per accident (expected)")
+    collusion_effect: float = _p(1.5, 0, 20, "gamma_c: hazard multiplier slope on collusion")
+    distance_effect: float = _p(0.8, 0, 20, "gamma_d: hazard slope on cadre distance from the line")
+    enforcement_effect: float = _p(0.6, 0, 1, "delta: hazard reduction at full enforcement")
+    native_cadre_share: float = _p(0.5, 0, 1, "share of unit cadres native to the locality")
+    # incomes
+    wage: float = _p(1.0, 0.01, 100, "urban worker's monthly wage (wage units)")
+    cadre_wage: float = _p(1.5, 0.01, 100, "cadre's monthly wage")
+    migrant_wage: float = _p(0.8, 0.01, 100, "migrant's monthly wage")
+    farm_income: float = _p(0.6, 0.01, 100, "monthly farm income of a household with full land")
+    pension: float = _p(0.7, 0, 100, "monthly pension of a retiree")
+    stipend: float = _p(0.4, 0, 100, "monthly xiagang stipend")
+    informal_income: float = _p(0.25, 0, 100, "income without any job or status")
+    # network
+    ties_per_agent: int = Field(6, ge=0, le=100, description="network ties each agent forms")
+    long_tie_share: float = _p(0.05, 0, 1, "share of ties outside the agent's own unit or village")
+
+
+class Output(StrictModel):
+    """What a run writes besides the contract tables."""
+
+    record_every: int = Field(1, ge=1, le=1200, description="record the time series every n months")
+    events: bool = Field(True, description="write events.parquet with every protest event")
+    plots: bool = Field(False, description="draw plots into the run folder after the run")
+
+
+class Scenario(StrictModel):
+    """A scenario file: who lives where, for how long, under which regimes."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    description: str = ""
+    question: str = Field("", description="the question this scenario answers")
+    start: Month
+    end: Month
+    seed: int = Field(0, ge=0, lt=2**63, description="root seed of the run")
+    population: Population = Population()
+    params: Params = Params()
+    regimes: list[RegimeSpec] = Field(default_factory=list)
+    output: Output = Output()
+
+    @model_validator(mode="after")
+    def _dates(self) -> Scenario:
+        if self.end < self.start:
+            raise field_error(
+                "end", f"{self.end} is before start {self.start}; end must be >= start"
+            )
+        if self.start.months_until(self.end) > 12 * 200:
+            raise field_error("end", "a scenario may span at most 200 years")
+        for i, reg in enumerate(self.regimes):
+            where = f"regimes[{i}] ({reg.type})"
+            rs, re_ = reg.start or self.start, reg.end or self.end
+            if not self.start <= rs <= self.end:
+                raise field_error(
+                    f"{where}.start", f"{rs} is outside the scenario ({self.start} … {self.end})"
+                )
+            if not self.start <= re_ <= self.end:
+                raise field_error(
+                    f"{where}.end", f"{re_} is outside the scenario ({self.start} … {self.end})"
+                )
+            if re_ < rs:
+                raise field_error(f"{where}.end", f"{re_} is before the regime's start {rs}")
+        if self.params.jail_max < self.params.jail_min:
+            raise field_error("params.jail_max", "must be >= params.jail_min")
+        return self
+
+    @property
+    def n_steps(self) -> int:
+        """Number of monthly steps, start and end months included."""
+        return self.start.months_until(self.end) + 1
+
+    def regime_window(self, spec: Any) -> tuple[Month, Month]:
+        return spec.start or self.start, spec.end or self.end
+
+
+def format_validation_error(err: ValidationError) -> list[tuple[str, str]]:
+    """Turn pydantic errors into ``(field path, message)`` pairs a user can act on."""
+    problems = []
+    for e in err.errors():
+        loc = list(e["loc"])
+        # Discriminated unions add the tag to the path ("regimes.0.privatization.x").
+        path = ""
+        for part in loc:
+            if isinstance(part, int):
+                path += f"[{part}]"
+            else:
+                path += ("." if path else "") + str(part)
+        ctx = e.get("ctx") or {}
+        msg = e["msg"]
+        if e["type"] == "field_error":
+            prefix = ctx["path"]
+            path = f"{path}.{prefix}" if path else prefix
+            msg = ctx["message"]
+        elif e["type"] == "unknown_key":
+            path = f"{path}.{ctx['key']}" if path else ctx["key"]
+            msg = f"unknown key{ctx['hint']}; allowed keys: {ctx['allowed']}"
+        elif e["type"] == "union_tag_invalid":
+            msg = f"unknown regime type {ctx.get('tag')!r}; allowed: {ctx.get('expected_tags')}"
+        elif e["type"] == "union_tag_not_found":
+            msg = "each regime needs a 'type' key naming the regime (see `cadresim regimes`)"
+        elif "input" in e and not isinstance(e["input"], dict | list):
+            msg = f"{msg} (got {e['input']!r})"
+        problems.append((path, msg))
+    return problems
+
+
+def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+    """Validate a mapping as a scenario, raising :class:`ScenarioError`."""
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [("", "the file must hold a mapping of scenario fields")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(source, format_validation_error(err)) from None
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file, turning I/O and syntax errors into :class:`ScenarioError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ScenarioError(str(path), [("", f"cannot read file: {err.strerror or err}")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ScenarioError(str(path), [("", f"malformed YAML: {where}{problem}")]) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file."""
+    return parse_scenario(read_yaml(path), str(path))

@@ -1,0 +1,208 @@
+"""The cadresim model. ``CadreModel.step`` follows docs/ODD.md's process overview."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim import population, regimes
+from sim.agents import PERSON_CLASSES, Village, WorkUnit
+from sim.calendar import Month
+from sim.config import Scenario
+from sim.levers import Levers
+from sim.outcomes import OUTCOMES
+from sim.state import Kind, Ownership, Status
+from sim.submodels import (
+    careers,
+    economy,
+    hardship,
+    legitimacy,
+    production,
+    protest,
+    state_response,
+)
+
+
+class CadreModel(mesa.Model):
+    """Cadres, technicians, workers, migrants and peasants under policy regimes.
+
+    Parameters
+    ----------
+    scenario:
+        A validated :class:`~sim.config.Scenario`.
+    seed:
+        The run's seed; defaults to ``scenario.seed``. All randomness flows from
+        ``self.rng`` (numpy) and ``self.random`` (stdlib), both seeded by Mesa from it.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None):
+        seed = scenario.seed if seed is None else int(seed)
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.config = scenario  # (Mesa reserves `scenario` for its own Scenario class)
+        self.params = scenario.params
+        self.n_steps = scenario.n_steps
+        self.step_index = 0
+        self.date: Month = scenario.start
+
+        # --- state (struct of arrays) -----------------------------------------------
+        self.units = population.build_units(scenario, self.rng)
+        self.villages = population.build_villages(scenario, self.rng)
+        self.people = population.build_people(scenario, self.units, self.rng)
+        self.n_localities = self.units.n + self.villages.n + 1
+        self.locality = population.locality_of(self.people, self.units.n, self.villages.n)
+        ties = population.build_ties(
+            self.locality,
+            self.n_localities,
+            self.people,
+            self.params.ties_per_agent,
+            self.params.long_tie_share,
+            self.rng,
+        )
+        graph_seed = int(self.rng.integers(0, 2**31 - 1))
+        self.cadre_graph = population.cadre_network(self.people.count(Kind.CADRE), graph_seed)
+        self.ties = population.add_cadre_network(
+            ties, self.cadre_graph, self.people.rows(Kind.CADRE).start
+        )
+        urban_kinds = (Kind.CADRE, Kind.TECHNICIAN, Kind.WORKER)
+        self.faction_pool = np.isin(self.people.kind, urban_kinds)
+        self.faction_pool_size = int(self.faction_pool.sum())
+        self.loc_urban = np.ones(self.n_localities, dtype=bool)
+        self.loc_urban[self.units.n : self.units.n + self.villages.n] = False
+        self.loc_is_community = np.ones(self.n_localities)
+        self.loc_is_community[: self.units.n] = 0.0
+        self.loc_model_seizure = np.zeros(self.n_localities)
+
+        # --- Mesa agents: registered, each a view on its row ------------------------
+        for kind, cls in PERSON_CLASSES.items():
+            for row in range(self.people.rows(kind).start, self.people.rows(kind).stop):
+                cls(self, row)
+        for row in range(self.units.n):
+            WorkUnit(self, row)
+        for row in range(self.villages.n):
+            Village(self, row)
+
+        # --- collective state ---------------------------------------------------------
+        self.legitimacy = float(self.params.legitimacy)
+        self.output_growth = 0.0
+        self.tally: dict[str, float] = {}
+        self.unit_growth_ema = np.zeros(self.units.n)
+        self.unit_performance = np.zeros(self.units.n)
+        self.refresh_structure()
+        self.units.staff0 = self.unit_staff()
+        self.units.output = self.units.capacity.copy()
+        self.local_legitimacy = np.full(self.n_localities, self.legitimacy)
+
+        self.regimes = [regimes.build(spec) for spec in scenario.regimes]
+        self.windows = [scenario.regime_window(spec) for spec in scenario.regimes]
+        self.levers = Levers()
+        self.events = protest.aggregate(self)
+        self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
+
+    # --- structure derived from state, recomputed each month ---------------------------
+    def refresh_structure(self) -> None:
+        """Recompute locality membership and per-locality aggregates from the arrays."""
+        p, n_loc = self.people, self.n_localities
+        self.locality = population.locality_of(p, self.units.n, self.villages.n)
+        self.loc_size = np.bincount(self.locality, minlength=n_loc).astype(np.float64)
+        self.loc_vision = np.minimum(self.params.vision, np.maximum(self.loc_size - 1, 0))
+        cadre = p.kind == Kind.CADRE
+        c_loc = self.locality[cadre]
+        n_c = np.bincount(c_loc, minlength=n_loc)
+        self.loc_security = np.bincount(
+            c_loc, weights=p.security[cadre].astype(np.float64), minlength=n_loc
+        )
+        denom = np.maximum(n_c, 1)
+        self.loc_cadre_labour = (
+            np.bincount(c_loc, weights=p.labour_share[cadre], minlength=n_loc) / denom
+        )
+        self.loc_cadre_corruption = (
+            np.bincount(c_loc, weights=p.corruption[cadre], minlength=n_loc) / denom
+        )
+        u = self.units.n
+        self.unit_native_share = (
+            np.bincount(c_loc, weights=p.native[cadre].astype(np.float64), minlength=n_loc) / denom
+        )[:u]
+        tech = p.kind == Kind.TECHNICIAN
+        t_loc = self.locality[tech]
+        self.unit_tech_alienation = (
+            np.bincount(t_loc, weights=p.alienation[tech], minlength=n_loc)
+            / np.maximum(np.bincount(t_loc, minlength=n_loc), 1)
+        )[:u]
+        self.loc_model_seizure[:u] = self.units.model_seizure
+        potential = self.units.capacity * np.power(
+            np.clip(self.unit_staff() / np.maximum(self.units.staff0, 1), 0, 2), 0.7
+        )
+        ratio = np.where(potential > 0, self.units.output / np.maximum(potential, 1e-12), 1.0)
+        self.unit_distress = np.clip(1.0 - ratio, 0.0, 1.0)
+        self.unit_distress[self.units.ownership == Ownership.WORKER_CONTROLLED] *= 1.0
+
+    def unit_staff(self) -> np.ndarray:
+        """Employed people (all types) per unit."""
+        p = self.people
+        on = (p.status == Status.EMPLOYED) & (p.unit >= 0)
+        return np.bincount(p.unit[on], minlength=self.units.n).astype(np.float64)
+
+    def unit_line_workers(self) -> np.ndarray:
+        return production.line_workers(self)
+
+    # --- regimes --------------------------------------------------------------------
+    def _levers_for(self, date: Month) -> Levers:
+        """Start and end regimes by date, then let the active ones set this month's rules."""
+        levers = Levers()
+        for regime, (start, end) in zip(self.regimes, self.windows, strict=True):
+            should = start <= date <= end
+            if should and not regime.active:
+                regime.active = True
+                regime.on_start(self)
+            elif not should and regime.active:
+                regime.active = False
+                regime.on_end(self)
+        for regime in self.regimes:
+            if regime.active:
+                regime.apply(self, levers)
+        return levers
+
+    def active_regimes(self) -> list[str]:
+        return [r.name for r in self.regimes if r.active]
+
+    # --- the month ----------------------------------------------------------------------
+    def step(self) -> None:
+        """One month, in the order of docs/ODD.md "Process overview and scheduling"."""
+        self.date = self.config.start.plus(self.step_index)
+        self.tally = {}
+        # 1. Policy: regimes switch by date and set the month's rules, then act on state.
+        self.levers = self._levers_for(self.date)
+        for regime in self.regimes:
+            if regime.active:
+                regime.on_step(self)
+        self.refresh_structure()
+        # 2. Work: ageing and retirement, production, pay.
+        economy.age_and_retire(self)
+        production.produce(self)
+        economy.pay(self)
+        # 3. Perception: legitimacy where people live, then hardship and grievance.
+        legitimacy.update_local(self)
+        hardship.update(self)
+        # 4. Contention: protest decisions, events, the state's response.
+        state_response.decay(self)
+        protest.update(self)
+        self.events = protest.aggregate(self)
+        state_response.respond(self, self.events)
+        # 5. The elite: legitimacy moves, careers, co-optation and factions.
+        legitimacy.update_global(self)
+        careers.promote(self)
+        careers.update_loyalty(self)
+        careers.update_factions(self)
+        # 6. Safety: accidents in every unit.
+        production.accidents(self)
+        # 7. Observation.
+        self.records[self.step_index] = [o.compute(self) for o in OUTCOMES]
+        self.step_index += 1
+        if self.step_index >= self.n_steps:
+            self.running = False
+
+    def run(self) -> None:
+        """Run every month of the scenario."""
+        while self.running and self.step_index < self.n_steps:
+            self.step()

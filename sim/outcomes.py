@@ -1,0 +1,318 @@
+"""Every recorded outcome, defined once: name, meaning, unit and how runs summarize it.
+
+Levels (legitimacy, cohesion, counts of people in a state) are recorded as their value at
+the end of the month and summarized per run by their mean and final value. Flows
+(events, arrests, accidents) are the month's count and are summarized by their total
+and their rate per year. docs/ODD.md ("Observation") lists the same definitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.state import Kind, Status
+from sim.submodels import careers
+from sim.submodels.economy import gini
+
+if TYPE_CHECKING:
+    from sim.model import CadreModel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    description: str
+    unit: str
+    flow: bool
+    compute: Callable[[CadreModel], float]
+
+
+def _mean_of(kind: Kind, column: str) -> Callable[[CadreModel], float]:
+    def f(m: CadreModel) -> float:
+        rows = m.people.rows(kind)
+        values = m.people.arrays[column][rows]
+        return float(values.mean()) if values.size else float("nan")
+
+    return f
+
+
+def _status_count(status: Status) -> Callable[[CadreModel], float]:
+    def f(m: CadreModel) -> float:
+        p = m.people
+        return float(np.count_nonzero((p.status == status) & (p.kind != Kind.CADRE)))
+
+    return f
+
+
+def _tally(key: str) -> Callable[[CadreModel], float]:
+    return lambda m: float(m.tally.get(key, 0))
+
+
+def _cadre_factions(m: CadreModel) -> np.ndarray:
+    return m.people.faction[m.people.rows(Kind.CADRE)]
+
+
+def _size_class(k: int) -> Callable[[CadreModel], float]:
+    return lambda m: float(np.count_nonzero(m.events.size_class == k))
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome(
+        "legitimacy", "global regime legitimacy L in [0, 1]", "share", False, lambda m: m.legitimacy
+    ),
+    Outcome(
+        "elite_cohesion",
+        "(1 − fractionalization of cadres over factions, unaligned as one bloc) × mean "
+        "cadre loyalty; 1 = one bloc of fully co-opted cadres",
+        "index 0–1",
+        False,
+        lambda m: careers.elite_cohesion(
+            _cadre_factions(m), m.people.loyalty[m.people.rows(Kind.CADRE)]
+        ),
+    ),
+    Outcome(
+        "cadre_cooptation",
+        "mean cadre loyalty (co-optation) in [0, 1]",
+        "index 0–1",
+        False,
+        _mean_of(Kind.CADRE, "loyalty"),
+    ),
+    Outcome(
+        "factions",
+        "factions with at least faction_min_share of the cadre, technician and "
+        "worker population as members",
+        "count",
+        False,
+        lambda m: float(
+            careers.count_factions(
+                m.people.faction[m.faction_pool], m.params.faction_min_share * m.faction_pool_size
+            )
+        ),
+    ),
+    Outcome(
+        "faction_members",
+        "people aligned with any faction",
+        "agents",
+        False,
+        lambda m: float(np.count_nonzero(m.people.faction >= 0)),
+    ),
+    Outcome(
+        "grievance_cadre",
+        "mean grievance of cadres",
+        "index 0–1",
+        False,
+        _mean_of(Kind.CADRE, "grievance"),
+    ),
+    Outcome(
+        "grievance_technician",
+        "mean grievance of technicians",
+        "index 0–1",
+        False,
+        _mean_of(Kind.TECHNICIAN, "grievance"),
+    ),
+    Outcome(
+        "grievance_worker",
+        "mean grievance of urban workers (all statuses)",
+        "index 0–1",
+        False,
+        _mean_of(Kind.WORKER, "grievance"),
+    ),
+    Outcome(
+        "grievance_migrant",
+        "mean grievance of migrants",
+        "index 0–1",
+        False,
+        _mean_of(Kind.MIGRANT, "grievance"),
+    ),
+    Outcome(
+        "grievance_peasant",
+        "mean grievance of peasants",
+        "index 0–1",
+        False,
+        _mean_of(Kind.PEASANT, "grievance"),
+    ),
+    Outcome(
+        "alienation_technician",
+        "mean alienation of technicians",
+        "index 0–1",
+        False,
+        _mean_of(Kind.TECHNICIAN, "alienation"),
+    ),
+    Outcome(
+        "active",
+        "people publicly active in protest at the end of the month",
+        "agents",
+        False,
+        lambda m: float(np.count_nonzero(m.people.active)),
+    ),
+    Outcome(
+        "tension",
+        "quiet, free people whose grievance alone exceeds their threshold "
+        "(Epstein's latent actives)",
+        "agents",
+        False,
+        _tally("tension"),
+    ),
+    Outcome(
+        "protest_events",
+        "localities holding a protest event this month (≥ 5 people)",
+        "events",
+        True,
+        lambda m: float(m.events.n),
+    ),
+    Outcome(
+        "protest_participants",
+        "people taking part in protest events this month",
+        "people",
+        True,
+        lambda m: float(m.events.size.sum()),
+    ),
+    Outcome(
+        "protest_max_size",
+        "size of the month's largest event",
+        "people",
+        False,
+        lambda m: float(m.events.size.max()) if m.events.n else 0.0,
+    ),
+    Outcome(
+        "events_class_1", "events of size class I (5–30 people)", "events", True, _size_class(1)
+    ),
+    Outcome(
+        "events_class_2", "events of size class II (30–300 people)", "events", True, _size_class(2)
+    ),
+    Outcome(
+        "events_class_3",
+        "events of size class III (300–1,000 people)",
+        "events",
+        True,
+        _size_class(3),
+    ),
+    Outcome(
+        "events_class_4", "events of size class IV (> 1,000 people)", "events", True, _size_class(4)
+    ),
+    Outcome("arrests", "protesters detained this month", "agents", True, _tally("arrests")),
+    Outcome(
+        "jailed",
+        "people in detention at the end of the month",
+        "agents",
+        False,
+        lambda m: float(np.count_nonzero(m.people.jail > 0)),
+    ),
+    Outcome(
+        "concessions",
+        "policy concessions (arrears paid, status restored)",
+        "events",
+        True,
+        _tally("concessions"),
+    ),
+    Outcome(
+        "pacifications",
+        "one-time pacification payments to isolated protests",
+        "events",
+        True,
+        _tally("pacifications"),
+    ),
+    Outcome("accidents", "workplace accidents this month", "accidents", True, _tally("accidents")),
+    Outcome("deaths", "accident deaths this month", "people", True, _tally("deaths")),
+    Outcome(
+        "mine_deaths", "accident deaths in mines this month", "people", True, _tally("mine_deaths")
+    ),
+    Outcome(
+        "output",
+        "total output of all units (1 = initial unit capacity)",
+        "index",
+        False,
+        lambda m: float(m.units.output.sum()),
+    ),
+    Outcome(
+        "employed",
+        "employed technicians, workers and migrants",
+        "agents",
+        False,
+        _status_count(Status.EMPLOYED),
+    ),
+    Outcome(
+        "xiagang",
+        "laid-off workers keeping a stipend and ties to the unit",
+        "agents",
+        False,
+        _status_count(Status.XIAGANG),
+    ),
+    Outcome(
+        "unemployed",
+        "laid-off workers denied any status",
+        "agents",
+        False,
+        _status_count(Status.UNEMPLOYED),
+    ),
+    Outcome(
+        "retired", "retired workers and technicians", "agents", False, _status_count(Status.RETIRED)
+    ),
+    Outcome(
+        "gini",
+        "Gini coefficient of monthly income over all people",
+        "index 0–1",
+        False,
+        lambda m: gini(m.people.income),
+    ),
+    Outcome(
+        "mean_income",
+        "mean monthly income over all people",
+        "wage units",
+        False,
+        lambda m: float(m.people.income.mean()) if m.people.n else 0.0,
+    ),
+    Outcome(
+        "coop_members",
+        "people in a cooperative or collective",
+        "agents",
+        False,
+        lambda m: float(np.count_nonzero(m.people.coop)),
+    ),
+    Outcome("promotions", "cadre promotions this month", "cadres", True, _tally("promotions")),
+    Outcome(
+        "persecuted",
+        "people targeted at least once by a campaign",
+        "agents",
+        False,
+        lambda m: float(np.count_nonzero(m.people.persecuted > 0)),
+    ),
+    Outcome(
+        "fear",
+        "mean fear (added risk aversion) over people",
+        "index 0–1",
+        False,
+        lambda m: float(m.people.fear.mean()) if m.people.n else 0.0,
+    ),
+)
+
+OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
+BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
+
+
+def summary_columns(outcome: Outcome) -> list[str]:
+    """Names of the per-run summary columns an outcome produces."""
+    if outcome.flow:
+        return [f"{outcome.name}_total", f"{outcome.name}_per_year"]
+    return [f"{outcome.name}_mean", f"{outcome.name}_final"]
+
+
+def summarize(values: np.ndarray, n_months: int) -> dict[str, float]:
+    """Per-run summaries from a (records × outcomes) array recorded every month."""
+    out: dict[str, float] = {}
+    years = max(n_months / 12.0, 1e-9)
+    for j, o in enumerate(OUTCOMES):
+        col = values[:, j]
+        if o.flow:
+            total = float(np.nansum(col))
+            out[f"{o.name}_total"] = total
+            out[f"{o.name}_per_year"] = total / years
+        else:
+            finite = col[np.isfinite(col)]
+            out[f"{o.name}_mean"] = float(finite.mean()) if finite.size else float("nan")
+            out[f"{o.name}_final"] = float(col[-1]) if col.size else float("nan")
+    return out

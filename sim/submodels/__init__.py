@@ -1,0 +1,1 @@
+"""One module per submodel (docs/ODD.md, "Submodels"); rules are small pure functions."""

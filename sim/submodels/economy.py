@@ -1,0 +1,115 @@
+"""Incomes, arrears, ageing and retirement.
+
+Who is paid what: wages for the employed (less arrears), a stipend for xiagang, a
+pension for retirees, informal income for those denied any status (seed 003 R2, lines
+14–15, 29), farm income net of taxes and fees for peasants (R7–R8, line 60), cadre
+salaries with visible privilege (line 19), remittances from migrants to their villages
+(line 51). Lump-sum payments (``relief``) are spent over a few months ("quickly used
+up", line 29).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.state import Kind, Status
+
+RELIEF_SPEND_SHARE = 1.0 / 3.0
+REMITTANCE_SHARE = 0.3
+ARREARS_REPAY_RATE = 0.05
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, → 1 = one holds all)."""
+    x = np.sort(np.clip(np.asarray(x, dtype=np.float64), 0.0, None))
+    n = x.size
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    cum = np.cumsum(x)
+    return float((n + 1 - 2.0 * np.sum(cum) / total) / n)
+
+
+def arrears_hazard(
+    distress: np.ndarray, base_rate: float, migrant: np.ndarray, migrant_rate: float, rights: float
+) -> np.ndarray:
+    """Monthly chance a wage goes unpaid: unit distress, plus migrants' missing rights."""
+    return np.clip(
+        base_rate + 0.1 * distress + np.where(migrant, migrant_rate * (1.0 - rights), 0.0), 0, 1
+    )
+
+
+def age_and_retire(model) -> None:
+    """Everyone ages a month; workers and technicians past retirement age retire.
+
+    Cadres who reach retirement age are replaced in their post by a young recruit
+    (the row is reused), so the population is conserved.
+    """
+    p, prm, rng = model.people, model.params, model.rng
+    p.age = p.age + np.float32(1.0 / 12.0)
+    retiring = (
+        (p.status == Status.EMPLOYED)
+        & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
+        & (p.age >= prm.retirement_age)
+    )
+    p.status = np.where(retiring, Status.RETIRED, p.status)
+    p.pension = np.where(retiring, prm.pension, p.pension)
+    rows = p.rows(Kind.CADRE)
+    old = np.flatnonzero(p.age[rows] >= prm.retirement_age) + rows.start
+    if old.size:
+        p.age[old] = rng.uniform(25, 35, size=old.size)
+        p.rank[old] = 0
+        p.loyalty[old] = rng.uniform(0.5, 0.8, size=old.size)
+        p.political_capital[old] = 0.0
+        p.persecuted[old] = 0
+        p.faction[old] = -1
+        model.tally["cadre_turnover"] = int(old.size)
+
+
+def pay(model) -> None:
+    """Set every person's income for this month."""
+    p, prm, lv, rng = model.people, model.params, model.levers, model.rng
+    employed = p.status == Status.EMPLOYED
+    migrant = p.kind == Kind.MIGRANT
+    distress = model.unit_distress[np.maximum(p.unit, 0)] * (p.unit >= 0)
+    unpaid = employed & (
+        rng.random(p.n)
+        < arrears_hazard(
+            distress, lv.wage_arrears_rate, migrant, lv.migrant_arrears_rate, lv.migrant_rights
+        )
+    )
+    p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
+    repaid = (p.arrears > 0) & ~unpaid & (rng.random(p.n) < ARREARS_REPAY_RATE)
+    p.arrears = np.where(repaid, 0.0, p.arrears)
+
+    income = np.zeros(p.n, dtype=np.float64)
+    income = np.where(employed & ~unpaid, p.wage, income)
+    income = np.where(p.status == Status.XIAGANG, prm.stipend, income)
+    income = np.where(p.status == Status.RETIRED, p.pension, income)
+    income = np.where(p.status == Status.UNEMPLOYED, prm.informal_income, income)
+    cadre = p.kind == Kind.CADRE
+    # "Cadre salaries are much higher now, maybe three times" (seed 003 line 19).
+    income = np.where(
+        cadre,
+        prm.cadre_wage * (1.0 + 2.0 * lv.cadre_privilege) + p.corruption * lv.cadre_privilege,
+        income,
+    )
+    peasant = p.kind == Kind.PEASANT
+    farm = prm.farm_income * p.land * lv.grain_price * (1.0 - np.clip(p.tax_burden, 0, 1))
+    income = np.where(peasant, farm, income)
+    # Migrants send part of their pay home; villages share it among their households.
+    remit = np.where(migrant, REMITTANCE_SHARE * income, 0.0)
+    p.remittance = remit
+    income = income - remit
+    if model.villages.n:
+        vil = np.maximum(p.village, 0)
+        pool = np.bincount(vil[migrant], weights=remit[migrant], minlength=model.villages.n)
+        households = np.bincount(vil[peasant], minlength=model.villages.n)
+        per_house = pool / np.maximum(households, 1)
+        income = np.where(peasant, income + per_house[vil], income)
+    spend = p.relief * RELIEF_SPEND_SHARE
+    p.relief = p.relief - spend
+    p.income = income + spend
+    # Health recovers away from the line; regimes deplete it (seed 003 G4, line 43).
+    p.health = np.where(employed, p.health, np.minimum(p.health + 0.02, 1.0))
+    p.tenure = np.where(employed, p.tenure + 1, p.tenure)

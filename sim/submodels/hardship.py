@@ -1,0 +1,92 @@
+"""Hardship and grievance.
+
+Epstein (2002) gives grievance as G = H·(1 − L) with H a fixed perceived hardship. Here
+H is built from material conditions the source texts name — income below subsistence,
+lost status, wage arrears, lost land, depleted health (seed 003 A1–A10, lines 14–15,
+29, 49, 60, 100) — plus Epstein's fixed idiosyncratic component, and L is the
+legitimacy of the agent's own locality (see ``sim.submodels.legitimacy``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.state import Status
+
+# How much of a lost job weighs as lost status: xiagang keep a stipend and ties to the
+# unit; those denied any status (seed 003 A3, line 15) lose both.
+STATUS_LOSS = np.zeros(len(Status), dtype=np.float32)
+STATUS_LOSS[Status.XIAGANG] = 0.6
+STATUS_LOSS[Status.UNEMPLOYED] = 1.0
+
+
+def deprivation(income: np.ndarray, subsistence: float) -> np.ndarray:
+    """Share of basic needs that income fails to meet, in [0, 1]."""
+    return np.clip(1.0 - income / subsistence, 0.0, 1.0)
+
+
+def arrears_pressure(arrears_months: np.ndarray) -> np.ndarray:
+    """Wage arrears as a hardship in [0, 1]: six months owed is the maximum."""
+    return np.minimum(arrears_months / 6.0, 1.0)
+
+
+def material_hardship(
+    base: np.ndarray,
+    deprivation_: np.ndarray,
+    status_loss: np.ndarray,
+    arrears: np.ndarray,
+    land_lost: np.ndarray,
+    health: np.ndarray,
+    w_base: float,
+    w_income: float,
+    w_status: float,
+    w_arrears: float,
+    w_land: float,
+    w_health: float,
+) -> np.ndarray:
+    """Perceived hardship H in [0, 1], a weighted sum of its sources, clipped.
+
+    Each argument is a per-person array in [0, 1]; ``health`` is a stock (1 = healthy).
+    """
+    h = (
+        w_base * base
+        + w_income * deprivation_
+        + w_status * status_loss
+        + w_arrears * arrears
+        + w_land * land_lost
+        + w_health * (1.0 - health)
+    )
+    return np.clip(h, 0.0, 1.0)
+
+
+def grievance(
+    hardship: np.ndarray, legitimacy: np.ndarray, previous: np.ndarray, memory: float
+) -> np.ndarray:
+    """G = memory·G_prev + (1 − memory)·H·(1 − L); memory = 0 is Epstein's rule exactly.
+
+    A memory above zero gives the "delayed reaction" of seed 003 G2 (line 49).
+    """
+    return memory * previous + (1.0 - memory) * hardship * (1.0 - legitimacy)
+
+
+def update(model) -> None:
+    """Recompute every person's hardship and grievance for this month."""
+    p, prm = model.people, model.params
+    land_lost = np.where(p.kind == 4, np.clip(1.0 - p.land, 0.0, 1.0), 0.0)
+    h = material_hardship(
+        p.hardship_base,
+        deprivation(p.income, prm.subsistence_income),
+        STATUS_LOSS[p.status],
+        arrears_pressure(p.arrears),
+        land_lost,
+        p.health,
+        prm.hardship_idiosyncratic,
+        prm.hardship_income,
+        prm.hardship_status,
+        prm.hardship_arrears,
+        prm.hardship_land,
+        prm.hardship_health,
+    )
+    p.hardship = h
+    local_l = model.local_legitimacy[model.locality]
+    p.grievance = grievance(h, local_l, p.grievance, prm.grievance_memory)

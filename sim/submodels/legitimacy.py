@@ -1,0 +1,97 @@
+"""Legitimacy: a global scalar and a per-locality value derived from it.
+
+Global legitimacy reverts to a target (the scenario's baseline, shifted by regimes) and
+is moved each month by economic performance, visible cadre privilege (seed 003 A8,
+line 19: cadre salaries "maybe three times"), campaign chaos (seed 002 E7–E8, lines
+3871–3906), visible repression and concessions (seed 003 R5, D1–D8). A locality's
+legitimacy adds the presence of cadres on the shop floor (seed 000 lines 24, 34) and
+subtracts the corruption of its own cadres (seed 002 K11, lines 3146–3152).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Cadres on the line one day a week (seed 000 line 8) counts as full presence.
+FULL_PRESENCE_SHARE = 0.2
+
+
+def presence(labour_share: np.ndarray) -> np.ndarray:
+    """Cadre presence on the line in [0, 1] from the share of time spent there."""
+    return np.minimum(labour_share / FULL_PRESENCE_SHARE, 1.0)
+
+
+def global_change(
+    legitimacy: float,
+    target: float,
+    reversion: float,
+    growth: float,
+    privilege: float,
+    chaos: float,
+    repression_share: float,
+    concession_share: float,
+    w_perf: float,
+    w_priv: float,
+    w_chaos: float,
+    w_rep: float,
+    w_conc: float,
+) -> float:
+    """Next month's global legitimacy, in [0, 1]."""
+    delta = (
+        reversion * (target - legitimacy)
+        + w_perf * growth
+        - w_priv * privilege
+        - w_chaos * chaos
+        - w_rep * repression_share
+        + w_conc * concession_share
+    )
+    return float(np.clip(legitimacy + delta, 0.0, 1.0))
+
+
+def local(
+    global_l: float,
+    presence_: np.ndarray,
+    corruption: np.ndarray,
+    w_presence: float,
+    w_corruption: float,
+) -> np.ndarray:
+    """Per-locality legitimacy: global value plus presence, minus local corruption."""
+    return np.clip(global_l + w_presence * presence_ - w_corruption * corruption, 0.0, 1.0)
+
+
+def update_local(model) -> None:
+    """Recompute legitimacy for every unit, village and the city at large."""
+    prm = model.params
+    pres = presence(model.loc_cadre_labour)
+    # Grassroots work (danwei reactivation, party secretaries sent down) puts cadres in
+    # communities the way labour participation puts them on the line (seeds 001, 004).
+    pres = np.maximum(pres, model.levers.monitoring * model.loc_is_community)
+    pres = np.maximum(pres, model.levers.problem_solving * model.loc_is_community)
+    model.local_legitimacy = local(
+        model.legitimacy,
+        pres,
+        model.loc_cadre_corruption,
+        prm.legitimacy_presence,
+        prm.legitimacy_corruption,
+    )
+
+
+def update_global(model) -> None:
+    """Move global legitimacy after this month's production and state response."""
+    prm, lv, t = model.params, model.levers, model.tally
+    n = max(model.people.n, 1)
+    model.legitimacy = global_change(
+        model.legitimacy,
+        float(np.clip(prm.legitimacy + lv.legitimacy_target_shift, 0.0, 1.0)),
+        prm.legitimacy_reversion,
+        model.output_growth,
+        lv.cadre_privilege,
+        lv.campaign_intensity,
+        t["visible_arrests"] / n,
+        t["conceded_people"] / n,
+        prm.legitimacy_performance,
+        prm.legitimacy_privilege,
+        prm.legitimacy_chaos,
+        prm.legitimacy_repression,
+        prm.legitimacy_concession,
+    )

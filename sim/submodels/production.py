@@ -1,0 +1,137 @@
+"""Work and accidents: unit output, collusion and the accident hazard.
+
+Output falls with the share of cadre time spent on the line instead of managing (the
+cost side of the "two participations", science-anchors §3.5), rises with technicians'
+autonomy, and is disrupted by protest and campaigns (seed 002 K9, lines 3059–3075).
+
+The accident hazard is the rule of science-anchors §3.9,
+``hazard = base × (1 + γ_c·collusion) × (1 + γ_d·distance) × (1 − δ·enforcement)``:
+collusion between local officials and mine owners raises it, especially where the
+supervising cadres are native (Jia & Nie 2017; Fisman & Wang 2015); cadres' distance
+from the shop floor raises it (seed 000 lines 8, 10, 34); enforcement and media lower it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.state import Kind, Sector, Status
+from sim.submodels.legitimacy import presence
+
+
+def output(
+    capacity: np.ndarray,
+    staffing: np.ndarray,
+    labour_share: np.ndarray,
+    management_cost: float,
+    autonomy: float,
+    tech_alienation: np.ndarray,
+    disruption: np.ndarray,
+) -> np.ndarray:
+    """Monthly output of each unit (index units)."""
+    mgmt = 1.0 - management_cost * labour_share
+    tech = 1.0 + 0.2 * (autonomy - 0.5) * (1.0 - tech_alienation)
+    return capacity * np.power(np.clip(staffing, 0.0, 2.0), 0.7) * mgmt * tech * (1.0 - disruption)
+
+
+def accident_hazard(
+    base: np.ndarray,
+    collusion: np.ndarray,
+    distance: np.ndarray,
+    enforcement: float,
+    safety: np.ndarray,
+    g_collusion: float,
+    g_distance: float,
+    d_enforcement: float,
+) -> np.ndarray:
+    """Expected accidents per worker-month in each unit."""
+    h = (
+        base
+        * (1.0 + g_collusion * collusion)
+        * (1.0 + g_distance * distance)
+        * (1.0 - d_enforcement * enforcement)
+        * (1.5 - safety)
+    )
+    return np.maximum(h, 0.0)
+
+
+def collusion_target(
+    corruption: np.ndarray, native_share: np.ndarray, shift: float, media: float
+) -> np.ndarray:
+    """Collusion the unit's officials drift toward, in [0, 1] (science-anchors §3.9)."""
+    return np.clip(corruption * (0.5 + native_share) + shift - 0.3 * media, 0.0, 1.0)
+
+
+def produce(model) -> None:
+    """Compute unit output, performance and the economy's growth this month."""
+    u, p, prm, lv = model.units, model.people, model.params, model.levers
+    u.capacity = u.capacity * (1.0 + prm.output_growth)
+    staff = model.unit_staff()
+    staffing = staff / np.maximum(u.staff0, 1)
+    active_share = np.bincount(model.locality[p.active], minlength=model.n_localities)[
+        : u.n
+    ] / np.maximum(staff, 1)
+    disruption = np.clip(active_share + 0.3 * lv.campaign_intensity, 0.0, 0.9)
+    u.output_prev = u.output.copy()
+    u.output = output(
+        u.capacity,
+        staffing,
+        model.loc_cadre_labour[: u.n],
+        prm.management_cost,
+        lv.technician_autonomy,
+        model.unit_tech_alienation,
+        disruption,
+    )
+    prev = u.output_prev
+    growth = np.where(prev > 0, u.output / np.where(prev > 0, prev, 1.0) - 1.0, 0.0)
+    # Performance for promotions: a smoothed, standardized growth rate (Li & Zhou 2005
+    # find turnover responds to average growth over tenure).
+    model.unit_growth_ema = 0.9 * model.unit_growth_ema + 0.1 * growth
+    sd = float(np.std(model.unit_growth_ema))
+    model.unit_performance = (model.unit_growth_ema - model.unit_growth_ema.mean()) / (
+        sd if sd > 1e-12 else 1.0
+    )
+    total_prev, total = float(prev.sum()), float(u.output.sum())
+    model.output_growth = total / total_prev - 1.0 if total_prev > 0 else 0.0
+
+
+def accidents(model) -> None:
+    """Draw accidents and deaths in every unit."""
+    u, prm, lv, rng = model.units, model.params, model.levers, model.rng
+    loc_n = u.n
+    u.collusion = u.collusion + 0.1 * (
+        collusion_target(
+            model.loc_cadre_corruption[:loc_n],
+            model.unit_native_share,
+            lv.collusion_shift,
+            lv.media_exposure,
+        )
+        - u.collusion
+    )
+    base = np.where(u.sector == Sector.MINE, prm.accident_rate, prm.accident_rate_factory)
+    distance = 1.0 - presence(model.loc_cadre_labour[:loc_n])
+    hazard = accident_hazard(
+        base,
+        u.collusion,
+        distance,
+        lv.safety_enforcement,
+        u.safety,
+        prm.collusion_effect,
+        prm.distance_effect,
+        prm.enforcement_effect,
+    )
+    workers = model.unit_line_workers()
+    n_acc = rng.poisson(hazard * workers)
+    n_dead = rng.poisson(n_acc * prm.fatality_share)
+    u.accidents = n_acc
+    u.deaths = n_dead
+    model.tally["accidents"] = int(n_acc.sum())
+    model.tally["deaths"] = int(n_dead.sum())
+    model.tally["mine_deaths"] = int(n_dead[u.sector == Sector.MINE].sum())
+
+
+def line_workers(model) -> np.ndarray:
+    """Employed workers and migrants per unit (those exposed to accidents)."""
+    p = model.people
+    on_line = (p.status == Status.EMPLOYED) & ((p.kind == Kind.WORKER) | (p.kind == Kind.MIGRANT))
+    return np.bincount(p.unit[on_line], minlength=model.units.n)
