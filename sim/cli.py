@@ -206,6 +206,26 @@ def regimes(
             out.print(f"  source: {s['file']}:{s['lines']} — {s['note']}", highlight=False)
 
 
+# Commands that live with their subsystem: each module defines ``register(app)``.
+PLUGINS = ("sim.sweep", "sim.plots", "sim.report", "sim.calibration", "sim.explore")
+
+
+def _register_plugins() -> None:
+    import importlib
+
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:  # a real missing dependency inside the module
+                raise
+            continue
+        module.register(app)
+
+
+_register_plugins()
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
