@@ -244,7 +244,7 @@ def format_validation_error(err: ValidationError) -> list[tuple[str, str]]:
             path = f"{path}.{ctx['key']}" if path else ctx["key"]
             msg = f"unknown key{ctx['hint']}; allowed keys: {ctx['allowed']}"
         elif e["type"] == "union_tag_invalid":
-            msg = f"unknown regime type {ctx.get('tag')!r}; allowed: {ctx.get('expected_tags')}"
+            msg = f"unknown regime type {ctx.get('tag')}; allowed: {ctx.get('expected_tags')}"
         elif e["type"] == "union_tag_not_found":
             msg = "each regime needs a 'type' key naming the regime (see `cadresim regimes`)"
         elif "input" in e and not isinstance(e["input"], dict | list):

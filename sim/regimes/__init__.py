@@ -12,7 +12,8 @@ import importlib
 import pkgutil
 from typing import Annotated, Union
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from sim.regimes.base import REGISTRY, Regime, RegimeParams, Source, register
 
@@ -20,13 +21,27 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
     if _info.name != "base" and not _info.name.startswith("_"):
         importlib.import_module(f"{__name__}.{_info.name}")
 
+
+
+def _known_type(data):
+    """Reject unknown regime names with the list of known ones (pydantic's discriminated
+    union does this itself, but only once at least two regimes exist)."""
+    if isinstance(data, dict) and "type" in data and data["type"] not in REGISTRY:
+        raise PydanticCustomError(
+            "union_tag_invalid",
+            "unknown regime type {tag}; allowed: {expected_tags}",
+            {"tag": repr(data["type"]), "expected_tags": ", ".join(sorted(REGISTRY)) or "(none)"},
+        )
+    return data
+
+
 _PARAM_MODELS = tuple(cls.Params for cls in REGISTRY.values())
 if len(_PARAM_MODELS) >= 2:
     RegimeSpec = Annotated[Union[_PARAM_MODELS], Field(discriminator="type")]  # noqa: UP007
-elif _PARAM_MODELS:
-    RegimeSpec = _PARAM_MODELS[0]
-else:  # pragma: no cover - only while the package is being assembled
-    RegimeSpec = RegimeParams
+else:
+    RegimeSpec = Annotated[
+        _PARAM_MODELS[0] if _PARAM_MODELS else RegimeParams, BeforeValidator(_known_type)
+    ]
 
 
 def build(spec: RegimeParams) -> Regime:
