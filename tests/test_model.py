@@ -126,8 +126,8 @@ def test_workers_retire_at_retirement_age():
 
 
 def test_low_legitimacy_raises_grievance_and_protest():
-    def run(l):
-        s = small_scenario(params={"legitimacy": l, "people_per_agent": 5})
+    def run(legit):
+        s = small_scenario(params={"legitimacy": legit, "people_per_agent": 5})
         return [run_scenario(s, seed=k).summary for k in range(3)]
 
     hi, lo = run(0.9), run(0.3)

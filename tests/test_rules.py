@@ -54,11 +54,11 @@ def test_size_classes():
 
 
 def test_grievance_is_h_times_one_minus_l():
-    h, l = np.array([0.5, 1.0]), np.array([0.8, 0.0])
-    g = hardship.grievance(h, l, np.zeros(2), 0.0)
+    h, legit = np.array([0.5, 1.0]), np.array([0.8, 0.0])
+    g = hardship.grievance(h, legit, np.zeros(2), 0.0)
     assert np.allclose(g, [0.1, 1.0])
     # memory carries last month's grievance over
-    assert hardship.grievance(h, l, np.ones(2), 0.5)[0] == pytest.approx(0.55)
+    assert hardship.grievance(h, legit, np.ones(2), 0.5)[0] == pytest.approx(0.55)
 
 
 def test_hardship_rises_with_each_source():
