@@ -1,0 +1,1 @@
+"""Benchmarks (not timed tests): run a module with ``python -m benchmarks.<name>``."""
