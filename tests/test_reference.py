@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from conftest import small_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import CadreModel
 from sim.submodels import hardship, protest, state_response
 from sim.submodels.hardship import STATUS_LOSS
-
-from conftest import small_scenario
 
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
