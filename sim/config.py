@@ -73,7 +73,9 @@ class Params(StrictModel):
     # legitimacy (Epstein 2002; seed 002 E7-E8; seed 003 A8)
     legitimacy: float = _p(0.8, 0, 1, "baseline regime legitimacy L0 (Epstein's L)")
     legitimacy_reversion: float = _p(0.05, 0, 1, "monthly pull of legitimacy back to its target")
-    legitimacy_performance: float = _p(0.5, 0, 10, "legitimacy gained per unit of output growth")
+    legitimacy_performance: float = _p(
+        0.5, 0, 10, "legitimacy gained per unit of trend monthly output growth"
+    )
     legitimacy_privilege: float = _p(
         0.02, 0, 1, "monthly legitimacy lost per unit visible privilege"
     )
@@ -104,14 +106,16 @@ class Params(StrictModel):
     threshold_sd: float = _p(0.0, 0, 1, "spread of individual thresholds (Granovetter)")
     arrest_k: float = _p(2.3, 0, 20, "Epstein's k in P = 1 - exp(-k floor(C/A))")
     discretization: Literal["floor", "round", "none"] = Field(
-        "floor", description="how C/A is discretized before the exponential (NetLogo: floor)"
+        "none",
+        description="how C/A is discretized before the exponential: none = Epstein's printed "
+        "formula (default here), floor = NetLogo Rebellion, round = Mesa's example",
     )
     vision: int = Field(
         40, ge=1, le=10_000, description="people an agent sees in its unit or village"
     )
     network_weight: float = _p(1.0, 0, 10, "weight of active network ties in the active count A")
     police_per_1000: float = _p(6.0, 0, 1000, "public-security officers per 1000 people")
-    police_reach: float = _p(6.0, 0, 1000, "people one officer or security cadre can watch")
+    police_reach: float = _p(15.0, 0, 1000, "people one officer or security cadre can watch")
     security_cadre_share: float = _p(0.1, 0, 1, "share of cadres in a security role")
     # state response (seed 003 D1-D15)
     arrests_per_officer: float = _p(0.5, 0, 100, "arrests one enforcer can make per protest month")

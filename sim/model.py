@@ -85,6 +85,7 @@ class CadreModel(mesa.Model):
         # --- collective state ---------------------------------------------------------
         self.legitimacy = float(self.params.legitimacy)
         self.output_growth = 0.0
+        self.growth_trend = 0.0
         self.tally: dict[str, float] = {}
         self.unit_growth_ema = np.zeros(self.units.n)
         self.unit_performance = np.zeros(self.units.n)

@@ -216,6 +216,20 @@ OUTCOMES: tuple[Outcome, ...] = (
         True,
         _tally("pacifications"),
     ),
+    Outcome(
+        "violent_events",
+        "village protest events that turned violent (rural_taxes regime, seed 003 A9)",
+        "events",
+        True,
+        _tally("violent_events"),
+    ),
+    Outcome(
+        "rural_relief",
+        "1 in the month the centre enacted rural tax relief (rural_taxes regime, D10)",
+        "events",
+        True,
+        _tally("rural_relief"),
+    ),
     Outcome("accidents", "workplace accidents this month", "accidents", True, _tally("accidents")),
     Outcome("deaths", "accident deaths this month", "people", True, _tally("deaths")),
     Outcome(

@@ -22,7 +22,6 @@ for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         importlib.import_module(f"{__name__}.{_info.name}")
 
 
-
 def _known_type(data):
     """Reject unknown regime names with the list of known ones (pydantic's discriminated
     union does this itself, but only once at least two regimes exist)."""

@@ -97,6 +97,9 @@ def pay(model) -> None:
     peasant = p.kind == Kind.PEASANT
     farm = prm.farm_income * p.land * lv.grain_price * (1.0 - np.clip(p.tax_burden, 0, 1))
     income = np.where(peasant, farm, income)
+    # Migrants back home (status NONE) farm their household's plot (seed 003 line 62).
+    at_home = migrant & (p.status == Status.NONE)
+    income = np.where(at_home, farm, income)
     # Migrants send part of their pay home; villages share it among their households.
     remit = np.where(migrant, REMITTANCE_SHARE * income, 0.0)
     p.remittance = remit

@@ -1,7 +1,7 @@
 """Legitimacy: a global scalar and a per-locality value derived from it.
 
 Global legitimacy reverts to a target (the scenario's baseline, shifted by regimes) and
-is moved each month by economic performance, visible cadre privilege (seed 003 A8,
+is moved each month by economic performance (the 12-month trend of output growth), visible cadre privilege (seed 003 A8,
 line 19: cadre salaries "maybe three times"), campaign chaos (seed 002 E7–E8, lines
 3871–3906), visible repression and concessions (seed 003 R5, D1–D8). A locality's
 legitimacy adds the presence of cadres on the shop floor (seed 000 lines 24, 34) and
@@ -14,6 +14,9 @@ import numpy as np
 
 # Cadres on the line one day a week (seed 000 line 8) counts as full presence.
 FULL_PRESENCE_SHARE = 0.2
+# Trend growth beyond ±2 % a month (±27 % a year) counts as ±2 %: legitimacy answers to
+# sustained performance (Li & Zhou 2005: growth over tenure), not to rebounds.
+MAX_TREND = 0.02
 
 
 def presence(labour_share: np.ndarray) -> np.ndarray:
@@ -84,7 +87,7 @@ def update_global(model) -> None:
         model.legitimacy,
         float(np.clip(prm.legitimacy + lv.legitimacy_target_shift, 0.0, 1.0)),
         prm.legitimacy_reversion,
-        model.output_growth,
+        float(np.clip(model.growth_trend, -MAX_TREND, MAX_TREND)),
         lv.cadre_privilege,
         lv.campaign_intensity,
         t["visible_arrests"] / n,

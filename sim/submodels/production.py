@@ -18,6 +18,8 @@ import numpy as np
 from sim.state import Kind, Sector, Status
 from sim.submodels.legitimacy import presence
 
+GROWTH_TREND_MONTHS = 12.0
+
 
 def output(
     capacity: np.ndarray,
@@ -93,6 +95,8 @@ def produce(model) -> None:
     )
     total_prev, total = float(prev.sum()), float(u.output.sum())
     model.output_growth = total / total_prev - 1.0 if total_prev > 0 else 0.0
+    # Legitimacy answers to the trend, not to one month's strike-driven dip and rebound.
+    model.growth_trend += (model.output_growth - model.growth_trend) / GROWTH_TREND_MONTHS
 
 
 def accidents(model) -> None:

@@ -93,7 +93,9 @@ def respond(model, events: Events) -> None:
     loc_vis[events.locality] = vis
     enforcers = prm.police_per_1000 / 1000.0 * model.loc_size + model.loc_security
     brutality = np.where(model.loc_urban, 1.0, 2.0 - loc_vis)
-    capacity = np.floor(enforcers * prm.arrests_per_officer * lv.repression * brutality + 0.5)
+    # Hired proxies add hands (seed 003 D5, line 93: 500 peasants at Y50 a day).
+    hands = enforcers * (1.0 + lv.proxy_enforcers)
+    capacity = np.floor(hands * prm.arrests_per_officer * lv.repression * brutality + 0.5)
     active_idx = np.flatnonzero(p.active)
     if active_idx.size:
         loc_a = model.locality[active_idx]
@@ -111,7 +113,11 @@ def respond(model, events: Events) -> None:
         # Core activists "kept on fighting" after detention (seed 003 D7, line 25).
         p.activism[jailed] = np.minimum(p.activism[jailed] + 0.1, 1.0)
         t["arrests"] = int(jailed.size)
-        t["visible_arrests"] = float(np.sum(loc_vis[model.locality[jailed]]))
+        # ... and their arrests escape "the public reaction" to police doing it (D5).
+        t["visible_arrests"] = float(np.sum(loc_vis[model.locality[jailed]])) * (
+            1.0 - lv.proxy_enforcers
+        )
+        t["proxy_arrests"] = float(jailed.size * lv.proxy_enforcers)
 
     # Deterrence after defeat (D7): fear settles on localities that won nothing.
     defeated = np.zeros(model.n_localities, dtype=bool)

@@ -1,0 +1,202 @@
+"""Main outcome of each social regime, regime on vs off, mean over seeds.
+
+Run: ``.venv/bin/python -m benchmarks.regime_effects_social [--seeds 10]``.
+
+Each row runs the same scenario and seeds with and without the regime (the union rows
+compare captured and independent unions with no union, all under privatization) and
+prints the mean of the regime's main outcome over the seeds, with the standard error of
+the paired difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from sim.config import parse_scenario
+from sim.model import CadreModel
+from sim.outcomes import OUTCOME_NAMES
+from sim.runner import derive_seeds
+
+POP = {
+    "cadres": 120,
+    "technicians": 240,
+    "workers": 3600,
+    "migrants": 1200,
+    "peasants": 3200,
+    "units": 16,
+    "villages": 16,
+}
+PRIV = {"type": "privatization"}
+
+
+def scenario(regimes, start="1993-01", end="2004-12", **params):
+    return parse_scenario(
+        {
+            "name": "bench",
+            "start": start,
+            "end": end,
+            "population": POP,
+            "params": {"people_per_agent": 10, **params},
+            "regimes": regimes,
+        }
+    )
+
+
+def outcome(name, part=slice(None), how="mean"):
+    j = OUTCOME_NAMES.index(name)
+
+    def f(m):
+        x = m.records[part, j]
+        return float(getattr(np, how)(x))
+
+    return f
+
+
+def early_events(m):
+    return float(m.records[: m.n_steps // 2, OUTCOME_NAMES.index("protest_events")].sum())
+
+
+def late_participants(m):
+    return float(m.records[m.n_steps // 2 :, OUTCOME_NAMES.index("protest_participants")].sum())
+
+
+def community_legitimacy(m):
+    comm = m.loc_is_community.astype(bool)
+    return float(m.local_legitimacy[comm].mean())
+
+
+ROWS = [
+    # (regime, outcome label, backdrop regimes, regime spec, scenario kw, measure)
+    (
+        "cooperatives",
+        "coop_members_final",
+        [PRIV],
+        {"type": "cooperatives"},
+        {},
+        outcome("coop_members", slice(-1, None)),
+    ),
+    (
+        "cooperatives",
+        "grievance_peasant_mean",
+        [PRIV],
+        {"type": "cooperatives"},
+        {},
+        outcome("grievance_peasant"),
+    ),
+    ("cooperatives", "gini_mean", [PRIV], {"type": "cooperatives"}, {}, outcome("gini")),
+    (
+        "union captured",
+        "protest_events first half",
+        [PRIV],
+        {"type": "union", "mode": "captured"},
+        {},
+        early_events,
+    ),
+    (
+        "union captured",
+        "protest_participants second half",
+        [PRIV],
+        {"type": "union", "mode": "captured"},
+        {},
+        late_participants,
+    ),
+    (
+        "union independent",
+        "protest_events first half",
+        [PRIV],
+        {"type": "union", "mode": "independent"},
+        {},
+        early_events,
+    ),
+    (
+        "union independent",
+        "protest_participants second half",
+        [PRIV],
+        {"type": "union", "mode": "independent"},
+        {},
+        late_participants,
+    ),
+    (
+        "union independent",
+        "arrests_total",
+        [PRIV],
+        {"type": "union", "mode": "independent"},
+        {},
+        outcome("arrests", how="sum"),
+    ),
+    (
+        "danwei_reactivation",
+        "protest_events_total",
+        [],
+        {"type": "danwei_reactivation"},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
+        outcome("protest_events", how="sum"),
+    ),
+    (
+        "danwei_reactivation",
+        "community local legitimacy (final)",
+        [],
+        {"type": "danwei_reactivation"},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
+        community_legitimacy,
+    ),
+    (
+        "danwei_reactivation",
+        "legitimacy_mean (global)",
+        [],
+        {"type": "danwei_reactivation"},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
+        outcome("legitimacy"),
+    ),
+    (
+        "grassroots",
+        "grievance_peasant_mean",
+        [],
+        {"type": "grassroots"},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
+        outcome("grievance_peasant"),
+    ),
+    (
+        "grassroots",
+        "protest_events_total",
+        [],
+        {"type": "grassroots"},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
+        outcome("protest_events", how="sum"),
+    ),
+]
+
+
+def run_one(regimes, seed, kw, cache):
+    key = (repr(regimes), seed, repr(sorted(kw.items())))
+    if key not in cache:
+        m = CadreModel(scenario(regimes, **kw), seed=seed)
+        m.run()
+        cache[key] = m
+    return cache[key]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    args = ap.parse_args()
+    seeds = derive_seeds(20240601, args.seeds)
+    cache: dict = {}
+    t0 = time.perf_counter()
+    print(f"{'regime':22s} {'outcome':36s} {'off':>11s} {'on':>11s} {'on-off':>10s} {'se':>8s}")
+    for name, label, backdrop, spec, kw, measure in ROWS:
+        off = np.array([measure(run_one(backdrop, s, kw, cache)) for s in seeds])
+        on = np.array([measure(run_one(backdrop + [spec], s, kw, cache)) for s in seeds])
+        d = on - off
+        se = d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else float("nan")
+        print(
+            f"{name:22s} {label:36s} {off.mean():11.4g} {on.mean():11.4g} {d.mean():10.4g} {se:8.3g}"
+        )
+    print(f"({len(seeds)} seeds, {time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

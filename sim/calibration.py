@@ -1,0 +1,1055 @@
+"""Calibration against stylized facts: a simulated-moments fit with optuna, ``cadresim calibrate``.
+
+A calibration config (``calibration/*.yaml``) names a base scenario, the parameters to
+estimate (dotted paths such as ``params.legitimacy`` or
+``regimes.privatization.layoff_share``) with their bounds, and the targets to fit. Targets
+live in ``calibration/targets/*.yaml``: each gives a value, its uncertainty (``sd``), its
+source, and the simulated statistic it is compared with (``STATISTICS`` below).
+
+Method (science-anchors §4.3; Grazzini & Richiardi 2015, simulated minimum distance):
+
+* every trial runs the scenario ``replicates`` times with the *same* replicate seeds
+  (common random numbers, so differences between trials are not seed noise);
+* each statistic is computed per replicate and averaged over replicates (the simulated
+  moment);
+* the distance is the weighted mean of squared standardized deviations
+  ``z_i = (sim_i − target_i) / sd_i`` (one-sided for ``floor``/``ceiling`` targets);
+* optuna's ``TPESampler(seed=...)`` minimizes it; the study lives in
+  ``sqlite:///OUT/study.db`` so a second invocation continues it.
+
+Uncertainty is reported ABC-rejection style over the optuna trials: trials whose
+distance is at most ``accept.tolerance`` (at least ``accept.min_accepted`` best trials)
+are "accepted", and the spread of their parameters is reported. TPE concentrates its
+samples near the optimum, so this spread is an approximate plausible region, *not* a
+posterior under the prior (for that, sample uniformly: set ``startup_trials`` equal to
+the number of trials, which makes every trial a draw from the uniform prior).
+
+Because the model's population is a scaled-down city, only scale-free statistics
+(growth rates, ratios, shares, signs) are compared with national figures.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+import typer
+from pydantic import Field, ValidationError, model_validator
+
+from sim import store
+from sim.calendar import Month
+from sim.config import (
+    Scenario,
+    ScenarioError,
+    format_validation_error,
+    parse_scenario,
+    read_yaml,
+)
+from sim.outcomes import OUTCOME_NAMES, OUTCOMES, summary_columns
+from sim.schema import StrictModel, field_error
+from sim.state import Kind
+
+# --------------------------------------------------------------------------------------
+# Dotted-path parameter overrides
+# --------------------------------------------------------------------------------------
+# sim/sweep.py has a ``set_path`` that creates missing keys; calibration needs the
+# opposite (an unknown path must be a config error, exit 2), so this module has its own,
+# with the same ``regimes.<type>.<field>`` convention. Paths address the *dumped* scenario
+# (defaults filled in), so every field a scenario has can be set even if the YAML omits
+# it. ``regimes.<type>.<field>`` addresses every regime of that type;
+# ``regimes[<i>].<field>`` picks by position.
+
+_TOKEN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)((?:\[\d+\])*)$")
+
+
+def _tokens(path: str) -> list[str | int]:
+    out: list[str | int] = []
+    for part in path.split("."):
+        m = _TOKEN.match(part)
+        if not m:
+            raise KeyError(f"'{path}': cannot parse segment '{part}'")
+        out.append(m.group(1))
+        out += [int(i) for i in re.findall(r"\[(\d+)\]", m.group(2))]
+    return out
+
+
+def _child(node: Any, tok: str | int, path: str) -> Any:
+    if isinstance(node, list):
+        if isinstance(tok, int):
+            if tok >= len(node):
+                raise KeyError(f"'{path}': index {tok} out of range (there are {len(node)})")
+            return node[tok]
+        for item in node:
+            if isinstance(item, dict) and item.get("type") == tok:
+                return item
+        types = [i.get("type") for i in node if isinstance(i, dict)]
+        raise KeyError(f"'{path}': no regime of type '{tok}' in the scenario (has: {types})")
+    if isinstance(node, dict) and isinstance(tok, str) and tok in node:
+        return node[tok]
+    allowed = sorted(node) if isinstance(node, dict) else []
+    raise KeyError(f"'{path}': unknown field '{tok}'; allowed: {', '.join(allowed)}")
+
+
+def get_path(data: dict, path: str) -> Any:
+    """The value at a dotted path in a (dumped) scenario dict; ``KeyError`` if absent."""
+    node: Any = data
+    for tok in _tokens(path):
+        node = _child(node, tok, path)
+    return node
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    """Set an existing field at a dotted path in place; ``KeyError`` if it does not exist.
+
+    ``regimes.<type>.<field>`` sets the field in every regime of that type (as
+    ``sim.sweep.set_path`` does); unlike that helper, a path that names no existing field
+    is an error rather than a new key.
+    """
+    toks = _tokens(path)
+    nodes: list[Any] = [data]
+    for tok in toks[:-1]:
+        nxt: list[Any] = []
+        for node in nodes:
+            if isinstance(node, list) and isinstance(tok, str):
+                hits = [i for i in node if isinstance(i, dict) and i.get("type") == tok]
+                nxt += hits or [_child(node, tok, path)]  # _child raises when none match
+            else:
+                nxt.append(_child(node, tok, path))
+        nodes = nxt
+    last = toks[-1]
+    for node in nodes:
+        _child(node, last, path)  # raises with the allowed keys when absent
+        node[last] = value
+
+
+def scenario_with(base: dict, values: dict[str, Any], source: str = "<calibration>") -> Scenario:
+    """Validate ``base`` (a dumped scenario) with ``values`` set at their dotted paths."""
+    data = copy.deepcopy(base)
+    for path, v in values.items():
+        set_path(data, path, v)
+    return parse_scenario(data, source)
+
+
+# --------------------------------------------------------------------------------------
+# Simulated statistics
+# --------------------------------------------------------------------------------------
+
+_IDX = {name: j for j, name in enumerate(OUTCOME_NAMES)}
+_SUMMARY_COLUMNS = {c for o in OUTCOMES for c in summary_columns(o)}
+
+
+@dataclass
+class RunData:
+    """What one replicate leaves for the statistics: monthly records and extra tallies."""
+
+    records: np.ndarray  # months × outcomes (OUTCOME_NAMES order)
+    start: Month
+    n_people: int
+    summary: dict[str, float]
+    # promotion cells [tie, high performance] -> (promoted, at risk), pooled over months
+    promo: np.ndarray = field(default_factory=lambda: np.zeros((2, 2, 2)))
+
+    def col(self, name: str) -> np.ndarray:
+        return self.records[:, _IDX[name]]
+
+
+@dataclass(frozen=True)
+class Statistic:
+    name: str
+    description: str
+    compute: Callable[[RunData], float]
+    needs_promotions: bool = False
+
+
+def protest_growth_rate(d: RunData) -> float:
+    """Annual log growth of protest events: ln((E_last+1)/(E_first+1)) / years between.
+
+    E_first, E_last are the events in the first and last 12 simulated months; the +1 keeps
+    the ratio finite in a quiet small city. Compared with ln(74,000/8,700)/11 ≈ 0.195
+    (science-anchors §3.6).
+    """
+    e = d.col("protest_events")
+    if e.size < 24:
+        return float("nan")
+    first, last = e[:12].sum(), e[-12:].sum()
+    return float(math.log((last + 1.0) / (first + 1.0)) / ((e.size - 12) / 12.0))
+
+
+def laid_off_peak_share(d: RunData) -> float:
+    """Peak stock of laid-off people (xiagang + unemployed) over the initially employed."""
+    laid = d.col("xiagang") + d.col("unemployed")
+    emp0 = d.col("employed")[0]
+    return float(laid.max() / emp0) if emp0 > 0 else float("nan")
+
+
+def peak_active_share(d: RunData) -> float:
+    """Largest monthly share of all people publicly active in protest (uprising check)."""
+    return float(d.col("active").max() / max(d.n_people, 1))
+
+
+def legitimacy_min(d: RunData) -> float:
+    """Lowest monthly regime legitimacy over the run."""
+    return float(np.nanmin(d.col("legitimacy")))
+
+
+def mine_death_trend(d: RunData) -> float:
+    """Annual log growth of mine deaths, last vs first window (36 months, or a third)."""
+    x = d.col("mine_deaths")
+    w = min(36, x.size // 3)
+    if w < 12:
+        return float("nan")
+    first, last = x[:w].sum(), x[-w:].sum()
+    return float(math.log((last + 1.0) / (first + 1.0)) / ((x.size - w) / 12.0))
+
+
+DECENTRALIZATION = (Month(1998, 3), Month(2001, 2))  # Jia & Nie 2017
+
+
+def decentralization_bump(d: RunData) -> float:
+    """Log ratio of the monthly mine-death rate inside March 1998–February 2001 to outside.
+
+    Jia & Nie (2017): supervision of key state mines was decentralized in that window and
+    death rates rose about 25 % (science-anchors §3.9). NaN if the run does not cover both
+    the window and at least 12 months outside it.
+    """
+    x = d.col("mine_deaths")
+    lo = d.start.months_until(DECENTRALIZATION[0])
+    hi = d.start.months_until(DECENTRALIZATION[1])
+    k = np.arange(x.size)
+    inside = (k >= lo) & (k <= hi)
+    n_in, n_out = int(inside.sum()), int((~inside).sum())
+    if n_in < 12 or n_out < 12:
+        return float("nan")
+    rate_in = (x[inside].sum() + 0.5) / n_in
+    rate_out = (x[~inside].sum() + 0.5) / n_out
+    return float(math.log(rate_in / rate_out))
+
+
+def _promo_rate(promoted: float, at_risk: float) -> float:
+    return (promoted + 0.5) / (at_risk + 1.0)
+
+
+def promotion_performance_gradient(d: RunData) -> float:
+    """Log ratio of promotion rates, cadres in above- vs below-median performing units.
+
+    Pooled over cadre-months below the top rank (Li & Zhou 2005: promotion rises with
+    performance; science-anchors §3.2).
+    """
+    c = d.promo.sum(axis=0)  # over tie
+    return float(math.log(_promo_rate(*c[1]) / _promo_rate(*c[0])))
+
+
+def promotion_tie_complementarity(d: RunData) -> float:
+    """Performance gradient among cadres with a patron tie minus among those without.
+
+    Jia, Kudamatsu & Seim: connections and performance are complements (β_gf > 0).
+    """
+    g = [math.log(_promo_rate(*d.promo[t, 1]) / _promo_rate(*d.promo[t, 0])) for t in (0, 1)]
+    return float(g[1] - g[0])
+
+
+def persecution_after_faction_peak(d: RunData) -> float:
+    """Share of all persecution that happens after the month factional membership peaks.
+
+    Walder & Su 2003, Walder 2014: most Cultural Revolution casualties came in 1968–71,
+    after the factional phase, from organized repression (science-anchors §3.3).
+    """
+    pers, members = d.col("persecuted"), d.col("faction_members")
+    total = pers[-1] - pers[0]
+    if total <= 0 or not np.any(members > 0):
+        return float("nan")
+    k = int(np.argmax(members))
+    return float((pers[-1] - pers[k]) / total)
+
+
+STATISTICS: dict[str, Statistic] = {
+    s.name: s
+    for s in (
+        Statistic("protest_growth_rate", protest_growth_rate.__doc__ or "", protest_growth_rate),
+        Statistic("laid_off_peak_share", laid_off_peak_share.__doc__ or "", laid_off_peak_share),
+        Statistic("peak_active_share", peak_active_share.__doc__ or "", peak_active_share),
+        Statistic("legitimacy_min", legitimacy_min.__doc__ or "", legitimacy_min),
+        Statistic("mine_death_trend", mine_death_trend.__doc__ or "", mine_death_trend),
+        Statistic(
+            "decentralization_bump", decentralization_bump.__doc__ or "", decentralization_bump
+        ),
+        Statistic(
+            "promotion_performance_gradient",
+            promotion_performance_gradient.__doc__ or "",
+            promotion_performance_gradient,
+            needs_promotions=True,
+        ),
+        Statistic(
+            "promotion_tie_complementarity",
+            promotion_tie_complementarity.__doc__ or "",
+            promotion_tie_complementarity,
+            needs_promotions=True,
+        ),
+        Statistic(
+            "persecution_after_faction_peak",
+            persecution_after_faction_peak.__doc__ or "",
+            persecution_after_faction_peak,
+        ),
+    )
+}
+
+
+def known_statistic(name: str) -> bool:
+    """A statistic is a named one above, or any per-run summary column (``<outcome>_mean``)."""
+    return name in STATISTICS or name in _SUMMARY_COLUMNS
+
+
+def _compute(name: str, d: RunData) -> float:
+    if name in STATISTICS:
+        return STATISTICS[name].compute(d)
+    return float(d.summary[name])
+
+
+def _promotion_snapshot(model: Any) -> tuple[np.ndarray, ...]:
+    """Before a step: each cadre's rank, unit performance and patron tie (careers.promote)."""
+    p = model.people
+    rows = p.rows(Kind.CADRE)
+    rank = p.rank[rows].copy()
+    unit = p.unit[rows]
+    perf = np.where(unit >= 0, model.unit_performance[np.maximum(unit, 0)], 0.0)
+    patron = p.patron[rows]
+    has = patron >= 0
+    tie = has & (np.where(has, p.rank[np.maximum(patron, 0)], -1) > rank)
+    return rank, perf, tie
+
+
+def simulate(scenario: Scenario, seed: int, statistics: list[str]) -> dict[str, float]:
+    """Run one replicate and return the requested statistics."""
+    from sim.model import CadreModel
+    from sim.outcomes import summarize
+    from sim.submodels.careers import N_RANKS
+
+    need_promo = any(STATISTICS[s].needs_promotions for s in statistics if s in STATISTICS)
+    model = CadreModel(scenario, seed=seed)
+    promo = np.zeros((2, 2, 2))
+    while model.running and model.step_index < model.n_steps:
+        snap = _promotion_snapshot(model) if need_promo else None
+        model.step()
+        if snap is not None:
+            rank0, perf, tie = snap
+            rank1 = model.people.rank[model.people.rows(Kind.CADRE)]
+            at_risk = rank0 < N_RANKS - 1
+            if at_risk.any():
+                hi = perf > np.median(perf[at_risk])
+                up = rank1 > rank0
+                for t in (0, 1):
+                    for h in (0, 1):
+                        m = at_risk & (tie == bool(t)) & (hi == bool(h))
+                        promo[t, h, 0] += np.count_nonzero(up & m)
+                        promo[t, h, 1] += np.count_nonzero(m)
+    records = model.records[: model.step_index]
+    data = RunData(
+        records=records,
+        start=scenario.start,
+        n_people=int(model.people.n),
+        summary=summarize(records, model.step_index),
+        promo=promo,
+    )
+    return {s: _compute(s, data) for s in statistics}
+
+
+def evaluate(
+    base: dict, values: dict[str, float], seeds: list[int], statistics: list[str]
+) -> dict[str, list[float]]:
+    """Statistics per replicate at one parameter point (top-level, so processes can run it)."""
+    scn = scenario_with(base, values)
+    per = [simulate(scn, s, statistics) for s in seeds]
+    return {name: [r[name] for r in per] for name in statistics}
+
+
+# --------------------------------------------------------------------------------------
+# Targets and configs
+# --------------------------------------------------------------------------------------
+
+NAN_PENALTY = 100.0  # squared-z charged when a statistic cannot be computed
+
+
+class Target(StrictModel):
+    """A stylized fact, the statistic it is compared with, and how."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_]+$")]
+    statistic: str = Field(description="simulated statistic (see STATISTICS or a summary column)")
+    value: float | None = Field(None, description="target value (None: synthetic targets)")
+    sd: float = Field(gt=0, description="uncertainty of the target, as one standard deviation")
+    kind: Literal["point", "floor", "ceiling"] = Field(
+        "point", description="point: two-sided; floor: only values below count; ceiling: above"
+    )
+    scale: Literal["linear", "log"] = Field(
+        "linear", description="compare on this scale (log: sd is on the natural-log scale)"
+    )
+    description: str = ""
+    pattern: str = Field("", description="POM pattern id (science-anchors §4.1)")
+    source: str = Field("", description="citation of the empirical figure")
+    anchor: str = Field("", description="where the figure is documented in the project")
+    comparison: str = Field("", description="how the simulated statistic is compared")
+
+    @model_validator(mode="after")
+    def _known(self) -> Target:
+        if not known_statistic(self.statistic):
+            names = ", ".join(sorted(STATISTICS))
+            raise field_error(
+                "statistic",
+                f"unknown statistic '{self.statistic}'; use one of {names} "
+                "or a summary column such as grievance_worker_mean",
+            )
+        if self.scale == "log" and self.value is not None and self.value <= 0:
+            raise field_error("value", "must be > 0 on a log scale")
+        return self
+
+    def z(self, simulated: float) -> float:
+        """Standardized deviation of a simulated value from the target (0 inside a bound)."""
+        if self.value is None or not np.isfinite(simulated):
+            return float("nan")
+        if self.scale == "log":
+            if simulated <= 0:
+                return float("nan")
+            d = math.log(simulated) - math.log(self.value)
+        else:
+            d = simulated - self.value
+        if self.kind == "floor":
+            d = min(d, 0.0)
+        elif self.kind == "ceiling":
+            d = max(d, 0.0)
+        return d / self.sd
+
+
+class TargetFile(StrictModel):
+    targets: list[Target] = Field(min_length=1)
+
+
+class ParamSpec(StrictModel):
+    """Search range of one estimated parameter (a uniform prior on it, or log-uniform)."""
+
+    low: float
+    high: float
+    log: bool = Field(False, description="search on a log scale (both bounds > 0)")
+
+    @model_validator(mode="after")
+    def _order(self) -> ParamSpec:
+        if not self.low < self.high:
+            raise field_error("high", f"must be > low ({self.low}), got {self.high}")
+        if self.log and self.low <= 0:
+            raise field_error("low", "must be > 0 when log: true")
+        return self
+
+
+class Accept(StrictModel):
+    """ABC-rejection over the trials: which trials count as fitting."""
+
+    tolerance: float = Field(
+        1.0, gt=0, description="accept trials with distance (mean squared z) at most this"
+    )
+    min_accepted: int = Field(5, ge=1, description="accept at least this many best trials")
+
+
+class Synthetic(StrictModel):
+    """Generate the target values from the model itself at known parameter values."""
+
+    truth: dict[str, float] = Field(min_length=1, description="dotted path -> true value")
+    replicates: int = Field(4, ge=1, le=1000, description="replicates averaged for the targets")
+    seed: int = Field(0, ge=0, lt=2**63, description="root seed (differs from the fit's)")
+
+
+class CalibrationConfig(StrictModel):
+    """A calibration file (calibration/*.yaml)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    description: str = ""
+    scenario: str = Field(description="base scenario file, relative to this file")
+    add_regimes: list[dict[str, Any]] = Field(
+        default_factory=list, description="regimes appended to the base scenario's (YAML specs)"
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="fixed values at dotted paths (e.g. population.workers)"
+    )
+    parameters: dict[str, ParamSpec] = Field(min_length=1, description="dotted path -> range")
+    targets: list[str | Target] = Field(
+        min_length=1, description="target names from target_dir, or inline targets"
+    )
+    target_dir: str = Field("targets", description="folder of target files, relative to this file")
+    weights: dict[str, float] = Field(default_factory=dict, description="target name -> weight")
+    replicates: int = Field(2, ge=1, le=1000, description="replicates per evaluation")
+    seed: int = Field(0, ge=0, lt=2**63, description="root seed: sampler and replicate seeds")
+    trials: int = Field(40, ge=1, le=100_000, description="trials per invocation (--trials)")
+    startup_trials: int = Field(10, ge=1, le=100_000, description="random trials before TPE")
+    accept: Accept = Accept()
+    synthetic: Synthetic | None = None
+
+
+@dataclass
+class Calibration:
+    """A validated calibration: config, base scenario (dumped) and resolved targets."""
+
+    config: CalibrationConfig
+    source: str
+    base: dict
+    targets: list[Target]
+
+    @property
+    def statistics(self) -> list[str]:
+        return sorted({t.statistic for t in self.targets})
+
+    def weight(self, name: str) -> float:
+        return float(self.config.weights.get(name, 1.0))
+
+    def fingerprint(self) -> str:
+        """A hash of what defines the study; resuming with a different one is refused."""
+        c = self.config
+        key = {
+            "base": self.base,  # includes add_regimes and overrides
+            "parameters": {k: v.model_dump() for k, v in c.parameters.items()},
+            "targets": [t.model_dump() for t in self.targets],
+            "weights": c.weights,
+            "replicates": c.replicates,
+            "seed": c.seed,
+            "synthetic": c.synthetic.model_dump() if c.synthetic else None,
+        }
+        return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def load_targets(folder: Path) -> dict[str, Target]:
+    """Every target in ``folder/*.yaml``, by name; raises :class:`ScenarioError`."""
+    out: dict[str, Target] = {}
+    for f in sorted(folder.glob("*.yaml")):
+        data = read_yaml(f)
+        try:
+            tf = TargetFile.model_validate(data)
+        except ValidationError as e:
+            raise ScenarioError(str(f), format_validation_error(e)) from None
+        for t in tf.targets:
+            if t.name in out:
+                raise ScenarioError(str(f), [(f"targets.{t.name}", "target name defined twice")])
+            out[t.name] = t
+    return out
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Load and check a calibration file; every problem raises :class:`ScenarioError`."""
+    path = Path(path)
+    src = str(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(src, [("", "the file must hold a mapping of calibration fields")])
+    try:
+        cfg = CalibrationConfig.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(src, format_validation_error(e)) from None
+    here = path.parent
+    scn_path = here / cfg.scenario
+    if not scn_path.exists():
+        raise ScenarioError(src, [("scenario", f"scenario file not found: {scn_path}")])
+    scn_data = read_yaml(scn_path)
+    base = parse_scenario(scn_data, str(scn_path)).model_dump(mode="json")
+    problems: list[tuple[str, str]] = []
+    if cfg.add_regimes:
+        base["regimes"] = list(base["regimes"]) + copy.deepcopy(cfg.add_regimes)
+    for p, v in cfg.overrides.items():
+        try:
+            set_path(base, p, v)
+        except KeyError as e:
+            problems.append((f"overrides.{p}", str(e.args[0])))
+    if not problems:
+        try:
+            base = parse_scenario(base, f"{src} (scenario with overrides)").model_dump(mode="json")
+        except ScenarioError as e:
+            problems += [(f"overrides: {p}", m) for p, m in e.problems]
+
+    if not problems:
+        for p, spec in cfg.parameters.items():
+            try:
+                current = get_path(base, p)
+            except KeyError as e:
+                problems.append((f"parameters.{p}", str(e.args[0])))
+                continue
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                problems.append((f"parameters.{p}", f"not a numeric field (value {current!r})"))
+                continue
+            for bound in ("low", "high"):
+                value = getattr(spec, bound)
+                try:
+                    scenario_with(base, {p: value})
+                except ScenarioError as e:
+                    msg = "; ".join(m for _, m in e.problems)
+                    problems.append(
+                        (f"parameters.{p}.{bound}", f"{value} is outside the allowed range: {msg}")
+                    )
+
+    library: dict[str, Target] = {}
+    if any(isinstance(t, str) for t in cfg.targets):
+        folder = here / cfg.target_dir
+        if not folder.is_dir():
+            problems.append(("target_dir", f"folder not found: {folder}"))
+        else:
+            library = load_targets(folder)
+    targets: list[Target] = []
+    for i, t in enumerate(cfg.targets):
+        if isinstance(t, str):
+            if t not in library:
+                known = ", ".join(sorted(library)) or "(none)"
+                problems.append((f"targets[{i}]", f"unknown target '{t}'; known targets: {known}"))
+                continue
+            t = library[t]
+        if t.value is None and cfg.synthetic is None:
+            problems.append((f"targets[{i}] ({t.name})", "needs a value (or a synthetic: block)"))
+        targets.append(t)
+    names = [t.name for t in targets]
+    if len(set(names)) != len(names):
+        problems.append(("targets", "a target is listed twice"))
+    for w, v in cfg.weights.items():
+        if w not in names:
+            problems.append((f"weights.{w}", f"not one of the targets: {', '.join(names)}"))
+        elif v < 0:
+            problems.append((f"weights.{w}", "must be >= 0"))
+    if cfg.synthetic:
+        for p, v in cfg.synthetic.truth.items():
+            spec = cfg.parameters.get(p)
+            if spec is None:
+                problems.append((f"synthetic.truth.{p}", "not one of the estimated parameters"))
+            elif not spec.low <= v <= spec.high:
+                problems.append(
+                    (f"synthetic.truth.{p}", f"{v} is outside [{spec.low}, {spec.high}]")
+                )
+    if problems:
+        raise ScenarioError(src, problems)
+    return Calibration(config=cfg, source=src, base=base, targets=targets)
+
+
+# --------------------------------------------------------------------------------------
+# The fit
+# --------------------------------------------------------------------------------------
+
+
+def replicate_seeds(root: int, n: int) -> list[int]:
+    from sim.runner import derive_seeds
+
+    return derive_seeds(root, n)
+
+
+def distance(cal: Calibration, means: dict[str, float]) -> tuple[float, dict[str, float]]:
+    """Weighted mean squared z over the targets; a statistic that is NaN costs NAN_PENALTY."""
+    zs: dict[str, float] = {}
+    num = den = 0.0
+    for t in cal.targets:
+        z = t.z(means[t.statistic])
+        zs[t.name] = z
+        w = cal.weight(t.name)
+        num += w * (z * z if np.isfinite(z) else NAN_PENALTY)
+        den += w
+    return (num / den if den > 0 else 0.0), zs
+
+
+def synthesize_targets(cal: Calibration) -> None:
+    """Fill target values from the model at ``synthetic.truth`` (seeds differ from the fit's)."""
+    syn = cal.config.synthetic
+    if syn is None:
+        return
+    seeds = replicate_seeds(syn.seed, syn.replicates)
+    per = evaluate(cal.base, dict(syn.truth), seeds, cal.statistics)
+    means = {
+        k: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for k, v in per.items()
+    }
+    cal.targets = [t.model_copy(update={"value": means[t.statistic]}) for t in cal.targets]
+
+
+def _nanmean(values: list[float]) -> float:
+    a = np.asarray(values, dtype=float)
+    return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
+
+
+def _nansd(values: list[float]) -> float:
+    a = np.asarray(values, dtype=float)
+    a = a[np.isfinite(a)]
+    return float(a.std(ddof=1)) if a.size > 1 else 0.0
+
+
+def run_study(
+    cal: Calibration,
+    out: str | Path,
+    trials: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int, float], None] | None = None,
+) -> dict:
+    """Run (or continue) the optuna study in ``out`` and write the estimates and plots."""
+    import optuna
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = cal.config
+    n_new = cfg.trials if trials is None else int(trials)
+    synthesize_targets(cal)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = f"sqlite:///{(out / 'study.db').resolve()}"
+    study = optuna.create_study(
+        study_name=cfg.name, storage=storage, direction="minimize", load_if_exists=True
+    )
+    fp = cal.fingerprint()
+    stored = study.user_attrs.get("fingerprint")
+    if stored is None:
+        study.set_user_attr("fingerprint", fp)
+        study.set_user_attr("config", cfg.model_dump(mode="json"))
+    elif stored != fp:
+        raise ScenarioError(
+            str(out),
+            [("--out", "holds a study made with a different calibration config; use a new folder")],
+        )
+    # Trials left RUNNING by an interrupted invocation will never finish.
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        study.tell(t.number, state=optuna.trial.TrialState.FAIL)
+    n_before = len(study.trials)
+    # Reseed by history length, so a resumed study does not redraw the same startup points.
+    study.sampler = optuna.samplers.TPESampler(
+        seed=(cfg.seed + n_before) % 2**32, n_startup_trials=cfg.startup_trials
+    )
+    dists = {
+        p: optuna.distributions.FloatDistribution(s.low, s.high, log=s.log)
+        for p, s in cfg.parameters.items()
+    }
+    seeds = replicate_seeds(cfg.seed, cfg.replicates)
+    stats = cal.statistics
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    failures = 0
+    try:
+        done = 0
+        while done < n_new:
+            batch = [study.ask(dists) for _ in range(min(workers, n_new - done))]
+            args = [(cal.base, dict(tr.params), seeds, stats) for tr in batch]
+            if pool is None:
+                futures = None
+                results = []
+                for a in args:
+                    try:
+                        results.append(evaluate(*a))
+                    except Exception as e:  # a failure inside the model
+                        results.append(e)
+            else:
+                futures = [pool.submit(evaluate, *a) for a in args]
+                results = []
+                for f in futures:
+                    try:
+                        results.append(f.result())
+                    except Exception as e:
+                        results.append(e)
+            for tr, res in zip(batch, results, strict=True):
+                if isinstance(res, Exception):
+                    failures += 1
+                    tr.set_user_attr("error", f"{type(res).__name__}: {res}")
+                    study.tell(tr, state=optuna.trial.TrialState.FAIL)
+                    continue
+                means = {k: _nanmean(v) for k, v in res.items()}
+                dist, zs = distance(cal, means)
+                for k, v in res.items():
+                    tr.set_user_attr(f"sim:{k}", means[k])
+                    tr.set_user_attr(f"sd:{k}", _nansd(v))
+                study.tell(tr, dist)
+            done += len(batch)
+            if progress:
+                best = study.best_value if _any_complete(study) else float("nan")
+                progress(len(batch), best)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if not _any_complete(study):
+        raise RuntimeError(f"no trial completed ({failures} failed)")
+    return write_outputs(cal, study, out, n_before=n_before, failures=failures)
+
+
+def _any_complete(study: Any) -> bool:
+    import optuna
+
+    return bool(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+
+
+def trials_frame(cal: Calibration, study: Any) -> pd.DataFrame:
+    """One row per trial: number, state, distance, parameters, simulated statistics, z."""
+    rows = []
+    for t in study.trials:
+        row: dict[str, Any] = {
+            "trial": t.number,
+            "state": t.state.name,
+            "distance": t.value if t.value is not None else float("nan"),
+        }
+        for p in cal.config.parameters:
+            row[p] = t.params.get(p, float("nan"))
+        for s in cal.statistics:
+            row[f"sim:{s}"] = t.user_attrs.get(f"sim:{s}", float("nan"))
+            row[f"sd:{s}"] = t.user_attrs.get(f"sd:{s}", float("nan"))
+        for tg in cal.targets:
+            sim = row[f"sim:{tg.statistic}"]
+            row[f"z:{tg.name}"] = tg.z(sim) if np.isfinite(sim) else float("nan")
+        row["error"] = t.user_attrs.get("error", "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def accepted_trials(cal: Calibration, df: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Trials within tolerance, or the ``min_accepted`` best; and whether tolerance was met."""
+    ok = df[df["state"] == "COMPLETE"].sort_values("distance", kind="stable")
+    acc = ok[ok["distance"] <= cal.config.accept.tolerance]
+    met = len(acc) >= cal.config.accept.min_accepted
+    if not met:
+        acc = ok.head(cal.config.accept.min_accepted)
+    return acc, met
+
+
+def write_outputs(cal: Calibration, study: Any, out: Path, n_before: int, failures: int) -> dict:
+    cfg = cal.config
+    df = trials_frame(cal, study)
+    store.write_table(df, out / "trials.parquet")
+    acc, met = accepted_trials(cal, df)
+    best = df.loc[df[df["state"] == "COMPLETE"]["distance"].idxmin()]
+    fit = {}
+    for t in cal.targets:
+        sim = float(best[f"sim:{t.statistic}"])
+        z = t.z(sim)
+        fit[t.name] = {
+            "statistic": t.statistic,
+            "target": t.value,
+            "sd": t.sd,
+            "kind": t.kind,
+            "scale": t.scale,
+            "simulated": sim,
+            "sd_replicates": float(best[f"sd:{t.statistic}"]),
+            "z": z,
+            "reproduced": bool(np.isfinite(z) and abs(z) <= 2.0),
+            "weight": cal.weight(t.name),
+            "source": t.source,
+        }
+    spread = {}
+    for p in cfg.parameters:
+        v = acc[p].to_numpy(dtype=float)
+        spread[p] = {
+            "mean": float(v.mean()),
+            "sd": float(v.std(ddof=1)) if v.size > 1 else 0.0,
+            "q05": float(np.quantile(v, 0.05)),
+            "q50": float(np.quantile(v, 0.5)),
+            "q95": float(np.quantile(v, 0.95)),
+        }
+    estimates = {
+        "kind": "calibration",
+        "name": cfg.name,
+        "config_file": cal.source,
+        "method": (
+            "simulated minimum distance: optuna TPESampler minimizing the weighted mean of "
+            "squared standardized deviations between replicate-averaged simulated statistics "
+            "and targets (common random numbers across trials); uncertainty = ABC-rejection "
+            "over the optuna trials (accepted: distance <= tolerance, else the min_accepted "
+            "best); TPE trials are not prior draws, so the accepted spread is an approximate "
+            "plausible region, not a posterior"
+        ),
+        "n_trials": int(len(df)),
+        "n_complete": int((df["state"] == "COMPLETE").sum()),
+        "n_new_trials": int(len(df) - n_before),
+        "n_failed_this_invocation": failures,
+        "replicates": cfg.replicates,
+        "seed": cfg.seed,
+        "best": {
+            "trial": int(best["trial"]),
+            "distance": float(best["distance"]),
+            "params": {p: float(best[p]) for p in cfg.parameters},
+            "fit": fit,
+        },
+        "accepted": {
+            "tolerance": cfg.accept.tolerance,
+            "min_accepted": cfg.accept.min_accepted,
+            "tolerance_met": met,
+            "n": int(len(acc)),
+            "trials": [int(x) for x in acc["trial"]],
+            "params": spread,
+        },
+        "bounds": {p: [s.low, s.high] for p, s in cfg.parameters.items()},
+        "truth": dict(cfg.synthetic.truth) if cfg.synthetic else None,
+        "targets": [t.model_dump(mode="json") for t in cal.targets],
+        "versions": store.versions(),
+        "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    store.write_json(estimates, out / "estimates.json")
+    plot_fit(cal, df, acc, best, out / "fit.png")
+    plot_marginals(cal, df, acc, best, out / "marginals.png")
+    return estimates
+
+
+def plot_fit(cal: Calibration, df: pd.DataFrame, acc: pd.DataFrame, best: Any, path: Path) -> None:
+    """One panel per target: target ±1/2 sd, accepted trials' simulated values, the best."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(cal.targets)
+    fig, axes = plt.subplots(n, 1, figsize=(7, 1.3 * n + 0.8), squeeze=False)
+    rng = np.random.default_rng(0)  # jitter only, not model randomness
+    for ax, t in zip(axes[:, 0], cal.targets, strict=True):
+        v, sd = t.value, t.sd
+        if v is not None:
+            if t.scale == "log":
+                lo1, hi1 = v * math.exp(-sd), v * math.exp(sd)
+                lo2, hi2 = v * math.exp(-2 * sd), v * math.exp(2 * sd)
+            else:
+                lo1, hi1, lo2, hi2 = v - sd, v + sd, v - 2 * sd, v + 2 * sd
+            if t.kind == "floor":
+                hi1 = hi2 = max(hi2, float(np.nanmax(df[f"sim:{t.statistic}"].to_numpy())))
+            if t.kind == "ceiling":
+                lo1 = lo2 = min(lo2, float(np.nanmin(df[f"sim:{t.statistic}"].to_numpy())))
+            ax.axvspan(lo2, hi2, color="tab:green", alpha=0.12)
+            ax.axvspan(lo1, hi1, color="tab:green", alpha=0.25)
+            ax.axvline(v, color="tab:green", lw=2, label="target")
+        col = f"sim:{t.statistic}"
+        allv = df[col].to_numpy(dtype=float)
+        ax.scatter(allv, rng.uniform(-0.3, 0.3, allv.size), s=6, color="0.7", label="all trials")
+        a = acc[col].to_numpy(dtype=float)
+        ax.scatter(a, rng.uniform(-0.3, 0.3, a.size), s=14, color="tab:blue", label="accepted")
+        ax.scatter([best[col]], [0], marker="D", s=60, color="tab:red", label="best", zorder=5)
+        ax.set_yticks([])
+        ax.set_ylim(-0.6, 0.6)
+        ax.set_title(f"{t.name}  ({t.statistic}, {t.kind}, {t.scale})", fontsize=9, loc="left")
+        if t.scale == "log":
+            ax.set_xscale("log")
+    axes[0, 0].legend(fontsize=7, loc="upper right", ncols=4)
+    fig.suptitle(f"{cal.config.name}: simulated vs target", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_marginals(
+    cal: Calibration, df: pd.DataFrame, acc: pd.DataFrame, best: Any, path: Path
+) -> None:
+    """Histogram per parameter: all trials, accepted trials, the best and the truth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    params = list(cal.config.parameters.items())
+    fig, axes = plt.subplots(1, len(params), figsize=(4 * len(params), 3), squeeze=False)
+    truth = cal.config.synthetic.truth if cal.config.synthetic else {}
+    for ax, (p, spec) in zip(axes[0], params, strict=True):
+        bins = (
+            np.geomspace(spec.low, spec.high, 21)
+            if spec.log
+            else np.linspace(spec.low, spec.high, 21)
+        )
+        ok = df[df["state"] == "COMPLETE"]
+        ax.hist(ok[p], bins=bins, color="0.8", label="all trials")
+        ax.hist(acc[p], bins=bins, color="tab:blue", alpha=0.8, label="accepted")
+        ax.axvline(best[p], color="tab:red", lw=2, label="best")
+        if p in truth:
+            ax.axvline(truth[p], color="k", ls="--", label="truth")
+        if spec.log:
+            ax.set_xscale("log")
+        ax.set_title(p, fontsize=9)
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------
+
+
+def register(app: Any) -> None:
+    """Add ``cadresim calibrate`` to the typer app."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Table
+
+    from sim.cli import EXIT_FAILURE, err, invalid, out
+
+    @app.command("calibrate")
+    def calibrate_command(
+        config: Annotated[Path, typer.Argument(help="calibration YAML file")],
+        out_dir: Annotated[Path, typer.Option("--out", "-o", help="calibration folder")] = Path(
+            "results/calibration"
+        ),
+        trials: Annotated[
+            int | None, typer.Option(min=1, help="trials to add now (default: the config's)")
+        ] = None,
+        workers: Annotated[int, typer.Option(min=1, help="parallel worker processes")] = 1,
+    ) -> None:
+        """Fit parameters to stylized-fact targets (optuna simulated moments; resumable).
+
+        Writes study.db (resume by running again with the same --out), trials.parquet,
+        estimates.json, fit.png and marginals.png.
+        """
+        try:
+            cal = load_calibration(config)
+        except ScenarioError as e:
+            raise invalid(e) from None
+        n = cal.config.trials if trials is None else trials
+        bar = Progress(
+            TextColumn(f"[bold]{cal.config.name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("trials, best distance {task.fields[best]}"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        try:
+            with bar:
+                task = bar.add_task("fit", total=n, best="–")
+                state = {"done": 0}
+
+                def tick(k: int, best: float) -> None:
+                    state["done"] += k
+                    bar.update(task, advance=k, best=f"{best:.3g}")
+                    if not err.is_terminal:
+                        err.print(f"{state['done']}/{n} trials, best distance {best:.4g}")
+
+                est = run_study(cal, out_dir, trials=n, workers=workers, progress=tick)
+        except ScenarioError as e:
+            raise invalid(e) from None
+        except KeyboardInterrupt:
+            err.print(f"interrupted; run again with --out {out_dir} to continue")
+            raise typer.Exit(EXIT_FAILURE) from None
+        except Exception as e:
+            err.print(f"[bold red]calibration failed[/]: {type(e).__name__}: {e}")
+            raise typer.Exit(EXIT_FAILURE) from None
+        table = Table(title=f"{cal.config.name}: best of {est['n_complete']} trials")
+        for c in ("target", "simulated", "target value", "z", "reproduced"):
+            table.add_column(c, justify="right" if c != "target" else "left")
+        for name, f in est["best"]["fit"].items():
+            table.add_row(
+                name,
+                f"{f['simulated']:.4g}",
+                f"{f['target']:.4g}" if f["target"] is not None else "–",
+                f"{f['z']:.2f}",
+                "yes" if f["reproduced"] else "no",
+            )
+        out.print(table)
+        acc = est["accepted"]
+        ptab = Table(title=f"parameters (accepted: {acc['n']} trials)")
+        for c in ("parameter", "best", "mean", "sd", "q05", "q95"):
+            ptab.add_column(c, justify="right" if c != "parameter" else "left")
+        for p, s in acc["params"].items():
+            ptab.add_row(
+                p,
+                f"{est['best']['params'][p]:.4g}",
+                *(f"{s[k]:.4g}" for k in ("mean", "sd", "q05", "q95")),
+            )
+        out.print(ptab)
+        out.print(f"wrote {out_dir}/estimates.json, trials.parquet, fit.png, marginals.png")

@@ -1,0 +1,518 @@
+"""Political campaigns in the enterprise: Sanfan, Anti-Rightist, Four Cleanups, Cultural Revolution.
+
+Source: Meaney's monograph, ``002_683259ac5f475297.txt`` (extraction
+``sources/seed002-part2.md`` R2, R4, R7–R10 and rules C1–C9, K1–K15, E1–E11).
+
+Every campaign works through the same machinery, with targets and climate set by ``kind``:
+
+- **Targeting by label and file.** Each month a campaign picks targets from a pool with
+  probabilities proportional to a kind-specific score (``targeting_probability``):
+  Sanfan hits cadres for corruption and as regime holdovers (2837–2850); Four Cleanups
+  hits "political problems" (label, dossier) or "economic problems" (corruption), the
+  work team deciding whether the spearhead points at cadres (Mao) or downward at
+  workers (Liu) (K6, K7; 2935–2998). The Anti-Rightist campaign instead fills a *quota*:
+  each unit must find ``quota`` (5 %) of its personnel to be rightists (K4; 2912–2918),
+  drawn first from those who spoke up in the Hundred Flowers — the articulate and less
+  enthusiastic (K5; 2898–2904) — and, where those are too few, from innocuous people.
+- **Cultural Revolution phases** by months since the start (``cr_phase``; 3081–3090):
+  bourgeois non-party targets first (3273–3275); then power-holders — cadres of rank
+  ``power_rank`` or above — are overthrown and judged by the masses (K10, 3102–3141,
+  3495–3497); then *qingli* ("purify the class ranks") targets "dead tigers" (labels,
+  files) and "live tigers" (rebel activists) while cadres are liberated (K12, 3233–3249);
+  then a long aftermath of liberation and factional jockeying (R10, 3040–3051, 3641–3655).
+- **Struggle** (``struggle``): a target's ``persecuted`` count and dossier rise, the
+  label sticks (``class_label`` goes up a step, rightists become bad-class; C4,
+  2705–2706), fear rises; cadres lose loyalty and political capital (humiliation, E1,
+  3597–3604); rightists lose a wage grade (2251–2252); technicians become alienated
+  (E10, 3932–3940).
+- **Labels stick to families.** The tie network ``model.ties`` stands for kin and close
+  associates: each tie to a target carries a ``kin_risk`` chance of a dossier entry and
+  some fear ("disastrous effects on her family for the next twenty years", 2893–2895).
+- **Denunciation by activists** (C9, 3508–3512; "tiger-hunting units", 2851–2853): each
+  target is denounced by a good-class activist of the same unit, whose activism and
+  political capital rise; in the Four Cleanups some activists are inducted into the
+  party (2290–2293).
+- **Climate** (levers): ``campaign_intensity`` (struggle meetings halting production,
+  2853–2855; chaos lowering legitimacy, E7–E8, 3871–3906), ``fear`` (preference
+  falsification: risk aversion rises for everyone), ``mobilization`` and
+  ``faction_hardening`` (factions form path-dependently in ``careers.update_factions``
+  around earlier targets and ties, K2–K3, K15, 3008–3014, 3264–3303); in the CR
+  technicians' autonomy is cut (three-in-one teams, E6, 3433–3463) and their alienation
+  creeps up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.calendar import Month
+from sim.regimes.base import Regime, RegimeParams, Source, register
+from sim.state import ClassLabel, Kind, Status
+from sim.submodels.careers import REBEL
+
+if TYPE_CHECKING:
+    from sim.levers import Levers
+    from sim.model import CadreModel
+
+SEED = "002_683259ac5f475297.txt"
+Months = Annotated[int, Field(ge=0, le=600)]
+CR_PHASES = ("initial", "power_holders", "qingli", "liberation")
+
+
+@dataclass(frozen=True)
+class Climate:
+    """The rules a campaign (or a CR phase) sets while it runs."""
+
+    intensity: float
+    """campaign_intensity: share of working life consumed by struggle and disruption."""
+    fear: float
+    """added to everyone's risk aversion (preference falsification)."""
+    mobilization: float
+    """monthly chance an unaligned person takes sides."""
+    hardening: float
+    """faction_hardening."""
+    target_rate: float
+    """monthly share of the targeting pool struck (score-weighted)."""
+
+
+# Magnitudes are free parameters the text only orders (see module docstring): Sanfan halted
+# production "for half or whole days" (2853); the CR peaked in 1967 (3061-3063); the
+# Anti-Rightist quota is a one-off draw (target_rate unused); power-holders were "uniformly
+# overthrown" (3102-3105): 0.15 a month leaves ~9 % standing after 15 months.
+CLIMATES: dict[str, Climate] = {
+    "sanfan": Climate(intensity=0.5, fear=0.15, mobilization=0.0, hardening=0.0, target_rate=0.02),
+    "anti_rightist": Climate(0.3, 0.3, 0.0, 0.0, 0.0),
+    "four_cleanups": Climate(0.35, 0.15, 0.03, 0.02, 0.005),
+    "initial": Climate(0.5, 0.2, 0.1, 0.02, 0.01),
+    "power_holders": Climate(0.9, 0.05, 0.35, 0.05, 0.15),
+    "qingli": Climate(0.6, 0.35, 0.05, 0.05, 0.01),
+    "liberation": Climate(0.2, 0.15, 0.02, 0.05, 0.0),
+}
+
+
+# --- pure rules ------------------------------------------------------------------------
+def cr_phase(elapsed: int, phase_months: tuple[int, int, int]) -> str:
+    """The Cultural Revolution phase ``elapsed`` months after its start (3081–3090).
+
+    ``phase_months`` are the lengths of the initial (bourgeois targets), power-holder and
+    qingli phases; everything after is the liberation aftermath.
+    """
+    bounds = np.cumsum(phase_months)
+    return CR_PHASES[int(np.searchsorted(bounds, elapsed, side="right"))]
+
+
+def targeting_probability(score: np.ndarray, pool: np.ndarray, rate: float) -> np.ndarray:
+    """Monthly chance each person is struck: ``rate`` × score / mean pool score, in [0, 1].
+
+    Outside the pool the chance is 0; the expected number struck is about ``rate`` × pool
+    size (less where the cap at 1 binds).
+    """
+    prob = np.zeros(score.size)
+    if not pool.any() or rate <= 0:
+        return prob
+    s = np.maximum(score, 0.0)
+    mean = float(s[pool].mean())
+    if mean <= 0:
+        prob[pool] = rate
+        return prob
+    prob[pool] = np.clip(rate * s[pool] / mean, 0.0, 1.0)
+    return prob
+
+
+def quota_size(group_sizes: np.ndarray, share: float) -> np.ndarray:
+    """Targets each group must deliver: ``share`` of its personnel, rounded half up (K4)."""
+    return np.floor(share * group_sizes + 0.5).astype(np.int64)
+
+
+def quota_select(group: np.ndarray, score: np.ndarray, share: float) -> np.ndarray:
+    """Pick exactly ``quota_size`` highest-scoring members of each group; returns a mask.
+
+    ``group`` holds a non-negative group id per candidate. "Factories were told to find 5
+    percent of their personnel to be rightists" (2912–2914).
+    """
+    mask = np.zeros(group.size, dtype=bool)
+    if group.size == 0:
+        return mask
+    sizes = np.bincount(group)
+    order = np.lexsort((-score, group))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    rank_in_group = np.arange(order.size) - starts[group[order]]
+    chosen = rank_in_group < quota_size(sizes, share)[group[order]]
+    mask[order[chosen]] = True
+    return mask
+
+
+def enthusiasm(kind: np.ndarray, loyalty: np.ndarray, party: np.ndarray) -> np.ndarray:
+    """Enthusiasm for the party line: cadres' loyalty; for others, party members 0.7 else 0.3."""
+    return np.where(kind == Kind.CADRE, loyalty, np.where(party, 0.7, 0.3))
+
+
+def rightist_score(
+    skill: np.ndarray, enthusiasm_: np.ndarray, spoke: np.ndarray, noise: np.ndarray
+) -> np.ndarray:
+    """Who the Anti-Rightist quota falls on: speakers first, the articulate and less
+    enthusiastic among them most (K5, 2901–2904); innocuous people fill the rest (K4).
+
+    ``noise`` (small, uniform) breaks ties among the innocuous.
+    """
+    return spoke * (1.0 + skill * (1.0 - enthusiasm_)) + 0.1 * noise
+
+
+def sanfan_score(corruption: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """Sanfan targets among cadres: corruption, waste, and holdovers from the old regime
+    (non-good labels stand for KMT-era officials and their bourgeois ties; 2837–2850)."""
+    return corruption + 0.5 * (label > ClassLabel.GOOD)
+
+
+def political_score(label: np.ndarray, dossier: np.ndarray) -> np.ndarray:
+    """ "Political problems (poor class background or former KMT affiliation)" (2935–2938)."""
+    return 0.1 + label.astype(np.float64) + 0.5 * np.minimum(dossier, 3)
+
+
+def power_score(rank: np.ndarray, corruption: np.ndarray) -> np.ndarray:
+    """Power raises CR targeting risk (K10); personal misconduct directs it (K11, 3146–3152)."""
+    return 1.0 + rank.astype(np.float64) + 2.0 * corruption
+
+
+def kin_exposure(ties, struck: np.ndarray) -> np.ndarray:
+    """Number of each person's ties (kin, close associates) struck this month."""
+    if ties.nnz == 0:
+        return np.zeros(struck.size)
+    return np.asarray(ties @ struck.astype(np.float32)).ravel()
+
+
+def kin_probability(exposure: np.ndarray, kin_risk: float) -> np.ndarray:
+    """Chance a person's file gains an entry because relatives were struck: 1 − (1 − r)^k."""
+    return 1.0 - np.power(1.0 - kin_risk, exposure)
+
+
+def pick_in_group(
+    target_group: np.ndarray,
+    cand: np.ndarray,
+    cand_group: np.ndarray,
+    n_groups: int,
+    u: np.ndarray,
+) -> np.ndarray:
+    """For each target, a uniformly drawn candidate row of the same group (−1 if none).
+
+    ``u`` are uniform draws in [0, 1), one per target. Vectorized via the group-sorted
+    order of the candidates.
+    """
+    out = np.full(target_group.size, -1, dtype=np.int64)
+    if cand.size == 0 or target_group.size == 0:
+        return out
+    order = np.argsort(cand_group, kind="stable")
+    sizes = np.bincount(cand_group, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    s = sizes[target_group]
+    pos = starts[target_group] + np.floor(u * s).astype(np.int64)
+    has = s > 0
+    out[has] = cand[order[pos[has]]]
+    return out
+
+
+# --- the regime -------------------------------------------------------------------------
+class CampaignParams(RegimeParams):
+    type: Literal["campaign"]
+    kind: Literal["sanfan", "anti_rightist", "four_cleanups", "cultural_revolution"] = Field(
+        "cultural_revolution", description="which campaign (seed 002 R2, R4, R7, R8–R10)"
+    )
+    strength: float = Field(
+        1.0,
+        ge=0,
+        le=2,
+        description="multiplier on the campaign's intensity, fear, mobilization and "
+        "targeting rate (1 = the kind's defaults)",
+    )
+    target_rate: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="monthly share of the targeting pool struck (default: the kind's/phase's)",
+    )
+    quota: float = Field(
+        0.05, ge=0, le=1, description="anti_rightist: share of each unit's personnel labelled"
+    )
+    focus: Literal["political", "economic", "mixed"] = Field(
+        "mixed",
+        description="four_cleanups: political problems (labels), economic (corruption) or both (K7)",
+    )
+    work_team: Literal["liu", "mao"] = Field(
+        "liu",
+        description="four_cleanups: Liu's inner-party mode protects cadres, Mao's turns the "
+        "masses on them (K6)",
+    )
+    phase_months: tuple[Months, Months, Months] = Field(
+        (3, 15, 24),
+        description="cultural_revolution: months of the initial, power-holder and qingli "
+        "phases; the rest is liberation (months)",
+    )
+    power_rank: int = Field(
+        2, ge=0, le=4, description="cultural_revolution: lowest rank counted as a power-holder"
+    )
+    humiliation: float = Field(0.2, ge=0, le=1, description="loyalty a struggled cadre loses (E1)")
+    alienation_step: float = Field(
+        0.25, ge=0, le=1, description="alienation a persecuted technician gains (E10)"
+    )
+    target_fear: float = Field(0.3, ge=0, le=1, description="fear a target gains")
+    kin_risk: float = Field(
+        0.2, ge=0, le=1, description="chance per struck tie that a person's file gains an entry"
+    )
+    kin_fear: float = Field(0.1, ge=0, le=1, description="fear gained per struck tie (max 1 tie)")
+    activist_reward: float = Field(
+        0.5, ge=0, le=5, description="political capital a denouncing activist gains (C9)"
+    )
+    recruitment: float = Field(
+        0.2, ge=0, le=1, description="four_cleanups: chance a non-party activist joins the party"
+    )
+    wage_penalty: float = Field(
+        0.1, ge=0, le=1, description="anti_rightist: share of wage a rightist loses (one grade)"
+    )
+    liberation_rate: float = Field(
+        0.08,
+        ge=0,
+        le=1,
+        description="cultural_revolution: monthly chance an overthrown cadre is liberated "
+        "in the qingli and liberation phases",
+    )
+    prestige_loss: float = Field(
+        0.1, ge=0, le=1, description="cut in the legitimacy target at full intensity (E7)"
+    )
+    tech_degradation: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="cultural_revolution: monthly alienation technicians gain from "
+        "three-in-one teams and shop-floor postings (E6)",
+    )
+
+
+@register
+class Campaign(Regime):
+    name = "campaign"
+    title = "Political campaign (Sanfan, Anti-Rightist, Four Cleanups, Cultural Revolution)"
+    summary = (
+        "Targets by label, file, corruption or power; activists denounce; labels stick to "
+        "families; fear suppresses expression; factions form and harden; CR phases."
+    )
+    Params = CampaignParams
+    sources = (
+        Source(SEED, "2837-2867", "Sanfan: corruption and KMT holdovers, tiger-hunting units"),
+        Source(
+            SEED, "2898-2928", "Hundred Flowers then Anti-Rightist: articulate critics labelled"
+        ),
+        Source(SEED, "2912-2918", "quota: 5 percent of personnel; innocuous persons targeted"),
+        Source(SEED, "2893-2895", "the rightist label's effects on the family for twenty years"),
+        Source(SEED, "2251-2252", "a rightist one wage grade lower for 20 years"),
+        Source(SEED, "2932-2998", "Four Cleanups: ambiguous targets, Liu vs Mao work teams"),
+        Source(SEED, "3006-3014", "former targets become rebels (revenge cycle)"),
+        Source(SEED, "3081-3141", "CR phases; power-holders overthrown and judged by the masses"),
+        Source(SEED, "3233-3249", "qingli: PLA, cadres liberated, dead and live tigers"),
+        Source(SEED, "3264-3303", "how factions formed from earlier cliques and ties"),
+        Source(SEED, "3433-3463", "technicians degraded by three-in-one teams"),
+        Source(SEED, "3508-3512", "informing as a career path"),
+        Source(SEED, "3597-3621", "humiliated cadres demoralized; liberation and transfer"),
+        Source(SEED, "3871-3906", "party prestige collapses; exposure breeds disillusion"),
+    )
+
+    def __init__(self, params: CampaignParams):
+        super().__init__(params)
+        self.t0: Month | None = None
+        self.quota_done = False
+        self.overthrown: np.ndarray | None = None
+
+    # --- helpers -------------------------------------------------------------------
+    def phase(self, model: CadreModel) -> str:
+        """The current phase: the kind itself, or the CR phase by months since start."""
+        if self.params.kind != "cultural_revolution":
+            return self.params.kind
+        t0 = self.t0 or model.date
+        return cr_phase(t0.months_until(model.date), self.params.phase_months)
+
+    def climate(self, model: CadreModel) -> Climate:
+        c = CLIMATES[self.phase(model)]
+        k = self.params.strength
+        rate = c.target_rate if self.params.target_rate is None else self.params.target_rate
+        return Climate(
+            intensity=min(c.intensity * k, 1.0),
+            fear=min(c.fear * k, 1.0),
+            mobilization=min(c.mobilization * k, 1.0),
+            hardening=c.hardening,
+            target_rate=min(rate * k, 1.0),
+        )
+
+    # --- hooks -----------------------------------------------------------------------
+    def on_start(self, model: CadreModel) -> None:
+        self.t0 = model.date
+        self.quota_done = False
+        self.overthrown = np.zeros(model.people.n, dtype=bool)
+
+    def apply(self, model: CadreModel, levers: Levers) -> None:
+        c = self.climate(model)
+        levers.campaign_intensity = max(levers.campaign_intensity, c.intensity)
+        levers.fear += c.fear
+        levers.mobilization = max(levers.mobilization, c.mobilization)
+        levers.faction_hardening = max(levers.faction_hardening, c.hardening)
+        levers.legitimacy_target_shift -= self.params.prestige_loss * c.intensity
+        phase = self.phase(model)
+        if phase in ("power_holders", "qingli"):
+            levers.technician_autonomy = min(levers.technician_autonomy, 0.2)
+        elif phase == "liberation":
+            levers.technician_autonomy = min(levers.technician_autonomy, 0.35)
+        levers.extra["campaign_phase"] = phase
+
+    def on_step(self, model: CadreModel) -> None:
+        p, rng = model.people, model.rng
+        prm = self.params
+        c = self.climate(model)
+        phase = self.phase(model)
+        kind = p.kind
+        in_unit = (p.unit >= 0) & (p.status == Status.EMPLOYED)
+        cadre = kind == Kind.CADRE
+        staff = in_unit & ((kind == Kind.CADRE) | (kind == Kind.TECHNICIAN) | (kind == Kind.WORKER))
+        free = p.jail == 0
+        struck = np.zeros(p.n, dtype=bool)
+        relabel = True
+        # A retired cadre's row is reused by a recruit (economy.age_and_retire).
+        self.overthrown &= p.persecuted > 0
+        if phase == "anti_rightist":
+            if not self.quota_done:
+                struck = self.rightists(model, staff)
+                self.quota_done = True
+                p.wage[struck] = p.wage[struck] * np.float32(1.0 - prm.wage_penalty)
+        elif phase == "sanfan":
+            prob = targeting_probability(
+                sanfan_score(p.corruption, p.class_label), cadre, c.target_rate
+            )
+            struck = rng.random(p.n) < prob
+            # The campaign "destroyed ... large-scale corruption" (2857-2862).
+            p.corruption[struck] *= np.float32(0.5)
+            relabel = False
+        elif phase == "four_cleanups":
+            struck = self.four_cleanups(model, staff, c.target_rate)
+            p.corruption[struck & cadre] *= np.float32(0.7)
+        elif phase == "initial":
+            pool = staff & ~cadre & ~p.party & ((p.class_label > 0) | (p.dossier > 0)) & free
+            prob = targeting_probability(
+                political_score(p.class_label, p.dossier), pool, c.target_rate
+            )
+            struck = rng.random(p.n) < prob
+        elif phase == "power_holders":
+            pool = cadre & (p.rank >= prm.power_rank) & ~self.overthrown
+            prob = targeting_probability(power_score(p.rank, p.corruption), pool, c.target_rate)
+            struck = rng.random(p.n) < prob
+            self.overthrown |= struck
+            relabel = False
+        elif phase == "qingli":
+            dead = staff & ~cadre & ((p.class_label == ClassLabel.BAD) | (p.dossier >= 2))
+            live = staff & ~cadre & (p.faction == REBEL) & (p.activism > 0.3)
+            pool = (dead | live) & free
+            score = political_score(p.class_label, p.dossier) + 2.0 * live
+            struck = rng.random(p.n) < targeting_probability(score, pool, c.target_rate)
+        if phase in ("qingli", "liberation"):
+            self.liberate(model, rng.random(p.n) < prm.liberation_rate)
+        if phase in ("power_holders", "qingli"):
+            tech = kind == Kind.TECHNICIAN
+            p.alienation[tech] = np.minimum(p.alienation[tech] + prm.tech_degradation, 1.0)
+        if struck.any():
+            self.struggle(model, struck, relabel=relabel, rightist=phase == "anti_rightist")
+        model.tally["campaign_targets"] = model.tally.get("campaign_targets", 0) + int(struck.sum())
+
+    def on_end(self, model: CadreModel) -> None:
+        # The movement is over: whoever is still overthrown is liberated (E2).
+        if self.overthrown is not None:
+            self.liberate(model, np.ones(model.people.n, dtype=bool))
+
+    # --- targeting -----------------------------------------------------------------------
+    def rightists(self, model: CadreModel, staff: np.ndarray) -> np.ndarray:
+        """Hundred Flowers then the Anti-Rightist quota, unit by unit (K4, K5)."""
+        p, rng = model.people, model.rng
+        cand = np.flatnonzero(staff)
+        enth = enthusiasm(p.kind[cand], p.loyalty[cand], p.party[cand])
+        # "Workers and technical personnel both complied" (2898-2901): the articulate and
+        # less enthusiastic were likelier to speak up.
+        spoke = rng.random(cand.size) < np.clip(0.3 + 0.5 * p.skill[cand] * (1 - enth), 0, 1)
+        score = rightist_score(p.skill[cand], enth, spoke, rng.random(cand.size))
+        chosen = quota_select(p.unit[cand], score, self.params.quota)
+        struck = np.zeros(p.n, dtype=bool)
+        struck[cand[chosen]] = True
+        model.tally["campaign_spoke"] = int(spoke.sum())
+        return struck
+
+    def four_cleanups(self, model: CadreModel, staff: np.ndarray, rate: float) -> np.ndarray:
+        """Four Cleanups targets: political or economic problems; work-team mode (K6, K7)."""
+        p, rng, prm = model.people, model.rng, self.params
+        cadre = p.kind == Kind.CADRE
+        # Liu turned "the spearhead downward" onto ordinary workers; Mao's work teams had
+        # the masses criticize cadres (2975-2998).
+        cadre_weight = 0.25 if prm.work_team == "liu" else 0.75
+        score = np.zeros(p.n)
+        if prm.focus in ("political", "mixed"):
+            score += political_score(p.class_label, p.dossier)
+        if prm.focus in ("economic", "mixed"):
+            score += np.where(cadre, 1.0 + 4.0 * p.corruption, 0.0)
+        struck = np.zeros(p.n, dtype=bool)
+        for pool, share in ((staff & cadre, cadre_weight), (staff & ~cadre, 1.0 - cadre_weight)):
+            prob = targeting_probability(score, pool, 2.0 * rate * share)
+            struck |= rng.random(p.n) < prob
+        return struck
+
+    # --- consequences ---------------------------------------------------------------------
+    def struggle(
+        self, model: CadreModel, struck: np.ndarray, relabel: bool, rightist: bool
+    ) -> None:
+        """Apply a campaign's consequences to this month's targets, their kin and accusers."""
+        p, prm, rng = model.people, self.params, model.rng
+        idx = np.flatnonzero(struck)
+        p.persecuted[idx] += 1
+        p.dossier[idx] += 1
+        if rightist:
+            p.class_label[idx] = ClassLabel.BAD
+        elif relabel:
+            p.class_label[idx] = np.minimum(p.class_label[idx] + 1, ClassLabel.BAD)
+        p.fear[idx] = np.minimum(p.fear[idx] + prm.target_fear, 1.0)
+        cad = idx[p.kind[idx] == Kind.CADRE]
+        p.loyalty[cad] = np.maximum(p.loyalty[cad] - prm.humiliation, 0.0)
+        p.political_capital[cad] *= np.float32(0.5)
+        tech = idx[p.kind[idx] == Kind.TECHNICIAN]
+        p.alienation[tech] = np.minimum(p.alienation[tech] + prm.alienation_step, 1.0)
+        # Labels stick to families: kin and close associates share the risk.
+        exposure = kin_exposure(model.ties, struck)
+        kin = (exposure > 0) & ~struck & (rng.random(p.n) < kin_probability(exposure, prm.kin_risk))
+        p.dossier[kin] += 1
+        touched = exposure > 0
+        p.fear[touched] = np.minimum(
+            p.fear[touched] + prm.kin_fear * np.minimum(exposure[touched], 1.0), 1.0
+        )
+        # Denunciation: a good-class activist of the same unit or village accuses each target.
+        loc = model.locality
+        cand = np.flatnonzero(
+            (p.class_label == ClassLabel.GOOD) & ~struck & (p.jail == 0) & (p.persecuted == 0)
+        )
+        accusers = pick_in_group(
+            loc[idx], cand, loc[cand], model.n_localities, rng.random(idx.size)
+        )
+        accusers = np.unique(accusers[accusers >= 0])
+        p.activism[accusers] = np.minimum(p.activism[accusers] + 0.1, 1.0)
+        p.political_capital[accusers] += np.float32(prm.activist_reward)
+        if self.params.kind == "four_cleanups":
+            join = accusers[~p.party[accusers] & (rng.random(accusers.size) < prm.recruitment)]
+            p.party[join] = True
+        model.tally["campaign_accusers"] = model.tally.get("campaign_accusers", 0) + int(
+            accusers.size
+        )
+
+    def liberate(self, model: CadreModel, chosen: np.ndarray) -> None:
+        """Overthrown cadres return, demoralized: half the humiliation is recovered (E1–E2)."""
+        if self.overthrown is None:
+            return
+        back = self.overthrown & chosen
+        if not back.any():
+            return
+        p = model.people
+        p.loyalty[back] = np.minimum(p.loyalty[back] + 0.5 * self.params.humiliation, 1.0)
+        self.overthrown &= ~back

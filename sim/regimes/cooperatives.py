@@ -1,0 +1,275 @@
+"""Cooperatives: rural coops, collective villages and worker seizure of factories.
+
+Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
+
+* Formation (§5.1): smallholders "left each to their own … will fail", overpowered by
+  market forces (``003_34c2b211615d9395.txt:63``), so peasants join at a rate rising with
+  their hardship and with outside support from activists, academics and regional
+  governments (``003_34c2b211615d9395.txt:71``); coops are "like seedlings" hoping for the
+  "rain" of policy support (``003_34c2b211615d9395.txt:73``).
+* Pooling (§5.2–5.3): pooled purchase and marketing cut feed costs by 70 % and raise
+  profit per pig by about 50 % (``003_34c2b211615d9395.txt:69``), and give "a small but
+  critical 'safety net'" (``003_34c2b211615d9395.txt:67``): an income premium paid to
+  members and a lower idiosyncratic hardship while they belong.
+* Self-limiting premium (§5.6 item 4): "If 'everyone' does it, no single unit will be
+  able to compete better" (``003_34c2b211615d9395.txt:77``): π(c) = π0·(1 − c).
+* Solidarity (§5.7): the coop is a "big school" that raises consciousness
+  (``003_34c2b211615d9395.txt:73``): members' activism rises.
+* Failure: capture by corrupt cadres (seed 002 K11; dependence on "government, and its
+  shifting policies", ``003_34c2b211615d9395.txt:77``) and market pressure — a low grain
+  price, WTO competition (``003_34c2b211615d9395.txt:65,77``) — dissolve a village's coop.
+* Diffusion by visits (E3): coops spread "like a prairie fire"
+  (``003_34c2b211615d9395.txt:69``) and "can serve as a model for others"
+  (``003_34c2b211615d9395.txt:73``): a peasant's join rate rises with the coop members
+  among their ties and in the neighbouring villages.
+* Collective villages (R14): about 1 % of villages never decollectivized and provide
+  housing, health care and schooling (``003_34c2b211615d9395.txt:119``).
+* Worker seizure (R13): a unit sold off whose workers protested in large numbers may be
+  seized and run under worker control (``003_34c2b211615d9395.txt:21,110``); it becomes
+  the "model" (E1, read by the state response) but struggles "not only in the market
+  economy, but in the face of official attempts to undermine it economically"
+  (``003_34c2b211615d9395.txt:21``): its capacity erodes and it may be lost again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.regimes.base import Regime, RegimeParams, Source, register
+from sim.state import Kind, Ownership
+
+if TYPE_CHECKING:
+    from sim.levers import Levers
+    from sim.model import CadreModel
+
+
+def coop_premium(premium0: float, coop_share: float, market_pressure: float) -> float:
+    """Income premium of membership, π(c) = π0·(1 − c)·(1 − market pressure) (§5.6, L77)."""
+    return max(premium0 * (1.0 - coop_share) * (1.0 - market_pressure), 0.0)
+
+
+def join_hazard(
+    hardship: np.ndarray,
+    exposure: np.ndarray,
+    base_rate: float,
+    support: float,
+    diffusion: float,
+) -> np.ndarray:
+    """Monthly chance a peasant joins: base × hardship × (1 + support) × (1 + diffusion × exposure).
+
+    ``exposure`` in [0, 1] is the coop presence a peasant sees: members among their ties
+    and in their own and neighbouring villages (E3, L69, L73).
+    """
+    return np.clip(base_rate * hardship * (1.0 + support) * (1.0 + diffusion * exposure), 0, 1)
+
+
+def dissolution_hazard(
+    corruption: float,
+    capture_rate: float,
+    support: float,
+    grain_price: float,
+    market_pressure: float,
+    market_rate: float,
+) -> float:
+    """Monthly chance a village coop fails: elite capture plus market pressure (§5.6)."""
+    capture = capture_rate * corruption * (1.0 - 0.5 * support)
+    squeeze = market_rate * (max(1.0 - grain_price, 0.0) + market_pressure)
+    return float(np.clip(capture + squeeze, 0.0, 1.0))
+
+
+def seizure_candidates(
+    sold: np.ndarray, ownership: np.ndarray, protest_size: np.ndarray, min_size: float
+) -> np.ndarray:
+    """Units that can be seized: sold or restructured, not yet worker-run, with a large
+    protest last month (the Zhengzhou paper mill, L21, L110)."""
+    return sold & (ownership != Ownership.WORKER_CONTROLLED) & (protest_size >= min_size)
+
+
+class CooperativesParams(RegimeParams):
+    type: Literal["cooperatives"]
+    join_rate: float = Field(
+        0.02, ge=0, le=1, description="monthly join chance of a peasant at hardship 1 (prob.)"
+    )
+    support: float = Field(
+        0.5, ge=0, le=1, description="state, academic and NGO support for coops (0–1; L71)"
+    )
+    diffusion: float = Field(
+        4.0, ge=0, le=100, description="join-rate multiplier per unit of coop exposure (E3)"
+    )
+    premium: float = Field(
+        0.5,
+        ge=0,
+        le=5,
+        description="income premium of a member when coops are rare "
+        "(share of farm income; L69: +50 % profit per pig)",
+    )
+    safety_net: float = Field(
+        0.3, ge=0, le=1, description="share of idiosyncratic hardship a coop pools away (L67)"
+    )
+    solidarity: float = Field(
+        0.01, ge=0, le=1, description="monthly rise of members' activism (L73)"
+    )
+    capture_rate: float = Field(
+        0.02, ge=0, le=1, description="monthly coop failure hazard at full cadre corruption"
+    )
+    market_pressure: float = Field(
+        0.0, ge=0, le=1, description="global market/WTO competition on coops (0–1; L65, L77)"
+    )
+    market_rate: float = Field(
+        0.02, ge=0, le=1, description="monthly coop failure hazard per unit market squeeze"
+    )
+    collective_share: float = Field(
+        0.01, ge=0, le=1, description="share of villages that stayed collective (L119: ~1 %)"
+    )
+    collective_services: float = Field(
+        0.3,
+        ge=0,
+        le=5,
+        description="monthly services of a collective village per household "
+        "(housing, health, schooling; wage units; L119)",
+    )
+    seizure_rate: float = Field(
+        0.1, ge=0, le=1, description="monthly chance a sold unit with a large protest is seized"
+    )
+    seizure_min_size: float = Field(
+        300.0, ge=5, le=1e6, description="protest size (people) that makes a seizure possible"
+    )
+    seized_capacity_loss: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="monthly capacity lost by a worker-run unit (market and "
+        "official undermining; L21)",
+    )
+    seized_failure_rate: float = Field(
+        0.01, ge=0, le=1, description="monthly chance a worker-run unit is lost (L21)"
+    )
+
+
+@register
+class Cooperatives(Regime):
+    name = "cooperatives"
+    title = "Cooperatives, collective villages and worker-run factories"
+    summary = (
+        "Peasants join village coops as hardship and support rise; coops pool income and "
+        "risk, spread through ties and neighbouring villages, and fail by capture or market "
+        "pressure. A few villages stay collective; sold factories may be seized by workers."
+    )
+    Params = CooperativesParams
+    sources = (
+        Source("003_34c2b211615d9395.txt", "63-65", "smallholders fail alone; WTO competition"),
+        Source("003_34c2b211615d9395.txt", "67-69", "pooling, safety net, prairie fire"),
+        Source("003_34c2b211615d9395.txt", "71-73", "support, governance, coop as a model"),
+        Source("003_34c2b211615d9395.txt", "77", "premium erodes as coops spread; dependence"),
+        Source("003_34c2b211615d9395.txt", "119-121", "collective villages; daily delegations"),
+        Source("003_34c2b211615d9395.txt", "21,110", "worker seizure of the paper mill"),
+    )
+
+    def on_start(self, model: CadreModel) -> None:
+        p, v = model.people, model.villages
+        self._base0 = p.hardship_base.copy()
+        self.peasant = p.kind == Kind.PEASANT
+        n_v = v.n
+        if n_v:
+            n_coll = int(round(self.params.collective_share * n_v))
+            chosen = model.rng.permutation(n_v)[:n_coll]
+            v.collective[chosen] = True
+        self.dissolved = 0
+        self.seized = 0
+
+    def apply(self, model: CadreModel, levers: Levers) -> None:
+        levers.coop_support = max(levers.coop_support, self.params.support)
+
+    # --- the month -------------------------------------------------------------------
+    def on_step(self, model: CadreModel) -> None:
+        if model.villages.n and self.peasant.any():
+            self._villages(model)
+        self._seizures(model)
+
+    def _villages(self, model: CadreModel) -> None:
+        prm, p, v, rng, lv = self.params, model.people, model.villages, model.rng, model.levers
+        n_v = v.n
+        peas = self.peasant
+        vil = np.maximum(p.village, 0)
+        collective = v.collective[vil] & peas
+        p.coop[collective] = True
+        # Failure: capture by corrupt cadres or market pressure dissolves a village coop.
+        corruption = float(p.corruption[p.rows(Kind.CADRE)].mean())
+        h = dissolution_hazard(
+            corruption,
+            prm.capture_rate,
+            lv.coop_support,
+            lv.grain_price,
+            prm.market_pressure,
+            prm.market_rate,
+        )
+        has_coop = np.bincount(vil[peas & p.coop], minlength=n_v) > 0
+        fail = has_coop & ~v.collective & (rng.random(n_v) < h)
+        p.coop[peas & fail[vil]] = False
+        self.dissolved += int(fail.sum())
+        model.tally["coops_dissolved"] = int(fail.sum())
+        # Formation and diffusion: hardship, support, members among ties and nearby.
+        coop_f = (p.coop & peas).astype(np.float64)
+        n_peas_v = np.maximum(np.bincount(vil[peas], minlength=n_v), 1)
+        share_v = np.bincount(vil[peas], weights=coop_f[peas], minlength=n_v) / n_peas_v
+        neighbours = 0.5 * (np.roll(share_v, 1) + np.roll(share_v, -1))
+        degree = np.asarray(model.ties.sum(axis=1)).ravel()
+        tie_share = (model.ties @ coop_f) / np.maximum(degree, 1)
+        exposure = np.clip(np.maximum(share_v[vil], neighbours[vil]) + tie_share, 0, 1)
+        hz = join_hazard(p.hardship, exposure, prm.join_rate, lv.coop_support, prm.diffusion)
+        joins = peas & ~p.coop & ~fail[vil] & (rng.random(p.n) < hz)
+        p.coop[joins] = True
+        model.tally["coop_joins"] = int(joins.sum())
+        # Pooling: income premium (paid as relief, spent by pay()), safety net, services.
+        members = peas & p.coop
+        c = float(members.sum()) / max(int(peas.sum()), 1)
+        pi = coop_premium(prm.premium, c, prm.market_pressure)
+        farm = model.params.farm_income * p.land * lv.grain_price
+        gain = np.where(members & ~collective, pi * farm, 0.0)
+        gain = gain + np.where(collective, prm.collective_services, 0.0)
+        p.relief = p.relief + gain.astype(np.float32)
+        p.hardship_base = np.where(
+            members, self._base0 * (1.0 - prm.safety_net), self._base0
+        ).astype(np.float32)
+        # Solidarity: the coop as a "big school" (L73).
+        p.activism = np.where(
+            members, np.minimum(p.activism + prm.solidarity, 1.0), p.activism
+        ).astype(np.float32)
+        v.coop_share = (
+            np.bincount(vil[peas], weights=p.coop[peas].astype(np.float64), minlength=n_v)
+            / n_peas_v
+        )
+
+    def _seizures(self, model: CadreModel) -> None:
+        prm, u, p, rng = self.params, model.units, model.people, model.rng
+        n_u = u.n
+        ev = model.events
+        size = np.zeros(n_u)
+        in_unit = ev.locality < n_u
+        size[ev.locality[in_unit]] = ev.size[in_unit]
+        cand = seizure_candidates(u.restructured >= 0, u.ownership, size, prm.seizure_min_size)
+        seize = cand & (rng.random(n_u) < prm.seizure_rate)
+        if seize.any():
+            u.ownership[seize] = Ownership.WORKER_CONTROLLED
+            u.model_seizure[seize] = True
+            # The leader is jailed (L25, L110): the most active member of each seized unit.
+            idx = np.flatnonzero(seize[np.maximum(p.unit, 0)] & (p.unit >= 0) & (p.kind != 0))
+            if idx.size:
+                order = np.lexsort((-p.activism[idx], p.unit[idx]))
+                first = np.r_[True, np.diff(p.unit[idx][order]) != 0]
+                leaders = idx[order[first]]
+                p.jail[leaders] = model.params.jail_max
+                p.dossier[leaders] += 1
+        self.seized += int(seize.sum())
+        model.tally["seizures"] = int(seize.sum())
+        # Worker-run units struggle under market pressure and official hostility (L21).
+        run = u.ownership == Ownership.WORKER_CONTROLLED
+        u.capacity[run] *= 1.0 - prm.seized_capacity_loss
+        lost = run & ~seize & (rng.random(n_u) < prm.seized_failure_rate)
+        u.ownership[lost] = Ownership.PRIVATE  # the "model" memory (model_seizure) remains
+
+    def on_end(self, model: CadreModel) -> None:
+        model.people.hardship_base = self._base0

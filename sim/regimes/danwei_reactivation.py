@@ -1,0 +1,160 @@
+"""Reactivating "work-unit people" for community management (seed 001).
+
+With the danwei gone, urban officials lost "the foundational unit of urban governance"
+(``001_7ea81781fc66c4d7.txt:24-26``) and worry about outsiders and the floating
+population (``:28``). Since 2017 local governments recruit the remaining work-unit people
+— party members in government, public institutions and SOEs, "highly educated" and
+"disproportionately drawn from the ranks of the Communist Party" (``:30``) — through
+residents' committees (``:18-20``) to report to the communities where they live
+(717,300 party members in Beijing by 2018, ``:34``). They patrol, pick up trash, teach
+classes and give medical, legal and financial advice (``:32``), and party membership
+lists are shared with communities so members can be found (``:36``).
+
+Mechanisms here:
+
+* Enlistment: each month a share of employed party members not yet enlisted joins.
+  The reach of the network is enlisted × residents each can cover / urban residents.
+* Monitoring (``levers.monitoring`` = reach × ``monitoring``): more eyes at the grassroots
+  (``:32``, ``:50``) — the core raises perceived enforcement in protest decisions and the
+  presence (local legitimacy) of cadres in communities.
+* Problem solving (``levers.problem_solving``): each month a share of urban residents,
+  in proportion to reach, have local problems solved (idiosyncratic hardship relieved).
+  Wage disputes with employers are settled less often: work-unit people "keep a low
+  profile" and are picked off by the other side through their workplaces
+  (``:42-46``) — the ``conflict_of_interest`` discount.
+* The enlisted themselves keep a low profile (``:44``): their activism falls.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.regimes.base import Regime, RegimeParams, Source, register
+from sim.regimes.grassroots import relapse, solve_problems
+from sim.state import Kind, Residency, Status
+
+if TYPE_CHECKING:
+    from sim.levers import Levers
+    from sim.model import CadreModel
+
+
+def network_reach(n_enlisted: int, residents_each: float, n_residents: int) -> float:
+    """Share of urban residents the enlisted network covers, in [0, 1]."""
+    if n_residents <= 0:
+        return 0.0
+    return float(min(n_enlisted * residents_each / n_residents, 1.0))
+
+
+def dispute_settlement(problem_solving: float, conflict_of_interest: float) -> float:
+    """Monthly chance an owed wage is recovered through community management (L42–46)."""
+    return float(np.clip(problem_solving * (1.0 - conflict_of_interest), 0.0, 1.0))
+
+
+class DanweiParams(RegimeParams):
+    type: Literal["danwei_reactivation"]
+    enlist_rate: float = Field(
+        0.1, ge=0, le=1, description="monthly share of unenlisted employed party members recruited"
+    )
+    residents_each: float = Field(
+        15.0, ge=0, le=10_000, description="urban residents one enlisted member can cover"
+    )
+    monitoring: float = Field(
+        0.5, ge=0, le=1, description="grassroots monitoring at full reach (levers.monitoring)"
+    )
+    problem_solving: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="monthly share of covered residents whose local problems are solved",
+    )
+    depth: float = Field(
+        0.25, ge=0, le=1, description="share of a reached person's solvable hardship removed"
+    )
+    solvable: float = Field(
+        0.5, ge=0, le=1, description="share of idiosyncratic hardship local services can reach"
+    )
+    conflict_of_interest: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="discount on settling disputes with employers (seed 001 lines 42-46)",
+    )
+    low_profile: float = Field(
+        0.5, ge=0, le=1, description="share of activism an enlisted member gives up (line 44)"
+    )
+    persistence: float = Field(
+        0.5, ge=0, le=1, description="share of solved problems that stay solved after the end"
+    )
+
+
+@register
+class DanweiReactivation(Regime):
+    name = "danwei_reactivation"
+    title = "Reactivating work-unit people in community management"
+    summary = (
+        "Employed party members are enlisted into residents' committees: more monitoring "
+        "at the grassroots, local problems found and solved, but little help against "
+        "employers because work-unit people keep a low profile."
+    )
+    Params = DanweiParams
+    sources = (
+        Source("001_7ea81781fc66c4d7.txt", "18-20", "residents' committees recruit danweiren"),
+        Source("001_7ea81781fc66c4d7.txt", "24-30", "danwei governance lost; elite remnant"),
+        Source(
+            "001_7ea81781fc66c4d7.txt",
+            "32-36",
+            "patrols, services; 717,300 members; membership lists shared",
+        ),
+        Source("001_7ea81781fc66c4d7.txt", "38-46", "conflicts of interest; low profile"),
+        Source("001_7ea81781fc66c4d7.txt", "48-50", "work-unit-style governance, deep reach"),
+    )
+
+    def on_start(self, model: CadreModel) -> None:
+        p = model.people
+        self._base0 = p.hardship_base.copy()
+        self.enlisted = np.zeros(p.n, dtype=bool)
+        self.reach = 0.0
+
+    def _residents(self, model: CadreModel) -> np.ndarray:
+        p = model.people
+        urban = (p.residency == Residency.URBAN) | (p.kind == Kind.MIGRANT)
+        return urban & (p.kind != Kind.CADRE)
+
+    def apply(self, model: CadreModel, levers: Levers) -> None:
+        levers.monitoring = max(levers.monitoring, self.params.monitoring * self.reach)
+        levers.problem_solving = max(
+            levers.problem_solving, self.params.problem_solving * self.reach
+        )
+
+    def on_step(self, model: CadreModel) -> None:
+        prm, p, rng = self.params, model.people, model.rng
+        pool = p.party & (p.status == Status.EMPLOYED) & ~self.enlisted
+        new = pool & (rng.random(p.n) < prm.enlist_rate)
+        self.enlisted |= new
+        p.activism[new] *= np.float32(1.0 - prm.low_profile)
+        residents = self._residents(model)
+        self.reach = network_reach(
+            int(self.enlisted.sum()), prm.residents_each, int(residents.sum())
+        )
+        share = prm.problem_solving * self.reach
+        reached = residents & (rng.random(p.n) < share)
+        floor = self._base0 * (1.0 - prm.solvable)
+        p.hardship_base = solve_problems(p.hardship_base, reached, prm.depth, floor).astype(
+            np.float32
+        )
+        owed = residents & (p.arrears > 0)
+        settled = owed & (rng.random(p.n) < dispute_settlement(share, prm.conflict_of_interest))
+        p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
+        p.arrears[settled] = 0.0
+        model.tally["danwei_enlisted"] = int(self.enlisted.sum())
+
+    def on_end(self, model: CadreModel) -> None:
+        p = model.people
+        p.hardship_base = relapse(p.hardship_base, self._base0, self.params.persistence).astype(
+            np.float32
+        )
+        self.enlisted[:] = False
+        self.reach = 0.0

@@ -1,0 +1,160 @@
+"""Grassroots work: "party secretary for a week" (seed 004, Nanjing, from October 2015).
+
+Cadres — "older members in the party ranks, some of them retired" — rotate into villages
+in groups of three for one-week terms, "meet with villagers every morning", follow up on
+their complaints, and get money for roads, bridges and garbage (``004_c5bc666cf4e02d46.txt:21``,
+``:24``, ``:26``). A diary, a ledger and a bulletin board let villagers follow up with the
+village committee (``:30``), so problems found are solved: here a share of a visited
+village's residents have their idiosyncratic hardship relieved and the wage arrears of
+migrants from that village chased up. The presence of cadres closes "the last kilometre
+problem" (``:17``), read by the core through ``levers.problem_solving`` as cadre presence
+in communities (local legitimacy, ``sim.submodels.legitimacy``). Serving gives the
+older cadres "a sense of belonging" (``:32``): their loyalty rises.
+
+When the programme stops, "policy as faucet" (``:19``): a share of the solved problems
+comes back (``persistence`` < 1 restores part of the original hardship in ``on_end``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.regimes.base import Regime, RegimeParams, Source, register
+from sim.state import Kind
+
+if TYPE_CHECKING:
+    from sim.levers import Levers
+    from sim.model import CadreModel
+
+WEEKS_PER_MONTH = 4
+GROUP_SIZE = 3  # "divided into groups of three people" (seed 004 line 24)
+
+
+def visit_probability(n_cadres_serving: float, n_communities: int) -> float:
+    """Chance a community is visited this month: one-week terms by groups of three."""
+    if n_communities <= 0:
+        return 0.0
+    visits = n_cadres_serving / GROUP_SIZE * WEEKS_PER_MONTH
+    return float(min(visits / n_communities, 1.0))
+
+
+def solve_problems(
+    base: np.ndarray, reached: np.ndarray, depth: float, floor: np.ndarray
+) -> np.ndarray:
+    """Idiosyncratic hardship after local problems are solved for the ``reached``.
+
+    Each solution removes ``depth`` of what is left above ``floor`` (a person's hardship
+    cannot be solved below the part no local fix reaches).
+    """
+    return np.where(reached, floor + (base - floor) * (1.0 - depth), base)
+
+
+def relapse(current: np.ndarray, original: np.ndarray, persistence: float) -> np.ndarray:
+    """Hardship when a programme stops: a share ``1 − persistence`` of the gains is lost."""
+    return current + (1.0 - persistence) * (original - current)
+
+
+class GrassrootsParams(RegimeParams):
+    type: Literal["grassroots"]
+    serving_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="share of cadres serving a one-week term each month (Qixia: 39, then "
+        "104 cadres; seed 004 line 24)",
+    )
+    solve_share: float = Field(
+        0.3, ge=0, le=1, description="share of a visited community whose problems are solved"
+    )
+    depth: float = Field(
+        0.3, ge=0, le=1, description="share of a reached person's solvable hardship removed"
+    )
+    solvable: float = Field(
+        0.6, ge=0, le=1, description="share of idiosyncratic hardship that local fixes can reach"
+    )
+    arrears_follow_up: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="chance the arrears of a migrant from a visited village are settled",
+    )
+    loyalty_gain: float = Field(
+        0.02, ge=0, le=1, description="loyalty a serving cadre gains per term (seed 004 line 32)"
+    )
+    persistence: float = Field(
+        0.5, ge=0, le=1, description="share of solved problems that stay solved after the end"
+    )
+
+
+@register
+class Grassroots(Regime):
+    name = "grassroots"
+    title = "Party secretary for a week (grassroots problem solving)"
+    summary = (
+        "Older cadres rotate into villages in groups of three for a week, solve local "
+        "problems (hardship relieved, migrants' arrears chased up) and close the last "
+        "kilometre between cadres and villagers."
+    )
+    Params = GrassrootsParams
+    sources = (
+        Source("004_c5bc666cf4e02d46.txt", "17", "the last kilometre problem"),
+        Source("004_c5bc666cf4e02d46.txt", "19", "policy as faucet: experiments switched off"),
+        Source(
+            "004_c5bc666cf4e02d46.txt",
+            "21-26",
+            "one-week secretaries, groups of three, problems found and solved",
+        ),
+        Source("004_c5bc666cf4e02d46.txt", "30-32", "ledgers and follow-up; sense of belonging"),
+        Source("004_c5bc666cf4e02d46.txt", "37", "older cadres act; younger seek promotion"),
+    )
+
+    def on_start(self, model: CadreModel) -> None:
+        self._base0 = model.people.hardship_base.copy()
+        self.visit_p = 0.0
+        self.helped = 0
+
+    def _communities(self, model: CadreModel) -> int:
+        return model.villages.n + 1  # the villages and the city at large
+
+    def apply(self, model: CadreModel, levers: Levers) -> None:
+        n_c = model.people.count(Kind.CADRE)
+        self.visit_p = visit_probability(self.params.serving_share * n_c, self._communities(model))
+        levers.problem_solving = max(levers.problem_solving, self.visit_p * self.params.solve_share)
+
+    def on_step(self, model: CadreModel) -> None:
+        prm, p, rng = self.params, model.people, model.rng
+        n_comm = self._communities(model)
+        visited = rng.random(n_comm) < self.visit_p
+        # Community of a person: their village, else the city at large.
+        comm = np.where(p.village >= 0, p.village, n_comm - 1)
+        resident = (p.kind != Kind.CADRE) & (model.locality >= model.units.n)
+        reached = resident & visited[comm] & (rng.random(p.n) < prm.solve_share)
+        floor = self._base0 * (1.0 - prm.solvable)
+        p.hardship_base = solve_problems(p.hardship_base, reached, prm.depth, floor).astype(
+            np.float32
+        )
+        # Migrants' unpaid wages, chased up through the village committee (line 30).
+        owed = (p.kind == Kind.MIGRANT) & visited[comm] & (p.arrears > 0)
+        settled = owed & (rng.random(p.n) < prm.arrears_follow_up)
+        p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
+        p.arrears[settled] = 0.0
+        # Older cadres serve (line 37); serving gives them a sense of belonging (line 32).
+        rows = p.rows(Kind.CADRE)
+        age = p.age[rows].astype(np.float64)
+        weight = age - age.min() + 1.0
+        chance = np.clip(prm.serving_share * weight / weight.mean(), 0, 1)
+        serving = rng.random(age.size) < chance
+        p.loyalty[rows] = np.where(
+            serving, np.minimum(p.loyalty[rows] + prm.loyalty_gain, 1.0), p.loyalty[rows]
+        )
+        self.helped += int(reached.sum()) + int(settled.sum())
+        model.tally["grassroots_helped"] = int(reached.sum()) + int(settled.sum())
+
+    def on_end(self, model: CadreModel) -> None:
+        p = model.people
+        p.hardship_base = relapse(p.hardship_base, self._base0, self.params.persistence).astype(
+            np.float32
+        )

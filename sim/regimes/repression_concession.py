@@ -1,0 +1,155 @@
+"""The state's repertoire of repression and concession, with a switchable stance.
+
+Seed 003 R5 and rules D1–D15, E1, F4 (``003_34c2b211615d9395.txt``). The response to
+each protest event is computed in ``sim.submodels.state_response`` (concession logistic
+in size and breadth, D1–D2; leaders arrested up to enforcement capacity, D6; fear after
+defeat, D7; harsher, less visible repression of peasants, D8–D9). This regime sets the
+levers that response reads, as one of three stances:
+
+- ``soft``: fewer enforcers on the street, a readier concession (D1–D2, D12–D13: small
+  payments, court rulings, release on "health" grounds, lines 93, 97, 112), little fear.
+- ``mixed``: the usual repertoire — some concession, some arrests, some hired proxies.
+- ``hard``: more police, leaders arrested (D6, lines 25, 100, 110), concessions resisted,
+  defeat made exemplary (D7, line 93: "now everyone is afraid to continue struggling"),
+  and repression subcontracted to hired peasant "thugs" (D5, line 93) "to avoid the
+  public reaction to the city using police to do its own 'dirty work'".
+
+Proxy enforcers (D5) add arrest capacity whose arrests cost the state less visible
+legitimacy (read by ``state_response``), and they breed worker–peasant hostility (F4,
+line 95: "we had to fight them"): each month proxies are used against urban protest,
+hostility grows, and the network ties between urban workers and peasants or migrants
+carry less weight in mobilization — the parallel, unlinked protests of line 100 (F5).
+
+The "model" of a successful seizure (E1, line 21): ``model_seizures`` state units are
+marked as seized models at the start; the unit itself wins concessions more easily
+(``state_response``) and, city-wide, the authorities concede pre-emptively
+(``model_effect`` added to the concession log-odds while any model stands).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.regimes.base import Regime, RegimeParams, Source, register
+from sim.state import Kind, Ownership
+
+#: stance → (repression, concession_bias, deterrence, proxy_enforcers)
+STANCES: dict[str, tuple[float, float, float, float]] = {
+    "soft": (0.6, 1.0, 0.5, 0.0),
+    "mixed": (1.0, 0.0, 1.0, 0.2),
+    "hard": (1.6, -1.0, 2.0, 0.4),
+}
+
+
+class RepressionConcessionParams(RegimeParams):
+    type: Literal["repression_concession"]
+    stance: Literal["soft", "mixed", "hard"] = Field(
+        "mixed", description="preset of the four levers below (see STANCES)"
+    )
+    repression: float | None = Field(
+        None, ge=0, le=10, description="enforcement multiplier (default: from stance) (×)"
+    )
+    concession_bias: float | None = Field(
+        None, ge=-10, le=10, description="added log-odds of conceding (default: from stance)"
+    )
+    deterrence: float | None = Field(
+        None, ge=0, le=10, description="multiplier on fear after a defeat, D7 (default: stance)"
+    )
+    proxy_enforcers: float | None = Field(
+        None, ge=0, le=1, description="share of repression by hired proxies, D5 (default: stance)"
+    )
+    hostility_gain: float = Field(
+        0.05, ge=0, le=1, description="worker–peasant hostility added per month of proxy use (F4)"
+    )
+    model_seizures: int = Field(
+        0, ge=0, le=100_000, description="state units marked as a successful seizure 'model' (E1)"
+    )
+    model_effect: float = Field(
+        0.5, ge=0, le=10, description="city-wide concession log-odds while a model stands (E1)"
+    )
+
+
+def stance_levers(
+    stance: str,
+    repression: float | None = None,
+    concession_bias: float | None = None,
+    deterrence: float | None = None,
+    proxy: float | None = None,
+) -> tuple[float, float, float, float]:
+    """The stance's (repression, concession_bias, deterrence, proxy), with overrides."""
+    r, c, d, x = STANCES[stance]
+    return (
+        r if repression is None else repression,
+        c if concession_bias is None else concession_bias,
+        d if deterrence is None else deterrence,
+        x if proxy is None else proxy,
+    )
+
+
+def next_hostility(hostility: float, proxy: float, urban_events: int, gain: float) -> float:
+    """Worker–peasant hostility after a month of proxy repression (F4, line 95), in [0, 1]."""
+    used = proxy if urban_events > 0 else 0.0
+    return float(min(hostility + gain * used * (1.0 - hostility), 1.0))
+
+
+@register
+class RepressionConcession(Regime):
+    name = "repression_concession"
+    title = "Repression and concession repertoire"
+    summary = (
+        "Sets how hard the state represses, how readily it concedes, how much fear a "
+        "defeat leaves, and whether hired proxies do the dirty work (soft/mixed/hard)."
+    )
+    Params = RepressionConcessionParams
+    sources = (
+        Source("003_34c2b211615d9395.txt", "21", "mass support forces roll back; the 'model'"),
+        Source("003_34c2b211615d9395.txt", "25", "leaders detained 2 and 4 months"),
+        Source("003_34c2b211615d9395.txt", "93", "peasant thugs hired; fear after defeat"),
+        Source("003_34c2b211615d9395.txt", "95", "we had to fight them; police under pressure"),
+        Source("003_34c2b211615d9395.txt", "97", "isolated protests end in one-time payments"),
+        Source("003_34c2b211615d9395.txt", "100", "visible workers, invisible peasants"),
+    )
+
+    def levers(self) -> tuple[float, float, float, float]:
+        prm = self.params
+        return stance_levers(
+            prm.stance, prm.repression, prm.concession_bias, prm.deterrence, prm.proxy_enforcers
+        )
+
+    def on_start(self, model) -> None:
+        p, u = model.people, model.units
+        self.hostility = 0.0
+        if self.params.model_seizures:
+            state = np.flatnonzero(u.ownership == Ownership.STATE)
+            pool = state if state.size else np.arange(u.n)
+            k = min(self.params.model_seizures, pool.size)
+            u.model_seizure[model.rng.choice(pool, size=k, replace=False)] = True
+        # Ties between urban workers and peasants or migrants (F4), by stored entry.
+        ties = model.ties
+        rows = np.repeat(np.arange(ties.shape[0]), np.diff(ties.indptr))
+        a, b = p.kind[rows], p.kind[ties.indices]
+        rural = (Kind.PEASANT, Kind.MIGRANT)
+        self.cross = ((a == Kind.WORKER) & np.isin(b, rural)) | (
+            np.isin(a, rural) & (b == Kind.WORKER)
+        )
+
+    def apply(self, model, levers) -> None:
+        rep, bias, det, proxy = self.levers()
+        levers.repression *= rep
+        levers.concession_bias += bias
+        if np.any(model.units.model_seizure):
+            levers.concession_bias += self.params.model_effect
+        levers.deterrence *= det
+        levers.proxy_enforcers = max(levers.proxy_enforcers, proxy)
+        levers.extra["worker_peasant_hostility"] = self.hostility
+
+    def on_step(self, model) -> None:
+        urban_events = int(np.count_nonzero(model.events.urban))
+        self.hostility = next_hostility(
+            self.hostility, model.levers.proxy_enforcers, urban_events, self.params.hostility_gain
+        )
+        model.ties.data[self.cross] = np.float32(1.0 - self.hostility)
+        model.tally["worker_peasant_hostility"] = self.hostility

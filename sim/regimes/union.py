@@ -1,0 +1,255 @@
+"""Unions: the captured official union, or independent organizing (seed 003 R4, D15).
+
+Captured (``mode: captured``): leaders are appointed and "paid off to trick workers into
+'agreements' for slow layoffs" (``003_34c2b211615d9395.txt:23``); "salaries and jobs are
+used to divide and pay off workers and activists" and honest officials are "kicked out"
+(``003_34c2b211615d9395.txt:25``). Workers lose the channel (``union_voice`` ≈ 0), some
+activists are co-opted, and the "agreement" keeps workers waiting: their protest
+threshold rises while it holds. The grievance it keeps off the streets accumulates as a
+per-unit deferred stock; when the agreement breaks (the unit is sold or the stock passes
+a breaking point) the stock is released at once as a lowered threshold — fewer protests
+early, larger and more disruptive ones later (D15; the last clause is the extraction's
+inference, ``sources/seed003.md`` §4.2 D15).
+
+Independent (``mode: independent``): grievances are voiced early — each month a share of
+members' wage arrears is settled through the union (``union_voice`` > 0), in proportion to
+the strength of the unit's organizers — but "those who want a real union will be
+arrested" (``003_34c2b211615d9395.txt:23``): organizers face a monthly arrest hazard
+(detention of 2–4 months, ``003_34c2b211615d9395.txt:25``), each arrest adds to their
+dossier, and a unit whose organizers are in jail loses its voice.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.regimes.base import Regime, RegimeParams, Source, register
+from sim.state import Kind
+
+if TYPE_CHECKING:
+    from sim.levers import Levers
+    from sim.model import CadreModel
+
+
+def unit_mean(
+    values: np.ndarray, unit: np.ndarray, members: np.ndarray, n_units: int
+) -> np.ndarray:
+    """Mean of ``values`` over the ``members`` of each unit (0 for empty units)."""
+    u = unit[members]
+    total = np.bincount(u, weights=values[members].astype(np.float64), minlength=n_units)
+    return total / np.maximum(np.bincount(u, minlength=n_units), 1)
+
+
+def deferred_tension(grievance: np.ndarray, threshold0: np.ndarray) -> np.ndarray:
+    """Grievance in excess of a person's own threshold: what an agreement keeps quiet."""
+    return np.maximum(grievance - threshold0, 0.0)
+
+
+def accumulate_stock(stock: np.ndarray, tension: np.ndarray, holding: np.ndarray) -> np.ndarray:
+    """Add this month's per-unit mean suppressed tension to the stock where agreements hold."""
+    return stock + np.where(holding, tension, 0.0)
+
+
+def breaks(stock: np.ndarray, breaking_point: float) -> np.ndarray:
+    """Agreements break once the deferred grievance passes the breaking point: the
+    promised slow layoffs and equipment sales (seed 003 L23) are seen for what they are."""
+    return stock >= breaking_point
+
+
+def release_offset(stock: np.ndarray, gain: float, cap: float) -> np.ndarray:
+    """Threshold change at the break: minus ``gain`` × stock, at most ``cap`` (D15)."""
+    return -np.minimum(gain * stock, cap)
+
+
+def settle_probability(voice: np.ndarray, settle_rate: float) -> np.ndarray:
+    """Monthly chance a member's arrears are settled through an independent union."""
+    return np.clip(voice * settle_rate, 0.0, 1.0)
+
+
+class UnionParams(RegimeParams):
+    type: Literal["union"]
+    mode: Literal["captured", "independent"] = Field(
+        "captured", description="captured official union (R4) or independent organizing"
+    )
+    # captured
+    captured_voice: float = Field(
+        0.0, ge=0, le=1, description="union voice left to workers under a captured union (0–1)"
+    )
+    agreement_threshold: float = Field(
+        0.08,
+        ge=0,
+        le=1,
+        description="rise of members' protest threshold while an agreement holds (index)",
+    )
+    breaking_point: float = Field(
+        3.0,
+        ge=0.01,
+        le=100,
+        description="deferred grievance stock (sum of monthly mean tension) at which an "
+        "agreement breaks (index-months)",
+    )
+    release_gain: float = Field(
+        0.2, ge=0, le=10, description="threshold drop per unit of released stock (index)"
+    )
+    release_cap: float = Field(
+        0.15, ge=0, le=1, description="largest threshold drop when an agreement breaks (index)"
+    )
+    release_decay: float = Field(
+        0.1, ge=0, le=1, description="monthly decay of the post-break threshold drop (share)"
+    )
+    coopt_rate: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="monthly chance an activist is paid off by the union (probability)",
+    )
+    coopt_activism: float = Field(
+        0.3, ge=0, le=1, description="activism above which a member counts as an activist"
+    )
+    coopt_loss: float = Field(
+        0.5, ge=0, le=1, description="share of activism a co-opted activist gives up"
+    )
+    payoff: float = Field(
+        1.0, ge=0, le=100, description="one-time payoff to a co-opted activist (months of wage)"
+    )
+    # independent
+    voice: float = Field(
+        0.6, ge=0, le=1, description="union voice at full organizer strength (0–1)"
+    )
+    settle_rate: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="monthly share of members' arrears settled at full voice (share)",
+    )
+    organizer_share: float = Field(
+        0.03, ge=0, le=1, description="share of each unit's most active members who organize"
+    )
+    arrest_risk: float = Field(
+        0.04,
+        ge=0,
+        le=1,
+        description="monthly arrest hazard of a free organizer at repression 1 (probability)",
+    )
+
+
+@register
+class Union(Regime):
+    name = "union"
+    title = "Unions: captured official union or independent organizing"
+    summary = (
+        "Captured: no voice, co-opted activists, agreements that defer grievance into a "
+        "stock released later as larger events. Independent: arrears settled through the "
+        "union, organizers arrested."
+    )
+    Params = UnionParams
+    sources = (
+        Source(
+            "003_34c2b211615d9395.txt",
+            "23",
+            "captured union: appointed, paid-off leaders; "
+            "agreements for slow layoffs; a real union means arrest",
+        ),
+        Source(
+            "003_34c2b211615d9395.txt",
+            "25",
+            "activists divided and paid off; honest officials ousted; detentions of 2–4 months",
+        ),
+        Source("003_34c2b211615d9395.txt", "49", "migrants strike over the right to form a union"),
+        Source(
+            "seed003.md",
+            "§3 R4, §4.2 D15",
+            "co-opted channels defer conflict to later, more disruptive forms (inference)",
+        ),
+    )
+
+    def on_start(self, model: CadreModel) -> None:
+        p = model.people
+        n_units = model.units.n
+        self._members = (p.kind != Kind.CADRE) & (p.unit >= 0)
+        self._threshold0 = p.threshold.copy()
+        self.stock = np.zeros(n_units)
+        self.holding = np.ones(n_units, dtype=bool)
+        self.offset = np.zeros(n_units)
+        self.strength = np.ones(n_units)
+        self.organizer = np.zeros(p.n, dtype=bool)
+        if self.params.mode == "independent":
+            # The most active members of each unit organize (rank within unit).
+            idx = np.flatnonzero(self._members)
+            u = p.unit[idx]
+            order = np.lexsort((-p.activism[idx], u))
+            su = u[order]
+            rank = np.arange(su.size) - np.searchsorted(su, su, side="left")
+            size = np.bincount(u, minlength=n_units)
+            quota = np.ceil(self.params.organizer_share * size)
+            self.organizer[idx[order[rank < quota[su]]]] = True
+            self._organizers0 = np.maximum(
+                np.bincount(p.unit[self.organizer], minlength=n_units), 1
+            )
+        self.released_units = 0
+
+    def apply(self, model: CadreModel, levers: Levers) -> None:
+        if self.params.mode == "captured":
+            levers.union_voice = self.params.captured_voice
+        else:
+            levers.union_voice = self.params.voice * float(np.mean(self.strength))
+
+    def on_step(self, model: CadreModel) -> None:
+        if self.params.mode == "captured":
+            self._captured(model)
+        else:
+            self._independent(model)
+
+    def _captured(self, model: CadreModel) -> None:
+        prm, p, rng = self.params, model.people, model.rng
+        n_units = model.units.n
+        members = self._members & (p.unit >= 0)
+        tension = unit_mean(
+            deferred_tension(p.grievance, self._threshold0), p.unit, members, n_units
+        )
+        self.stock = accumulate_stock(self.stock, tension, self.holding)
+        broken = self.holding & breaks(self.stock, prm.breaking_point)
+        self.offset = self.offset * (1.0 - prm.release_decay)
+        self.offset[broken] = release_offset(self.stock[broken], prm.release_gain, prm.release_cap)
+        self.stock[broken] = 0.0
+        self.holding &= ~broken
+        self.released_units += int(broken.sum())
+        model.tally["union_agreements_broken"] = int(broken.sum())
+        unit_offset = np.where(self.holding, prm.agreement_threshold, self.offset)
+        shift = np.where(members, unit_offset[np.maximum(p.unit, 0)], 0.0)
+        p.threshold = np.clip(self._threshold0 + shift, 0.0, None)
+        # Co-optation: activists in units whose agreement holds are paid off (L25).
+        held = members & self.holding[np.maximum(p.unit, 0)]
+        coopted = held & (p.activism > prm.coopt_activism) & (rng.random(p.n) < prm.coopt_rate)
+        p.activism[coopted] *= np.float32(1.0 - prm.coopt_loss)
+        p.relief[coopted] += np.float32(prm.payoff * model.params.wage)
+        model.tally["union_coopted"] = int(coopted.sum())
+
+    def _independent(self, model: CadreModel) -> None:
+        prm, p, rng, mp = self.params, model.people, model.rng, model.params
+        n_units = model.units.n
+        # Organizers are arrested ("those who want a real union will be arrested", L23).
+        free = self.organizer & (p.jail == 0)
+        hazard = np.clip(prm.arrest_risk * model.levers.repression, 0.0, 1.0)
+        caught = free & (rng.random(p.n) < hazard)
+        p.jail[caught] = rng.integers(mp.jail_min, mp.jail_max + 1, size=int(caught.sum()))
+        p.active[caught] = False
+        p.dossier[caught] += 1
+        p.activism[caught] = np.minimum(p.activism[caught] + 0.1, 1.0)
+        model.tally["union_organizers_arrested"] = int(caught.sum())
+        free_now = self.organizer & (p.jail == 0) & (p.unit >= 0)
+        self.strength = np.bincount(p.unit[free_now], minlength=n_units) / self._organizers0
+        self.strength = np.minimum(self.strength, 1.0)
+        # Grievances voiced early: arrears settled through the union, paid back as relief.
+        voice = prm.voice * self.strength[np.maximum(p.unit, 0)]
+        owed = self._members & (p.unit >= 0) & (p.arrears > 0)
+        settled = owed & (rng.random(p.n) < settle_probability(voice, prm.settle_rate))
+        p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
+        p.arrears[settled] = 0.0
+        model.tally["union_settlements"] = int(settled.sum())
+
+    def on_end(self, model: CadreModel) -> None:
+        model.people.threshold = self._threshold0

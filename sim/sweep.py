@@ -1,0 +1,936 @@
+"""Parameter sweeps: sweep files, parallel execution, and a resumable Parquet store.
+
+A sweep file (YAML) names a base scenario, optional ``overrides``, the fields to
+``vary`` (dotted paths such as ``params.legitimacy`` or, for a regime's parameters,
+``regimes.<type>.<param>``), a ``design`` (:mod:`sim.design`), ``replicates`` per
+design point and a root ``seed``. :func:`load_sweep` validates all of it, including
+every design point as a :class:`~sim.config.Scenario`, before anything runs, raising
+:class:`~sim.config.ScenarioError` (exit code 2 in the CLI).
+
+:func:`run_sweep` runs the pending runs in a local process pool (or on a Dask cluster).
+Each worker runs a batch of runs, writes its time series as one Parquet shard
+``timeseries.parquet/part-<batch>.parquet`` and then, as the commit, one small record
+``runs/<batch>.json`` with the summary rows; both writes are atomic. The parent only
+counts. ``summary.parquet`` and ``failures.parquet`` are compacted from the records at
+the start of a resume and at the end. A resumed sweep skips every committed run and
+deletes shards no record refers to, so a ``kill -9`` at any moment leaves exactly one
+result per design point and replicate once the sweep is run again.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import os
+import threading
+import time
+import traceback
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from pydantic import Field, ValidationError
+
+from sim import runner, store
+from sim.calendar import Month
+from sim.config import Scenario, ScenarioError, format_validation_error, read_yaml
+from sim.design import DesignSpec, DistSpec, Parameter, RangeSpec, expected_size, make_design
+from sim.schema import StrictModel
+
+RUN_ID = "run-{:06d}"
+OWNED = ("manifest.json", "summary.parquet", "failures.parquet", "timeseries.parquet")
+OWNED_DIRS = ("runs", "timeseries.parquet", "events.parquet")
+MAX_POINTS = 1_000_000
+
+
+class SweepSpec(StrictModel):
+    """A sweep file."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    description: str = ""
+    question: str = Field("", description="the question this sweep answers")
+    base: str | dict[str, Any] = Field(
+        description="base scenario: a path relative to the sweep file, or an inline mapping"
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="deep-merged into the base before varying; 'regimes' may be a mapping "
+        "by regime type",
+    )
+    vary: dict[str, Any] = Field(
+        min_length=1,
+        description="dotted path -> {low, high} | [values] | {dist: ..., ...}",
+    )
+    design: DesignSpec = DesignSpec()
+    replicates: int = Field(1, ge=1, le=100_000, description="seeded runs per design point")
+    seed: int = Field(0, ge=0, lt=2**63, description="root seed; run seeds are spawned from it")
+
+
+# ---------------------------------------------------------------------------------------
+# Which fields can be varied
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """What a variable scenario field accepts."""
+
+    path: str
+    annotation: Any
+
+    @property
+    def numeric(self) -> bool:
+        return self.annotation in (int, float)
+
+    @property
+    def integer(self) -> bool:
+        return self.annotation is int
+
+
+def _leaves(model: type[StrictModel], prefix: str, skip: tuple[str, ...] = ()) -> Iterator:
+    for name, f in model.model_fields.items():
+        if name in skip:
+            continue
+        ann = f.annotation
+        if isinstance(ann, type) and issubclass(ann, StrictModel):
+            yield from _leaves(ann, f"{prefix}{name}.")
+        else:
+            if typing.get_origin(ann) in (typing.Union, types.UnionType):
+                args = [a for a in typing.get_args(ann) if a is not type(None)]
+                ann = args[0] if len(args) == 1 else ann
+            yield FieldKind(f"{prefix}{name}", ann)
+
+
+def variable_fields() -> dict[str, FieldKind]:
+    """Every dotted path a sweep may vary: ``start``, ``end``, ``population.*``,
+    ``params.*`` and ``regimes.<type>.<param>`` for every registered regime."""
+    from sim.regimes import REGISTRY
+
+    out = {
+        f.path: f
+        for f in _leaves(
+            Scenario, "", skip=("name", "description", "question", "seed", "regimes", "output")
+        )
+    }
+    for rtype, cls in sorted(REGISTRY.items()):
+        for f in _leaves(cls.Params, f"regimes.{rtype}.", skip=("type",)):
+            out[f.path] = f
+    return out
+
+
+def _unknown_path_message(path: str, valid: dict[str, FieldKind]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(path, list(valid), n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    head = path.split(".")[0]
+    if head == "regimes" and path.count(".") >= 1:
+        rtype = path.split(".")[1]
+        same = [p for p in valid if p.startswith(f"regimes.{rtype}.")]
+        if same:
+            listing = ", ".join(same)
+        else:
+            types = sorted({p.split(".")[1] for p in valid if p.startswith("regimes.")})
+            listing = "regimes.<type>.<param> with type one of " + ", ".join(types)
+    else:
+        same = [p for p in valid if p.split(".")[0] == head] if "." in path else []
+        groups = sorted(
+            {p.split(".")[0] + (".*" if "." in p else "") for p in valid if p.split(".")[0]}
+        )
+        listing = ", ".join(same) if same else ", ".join(groups)
+    return f"unknown field{hint}; valid paths: {listing}"
+
+
+# ---------------------------------------------------------------------------------------
+# Scenario dictionaries
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """``over`` merged into a copy of ``base``: mappings recursively, anything else replaced.
+
+    ``regimes`` in ``over`` may be a mapping from regime type to fields, merged into the
+    base's regimes of that type (appended when the base has none).
+    """
+    out = copy.deepcopy(base)
+    for key, val in over.items():
+        if key == "regimes" and isinstance(val, dict) and isinstance(out.get("regimes"), list):
+            regs = out["regimes"]
+            for rtype, fields_ in val.items():
+                hits = [r for r in regs if isinstance(r, dict) and r.get("type") == rtype]
+                if not hits:
+                    regs.append({"type": rtype, **(fields_ or {})})
+                for r in hits:
+                    r.update(copy.deepcopy(fields_ or {}))
+        elif key == "regimes" and isinstance(val, dict):
+            out["regimes"] = [{"type": t, **(f or {})} for t, f in val.items()]
+        elif isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], val)
+        else:
+            out[key] = copy.deepcopy(val)
+    return out
+
+
+def set_path(data: dict, path: str, value: Any) -> dict:
+    """A copy of scenario mapping ``data`` with the dotted ``path`` set to ``value``."""
+    out = copy.deepcopy(data)
+    parts = path.split(".")
+    if parts[0] == "regimes":
+        rtype, key = parts[1], parts[2]
+        hits = [
+            r for r in out.get("regimes") or [] if isinstance(r, dict) and r.get("type") == rtype
+        ]
+        if not hits:
+            raise KeyError(rtype)
+        for r in hits:
+            r[key] = value
+        return out
+    node = out
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+    return out
+
+
+def _native(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+# ---------------------------------------------------------------------------------------
+# Loading a sweep
+
+
+@dataclass
+class SweepPlan:
+    """A validated sweep: every design point resolved to a scenario, every run seeded."""
+
+    spec: SweepSpec
+    source: str
+    file_hash: str
+    base: dict
+    params: list[Parameter]
+    design: pd.DataFrame
+    scenarios: list[dict]  # one validated scenario mapping (JSON-ready) per design point
+    seeds: list[int]  # one per run; run i is point i // replicates, replicate i % replicates
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.scenarios) * self.spec.replicates
+
+    @property
+    def design_seed(self) -> int:
+        return design_seed(self.spec)
+
+    def run(self, i: int) -> dict:
+        """The task for run ``i``."""
+        point, rep = divmod(i, self.spec.replicates)
+        values = {p.name: _native(self.design.iat[point, j]) for j, p in enumerate(self.params)}
+        return {
+            "index": i,
+            "run_id": RUN_ID.format(i),
+            "point": point,
+            "replicate": rep,
+            "seed": self.seeds[i],
+            "params": values,
+            "scenario": self.scenarios[point],
+        }
+
+
+def design_seed(spec: SweepSpec) -> int:
+    """The seed of the design draw: ``design.seed`` or a stream of the root seed that
+    no run seed uses (run seeds are the root's spawned children)."""
+    if spec.design.seed is not None:
+        return spec.design.seed
+    return int(np.random.SeedSequence([spec.seed, 0x5EED]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def load_sweep(path: str | Path) -> SweepPlan:
+    """Read and validate a sweep file; every design point is checked as a scenario."""
+    path = Path(path)
+    data = read_yaml(path)
+    raw = path.read_bytes()
+    return parse_sweep(data, str(path), path.parent, raw)
+
+
+def parse_sweep(
+    data: Any, source: str = "<sweep>", base_dir: str | Path = ".", raw: bytes | None = None
+) -> SweepPlan:
+    """Validate a sweep mapping (see :func:`load_sweep`)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [("", "the file must hold a mapping of sweep fields")])
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(source, format_validation_error(err)) from None
+    problems: list[tuple[str, str]] = []
+
+    # the base scenario
+    if isinstance(spec.base, str):
+        base_path = Path(base_dir) / spec.base
+        if not base_path.is_file():
+            raise ScenarioError(source, [("base", f"no scenario file at {base_path}")])
+        try:
+            base = read_yaml(base_path)
+        except ScenarioError as e:
+            raise ScenarioError(source, [("base", m) for _, m in e.problems]) from None
+        if not isinstance(base, dict):
+            raise ScenarioError(source, [("base", f"{base_path} does not hold a mapping")])
+    else:
+        base = spec.base
+    merged = deep_merge(base, spec.overrides)
+    try:
+        merged = Scenario.model_validate(merged).model_dump(mode="json")
+    except ValidationError as err:
+        for p, m in format_validation_error(err):
+            root = p.split(".")[0].split("[")[0]
+            problems.append((f"{'overrides' if root in spec.overrides else 'base'}.{p}", m))
+        raise ScenarioError(source, problems) from None
+
+    # the varied fields
+    valid = variable_fields()
+    params: list[Parameter] = []
+    for key, value in spec.vary.items():
+        where = f"vary.{key}"
+        kind = valid.get(key)
+        if kind is None:
+            problems.append((where, _unknown_path_message(key, valid)))
+            continue
+        if key.startswith("regimes."):
+            rtype = key.split(".")[1]
+            if not any(r.get("type") == rtype for r in merged.get("regimes", [])):
+                problems.append(
+                    (
+                        where,
+                        f"the base scenario has no '{rtype}' regime; add one to the base or "
+                        f"in overrides: {{regimes: {{{rtype}: {{}}}}}}",
+                    )
+                )
+                continue
+        try:
+            pspec = _parse_vary_value(value, kind)
+        except ValidationError as err:
+            for p, m in format_validation_error(err):
+                problems.append((f"{where}.{p}" if p else where, m))
+            continue
+        except ValueError as err:
+            problems.append((where, str(err)))
+            continue
+        params.append(Parameter(key, pspec, integer=kind.integer))
+        problems += _check_values(merged, key, pspec, where)
+    if problems:
+        raise ScenarioError(source, problems)
+
+    # the design and every point
+    n = expected_size(spec.design, params)
+    if n > MAX_POINTS:
+        raise ScenarioError(source, [("design", f"{n} points exceed the limit {MAX_POINTS}")])
+    if n * spec.replicates > 10 * MAX_POINTS:
+        raise ScenarioError(source, [("replicates", f"{n * spec.replicates} runs are too many")])
+    design = make_design(spec.design, params, design_seed(spec))
+    scenarios = []
+    for point in range(len(design)):
+        d = merged
+        for j, p in enumerate(params):
+            d = set_path(d, p.name, _native(design.iat[point, j]))
+        try:
+            scenarios.append(Scenario.model_validate(d).model_dump(mode="json"))
+        except ValidationError as err:
+            vals = ", ".join(
+                f"{p.name}={_native(design.iat[point, j])!r}" for j, p in enumerate(params)
+            )
+            for p, m in format_validation_error(err):
+                problems.append((f"design point {point} ({vals}): {p}", m))
+            if len(problems) >= 10:
+                break
+    if problems:
+        raise ScenarioError(source, problems)
+    blob = raw if raw is not None else json.dumps(data, sort_keys=True, default=str).encode()
+    digest = hashlib.sha256(blob + json.dumps(merged, sort_keys=True).encode()).hexdigest()
+    seeds = runner.derive_seeds(spec.seed, len(design) * spec.replicates)
+    return SweepPlan(spec, source, digest, merged, params, design, scenarios, seeds)
+
+
+def _parse_vary_value(value: Any, kind: FieldKind) -> RangeSpec | DistSpec | list:
+    if isinstance(value, list):
+        if not value:
+            raise ValueError("the list of values is empty")
+        return list(value)
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"expected {{low, high}}, a list of values, or {{dist: ...}}; got {value!r}"
+        )
+    if not kind.numeric:
+        name = getattr(kind.annotation, "__name__", str(kind.annotation))
+        raise ValueError(
+            f"a range or distribution needs a numeric field; {kind.path} is {name}, "
+            "so give a list of values"
+        )
+    if "dist" in value:
+        return DistSpec.model_validate(value)
+    return RangeSpec.model_validate(value)
+
+
+def _check_values(base: dict, path: str, pspec: Any, where: str) -> list[tuple[str, str]]:
+    """Validate the extreme values of a parameter on the base scenario, one at a time."""
+    if isinstance(pspec, list):
+        probes = [(f"{where}[{i}]", v) for i, v in enumerate(pspec)]
+    else:
+        probes = [(f"{where}.{b}", getattr(pspec, b)) for b in ("low", "high")]
+        probes = [(w, v) for w, v in probes if v is not None]
+    out = []
+    for w, v in probes:
+        if isinstance(v, Month):
+            v = str(v)
+        try:
+            Scenario.model_validate(set_path(base, path, v))
+        except ValidationError as err:
+            msgs = [m for p, m in format_validation_error(err)]
+            out.append((w, f"{v!r} is not a valid {path}: {'; '.join(msgs)}"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Workers
+
+
+_PARENT: int | None = None
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool initializer: exit when the sweep process dies (e.g. ``kill -9``), so orphaned
+    workers neither linger nor write records for a sweep that is being resumed."""
+    global _PARENT
+    _PARENT = parent_pid
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="cadresim-parent-watch").start()
+
+
+def _orphaned() -> bool:
+    return _PARENT is not None and os.getppid() != _PARENT
+
+
+def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
+    """Run a batch of sweep runs, write its shard(s) and commit its record (atomically).
+
+    Runs inside a worker process (local pool or Dask). A run that raises becomes a
+    failure entry; the batch goes on. Returns only counts and timings.
+    """
+    outp = Path(out)
+    entries, frames, events = [], [], []
+    for t in tasks:
+        head = {
+            "run_id": t["run_id"],
+            "point": t["point"],
+            "replicate": t["replicate"],
+            "seed": t["seed"],
+        }
+        head.update(t["params"])
+        t0 = time.perf_counter()
+        try:
+            scn = Scenario.model_validate(t["scenario"])
+            res = runner.run_scenario(scn, t["seed"], t["run_id"])
+            frames.append(res.timeseries)
+            if scn.output.events and len(res.events):
+                events.append(res.events)
+            row = dict(head)
+            row.update({k: _native(v) for k, v in res.summary.items() if k not in head})
+            entries.append({"status": "ok", "row": row, "elapsed": res.elapsed})
+        except Exception as e:
+            entries.append(
+                {
+                    "status": "failed",
+                    "row": head,
+                    "error": f"{type(e).__name__}: {e}",
+                    "traceback": traceback.format_exc(limit=-8),
+                    "elapsed": time.perf_counter() - t0,
+                }
+            )
+    if _orphaned():
+        return {"batch": batch_id, "aborted": True}
+    shard = f"part-{batch_id}.parquet"
+    if frames:
+        store.write_table(pd.concat(frames, ignore_index=True), outp / "timeseries.parquet" / shard)
+    if events:
+        store.write_table(pd.concat(events, ignore_index=True), outp / "events.parquet" / shard)
+    if _orphaned():
+        return {"batch": batch_id, "aborted": True}
+    record = {"batch": batch_id, "shard": shard if frames else None, "runs": entries}
+    store.atomic_write_bytes(
+        outp / "runs" / f"{batch_id}.json", json.dumps(record, allow_nan=True).encode()
+    )
+    return {
+        "batch": batch_id,
+        "ok": sum(e["status"] == "ok" for e in entries),
+        "failed": sum(e["status"] != "ok" for e in entries),
+        "elapsed": [e["elapsed"] for e in entries],
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The store
+
+
+def _records(out: Path) -> list[dict]:
+    recs = []
+    runs = out / "runs"
+    if runs.is_dir():
+        for f in sorted(runs.glob("*.json")):
+            if f.name.startswith("."):
+                continue
+            recs.append(json.loads(f.read_text()))
+    return recs
+
+
+def committed(out: Path) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
+    """(ok entries by run id, failed entries by run id, shard names referred to)."""
+    ok: dict[str, dict] = {}
+    failed: dict[str, dict] = {}
+    shards: set[str] = set()
+    for rec in _records(out):
+        if rec.get("shard"):
+            shards.add(rec["shard"])
+        for e in rec["runs"]:
+            rid = e["row"]["run_id"]
+            if e["status"] == "ok":
+                ok.setdefault(rid, e)
+            else:
+                failed.setdefault(rid, e)
+    for rid in ok:
+        failed.pop(rid, None)
+    return ok, failed, shards
+
+
+def tidy(out: Path) -> None:
+    """Remove what a killed sweep may leave: temporary files, and shards that no
+    committed record refers to (their runs will be run again)."""
+    _, _, shards = committed(out)
+    for d in (out, out / "runs", out / "timeseries.parquet", out / "events.parquet"):
+        if not d.is_dir():
+            continue
+        for f in d.iterdir():
+            if f.name.startswith(".") and f.name.endswith(".tmp"):
+                f.unlink(missing_ok=True)
+            elif d.name in ("timeseries.parquet", "events.parquet") and f.name not in shards:
+                f.unlink(missing_ok=True)
+
+
+def compact(out: Path, plan: SweepPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write ``summary.parquet`` and ``failures.parquet`` from the committed records."""
+    ok, failed, _ = committed(out)
+    head = ["run_id", "point", "replicate", "seed"] + [p.name for p in plan.params]
+    rows = [ok[k]["row"] for k in sorted(ok)]
+    summary = pd.DataFrame(rows, columns=None if rows else head)
+    if rows:
+        summary = summary[head + [c for c in summary.columns if c not in head]]
+    frows = [
+        {**failed[k]["row"], "error": failed[k]["error"], "traceback": failed[k]["traceback"]}
+        for k in sorted(failed)
+    ]
+    failures = pd.DataFrame(frows, columns=head + ["error", "traceback"])
+    for df in (summary, failures):
+        for c in ("point", "replicate", "seed"):
+            if c in df:
+                df[c] = df[c].astype("int64")
+    store.write_table(summary, out / "summary.parquet")
+    store.write_table(failures, out / "failures.parquet")
+    return summary, failures
+
+
+class FolderBusy(ScenarioError):
+    pass
+
+
+def _lock(out: Path) -> Any:
+    """Hold an exclusive POSIX lock on ``DIR/.lock`` (released when the process dies; not
+    inherited by forked workers), so two sweeps never write one folder."""
+    import fcntl
+
+    fh = open(out / ".lock", "a+")  # noqa: SIM115 - held for the sweep's lifetime
+    try:
+        fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise FolderBusy(str(out), [("--out", "another sweep is running in this folder")]) from None
+    return fh
+
+
+def prepare(out: Path, plan: SweepPlan, force: bool) -> dict | None:
+    """Check the folder against the plan; returns the previous manifest on a resume."""
+    manifest_path = out / "manifest.json"
+    previous = None
+    if manifest_path.is_file():
+        try:
+            previous = json.loads(manifest_path.read_text())
+        except (OSError, json.JSONDecodeError):
+            previous = None
+    entries = [e for e in out.iterdir() if e.name != ".lock"] if out.is_dir() else []
+    if previous is not None and previous.get("kind") == "sweep":
+        if force:
+            _clear(out)
+            return None
+        if previous.get("hash") != plan.file_hash:
+            raise ScenarioError(
+                str(out),
+                [
+                    (
+                        "--out",
+                        f"this folder holds sweep '{previous.get('name')}' started from "
+                        f"{previous.get('sweep_file')} with a different sweep file or base "
+                        "scenario (hash changed); pass --force to discard its results and "
+                        "start afresh, or choose another --out",
+                    )
+                ],
+            )
+        return previous
+    if entries and not force:
+        raise ScenarioError(
+            str(out),
+            [("--out", "folder is not empty and holds no sweep; choose another or pass --force")],
+        )
+    _clear(out)
+    return None
+
+
+def _clear(out: Path) -> None:
+    import shutil
+
+    for name in OWNED_DIRS:
+        if (out / name).is_dir():
+            shutil.rmtree(out / name)
+    for name in OWNED + ("events.parquet",):
+        if (out / name).is_file():
+            (out / name).unlink()
+
+
+# ---------------------------------------------------------------------------------------
+# Running
+
+
+@dataclass
+class SweepReport:
+    out: Path
+    n_runs: int
+    skipped: int
+    ok: int
+    failed: int
+    wall_seconds: float
+    run_seconds: list[float] = field(default_factory=list)
+    workers: int = 1
+    executor: str = "local"
+
+    @property
+    def overhead(self) -> float:
+        """(wall time x workers - sum of run times) / sum of run times."""
+        s = sum(self.run_seconds)
+        return (self.wall_seconds * self.workers - s) / s if s else float("nan")
+
+
+def batches(plan: SweepPlan, pending: list[int], size: int) -> list[tuple[str, list[dict]]]:
+    out = []
+    for k in range(0, len(pending), size):
+        tasks = [plan.run(i) for i in pending[k : k + size]]
+        out.append((tasks[0]["run_id"], tasks))
+    return out
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def run_sweep(
+    plan: SweepPlan | str | Path,
+    out: str | Path,
+    workers: int | None = None,
+    dask: str | Any | None = None,
+    force: bool = False,
+    batch_size: int = 1,
+    retry_failed: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepReport:
+    """Run (or resume) a sweep into folder ``out``.
+
+    ``workers``: local processes (default: CPU count; 1 runs in this process).
+    ``dask``: a scheduler address or a ``dask.distributed.Client``. ``progress(done,
+    total)`` is called after each batch. Raises :class:`ScenarioError` for invalid input
+    or a folder that holds a different sweep.
+    """
+    if not isinstance(plan, SweepPlan):
+        plan = load_sweep(plan)
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out)
+    try:
+        return _run_locked(plan, out, workers, dask, force, batch_size, retry_failed, progress)
+    finally:
+        lock.close()
+
+
+def _run_locked(plan, out, workers, dask, force, batch_size, retry_failed, progress):
+    t_start = time.perf_counter()
+    previous = prepare(out, plan, force)
+    tidy(out)
+    ok, failed, _ = committed(out)
+    done = set(ok) | (set() if retry_failed else set(failed))
+    pending = [i for i in range(plan.n_runs) if RUN_ID.format(i) not in done]
+    if previous is None:
+        manifest = {
+            "kind": "sweep",
+            "status": "running",
+            "name": plan.spec.name,
+            "sweep_file": plan.source,
+            "hash": plan.file_hash,
+            "sweep": plan.spec.model_dump(mode="json"),
+            "base_scenario": plan.base,
+            "parameters": [p.name for p in plan.params],
+            "design": {
+                "method": plan.spec.design.method,
+                "seed": plan.design_seed,
+                "points": len(plan.design),
+                "table": {p.name: [_native(v) for v in plan.design[p.name]] for p in plan.params},
+            },
+            "replicates": plan.spec.replicates,
+            "runs": plan.n_runs,
+            "root_seed": plan.spec.seed,
+            "versions": store.versions(),
+            "started": _now(),
+            "sessions": [],
+        }
+    else:
+        manifest = previous
+        manifest["status"] = "running"
+        compact(out, plan)
+    workers = workers or os.cpu_count() or 1
+    executor = "dask" if dask is not None else ("local" if workers > 1 else "in-process")
+    session = {"started": _now(), "pending": len(pending), "workers": workers, "executor": executor}
+    manifest.setdefault("sessions", []).append(session)
+    store.write_json(manifest, out / "manifest.json")
+
+    report = SweepReport(
+        out, plan.n_runs, plan.n_runs - len(pending), 0, 0, 0.0, [], workers, executor
+    )
+    jobs = batches(plan, pending, max(1, batch_size))
+    count = report.skipped
+
+    def tick(res: dict) -> None:
+        nonlocal count
+        report.ok += res.get("ok", 0)
+        report.failed += res.get("failed", 0)
+        report.run_seconds += res.get("elapsed", [])
+        count += res.get("ok", 0) + res.get("failed", 0)
+        if progress:
+            progress(count, plan.n_runs)
+
+    status = "complete"
+    try:
+        if not jobs:
+            pass
+        elif dask is not None:
+            _run_dask(dask, str(out), jobs, tick)
+        elif workers == 1:
+            tick({})
+            for bid, tasks in jobs:
+                tick(run_batch(str(out), bid, tasks))
+        else:
+            _run_pool(workers, str(out), jobs, tick)
+    except BaseException as e:
+        status = "interrupted"
+        session["error"] = f"{type(e).__name__}: {e}"
+        raise
+    finally:
+        summary, failures = compact(out, plan)
+        report.wall_seconds = time.perf_counter() - t_start
+        if status == "complete":
+            status = "complete" if failures.empty else "complete_with_failures"
+        manifest["status"] = status
+        manifest["finished"] = _now()
+        manifest["finished_runs"] = int(len(summary))
+        manifest["failed_runs"] = int(len(failures))
+        session.update(
+            finished=_now(),
+            wall_seconds=round(report.wall_seconds, 3),
+            run_seconds_sum=round(sum(report.run_seconds), 3),
+        )
+        store.write_json(manifest, out / "manifest.json")
+    report.failed = int(len(failures))
+    return report
+
+
+def _run_pool(workers: int, out: str, jobs: list, tick: Callable[[dict], None]) -> None:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    window = workers * 4
+    it = iter(jobs)
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
+    ) as pool:
+        try:
+            running = set()
+            for bid, tasks in it:
+                running.add(pool.submit(run_batch, out, bid, tasks))
+                if len(running) >= window:
+                    break
+            tick({})  # workers are forked by now: safe to start a progress display
+            while running:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    tick(fut.result())
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        running.add(pool.submit(run_batch, out, nxt[0], nxt[1]))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _run_dask(dask: Any, out: str, jobs: list, tick: Callable[[dict], None]) -> None:
+    from dask.distributed import Client, as_completed
+
+    client = dask if isinstance(dask, Client) else Client(dask)
+    try:
+        n = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+        window = max(4, 4 * n)
+        it = iter(jobs)
+        first = [client.submit(run_batch, out, b, t, pure=False) for b, t in _take(it, window)]
+        ac = as_completed(first)
+        tick({})
+        for fut in ac:
+            tick(fut.result())
+            nxt = next(it, None)
+            if nxt is not None:
+                ac.add(client.submit(run_batch, out, nxt[0], nxt[1], pure=False))
+    finally:
+        if client is not dask:
+            client.close()
+
+
+def _take(it: Iterator, n: int) -> list:
+    out = []
+    for x in it:
+        out.append(x)
+        if len(out) >= n:
+            break
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# The command
+
+
+def register(app: Any) -> None:
+    """Add ``cadresim sweep`` to the CLI."""
+
+    @app.command("sweep")
+    def sweep(
+        file: Annotated[Path, typer.Argument(help="sweep YAML file")],
+        out_dir: Annotated[
+            Path | None, typer.Option("--out", "-o", help="sweep folder (default results/<name>)")
+        ] = None,
+        workers: Annotated[
+            int | None, typer.Option(min=1, help="local worker processes (default: CPUs)")
+        ] = None,
+        dask: Annotated[
+            str | None, typer.Option("--dask", help="Dask scheduler address, e.g. tcp://host:8786")
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="discard results in --out and start afresh")
+        ] = False,
+        batch_size: Annotated[
+            int, typer.Option("--batch-size", min=1, help="runs per worker task and shard")
+        ] = 1,
+        retry_failed: Annotated[
+            bool, typer.Option("--retry-failed", help="on resume, run failed runs again")
+        ] = False,
+    ) -> None:
+        """Run a parameter sweep (resumable: run the same command again to continue)."""
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        from sim.cli import EXIT_FAILURE, err, invalid, out
+
+        try:
+            plan = load_sweep(file)
+        except ScenarioError as e:
+            raise invalid(e) from None
+        target = out_dir or Path("results") / plan.spec.name
+        bar = Progress(
+            TextColumn(f"[bold]{plan.spec.name}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("runs"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=False,
+            disable=not err.is_terminal,
+        )
+        task = bar.add_task("sweep", total=plan.n_runs)
+        started = [False]
+
+        def progress(done: int, total: int) -> None:
+            if not started[0]:  # start the display thread only after workers are forked
+                started[0] = True
+                bar.start()
+            bar.update(task, completed=done)
+
+        err.print(
+            f"sweep {plan.spec.name}: {len(plan.design)} points x {plan.spec.replicates} "
+            f"replicates = {plan.n_runs} runs ({plan.spec.design.method}) -> {target}",
+            highlight=False,
+        )
+        try:
+            report = run_sweep(
+                plan, target, workers, dask, force, batch_size, retry_failed, progress
+            )
+        except ScenarioError as e:
+            raise invalid(e) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; run the same command again to resume")
+            raise typer.Exit(EXIT_FAILURE) from None
+        finally:
+            bar.stop()
+        out.print(
+            f"{report.n_runs} runs: {report.skipped} already done, {report.ok} ran, "
+            f"{report.failed} failed in total; {report.wall_seconds:.1f} s wall "
+            f"({report.executor}, {report.workers} workers)",
+            highlight=False,
+        )
+        out.print(f"wrote {target}/manifest.json, summary.parquet, timeseries.parquet/")
+        if report.failed:
+            err.print(f"[bold red]{report.failed} run(s) failed[/]: see {target}/failures.parquet")
+            raise typer.Exit(EXIT_FAILURE)
+
+
+__all__ = [
+    "SweepPlan",
+    "SweepReport",
+    "SweepSpec",
+    "compact",
+    "deep_merge",
+    "load_sweep",
+    "parse_sweep",
+    "register",
+    "run_batch",
+    "run_sweep",
+    "variable_fields",
+]

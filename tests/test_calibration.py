@@ -1,0 +1,172 @@
+"""Calibration: recovery of known parameters, resuming a study, target maths, bad configs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from sim.calibration import (
+    STATISTICS,
+    Target,
+    get_path,
+    load_calibration,
+    load_targets,
+    set_path,
+)
+from sim.cli import app
+from sim.config import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+SYNTHETIC = ROOT / "calibration" / "synthetic_recovery.yaml"
+runner = CliRunner()
+
+
+def test_recovers_known_parameters_and_resumes(tmp_path):
+    """Targets made by the model at L=0.6, T=0.1 (other seeds) are found again.
+
+    Tolerance: |L̂ − 0.6| ≤ 0.06 and |T̂ − 0.1| ≤ 0.03 after 26 trials with 2 replicates.
+    A second invocation adds trials to the same study instead of starting over.
+    """
+    out = tmp_path / "syn"
+    r = runner.invoke(app, ["calibrate", str(SYNTHETIC), "--out", str(out), "--trials", "26"])
+    assert r.exit_code == 0, r.output
+    est = json.loads((out / "estimates.json").read_text())
+    best = est["best"]["params"]
+    assert abs(best["params.legitimacy"] - 0.6) <= 0.06, best
+    assert abs(best["params.threshold"] - 0.1) <= 0.03, best
+    assert est["truth"] == {"params.legitimacy": 0.6, "params.threshold": 0.1}
+    assert est["n_trials"] == 26
+    assert all(f["reproduced"] for f in est["best"]["fit"].values())
+    for p in ("params.legitimacy", "params.threshold"):
+        s = est["accepted"]["params"][p]
+        assert s["q05"] <= s["q50"] <= s["q95"]
+    first = pd.read_parquet(out / "trials.parquet")
+    assert len(first) == 26 and {"distance", "params.legitimacy", "z:worker_grievance"} <= set(
+        first.columns
+    )
+    assert (out / "fit.png").stat().st_size > 0 and (out / "marginals.png").stat().st_size > 0
+
+    r = runner.invoke(app, ["calibrate", str(SYNTHETIC), "--out", str(out), "--trials", "3"])
+    assert r.exit_code == 0, r.output
+    second = pd.read_parquet(out / "trials.parquet")
+    assert len(second) == 29
+    # The earlier trials are kept unchanged: the study continued, it did not restart.
+    pd.testing.assert_frame_equal(
+        second.head(26)[["trial", "distance", "params.legitimacy"]],
+        first[["trial", "distance", "params.legitimacy"]],
+    )
+    est2 = json.loads((out / "estimates.json").read_text())
+    assert est2["n_new_trials"] == 3
+    assert est2["best"]["distance"] <= est["best"]["distance"]
+
+
+def test_target_z_respects_kind_and_scale():
+    point = Target(name="a", statistic="legitimacy_min", value=0.2, sd=0.05)
+    assert point.z(0.3) == pytest.approx(2.0)
+    assert point.z(0.1) == pytest.approx(-2.0)
+    floor = Target(name="b", statistic="legitimacy_min", value=0.5, sd=0.1, kind="floor")
+    assert floor.z(0.9) == 0.0 and floor.z(0.3) == pytest.approx(-2.0)
+    ceil = Target(name="c", statistic="peak_active_share", value=0.01, sd=0.005, kind="ceiling")
+    assert ceil.z(0.0) == 0.0 and ceil.z(0.02) == pytest.approx(2.0)
+    log = Target(name="d", statistic="active_mean", value=10.0, sd=0.5, scale="log")
+    assert log.z(10 * math.e) == pytest.approx(2.0)
+    assert math.isnan(log.z(0.0))
+
+
+def test_shipped_targets_cite_sources_and_use_known_statistics():
+    lib = load_targets(ROOT / "calibration" / "targets")
+    assert {"protest_growth", "layoff_scale", "regime_survives", "mine_deaths_decline"} <= set(lib)
+    for t in lib.values():
+        assert t.source and t.anchor and t.comparison and t.value is not None
+    # 8,700 -> 74,000 over 11 years
+    assert lib["protest_growth"].value == pytest.approx(math.log(74000 / 8700) / 11, abs=0.002)
+    assert lib["decentralization_bump"].value == pytest.approx(math.log(1.25), abs=0.001)
+    assert "promotion_performance_gradient" in STATISTICS
+
+
+def test_set_path_sets_existing_fields_only():
+    cal = load_calibration(SYNTHETIC)
+    data = json.loads(json.dumps(cal.base))
+    set_path(data, "params.legitimacy", 0.42)
+    assert get_path(data, "params.legitimacy") == 0.42
+    assert get_path(data, "population.workers") == 600  # the config's override
+    with pytest.raises(KeyError, match="legitimacyy"):
+        set_path(data, "params.legitimacyy", 0.1)
+    with pytest.raises(KeyError, match="no regime of type"):
+        set_path(data, "regimes.privatization.layoff_share", 0.1)
+
+
+def _bad(tmp_path: Path, edit) -> Path:
+    cfg = yaml.safe_load(SYNTHETIC.read_text())
+    cfg["scenario"] = str(ROOT / "scenarios" / "baseline.yaml")
+    cfg["target_dir"] = str(ROOT / "calibration" / "targets")
+    edit(cfg)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c.update(trails=5), "trails: unknown key (did you mean 'trials'?)"),
+        (lambda c: c["targets"].append("protest_grwoth"), "unknown target 'protest_grwoth'"),
+        (
+            lambda c: c["parameters"].update({"params.legitimacy": {"low": 0.3, "high": 1.5}}),
+            "parameters.params.legitimacy.high: 1.5 is outside the allowed range",
+        ),
+        (
+            lambda c: c["parameters"].update({"params.legitimacyy": {"low": 0.1, "high": 0.2}}),
+            "unknown field 'legitimacyy'",
+        ),
+        (
+            lambda c: c["parameters"].update({"params.threshold": {"low": 0.3, "high": 0.1}}),
+            "must be > low",
+        ),
+        (
+            lambda c: c["synthetic"]["truth"].update({"params.legitimacy": 0.99}),
+            "synthetic.truth.params.legitimacy: 0.99 is outside [0.3, 0.95]",
+        ),
+        (
+            lambda c: c["targets"].append({"name": "x", "statistic": "nonsense", "sd": 1}),
+            "unknown statistic 'nonsense'",
+        ),
+        (lambda c: c["overrides"].update({"population.soldiers": 5}), "unknown field 'soldiers'"),
+    ],
+)
+def test_bad_configs_exit_2_with_a_clear_message(tmp_path, edit, message):
+    path = _bad(tmp_path, edit)
+    r = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2, r.output
+    assert message in " ".join(r.output.split()), r.output
+    assert not (tmp_path / "o" / "study.db").exists()
+
+
+def test_malformed_yaml_exits_2(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nparameters: {params.legitimacy: {low: 0.1, high: [0.2}\n")
+    r = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert "malformed YAML" in r.output
+
+
+def test_resuming_with_a_different_config_is_refused(tmp_path):
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["calibrate", str(SYNTHETIC), "--out", str(out), "--trials", "1"])
+    assert r.exit_code == 0, r.output
+    other = _bad(tmp_path, lambda c: c.update(replicates=3))
+    r = runner.invoke(app, ["calibrate", str(other), "--out", str(out), "--trials", "1"])
+    assert r.exit_code == 2
+    assert "different calibration config" in " ".join(r.output.split())
+
+
+def test_load_calibration_raises_scenario_error_for_missing_scenario(tmp_path):
+    path = _bad(tmp_path, lambda c: c.update(scenario="nowhere.yaml"))
+    with pytest.raises(ScenarioError, match="scenario file not found"):
+        load_calibration(path)

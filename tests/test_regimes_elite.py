@@ -1,0 +1,344 @@
+"""Campaigns, cadre labour, enterprise management and mine safety: rules and directions.
+
+Directional tests run a small scenario with the regime on and off under the same seeds
+and assert the direction of its main outcomes; they would fail if the mechanism were
+missing or reversed. Baseline runs are cached so each is computed once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from sim.config import ScenarioError, parse_scenario
+from sim.model import CadreModel
+from sim.regimes.cadre_labour import compliance_probability
+from sim.regimes.campaign import (
+    cr_phase,
+    kin_probability,
+    pick_in_group,
+    quota_select,
+    quota_size,
+    rightist_score,
+    targeting_probability,
+)
+from sim.regimes.management import alienation_target, coherence_target, corruption_drift
+from sim.regimes.mine_safety import draw_native, supervision_levers
+from sim.runner import run_scenario
+from sim.state import ClassLabel, Kind, Sector
+
+SEEDS = (1, 2, 3)
+POP = {"cadres": 80, "technicians": 160, "workers": 1000, "units": 8}
+
+
+def scenario(regimes: list[dict], start="1960-01", end="1963-12", **pop):
+    return parse_scenario(
+        {
+            "name": "t",
+            "start": start,
+            "end": end,
+            "population": {**POP, **pop},
+            "regimes": regimes,
+        }
+    )
+
+
+@functools.cache
+def _summary(spec: str, seed: int) -> dict:
+    d = json.loads(spec)
+    return run_scenario(scenario(d["regimes"], d["start"], d["end"], **d["pop"]), seed=seed).summary
+
+
+def mean_outcomes(regimes, keys, start="1960-01", end="1963-12", **pop) -> dict:
+    spec = json.dumps({"regimes": regimes, "start": start, "end": end, "pop": pop}, sort_keys=True)
+    return {k: float(np.mean([_summary(spec, s)[k] for s in SEEDS])) for k in keys}
+
+
+# --- campaign: pure rules ------------------------------------------------------------------
+def test_quota_is_exact_per_unit_and_takes_top_scores():
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 7, size=2000)
+    score = rng.random(2000)
+    mask = quota_select(group, score, 0.05)
+    sizes = np.bincount(group)
+    assert np.array_equal(np.bincount(group[mask], minlength=7), quota_size(sizes, 0.05))
+    assert np.array_equal(quota_size(np.array([10, 30, 100]), 0.05), [1, 2, 5])  # half up
+    for g in range(7):
+        inside = group == g
+        if mask[inside].any():
+            assert score[mask & inside].min() >= score[~mask & inside].max()
+
+
+def test_rightist_quota_falls_on_speakers_first_then_innocuous():
+    skill = np.array([0.9, 0.9, 0.1, 0.5, 0.5])
+    enth = np.array([0.1, 0.9, 0.1, 0.5, 0.5])
+    spoke = np.array([True, True, True, False, False])
+    s = rightist_score(skill, enth, spoke, np.zeros(5))
+    assert s[0] > s[2] and s[0] > s[1]  # articulate and unenthusiastic first (K5)
+    assert s[:3].min() > s[3:].max()  # speakers before the innocuous (K4)
+
+
+def test_targeting_probability_follows_score_and_stays_in_pool():
+    score = np.array([0.0, 1.0, 3.0, 5.0])
+    pool = np.array([True, True, True, False])
+    prob = targeting_probability(score, pool, 0.1)
+    assert prob[3] == 0.0 and prob[0] == 0.0
+    assert prob[2] == pytest.approx(3 * prob[1])
+    assert prob[pool].mean() == pytest.approx(0.1)
+    assert np.all((prob >= 0) & (prob <= 1))
+    assert not targeting_probability(score, np.zeros(4, bool), 0.5).any()
+
+
+def test_cr_phases_by_elapsed_months():
+    months = (3, 15, 24)
+    assert [cr_phase(t, months) for t in (0, 2, 3, 17, 18, 41, 42, 100)] == [
+        "initial",
+        "initial",
+        "power_holders",
+        "power_holders",
+        "qingli",
+        "qingli",
+        "liberation",
+        "liberation",
+    ]
+
+
+def test_kin_probability_and_group_pick():
+    assert kin_probability(np.array([0.0, 1.0, 2.0]), 0.5) == pytest.approx([0.0, 0.5, 0.75])
+    cand = np.array([10, 11, 12])
+    cand_group = np.array([0, 0, 2])
+    got = pick_in_group(
+        np.array([0, 1, 2, 0]), cand, cand_group, 3, np.array([0.0, 0.5, 0.9, 0.99])
+    )
+    assert got.tolist() == [10, -1, 12, 11]
+
+
+# --- campaign: in the model ------------------------------------------------------------------
+def test_anti_rightist_quota_labels_five_percent_and_their_kin():
+    scn = scenario([{"type": "campaign", "kind": "anti_rightist", "start": "1960-01"}])
+    m = CadreModel(scn, seed=4)
+    p = m.people
+    label0, dossier0 = p.class_label.copy(), p.dossier.copy()
+    wage0 = p.wage.copy()
+    m.step()
+    hit = p.persecuted > 0
+    staff = (p.kind <= Kind.WORKER) & (p.unit >= 0)
+    expected = quota_size(np.bincount(p.unit[staff], minlength=m.units.n), 0.05).sum()
+    assert hit.sum() == expected
+    assert np.all(p.class_label[hit] == ClassLabel.BAD)
+    assert np.all(p.dossier[hit] == dossier0[hit] + 1)
+    assert np.all(p.wage[hit] < wage0[hit])
+    # Kin and close associates share the risk: a dossier entry for some of them, none
+    # for people with no struck tie.
+    exposure = np.asarray(m.ties @ hit.astype(np.float32)).ravel()
+    kin = (exposure > 0) & ~hit
+    assert (p.dossier[kin] > dossier0[kin]).any()
+    assert np.all(p.dossier[(exposure == 0) & ~hit] == dossier0[(exposure == 0) & ~hit])
+    assert np.all(p.class_label[~hit] == label0[~hit])
+    # The quota is filled once, not every month.
+    m.step()
+    assert (p.persecuted > 1).sum() == 0
+    assert m.levers.fear > 0 and m.levers.campaign_intensity > 0
+
+
+def test_cr_overthrows_power_holders_then_liberates_them():
+    scn = scenario(
+        [
+            {
+                "type": "campaign",
+                "kind": "cultural_revolution",
+                "phase_months": [1, 8, 6],
+                "end": "1961-06",
+            }
+        ],
+        end="1961-08",
+    )
+    m = CadreModel(scn, seed=2)
+    p = m.people
+    cad = p.rows(Kind.CADRE)
+    loyalty0 = p.loyalty.copy()
+    tech = p.rows(Kind.TECHNICIAN)
+    m.step()  # the one-month initial phase: bourgeois non-party targets
+    tech_before = p.persecuted[tech].copy()
+    for _ in range(8):
+        m.step()
+    regime = m.regimes[0]
+    assert m.levers.extra["campaign_phase"] == "power_holders"
+    over = np.flatnonzero(regime.overthrown)
+    power = (p.rank[cad] >= 2).sum()
+    assert over.size > power / 3  # "uniformly overthrown" (3102-3105)
+    assert np.all(p.kind[over] == Kind.CADRE) and np.all(p.rank[over] >= 2)
+    assert np.all(p.persecuted[over] >= 1)
+    assert p.loyalty[over].mean() < loyalty0[over].mean() - 0.1
+    # Technicians "weren't targets, because they had no power" (3495-3497): the
+    # power-holder phase strikes none.
+    assert np.array_equal(p.persecuted[tech], tech_before)
+    while m.date < scn.end:
+        m.step()
+    assert m.levers.extra.get("campaign_phase") is None
+    assert regime.overthrown.sum() == 0  # everyone liberated when the movement ends
+
+
+def test_cultural_revolution_splits_and_demoralizes_the_elite():
+    cr = [{"type": "campaign", "kind": "cultural_revolution", "start": "1960-03"}]
+    keys = (
+        "cadre_cooptation_final",
+        "elite_cohesion_mean",
+        "factions_final",
+        "alienation_technician_final",
+        "output_mean",
+    )
+    off, on = mean_outcomes([], keys), mean_outcomes(cr, keys)
+    assert on["cadre_cooptation_final"] < off["cadre_cooptation_final"]
+    assert on["elite_cohesion_mean"] < off["elite_cohesion_mean"] - 0.05
+    assert on["factions_final"] >= 2 > off["factions_final"]
+    assert on["alienation_technician_final"] > off["alienation_technician_final"] + 0.1
+    assert on["output_mean"] < off["output_mean"]
+
+
+def test_four_cleanups_mao_mode_hits_cadres_liu_mode_workers():
+    def cadre_share(team: str) -> float:
+        scn = scenario([{"type": "campaign", "kind": "four_cleanups", "work_team": team}])
+        m = CadreModel(scn, seed=5)
+        for _ in range(12):
+            m.step()
+        hit = m.people.persecuted > 0
+        return float((m.people.kind[hit] == Kind.CADRE).mean())
+
+    assert cadre_share("mao") > cadre_share("liu")
+
+
+# --- cadre labour ---------------------------------------------------------------------------
+def test_compliance_probability_by_rank():
+    rank = np.array([0, 1, 2, 3, 4])
+    assert compliance_probability(rank, [0, 1], 0.8, 0.0).tolist() == [0.8, 0.8, 0, 0, 0]
+    prob = compliance_probability(rank, None, 1.0, 1.0)
+    assert prob[0] == 1.0 and prob[-1] == 0.0 and np.all(np.diff(prob) < 0)
+
+
+def test_cadre_labour_sets_and_restores_labour_share():
+    scn = scenario(
+        [{"type": "cadre_labour", "share": 0.2, "ranks": [0, 1], "end": "1960-03"}], end="1960-06"
+    )
+    m = CadreModel(scn, seed=1)
+    p = m.people
+    cad = p.rows(Kind.CADRE)
+    m.step()
+    on = p.labour_share[cad] > 0
+    assert on.any() and np.all(p.rank[cad][on] <= 1)
+    assert np.allclose(p.labour_share[cad][on], 0.2)
+    assert m.levers.cadre_labour_share == pytest.approx(0.2)
+    for _ in range(3):
+        m.step()
+    assert np.all(p.labour_share == 0) and m.levers.cadre_labour_share == 0
+
+
+def test_cadre_labour_cuts_deaths_and_grievance_at_an_output_cost():
+    keys = ("deaths_total", "grievance_worker_mean", "output_mean")
+    off = mean_outcomes([], keys, mining_share=0.8)
+    on = mean_outcomes([{"type": "cadre_labour"}], keys, mining_share=0.8)
+    assert on["deaths_total"] < 0.8 * off["deaths_total"]
+    assert on["grievance_worker_mean"] < off["grievance_worker_mean"]
+    assert on["output_mean"] < off["output_mean"]
+
+
+# --- management -------------------------------------------------------------------------------
+def test_management_rules():
+    assert coherence_target("party_committee", 1.0) < coherence_target("party_committee", 0.0)
+    assert coherence_target("one_man", 0.9) == 0.5
+    c = np.array([0.0, 0.3, 1.0])
+    up, down = corruption_drift(c, 0.2, 0.5), corruption_drift(c, 0.8, 0.5)
+    assert np.all(up >= c) and np.all(down <= c) and up[1] > c[1] > down[1]
+    assert np.all((up >= 0) & (up <= 1) & (down >= 0) & (down <= 1))
+    assert alienation_target(0.75) == 0.0 < alienation_target(0.3)
+
+
+def test_party_committee_fusion_hollows_the_party_and_corruption_drifts_up():
+    def run(regimes):
+        m = CadreModel(scenario(regimes, end="1962-12"), seed=3)
+        m.run()
+        rows = m.people.rows(Kind.CADRE)
+        return m, float(m.people.corruption[rows].mean())
+
+    off, c_off = run([])
+    on, c_on = run([{"type": "management", "mode": "party_committee", "fusion": 0.9}])
+    assert on.levers.party_coherence < 0.5 == off.levers.party_coherence
+    assert on.levers.manager_authority < off.levers.manager_authority
+    assert on.levers.repression < 1.0
+    assert c_on > c_off
+
+
+def test_one_man_management_costs_cohesion_and_heals_technicians():
+    base = [{"type": "campaign", "kind": "anti_rightist", "start": "1960-01", "end": "1960-06"}]
+    keys = ("elite_cohesion_mean", "cadre_cooptation_final", "alienation_technician_final")
+    off = mean_outcomes(base, keys)
+    on = mean_outcomes(base + [{"type": "management", "mode": "one_man"}], keys)
+    assert on["elite_cohesion_mean"] < off["elite_cohesion_mean"]
+    assert on["cadre_cooptation_final"] < off["cadre_cooptation_final"]
+    assert on["alienation_technician_final"] < off["alienation_technician_final"]
+
+
+# --- mine safety ---------------------------------------------------------------------------------
+def test_supervision_levers_and_native_draw():
+    assert supervision_levers(0.5, True, 0.15, 0.1, None) == (0.15, pytest.approx(0.4))
+    assert supervision_levers(0.5, False, 0.15, 0.1, 0.8) == (0.0, 0.8)
+    flags = draw_native(40, 0.75, np.random.default_rng(0))
+    assert flags.sum() == 30
+
+
+def test_mine_safety_sets_and_restores_native_flags_and_levers():
+    scn = scenario(
+        [{"type": "mine_safety", "native_supervision": 1.0, "media": 0.9, "end": "1960-02"}],
+        end="1960-04",
+        mining_share=0.5,
+    )
+    m = CadreModel(scn, seed=1)
+    p = m.people
+    native0 = p.native.copy()
+    cad = p.rows(Kind.CADRE)
+    in_mine = m.units.sector[p.unit[cad]] == Sector.MINE
+    m.step()
+    assert np.all(p.native[cad][in_mine])
+    assert np.array_equal(p.native[cad][~in_mine], native0[cad][~in_mine])
+    assert m.levers.collusion_shift > 0 and m.levers.media_exposure == 0.9
+    assert m.levers.safety_enforcement < 0.5
+    for _ in range(2):
+        m.step()
+    assert np.array_equal(p.native, native0)
+    assert m.levers.collusion_shift == 0 and m.levers.safety_enforcement == 0.5
+
+
+def test_decentralized_supervision_raises_mine_deaths():
+    keys = ("deaths_total", "mine_deaths_total")
+    off = mean_outcomes([], keys, mining_share=0.8)
+    on = mean_outcomes(
+        [{"type": "mine_safety", "decentralized": True, "native_supervision": 0.8}],
+        keys,
+        mining_share=0.8,
+    )
+    assert on["mine_deaths_total"] > 1.1 * off["mine_deaths_total"]
+
+
+# --- validation ----------------------------------------------------------------------------------
+def test_bad_regime_parameters_are_rejected_with_paths():
+    with pytest.raises(ScenarioError) as err:
+        scenario(
+            [
+                {"type": "campaign", "kind": "great_leap"},
+                {"type": "cadre_labour", "ranks": [9]},
+                {"type": "mine_safety", "native_supervision": 1.5},
+            ]
+        )
+    text = str(err.value)
+    assert "regimes[0].campaign.kind" in text
+    assert "ranks must be in 0..4" in text
+    assert "regimes[2].mine_safety.native_supervision" in text
+
+
+def test_ties_matrix_is_symmetric_so_kin_risk_is_mutual():
+    m = CadreModel(scenario([]), seed=1)
+    assert sparse.linalg.norm(m.ties - m.ties.T) == 0

@@ -1,0 +1,281 @@
+"""Reform-era regimes (seed 003): privatization, residency, rural taxes, repression.
+
+Each regime is run on and off with the same seeds and its main outcomes must move in
+the direction the source describes; the rule functions are tested directly.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from sim.config import ScenarioError, parse_scenario
+from sim.levers import Levers
+from sim.model import CadreModel
+from sim.outcomes import OUTCOME_NAMES
+from sim.regimes import privatization as priv
+from sim.regimes import repression_concession as rc
+from sim.regimes import residency as res
+from sim.regimes import rural_taxes as rt
+from sim.runner import run_scenario
+from sim.state import Kind, Status
+
+SEEDS = (1, 2, 3)
+POP = dict(
+    cadres=60, technicians=120, workers=1500, migrants=600, peasants=1500, units=12, villages=12
+)
+
+
+def scenario(regimes: tuple = (), end: str = "1998-12", **params):
+    return parse_scenario(
+        dict(
+            name="t",
+            start="1993-01",
+            end=end,
+            seed=7,
+            population=POP,
+            params={"legitimacy": 0.8, "people_per_agent": 10, **params},
+            regimes=[dict(r) for r in regimes],
+        )
+    )
+
+
+@cache
+def mean_summary(regimes: tuple, *keys: str) -> dict[str, float]:
+    s = scenario(tuple(dict(r) for r in regimes))
+    runs = [run_scenario(s, seed).summary for seed in SEEDS]
+    return {k: float(np.mean([r[k] for r in runs])) for k in keys}
+
+
+def freeze(*regimes: dict) -> tuple:
+    return tuple(tuple(sorted(r.items())) for r in regimes)
+
+
+# --- privatization -------------------------------------------------------------------
+def test_retention_keeps_young_and_educated():
+    age = np.array([25.0, 55.0, 40.0, 40.0])
+    edu = np.array([0.5, 0.5, 0.9, 0.1])
+    score = priv.retention_score(age, edu, 1.0, 1.0)
+    assert score[0] > score[1]  # younger kept
+    assert score[2] > score[3]  # more educated kept
+    unit = np.array([0, 0, 1, 1])
+    out = priv.select_layoffs(unit, score, np.array([1, 1]))
+    assert out.tolist() == [False, True, False, True]
+
+
+def test_layoff_quota_and_status():
+    assert priv.layoff_quota(np.array([3000, 4, 0]), 0.75).tolist() == [2250, 3, 0]
+    assert priv.layoff_quota(np.array([3000]), 2 / 3).tolist() == [2000]  # Siping, L14
+    status = priv.layoff_status(np.array([58.0, 50.0, 30.0]), np.array([False, True, False]), 55)
+    assert status.tolist() == [Status.RETIRED, Status.UNEMPLOYED, Status.XIAGANG]
+
+
+def test_sale_quota_sums_what_is_due():
+    carry, sold, remaining = 0.0, 0, 36
+    for _ in range(96):
+        n, carry = priv.sale_quota(remaining, 0.04, carry)
+        sold += n
+        remaining -= n
+    assert 30 <= sold <= 36 and remaining >= 0
+    assert priv.sale_quota(5, 1.0, 0.0) == (5, 0.0)
+    assert priv.block_probability(np.array([10.0, 5000.0]), 1000.0).tolist() == [0.01, 1.0]
+
+
+def test_privatization_directions():
+    keys = (
+        "xiagang_final",
+        "employed_final",
+        "grievance_worker_mean",
+        "protest_events_total",
+        "gini_mean",
+    )
+    off = mean_summary((), *keys)
+    on = mean_summary(freeze({"type": "privatization", "start": "1994-01"}), *keys)
+    assert on["xiagang_final"] > 100 > off["xiagang_final"]
+    assert on["employed_final"] < off["employed_final"] - 300
+    assert on["grievance_worker_mean"] > off["grievance_worker_mean"]
+    assert on["protest_events_total"] > off["protest_events_total"]
+    assert on["gini_mean"] > off["gini_mean"]
+
+
+def test_privatization_is_selective_and_keeps_units():
+    m = CadreModel(scenario(({"type": "privatization", "sale_rate": 0.2},), end="1994-12"), 3)
+    p = m.people
+    unit0 = p.unit.copy()
+    m.run()
+    w = p.rows(Kind.WORKER)
+    laid = np.isin(p.status[w], (Status.XIAGANG, Status.UNEMPLOYED))
+    sold_w = m.units.restructured[np.maximum(p.unit[w], 0)] >= 0
+    kept = (p.status[w] == Status.EMPLOYED) & sold_w
+    assert laid.sum() > 100
+    # A2: those kept are younger and more educated than those laid off.
+    assert p.age[w][kept].mean() < p.age[w][laid].mean()
+    assert p.skill[w][kept].mean() > p.skill[w][laid].mean()
+    # Laid-off workers stay attached to their former danwei unless re-employed.
+    assert np.mean(p.unit[w][laid] == unit0[w][laid]) > 0.95
+    assert m.levers.cadre_privilege > 0
+
+
+# --- residency -------------------------------------------------------------------------
+def test_residency_rules():
+    h = res.deplete_health(np.array([1.0, 0.01], np.float32), np.array([True, True]), 1 / 36)
+    assert h[0] == pytest.approx(1 - 1 / 36) and h[1] == 0.0
+    assert res.convergence_at(5, 10, 0.5, 10) == 0.0
+    assert res.convergence_at(14, 10, 0.5, 10) == pytest.approx(0.25)
+    assert res.convergence_at(40, 10, 0.5, 10) == 0.5
+    r = res.resentment(np.array([0.5, 0.5]), 0.3, np.array([True, False]), 1.0)
+    assert r[0] == pytest.approx(0.4) and r[1] == 0.0
+
+
+def test_residency_directions_and_turnover():
+    keys = ("grievance_migrant_mean", "employed_final")
+    off = mean_summary((), *keys)
+    reg = {"type": "residency", "wage_convergence": 0.8, "convergence_start": "1996-01"}
+    on = mean_summary(freeze(reg), *keys)
+    assert on["grievance_migrant_mean"] > off["grievance_migrant_mean"]
+    assert on["employed_final"] < off["employed_final"]  # exit home as wages converge
+    m = CadreModel(scenario(({"type": "residency"},), end="1997-12"), 2)
+    n0, mig = m.people.n, m.people.rows(Kind.MIGRANT)
+    worn = 0
+    while m.running:
+        m.step()
+        worn += m.tally.get("migrants_worn_out", 0)
+    assert m.people.n == n0 and m.people.count(Kind.MIGRANT) == POP["migrants"]
+    assert worn > POP["migrants"] // 2  # G4: health gone in ~3 years, replaced
+    assert m.people.health[mig].min() >= 0.0
+    assert m.levers.migrant_rights == pytest.approx(0.1)
+
+
+def test_residency_resentment_restored_on_end():
+    s = scenario(
+        (
+            {"type": "privatization", "sale_rate": 0.3, "end": "1994-06"},
+            {"type": "residency", "competition": 1.0, "end": "1995-06"},
+        ),
+        end="1995-12",
+    )
+    m = CadreModel(s, 4)
+    base0 = m.people.hardship_base.copy()
+    for _ in range(20):
+        m.step()
+    assert np.any(m.people.hardship_base > base0 + 1e-6)  # F1 resentment while on
+    m.run()
+    mig = m.people.kind == Kind.MIGRANT
+    np.testing.assert_allclose(m.people.hardship_base[~mig], base0[~mig], atol=1e-5)
+
+
+# --- rural taxes ---------------------------------------------------------------------------
+def test_rural_rules():
+    land, taken = rt.seize_land(np.array([1.0, 1.0]), np.array([True, False]), 0.4)
+    assert land.tolist() == [0.6, 1.0] and taken.tolist() == [0.4, 0.0]
+    hist = np.array([[True, False, False, False], [False, True, False, False]])
+    assert rt.unrest_share(hist) == 0.5
+    assert rt.relief_due(hist, 0.4) and not rt.relief_due(hist, 0.5)
+    rates = rt.village_tax_rates(0.2, 0.0, np.zeros(3))
+    np.testing.assert_allclose(rates, 0.2)
+    assert rt.violent(
+        np.array([0.1, 0.01, 0.01]), np.array([False, True, False]), 0.05
+    ).tolist() == [
+        True,
+        True,
+        False,
+    ]
+
+
+def test_rural_taxes_directions():
+    keys = ("grievance_peasant_mean", "protest_events_total", "violent_events_total")
+    off = mean_summary((), *keys)
+    on = mean_summary(freeze({"type": "rural_taxes", "relief_trigger": 1.0}), *keys)
+    assert on["grievance_peasant_mean"] > off["grievance_peasant_mean"]
+    assert on["protest_events_total"] > off["protest_events_total"]
+    assert on["violent_events_total"] > 0 == off["violent_events_total"]
+
+
+def test_rural_relief_enacted_when_unrest_widespread():
+    reg = {"type": "rural_taxes", "tax_rate": 0.4, "relief_trigger": 0.2, "burn_in": 6}
+    m = CadreModel(scenario((reg,)), 1)
+    taxes_before = None
+    while m.running:
+        m.step()
+        regime = m.regimes[0]
+        if regime.relief_step is None:
+            taxes_before = m.people.tax_burden[m.people.rows(Kind.PEASANT)].mean()
+    assert regime.relief_step is not None
+    rec = m.records[:, OUTCOME_NAMES.index("rural_relief")]
+    assert rec.sum() == 1 and int(np.flatnonzero(rec)[0]) == regime.relief_step
+    assert m.people.tax_burden[m.people.rows(Kind.PEASANT)].mean() < taxes_before
+    assert m.levers.grain_price > 1.0
+    never = CadreModel(scenario(({**reg, "relief_trigger": 1.0},), end="1995-12"), 1)
+    never.run()
+    assert never.regimes[0].relief_step is None
+
+
+# --- repression and concession ---------------------------------------------------------
+def test_stance_levers_order_and_overrides():
+    soft, hard = rc.stance_levers("soft"), rc.stance_levers("hard")
+    assert hard[0] > soft[0] and hard[1] < soft[1] and hard[2] > soft[2] and hard[3] > soft[3]
+    assert rc.stance_levers("hard", repression=0.1)[0] == 0.1
+    assert rc.next_hostility(0.0, 0.4, 3, 0.5) == pytest.approx(0.2)
+    assert rc.next_hostility(0.3, 0.4, 0, 0.5) == 0.3  # no urban protest, no proxies used
+
+
+def test_hard_stance_arrests_more_concedes_less():
+    keys = ("arrests_total", "concessions_total", "pacifications_total", "protest_events_total")
+    soft = mean_summary(freeze({"type": "repression_concession", "stance": "soft"}), *keys)
+    hard = mean_summary(freeze({"type": "repression_concession", "stance": "hard"}), *keys)
+    ev_s, ev_h = soft["protest_events_total"], hard["protest_events_total"]
+    assert hard["arrests_total"] / ev_h > soft["arrests_total"] / ev_s
+    conc = ("concessions_total", "pacifications_total")
+    assert sum(hard[k] for k in conc) / ev_h < sum(soft[k] for k in conc) / ev_s
+    assert ev_h < ev_s  # deterrence (D7) suppresses protest
+
+
+def test_proxies_breed_hostility_and_model_seizure():
+    reg = {"type": "repression_concession", "stance": "hard", "model_seizures": 2}
+    m = CadreModel(scenario((reg,), end="1995-12"), 1)
+    m.run()
+    r = m.regimes[0]
+    assert m.units.model_seizure.sum() == 2
+    assert r.hostility > 0
+    assert np.all(m.ties.data[r.cross] < 1.0) and r.cross.any()
+    assert m.levers.proxy_enforcers == pytest.approx(0.4)
+
+
+# --- invariants ------------------------------------------------------------------------------
+ALL = (
+    {"type": "privatization", "start": "1993-06", "end": "1994-12", "sale_rate": 0.2},
+    {"type": "residency", "end": "1994-12", "wage_convergence": 1.0},
+    {"type": "rural_taxes", "end": "1994-12"},
+    {"type": "repression_concession", "end": "1994-12", "stance": "hard"},
+)
+
+
+def test_switching_off_restores_levers_and_conserves_population():
+    m = CadreModel(scenario(ALL, end="1995-06"), 5)
+    counts = {k: m.people.count(k) for k in Kind}
+    n_status = []
+    while m.running:
+        m.step()
+        n_status.append(np.bincount(m.people.status, minlength=5).sum())
+        if m.date.year == 1994:
+            assert m.levers.repression > 1.0 and m.levers.tax_rate > 0
+    assert m.levers == Levers()
+    assert all(n == m.people.n for n in n_status)
+    assert {k: m.people.count(k) for k in Kind} == counts
+    assert np.all(m.people.tax_burden == 0.0)
+    assert np.all(m.people.land >= 0) and np.all(m.people.arrears >= 0)
+
+
+def test_same_seed_same_result():
+    s = scenario(ALL, end="1995-01")
+    a, b = run_scenario(s, 11), run_scenario(s, 11)
+    assert a.timeseries.equals(b.timeseries)
+
+
+def test_bad_params_rejected():
+    with pytest.raises(ScenarioError, match="stance"):
+        scenario(({"type": "repression_concession", "stance": "brutal"},))
+    with pytest.raises(ScenarioError, match="layoff_share"):
+        scenario(({"type": "privatization", "layoff_share": 1.5},))

@@ -1,0 +1,281 @@
+"""Unions, cooperatives, danwei reactivation and grassroots work: rules and directions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.config import ScenarioError, parse_scenario
+from sim.model import CadreModel
+from sim.outcomes import OUTCOME_NAMES
+from sim.regimes import cooperatives as coop
+from sim.regimes import danwei_reactivation as danwei
+from sim.regimes import grassroots as grass
+from sim.regimes import union
+from sim.state import Kind, Ownership
+from tests.conftest import small_scenario
+
+SEEDS = (0, 1, 2, 3)
+PRIV = {"type": "privatization"}
+
+
+def run(regimes, seed, months_end="2000-12", inject=None, **params):
+    scn = small_scenario(regimes=regimes, end=months_end, params={"people_per_agent": 5, **params})
+    m = CadreModel(scn, seed=seed)
+    if inject is not None:
+        inject(m)
+    m.run()
+    return m
+
+
+def col(m, name):
+    return m.records[:, OUTCOME_NAMES.index(name)]
+
+
+# --- pure rules ------------------------------------------------------------------------
+
+
+def test_union_rules():
+    stock = union.accumulate_stock(
+        np.zeros(3), np.array([0.2, 0.2, 0.2]), np.array([1, 0, 1], bool)
+    )
+    assert stock.tolist() == [0.2, 0.0, 0.2]
+    assert union.breaks(np.array([0.5, 1.0, 2.0]), 1.0).tolist() == [False, True, True]
+    off = union.release_offset(np.array([0.1, 1.0, 10.0]), 0.2, 0.15)
+    assert off[0] == pytest.approx(-0.02) and off[2] == pytest.approx(-0.15)
+    assert np.all(np.diff(off) <= 0)  # larger stock, larger release
+    assert union.deferred_tension(np.array([0.3, 0.05]), np.array([0.1, 0.1])).tolist() == [
+        pytest.approx(0.2),
+        0.0,
+    ]
+    assert union.settle_probability(np.array([0.0, 0.5, 1.0]), 0.4).tolist() == [0.0, 0.2, 0.4]
+
+
+def test_coop_rules():
+    # The premium erodes as coops spread (seed 003 L77) and under market pressure.
+    assert coop.coop_premium(0.5, 0.0, 0.0) > coop.coop_premium(0.5, 0.5, 0.0) > 0
+    assert coop.coop_premium(0.5, 1.0, 0.0) == 0.0
+    assert coop.coop_premium(0.5, 0.2, 0.5) < coop.coop_premium(0.5, 0.2, 0.0)
+    h = coop.join_hazard(np.array([0.1, 0.5]), np.array([0.0, 0.0]), 0.02, 0.5, 4.0)
+    assert h[1] > h[0]
+    e = coop.join_hazard(np.array([0.3, 0.3]), np.array([0.0, 1.0]), 0.02, 0.5, 4.0)
+    assert e[1] == pytest.approx(5 * e[0])  # diffusion by visits (E3)
+    d = coop.dissolution_hazard
+    assert d(0.8, 0.02, 0.5, 1.0, 0.0, 0.02) > d(0.2, 0.02, 0.5, 1.0, 0.0, 0.02)
+    assert d(0.3, 0.02, 0.5, 0.7, 0.0, 0.02) > d(0.3, 0.02, 0.5, 1.0, 0.0, 0.02)
+    assert d(0.3, 0.02, 0.5, 1.0, 0.5, 0.02) > d(0.3, 0.02, 0.5, 1.0, 0.0, 0.02)
+    sold = np.array([True, True, False, True])
+    own = np.array([Ownership.PRIVATE, Ownership.WORKER_CONTROLLED, 0, Ownership.PRIVATE])
+    size = np.array([500.0, 500.0, 500.0, 50.0])
+    assert coop.seizure_candidates(sold, own, size, 300.0).tolist() == [True, False, False, False]
+
+
+def test_grassroots_and_danwei_rules():
+    assert grass.visit_probability(0, 10) == 0.0
+    assert grass.visit_probability(3, 8) == pytest.approx(0.5)  # one group, four weeks
+    assert grass.visit_probability(300, 8) == 1.0
+    base = np.array([0.8, 0.8])
+    out = grass.solve_problems(base, np.array([True, False]), 0.5, np.array([0.4, 0.4]))
+    assert out.tolist() == [pytest.approx(0.6), 0.8]
+    assert grass.relapse(np.array([0.4]), np.array([0.8]), 0.25)[0] == pytest.approx(0.7)
+    assert danwei.network_reach(10, 15, 300) == pytest.approx(0.5)
+    assert danwei.network_reach(100, 15, 300) == 1.0
+    assert danwei.dispute_settlement(0.2, 0.6) == pytest.approx(0.08)
+
+
+def test_bad_union_mode_is_reported():
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(
+            {
+                "name": "x",
+                "start": "1993-01",
+                "end": "1993-12",
+                "regimes": [{"type": "union", "mode": "yellow"}],
+            }
+        )
+    assert "mode" in str(err.value)
+
+
+# --- unions --------------------------------------------------------------------------
+
+
+def test_captured_union_defers_conflict():
+    """D15: fewer events early, more participants and larger events later."""
+    early, late, late_max = {}, {}, {}
+    for mode in ("off", "captured", "independent"):
+        regs = [PRIV] + ([] if mode == "off" else [{"type": "union", "mode": mode}])
+        e, lp, lm = [], [], []
+        for s in SEEDS:
+            m = run(regs, s)
+            h = m.n_steps // 2
+            e.append(col(m, "protest_events")[:h].sum())
+            lp.append(col(m, "protest_participants")[h:].sum())
+            lm.append(col(m, "protest_max_size")[h:].max())
+        early[mode], late[mode], late_max[mode] = np.mean(e), np.mean(lp), np.mean(lm)
+    assert early["captured"] < 0.9 * early["off"]
+    assert early["captured"] < early["independent"]
+    assert late["captured"] > late["off"]
+    assert late["captured"] > late["independent"]
+    assert late_max["captured"] > late_max["independent"]
+
+
+def test_captured_union_levers_and_restore():
+    scn = small_scenario(
+        end="1994-12", regimes=[{"type": "union", "mode": "captured", "end": "1993-12"}]
+    )
+    m = CadreModel(scn, seed=3)
+    t0 = m.people.threshold.copy()
+    for _ in range(12):
+        m.step()
+    assert m.levers.union_voice == 0.0
+    assert m.people.threshold.mean() > t0.mean()  # the agreement holds workers back
+    m.step()
+    assert not m.regimes[0].active
+    np.testing.assert_array_equal(m.people.threshold, t0)
+
+
+def owe_wages(m):
+    w = m.people.rows(Kind.WORKER)
+    m.people.arrears[w] = 4.0
+
+
+def test_independent_union_settles_arrears_and_exposes_organizers():
+    on, off = [], []
+    for s in SEEDS[:3]:
+        scn_on = small_scenario(end="1993-06", regimes=[{"type": "union", "mode": "independent"}])
+        scn_off = small_scenario(end="1993-06")
+        for scn, out in ((scn_on, on), (scn_off, off)):
+            m = CadreModel(scn, seed=s)
+            owe_wages(m)
+            m.run()
+            w = m.people.rows(Kind.WORKER)
+            out.append((m.people.arrears[w].mean(), int(m.people.dossier[w].sum()), m.levers))
+    assert np.mean([a for a, _, _ in on]) < 0.6 * np.mean([a for a, _, _ in off])
+    assert np.mean([d for _, d, _ in on]) > np.mean([d for _, d, _ in off])
+    assert all(lv.union_voice > 0 for _, _, lv in on)
+    assert all(lv.union_voice == 0 for _, _, lv in off)
+
+
+# --- cooperatives ---------------------------------------------------------------------
+
+
+def test_cooperatives_spread_and_lower_peasant_grievance_and_inequality():
+    res = {}
+    for on in (False, True):
+        regs = [{"type": "cooperatives"}] if on else []
+        ms = [run(regs, s, months_end="1996-12") for s in SEEDS[:3]]
+        res[on] = {
+            k: np.mean([col(m, k)[-24:].mean() for m in ms])
+            for k in ("coop_members", "grievance_peasant", "gini")
+        }
+        res[on]["collective"] = np.mean([m.villages.collective.sum() for m in ms])
+    assert res[False]["coop_members"] == 0
+    assert res[True]["coop_members"] > 100
+    assert res[True]["grievance_peasant"] < 0.95 * res[False]["grievance_peasant"]
+    assert res[True]["gini"] < res[False]["gini"]
+
+
+def test_coops_fail_under_capture_and_market_pressure():
+    def members(**kw):
+        spec = {"type": "cooperatives", **kw}
+        return np.mean(
+            [col(run([spec], s, months_end="1996-12"), "coop_members")[-1] for s in (0, 1)]
+        )
+
+    easy = members(capture_rate=0.0, market_rate=0.0)
+    hard = members(capture_rate=0.5, market_pressure=0.8, market_rate=0.2)
+    assert hard < 0.5 * easy
+
+
+def test_worker_seizure_of_a_sold_unit_with_a_large_protest():
+    scn = small_scenario(end="1993-03", regimes=[{"type": "cooperatives", "seizure_rate": 1.0}])
+    m = CadreModel(scn, seed=1)
+    m.units.restructured[2] = 0
+    m.events = type(m.events)(
+        locality=np.array([2, 3]),
+        participants=np.array([100, 100]),
+        size=np.array([500.0, 500.0]),
+        size_class=np.array([3, 3], dtype=np.int8),
+        urban=np.array([True, True]),
+        breadth=0.25,
+    )
+    cap0 = m.units.capacity[2]
+    m.step()
+    assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED and m.units.model_seizure[2]
+    assert not m.units.model_seizure[3]  # not sold: no seizure
+    assert m.units.capacity[2] < cap0  # worker-run units struggle (L21)
+    assert m.loc_model_seizure[2] == 1.0  # the "model" the state response reads (E1)
+
+
+# --- danwei reactivation and grassroots ------------------------------------------------
+
+
+def test_danwei_reactivation_fewer_protests_more_local_legitimacy():
+    ev, loc_l = {}, {}
+    for on in (False, True):
+        regs = [{"type": "danwei_reactivation"}] if on else []
+        e, ll = [], []
+        for s in SEEDS[:3]:
+            m = run(regs, s, months_end="1995-12", legitimacy=0.5)
+            e.append(col(m, "protest_events").sum())
+            comm = m.loc_is_community.astype(bool)
+            ll.append(float((m.local_legitimacy[comm] - m.legitimacy).mean()))
+        ev[on], loc_l[on] = np.mean(e), np.mean(ll)
+    assert ev[True] < 0.8 * ev[False]
+    assert loc_l[True] > loc_l[False]
+
+
+def test_danwei_switch_off_restores_levers():
+    scn = small_scenario(end="1994-06", regimes=[{"type": "danwei_reactivation", "end": "1993-12"}])
+    m = CadreModel(scn, seed=2)
+    for _ in range(12):
+        m.step()
+    assert m.levers.monitoring > 0 and m.levers.problem_solving > 0
+    assert m.tally["danwei_enlisted"] > 0
+    m.step()
+    assert m.levers.monitoring == 0.0 and m.levers.problem_solving == 0.0
+
+
+def owe_migrants(m):
+    mg = m.people.rows(Kind.MIGRANT)
+    m.people.arrears[mg] = 4.0
+
+
+def test_grassroots_lowers_community_grievance_and_arrears():
+    g, arr = {}, {}
+    for on in (False, True):
+        regs = [{"type": "grassroots", "serving_share": 0.2}] if on else []
+        gg, aa = [], []
+        for s in SEEDS[:3]:
+            m = run(regs, s, months_end="1994-12", inject=owe_migrants)
+            gg.append(col(m, "grievance_peasant")[-12:].mean())
+            aa.append(m.people.arrears[m.people.rows(Kind.MIGRANT)].mean())
+        g[on], arr[on] = np.mean(gg), np.mean(aa)
+    assert g[True] < 0.95 * g[False]
+    assert arr[True] < 0.5 * arr[False]
+
+
+def test_grassroots_end_relapses_and_restores_levers():
+    spec = {"type": "grassroots", "end": "1994-12", "persistence": 0.0}
+    scn = small_scenario(end="1995-03", regimes=[spec])
+    m = CadreModel(scn, seed=4)
+    base0 = m.people.hardship_base.copy()
+    for _ in range(24):
+        m.step()
+    assert m.levers.problem_solving > 0
+    assert m.people.hardship_base.sum() < base0.sum()
+    m.step()
+    assert m.levers.problem_solving == 0.0
+    np.testing.assert_allclose(m.people.hardship_base, base0, rtol=1e-6)
+
+
+def test_regimes_are_deterministic():
+    regs = [
+        {"type": "cooperatives"},
+        {"type": "union", "mode": "independent"},
+        {"type": "grassroots"},
+        {"type": "danwei_reactivation"},
+    ]
+    a = run(regs, 5, months_end="1993-12")
+    b = run(regs, 5, months_end="1993-12")
+    np.testing.assert_array_equal(a.records, b.records)
