@@ -46,8 +46,6 @@ class Levers:
     union_voice: float = 0.0
     """0..1: grievances resolved through an institutional channel before protest."""
     # --- economy -------------------------------------------------------------------------
-    layoff_rate: float = 0.0
-    """Monthly share of state-unit workers laid off while restructuring runs."""
     wage_arrears_rate: float = 0.0
     """Monthly probability that an employer withholds a month's wage (all employers)."""
     migrant_arrears_rate: float = 0.0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import multiprocessing
+import multiprocessing.context
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +17,21 @@ from sim import store
 from sim.config import Scenario
 from sim.model import CadreModel
 from sim.outcomes import OUTCOME_NAMES, summarize
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """A process-pool context that is safe in a multi-threaded parent.
+
+    Forking a process that already runs threads (pyarrow's pools, Dask, a progress bar) can
+    deadlock the child, so pools use a fork server — without changing the global start
+    method the way Mesa's ``batch_run`` does. The server preloads the model once, so
+    workers start from a warm interpreter.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.runner"])
+    return ctx
 
 
 def derive_seeds(root: int, n: int) -> list[int]:

@@ -402,25 +402,43 @@ def _check_values(base: dict, path: str, pspec: Any, where: str) -> list[tuple[s
 
 
 _PARENT: int | None = None
+_PPID0: int | None = None
 
 
 def _worker_init(parent_pid: int) -> None:
     """Pool initializer: exit when the sweep process dies (e.g. ``kill -9``), so orphaned
-    workers neither linger nor write records for a sweep that is being resumed."""
-    global _PARENT
-    _PARENT = parent_pid
+    workers neither linger nor write records for a sweep that is being resumed.
+
+    Workers come from a fork server, so their own parent is the server, not the sweep:
+    a worker is orphaned when its parent changes (the server exits with the sweep) or the
+    sweep's process is gone.
+    """
+    global _PARENT, _PPID0
+    _PARENT, _PPID0 = parent_pid, os.getppid()
 
     def watch() -> None:
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent_pid:
+            if _orphaned():
                 os._exit(0)
 
     threading.Thread(target=watch, daemon=True, name="cadresim-parent-watch").start()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _orphaned() -> bool:
-    return _PARENT is not None and os.getppid() != _PARENT
+    if _PARENT is None:
+        return False
+    return os.getppid() != _PPID0 or not _alive(_PARENT)
 
 
 def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
@@ -775,7 +793,10 @@ def _run_pool(workers: int, out: str, jobs: list, tick: Callable[[dict], None]) 
     window = workers * 4
     it = iter(jobs)
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
+        max_workers=workers,
+        mp_context=runner.pool_context(),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
     ) as pool:
         try:
             running = set()

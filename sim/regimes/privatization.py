@@ -202,7 +202,6 @@ class Privatization(Regime):
     def apply(self, model, levers) -> None:
         share = self.privatized_share()
         levers.cadre_privilege = min(levers.cadre_privilege + self.params.max_privilege * share, 1)
-        levers.layoff_rate = self.params.sale_rate * self.params.layoff_share
         levers.extra["privatized_share"] = share
 
     def on_step(self, model) -> None:

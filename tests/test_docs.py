@@ -1,0 +1,176 @@
+"""The documentation stays true to the code: ODD headings, outcomes, parameters, regimes,
+the generated regime reference and the regimes' source citations."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.config import Params
+from sim.outcomes import OUTCOME_NAMES
+from sim.regimes import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+ODD = ROOT / "docs" / "ODD.md"
+SEEDS = ROOT.parent / "shared" / "seeds"
+SEED_FILES = (
+    "000_2ce95af13791697c.txt",
+    "001_7ea81781fc66c4d7.txt",
+    "002_683259ac5f475297.txt",
+    "003_34c2b211615d9395.txt",
+    "004_c5bc666cf4e02d46.txt",
+)
+# Non-seed sources: the structured extractions in ../shared/sources/ (which cite the
+# publications and seed lines they rest on), or a publication ("Author (year)").
+EXTRACTIONS = (
+    "science-anchors.md",
+    "seed002-part1.md",
+    "seed002-part2.md",
+    "seed002-part3.md",
+    "seed003.md",
+)
+PUBLICATION = re.compile(r"\b(1[89]|20)\d\d[a-z]?\b")
+
+ODD_2020_HEADINGS = (
+    "Purpose and patterns",
+    "Entities, state variables, and scales",
+    "Process overview and scheduling",
+    "Design concepts",
+    "Basic principles",
+    "Emergence",
+    "Adaptation",
+    "Objectives",
+    "Learning",
+    "Prediction",
+    "Sensing",
+    "Interaction",
+    "Stochasticity",
+    "Collectives",
+    "Observation",
+    "Initialization",
+    "Input data",
+    "Submodels",
+)
+
+
+@pytest.fixture(scope="module")
+def odd() -> str:
+    return ODD.read_text(encoding="utf-8")
+
+
+def _all_sources():
+    return [(name, s) for name, cls in sorted(REGISTRY.items()) for s in cls.sources]
+
+
+def test_odd_has_the_2020_headings_in_order(odd):
+    headings = [
+        re.sub(r"^#+\s*(\d+(\.\d+)*\.?\s*)?", "", line).strip()
+        for line in odd.splitlines()
+        if line.startswith("#")
+    ]
+    positions = []
+    for title in ODD_2020_HEADINGS:
+        assert title in headings, f"ODD heading '{title}' missing"
+        positions.append(headings.index(title))
+    assert positions == sorted(positions), "ODD 2020 headings out of order"
+
+
+@pytest.mark.parametrize("name", OUTCOME_NAMES)
+def test_every_outcome_is_documented(odd, name):
+    assert f"`{name}`" in odd or re.search(rf"`{re.escape(name[:-1])}\d?`", odd), name
+
+
+def test_size_class_outcomes_are_listed(odd):
+    # events_class_1 … events_class_4 are given as a range in the table
+    classes = [n for n in OUTCOME_NAMES if n.startswith("events_class_")]
+    assert "`events_class_1` … `events_class_4`" in odd
+    assert classes == [f"events_class_{k}" for k in range(1, 5)]
+
+
+@pytest.mark.parametrize("name", sorted(Params.model_fields))
+def test_every_param_is_documented(odd, name):
+    assert re.search(rf"\b{re.escape(name)}\b", odd), f"Params.{name} not mentioned in ODD.md"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_regime_has_an_odd_subsection(odd, name):
+    pattern = rf"^#### 7\.8\.\d+ {re.escape(name)} — .+$"
+    assert re.search(pattern, odd, re.MULTILINE), f"no '#### 7.8.N {name} — title' heading"
+
+
+def test_odd_regime_subsections_are_numbered_in_sequence(odd):
+    numbers = [int(n) for n in re.findall(r"^#### 7\.8\.(\d+) ", odd, re.MULTILINE)]
+    assert numbers == list(range(1, len(REGISTRY) + 1))
+
+
+def test_regimes_reference_is_up_to_date():
+    spec = importlib.util.spec_from_file_location(
+        "gen_regimes_doc", ROOT / "scripts" / "gen_regimes_doc.py"
+    )
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = gen.render()
+    for name in REGISTRY:
+        assert f"## {name}\n" in text
+    current = (ROOT / "docs" / "regimes.md").read_text(encoding="utf-8")
+    assert current == text, "docs/regimes.md is stale: run scripts/gen_regimes_doc.py"
+
+
+@pytest.mark.parametrize(("regime", "source"), _all_sources(), ids=lambda x: getattr(x, "file", x))
+def test_sources_cite_a_seed_or_a_publication(regime, source):
+    assert source.note.strip(), f"{regime}: source without a note"
+    if source.file in SEED_FILES:
+        assert re.fullmatch(r"\d+(-\d+)?(, ?\d+(-\d+)?)*", source.lines), (
+            f"{regime}: bad line range '{source.lines}' for {source.file}"
+        )
+    else:
+        assert source.file in EXTRACTIONS or PUBLICATION.search(source.file), (
+            f"{regime}: '{source.file}' is neither a seed file nor a publication"
+        )
+
+
+def _line_numbers(lines: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", lines)]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not available")
+@pytest.mark.parametrize(("regime", "source"), _all_sources(), ids=lambda x: getattr(x, "file", x))
+def test_seed_line_ranges_are_within_the_file(regime, source):
+    if source.file not in SEED_FILES:
+        return
+    path = SEEDS / source.file
+    assert path.exists(), f"{regime}: {source.file} missing from {SEEDS}"
+    n_lines = len(path.read_text(encoding="utf-8").splitlines())
+    numbers = _line_numbers(source.lines)
+    assert numbers and all(1 <= k <= n_lines for k in numbers), (
+        f"{regime}: {source.file}:{source.lines} outside 1..{n_lines}"
+    )
+    for a, b in re.findall(r"(\d+)-(\d+)", source.lines):
+        assert int(a) <= int(b), f"{regime}: reversed range {a}-{b}"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_regime_parameter_has_a_description(name):
+    cls = REGISTRY[name]
+    assert cls.title.strip() and cls.summary.strip() and cls.sources
+    for fname, field in cls.Params.model_fields.items():
+        if fname == "type":
+            continue
+        assert (field.description or "").strip(), f"{name}.{fname} has no description"
+
+
+def test_odd_parameter_table_matches_the_defaults(odd):
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", odd.split("### 7.9")[-1], re.MULTILINE))
+    for name, field in Params.model_fields.items():
+        assert name in rows, f"Params.{name} missing from the 7.9 table"
+        default = field.default
+        text = f"{default:g}" if isinstance(default, float) else str(default)
+        assert rows[name] == text, f"Params.{name}: ODD says {rows[name]}, code {text}"
+
+
+def test_odd_states_the_discretization_default(odd):
+    assert Params().discretization == "none"
+    assert "`none` (the default" in odd
