@@ -141,17 +141,25 @@ def update_loyalty(model) -> None:
     p.loyalty[rows] = p.loyalty[rows] + 0.05 * (target - p.loyalty[rows])
 
 
-def tie_faction_majority(ties: sparse.csr_matrix, faction: np.ndarray) -> np.ndarray:
-    """For each person, the faction most common among their ties (−1 if none aligned)."""
-    aligned = faction >= 0
-    n_f = int(faction.max()) + 1 if aligned.any() else 0
-    if n_f == 0 or ties.nnz == 0:
-        return np.full(faction.size, -1, dtype=np.int16)
-    onehot = sparse.csr_matrix(
-        (np.ones(int(aligned.sum())), (np.flatnonzero(aligned), faction[aligned])),
-        shape=(faction.size, n_f),
-    )
-    counts = (ties @ onehot).toarray()
+def tie_faction_majority(
+    ties: sparse.csr_matrix, faction: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The faction most common among each person's ties (−1 if none is aligned).
+
+    With ``rows``, only those people are answered (in that order): the month's movers are
+    few, and counting ties for everyone else would be wasted work.
+    """
+    rows = np.arange(faction.size) if rows is None else rows
+    n_f = int(faction.max()) + 1 if faction.size else 0
+    if n_f <= 0 or ties.nnz == 0 or rows.size == 0:
+        return np.full(rows.size, -1, dtype=np.int16)
+    sub = ties[rows]
+    owner = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
+    their = faction[sub.indices]
+    keep = their >= 0
+    counts = np.bincount(
+        owner[keep] * n_f + their[keep], weights=sub.data[keep], minlength=rows.size * n_f
+    ).reshape(rows.size, n_f)
     best = counts.argmax(axis=1)
     return np.where(counts.max(axis=1) > 0, best, -1).astype(np.int16)
 
@@ -173,21 +181,29 @@ def update_factions(model) -> None:
         p.faction_age[faction >= 0] += 1
         p.faction_age[faction < 0] = 0
         return
-    majority = tie_faction_majority(model.ties, faction)
-    # Cadres follow the patron who promoted them.
-    patron = p.patron
-    follows = (patron >= 0) & (faction[np.maximum(patron, 0)] >= 0)
-    majority = np.where(follows, faction[np.maximum(patron, 0)], majority)
-    fallback = label_side(p.class_label, p.persecuted, np.where(p.kind == 0, p.loyalty, 0.5))
-    choice = np.where(majority >= 0, majority, fallback).astype(np.int16)
+    # Draws first (same order as always), so only this month's candidates need their
+    # ties counted.
+    u_splinter, u_align, u_switch = rng.random(p.n), rng.random(p.n), rng.random(p.n)
+    hard = (1.0 - lv.faction_hardening) ** np.minimum(p.faction_age, 60)
     # Cliques among those "hit earlier" (K3): a few found splinter factions.
-    splinter = urban & (p.persecuted > 0) & (rng.random(p.n) < 0.02 * m)
+    splinter = urban & (p.persecuted > 0) & (u_splinter < 0.02 * m)
+    unaligned = urban & (faction < 0) & (u_align < m)
+    may_switch = urban & (faction >= 0) & (u_switch < 0.2 * m * hard)
+    cand = np.flatnonzero(unaligned | may_switch)
+    majority = tie_faction_majority(model.ties, faction, cand)
+    # Cadres follow the patron who promoted them.
+    patron = p.patron[cand]
+    patron_faction = faction[np.maximum(patron, 0)]
+    majority = np.where((patron >= 0) & (patron_faction >= 0), patron_faction, majority)
+    fallback = label_side(
+        p.class_label[cand], p.persecuted[cand], np.where(p.kind[cand] == 0, p.loyalty[cand], 0.5)
+    )
+    choice = np.full(p.n, -1, dtype=np.int16)
+    choice[cand] = np.where(majority >= 0, majority, fallback)
     n_existing = int(faction.max()) + 1 if (faction >= 0).any() else 2
     if n_existing < MAX_FACTIONS:
         choice = np.where(splinter, min(max(n_existing, 2), MAX_FACTIONS - 1), choice)
-    unaligned = urban & (faction < 0) & (rng.random(p.n) < m)
-    hard = (1.0 - lv.faction_hardening) ** np.minimum(p.faction_age, 60)
-    switch = urban & (faction >= 0) & (choice != faction) & (rng.random(p.n) < 0.2 * m * hard)
+    switch = may_switch & (choice != faction) & (choice >= 0)
     moved = unaligned | switch
     faction[moved] = choice[moved]
     p.faction_age[moved] = 0
