@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Install Debian's headless Chromium (and its driver) for the browser tests, if missing.
-# Idempotent and quiet: does nothing when /usr/bin/chromium is already there.
+# Install Debian's headless Chromium (and its driver) for the browser tests, if missing,
+# and npm, which `cadresim explore` uses to fetch the page's JavaScript packages when
+# solara's CDN cannot be reached. Idempotent and quiet: does nothing when both are there.
 # Called from .ci/run; needs root or passwordless sudo to install.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
+pkgs=()
+[ -x /usr/bin/chromium ] || pkgs+=(chromium chromium-driver)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+if [ ${#pkgs[@]} -eq 0 ]; then
   exit 0
 fi
 SUDO=""
@@ -11,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     SUDO="sudo -n"
   else
-    echo "install-browser.sh: /usr/bin/chromium is missing and installing it needs root" >&2
+    echo "install-browser.sh: ${pkgs[*]} missing and installing needs root" >&2
     exit 1
   fi
 fi
@@ -19,7 +23,7 @@ export DEBIAN_FRONTEND=noninteractive
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends \
-  chromium chromium-driver; } >"$log" 2>&1; then
+  "${pkgs[@]}"; } >"$log" 2>&1; then
   cat "$log" >&2
   echo "install-browser.sh: apt-get failed (output above)" >&2
   exit 1

@@ -70,6 +70,10 @@ def _p(default: float, lo: float, hi: float, desc: str) -> Any:
 class Params(StrictModel):
     """Global parameters of the submodels (docs/ODD.md, Submodels, gives each its source)."""
 
+    spinup_months: int = Field(
+        12, ge=0, le=600, description="unrecorded months under neutral rules before the start"
+    )
+
     # legitimacy (Epstein 2002; seed 002 E7-E8; seed 003 A8)
     legitimacy: float = _p(0.8, 0, 1, "baseline regime legitimacy L0 (Epstein's L)")
     legitimacy_reversion: float = _p(0.05, 0, 1, "monthly pull of legitimacy back to its target")

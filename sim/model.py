@@ -99,6 +99,7 @@ class CadreModel(mesa.Model):
         self.levers = Levers()
         self.events = protest.aggregate(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
+        self._spin_up(self.params.spinup_months)
 
     # --- structure derived from state, recomputed each month ---------------------------
     def refresh_structure(self) -> None:
@@ -177,6 +178,15 @@ class CadreModel(mesa.Model):
         for regime in self.regimes:
             if regime.active:
                 regime.on_step(self)
+        self._processes()
+        # 7. Observation.
+        self.records[self.step_index] = [o.compute(self) for o in OUTCOMES]
+        self.step_index += 1
+        if self.step_index >= self.n_steps:
+            self.running = False
+
+    def _processes(self) -> None:
+        """Steps 2–6 of the month: everything but policy and observation."""
         self.refresh_structure()
         # 2. Work: ageing and retirement, production, pay.
         economy.age_and_retire(self)
@@ -197,11 +207,21 @@ class CadreModel(mesa.Model):
         careers.update_factions(self)
         # 6. Safety: accidents in every unit.
         production.accidents(self)
-        # 7. Observation.
-        self.records[self.step_index] = [o.compute(self) for o in OUTCOMES]
-        self.step_index += 1
-        if self.step_index >= self.n_steps:
-            self.running = False
+
+    def _spin_up(self, months: int) -> None:
+        """Run ``months`` unrecorded months under neutral rules before the start month.
+
+        A freshly drawn population has no fear, no one in detention and no memory of the
+        state's response, so its first months hold a burst of protest that deterrence then
+        suppresses — an artefact of initialization, not of the period. Spin-up lets that
+        settle before anything is recorded; regimes take no part in it.
+        """
+        for _ in range(months):
+            self.tally = {}
+            self.levers = Levers()
+            self._processes()
+        self.tally = {}
+        self.levers = Levers()
 
     def run(self) -> None:
         """Run every month of the scenario."""

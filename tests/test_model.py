@@ -137,9 +137,10 @@ def test_low_legitimacy_raises_grievance_and_protest():
 
 
 def test_more_police_fewer_protesters():
+    # Under pressure (low legitimacy): at L = 0.5 perceived risk is already saturated.
     def run(police):
         s = small_scenario(
-            params={"legitimacy": 0.5, "police_per_1000": police, "people_per_agent": 5}
+            params={"legitimacy": 0.3, "police_per_1000": police, "people_per_agent": 5}
         )
         return np.mean(
             [run_scenario(s, seed=k).summary["protest_participants_total"] for k in range(3)]

@@ -1,0 +1,136 @@
+"""End to end: `cadresim explore` in headless Chromium (Debian's), driven by Playwright.
+
+Starts the page on a free localhost port, moves a slider, resets, steps, checks that the
+month counter and the plots changed, saves the run as a scenario and runs that file
+through `cadresim run`. Set CADRESIM_SCREENSHOT=path to keep a screenshot of the page.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.explore import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[1]
+CLI = str(Path(sys.executable).with_name("cadresim"))
+STARTUP = 240  # seconds: imports are slow on a loaded 2-core machine
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def server(tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: run scripts/install-browser.sh")
+    port = free_port()
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [CLI, "explore", "scenarios/baseline.yaml", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # so the solara child is stopped with it
+    )
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/", proc, STARTUP)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _plot_sources(page) -> list[str]:
+    return page.locator("img").evaluate_all("els => els.map(e => e.src)")
+
+
+def test_explore_page_steps_saves_and_reproduces(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1300})
+        page.set_default_timeout(120_000)
+        page.goto(server, timeout=STARTUP * 1000)
+        expect(page.get_by_text("Not started")).to_be_visible(timeout=STARTUP * 1000)
+
+        # Move the legitimacy slider two steps left with the keyboard, then Reset.
+        sliders = page.get_by_role("slider")
+        legit = sliders.nth(2)  # Mesa's play and render interval sliders come first
+        legit.focus()
+        legit.press("ArrowLeft")
+        legit.press("ArrowLeft")
+        page.get_by_role("button", name="Reset").click()
+        expect(page.get_by_text("legitimacy 0.8 → 0.79")).to_be_visible()
+
+        before = _plot_sources(page)
+        assert len(before) == 5, "the map and four outcome plots"
+        latencies = []
+        for k in (1, 2, 3):
+            t0 = time.perf_counter()
+            page.get_by_role("button", name="Step").click()
+            expect(page.get_by_text(f"month {k} of 144")).to_be_visible()
+            latencies.append(time.perf_counter() - t0)
+        after = _plot_sources(page)
+        changed = sum(a != b for a, b in zip(before, after, strict=True))
+        assert changed == 5, f"only {changed} of 5 figures redrew after stepping"
+        print(f"step → redrawn page, seconds: {[round(x, 2) for x in latencies]}")
+
+        saved = tmp_path / "saved.yaml"
+        box = page.get_by_label("save to (.yaml)")
+        box.fill(str(saved))
+        page.get_by_role("button", name="Save as scenario").click()
+        expect(page.get_by_text("Saved")).to_be_visible()
+        if shot := os.environ.get("CADRESIM_SCREENSHOT"):
+            page.screenshot(path=shot, full_page=True)
+        browser.close()
+
+    data = yaml.safe_load(saved.read_text())
+    assert data["params"]["legitimacy"] == pytest.approx(0.79)
+    assert data["seed"] == 20040601
+    done = subprocess.run(
+        [CLI, "run", str(saved), "--out", str(tmp_path / "run")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "run" / "timeseries.parquet").exists()
