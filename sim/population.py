@@ -12,6 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from sim.config import Scenario
+from sim.grouping import random_member
 from sim.state import (
     UNIT_COLUMNS,
     VILLAGE_COLUMNS,
@@ -176,14 +177,10 @@ def build_ties(
     n = locality.size
     if n < 2 or ties_per_agent == 0:
         return sparse.csr_matrix((n, n), dtype=np.float32)
-    order = np.argsort(locality, kind="stable")
-    sizes = np.bincount(locality, minlength=n_localities)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     src, dst = [], []
     me = np.arange(n)
     for _ in range(max(ties_per_agent // 2, 1)):
-        pos = starts[locality] + np.floor(rng.random(n) * sizes[locality]).astype(np.int64)
-        partner = order[pos]
+        partner = random_member(locality, me, locality, n_localities, rng.random(n))
         far = rng.random(n) < long_share
         partner[far] = rng.integers(0, n, size=int(far.sum()))
         src.append(me)

@@ -50,6 +50,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.calendar import Month
+from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
 from sim.submodels.careers import REBEL
@@ -199,23 +200,11 @@ def pick_in_group(
 ) -> np.ndarray:
     """For each target, a uniformly drawn candidate row of the same group (−1 if none).
 
-    ``u`` are uniform draws in [0, 1), one per target. Vectorized via the group-sorted
-    order of the candidates.
+    ``u`` are uniform draws in [0, 1), one per target.
     """
-    out = np.full(target_group.size, -1, dtype=np.int64)
-    if cand.size == 0 or target_group.size == 0:
-        return out
-    order = np.argsort(cand_group, kind="stable")
-    sizes = np.bincount(cand_group, minlength=n_groups)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    s = sizes[target_group]
-    pos = starts[target_group] + np.floor(u * s).astype(np.int64)
-    has = s > 0
-    out[has] = cand[order[pos[has]]]
-    return out
+    return random_member(target_group, cand, cand_group, n_groups, u)
 
 
-# --- the regime -------------------------------------------------------------------------
 class CampaignParams(RegimeParams):
     type: Literal["campaign"]
     kind: Literal["sanfan", "anti_rightist", "four_cleanups", "cultural_revolution"] = Field(

@@ -35,6 +35,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from sim.grouping import first_k_per_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
 
@@ -138,19 +139,8 @@ def retention_score(
 
 
 def select_layoffs(unit: np.ndarray, score: np.ndarray, quota: np.ndarray) -> np.ndarray:
-    """Mask over candidates: in each unit the ``quota[unit]`` with the lowest score.
-
-    Vectorized: sort by (unit, score) and rank within the unit.
-    """
-    if unit.size == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.lexsort((score, unit))
-    su = unit[order]
-    first = np.searchsorted(su, su, side="left")
-    rank = np.arange(unit.size) - first
-    out = np.zeros(unit.size, dtype=bool)
-    out[order] = rank < quota[su]
-    return out
+    """Mask over candidates: in each unit the ``quota[unit]`` with the lowest score."""
+    return first_k_per_group(unit, quota, (score,))
 
 
 def layoff_status(age: np.ndarray, denied: np.ndarray, early_retirement_age: float) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.grouping import first_k_per_group
 from sim.submodels.protest import Events
 
 POLICY_CONCESSION_SIZE = 300.0  # size class III and above wins policy, not only payment
@@ -40,17 +41,9 @@ def leaders_to_arrest(
     """Boolean mask over actives: the ``capacity[loc]`` most active in each locality.
 
     ``locality`` and ``activism`` describe the active people; ``capacity`` is indexed by
-    locality. Vectorized: sort by (locality, −activism) and rank within locality.
+    locality; ``tiebreak`` orders equally active people.
     """
-    if locality.size == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.lexsort((tiebreak, -activism, locality))
-    sorted_loc = locality[order]
-    first = np.searchsorted(sorted_loc, sorted_loc, side="left")
-    rank = np.arange(locality.size) - first
-    chosen = np.zeros(locality.size, dtype=bool)
-    chosen[order] = rank < capacity[sorted_loc]
-    return chosen
+    return first_k_per_group(locality, capacity, (tiebreak, -activism))
 
 
 def respond(model, events: Events) -> None:

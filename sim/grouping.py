@@ -1,0 +1,52 @@
+"""Vectorized selection within groups (units, villages, localities).
+
+Several rules pick people group by group — the most active protesters of each locality,
+the least-favoured workers of each unit, a random co-worker — and all do it the same way:
+sort once by group, then rank or index within the sorted runs. No per-group Python loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def first_k_per_group(group: np.ndarray, k: np.ndarray, keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Mask: in each group ``g``, the first ``k[g]`` items in the order given by ``keys``.
+
+    ``keys`` are sort keys as for ``np.lexsort`` (least significant first); within a group
+    the smallest come first, so pass ``-x`` to prefer large ``x``.
+    """
+    if group.size == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((*keys, group))
+    sorted_group = group[order]
+    first = np.searchsorted(sorted_group, sorted_group, side="left")
+    rank = np.arange(group.size) - first
+    chosen = np.zeros(group.size, dtype=bool)
+    chosen[order] = rank < k[sorted_group]
+    return chosen
+
+
+def random_member(
+    target_group: np.ndarray,
+    members: np.ndarray,
+    member_group: np.ndarray,
+    n_groups: int,
+    u: np.ndarray,
+) -> np.ndarray:
+    """For each target, a uniformly drawn member of the same group (−1 if it has none).
+
+    ``members`` are the candidates' ids, ``member_group`` their groups, ``u`` one uniform
+    draw in [0, 1) per target.
+    """
+    out = np.full(target_group.size, -1, dtype=np.int64)
+    if members.size == 0 or target_group.size == 0:
+        return out
+    order = np.argsort(member_group, kind="stable")
+    sizes = np.bincount(member_group, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    s = sizes[target_group]
+    pos = starts[target_group] + np.floor(u * s).astype(np.int64)
+    has = s > 0
+    out[has] = members[order[pos[has]]]
+    return out
