@@ -132,6 +132,9 @@ class Params(StrictModel):
     concession_breadth: float = _p(
         3.0, 0, 20, "log-odds per unit breadth (share of units protesting)"
     )
+    restored_stipend_months: int = Field(
+        12, ge=0, le=600, description="stipend months a policy concession restores to the denied"
+    )
     pacification_payment: float = _p(
         3.0, 0, 100, "one-time payment to participants, months of wage"
     )

@@ -83,6 +83,7 @@ class CadreModel(mesa.Model):
             Village(self, row)
 
         # --- collective state ---------------------------------------------------------
+        self.levers = Levers()
         self.legitimacy = float(self.params.legitimacy)
         self.output_growth = 0.0
         self.growth_trend = 0.0
@@ -96,7 +97,6 @@ class CadreModel(mesa.Model):
 
         self.regimes = [regimes.build(spec) for spec in scenario.regimes]
         self.windows = [scenario.regime_window(spec) for spec in scenario.regimes]
-        self.levers = Levers()
         self.events = protest.aggregate(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
         self._spin_up(self.params.spinup_months)
@@ -137,6 +137,12 @@ class CadreModel(mesa.Model):
         )
         ratio = np.where(potential > 0, self.units.output / np.maximum(potential, 1e-12), 1.0)
         self.unit_distress = np.clip(1.0 - ratio, 0.0, 1.0)
+        # Visible cadre privilege: what this month's rules grant everywhere plus what
+        # restructuring left behind in particular units (seed 003 line 19).
+        self.unit_privilege = np.clip(self.levers.cadre_privilege + self.units.privilege, 0, 1)
+        self.visible_privilege = float(
+            np.clip(self.levers.cadre_privilege + self.units.privilege.mean(), 0, 1)
+        )
         self.unit_distress[self.units.ownership == Ownership.WORKER_CONTROLLED] *= 1.0
 
     def unit_staff(self) -> np.ndarray:
@@ -188,7 +194,8 @@ class CadreModel(mesa.Model):
     def _processes(self) -> None:
         """Steps 2–6 of the month: everything but policy and observation."""
         self.refresh_structure()
-        # 2. Work: ageing and retirement, production, pay.
+        # 2. Work: benefits owed, ageing and retirement, production, pay.
+        economy.benefits(self)
         economy.age_and_retire(self)
         production.produce(self)
         economy.pay(self)

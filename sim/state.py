@@ -96,6 +96,8 @@ PEOPLE_COLUMNS: dict[str, tuple[type, float]] = {
     "coop": (np.bool_, False),
     "remittance": (np.float32, 0.0),
     "tenure": (np.int16, 0),
+    "laid_off": (np.int32, -1),  # recorded month of layoff, −1 if never laid off
+    "stipend_months": (np.int16, 0),  # months of xiagang stipend the layoff entitles to
     # cadre-only columns (neutral for others)
     "rank": (np.int8, 0),
     "loyalty": (np.float32, 0.0),
@@ -121,6 +123,8 @@ UNIT_COLUMNS: dict[str, tuple[type, float]] = {
     "restructured": (np.int32, -1),
     "protest_months": (np.int32, 0),
     "model_seizure": (np.bool_, False),
+    "benefit_arrears": (np.float32, 0.0),  # monthly chance its pensions/stipends go unpaid
+    "privilege": (np.float32, 0.0),  # visible enrichment of its cadres (0–1), e.g. after a sale
 }
 
 VILLAGE_COLUMNS: dict[str, tuple[type, float]] = {

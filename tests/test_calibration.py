@@ -6,13 +6,17 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from sim.calendar import Month
 from sim.calibration import (
+    SPINUP_MONTHS,
     STATISTICS,
+    RunData,
     Target,
     get_path,
     load_calibration,
@@ -21,6 +25,7 @@ from sim.calibration import (
 )
 from sim.cli import app
 from sim.config import ScenarioError
+from sim.outcomes import OUTCOME_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTHETIC = ROOT / "calibration" / "synthetic_recovery.yaml"
@@ -88,6 +93,44 @@ def test_shipped_targets_cite_sources_and_use_known_statistics():
     assert lib["protest_growth"].value == pytest.approx(math.log(74000 / 8700) / 11, abs=0.002)
     assert lib["decentralization_bump"].value == pytest.approx(math.log(1.25), abs=0.001)
     assert "promotion_performance_gradient" in STATISTICS
+
+
+def _run_data(events: np.ndarray, active: np.ndarray, n: int = 1000) -> RunData:
+    rec = np.zeros((events.size, len(OUTCOME_NAMES)))
+    rec[:, OUTCOME_NAMES.index("protest_events")] = events
+    rec[:, OUTCOME_NAMES.index("active")] = active
+    return RunData(records=rec, start=Month(1993, 1), n_people=n, summary={})
+
+
+def test_protest_statistics_skip_the_onset_burst():
+    """A burst in the first recorded months must not make growth look flat.
+
+    Events: 60 in year 1 (50 of them in month 1), then 10 in year 2 growing ×e per year.
+    The statistics drop the first recorded year: growth is the year-2-to-last rate, and the
+    month-1 active share (30 %) is not the peak.
+    """
+    assert SPINUP_MONTHS == 12
+    per_year = np.array([60.0] + [10.0 * math.e**k for k in range(11)])
+    ev = np.repeat(per_year / 12, 12)
+    ev[0] = 50.0
+    ev[1:12] = 10.0 / 11
+    act = np.zeros(ev.size)
+    act[0] = 300
+    act[50] = 15
+    growth = STATISTICS["protest_growth_rate"].compute
+    peak = STATISTICS["peak_active_share"].compute
+    d = _run_data(ev, act)
+    assert growth(d) == pytest.approx(math.log((per_year[-1] + 1) / (per_year[1] + 1)) / 10)
+    assert peak(d) == pytest.approx(0.015)
+    # Counting year 1 would have understated the growth.
+    assert growth(d) > math.log((per_year[-1] + 1) / 61) / 11
+    # A flat series after the burst is flat (0), not a decline.
+    flat = np.r_[np.full(12, 5.0), np.full(132, 1.0)]
+    assert growth(_run_data(flat, act)) == pytest.approx(0.0)
+    # Too short once the first year is dropped: NaN rather than a made-up rate.
+    assert math.isnan(growth(_run_data(flat[:30], act[:30])))
+    # Runs no longer than the spin-up use every month for the peak.
+    assert peak(_run_data(ev[:12], act[:12])) == pytest.approx(0.3)
 
 
 def test_set_path_sets_existing_fields_only():

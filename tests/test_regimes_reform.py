@@ -115,7 +115,31 @@ def test_privatization_is_selective_and_keeps_units():
     assert p.skill[w][kept].mean() > p.skill[w][laid].mean()
     # Laid-off workers stay attached to their former danwei unless re-employed.
     assert np.mean(p.unit[w][laid] == unit0[w][laid]) > 0.95
-    assert m.levers.cadre_privilege > 0
+    # Enrichment stays with the sold units' cadres (line 19), and so do the layoff's terms.
+    sold = m.units.restructured >= 0
+    assert np.all(m.units.privilege[sold] > 0) and np.all(m.units.privilege[~sold] == 0)
+    assert m.visible_privilege > 0
+    assert np.all(p.laid_off[w][laid] >= 0)
+    assert set(np.unique(p.stipend_months[w][laid])) <= {36, m.params.restored_stipend_months}
+
+
+def test_consequences_of_restructuring_outlive_the_policy_window():
+    """Stipends keep expiring, benefits keep going unpaid and privilege stays visible after
+    the sales stop (seed 003 C1–C2, lines 14, 19, 27)."""
+    reg = {"type": "privatization", "sale_rate": 0.3, "xiagang_years": 1, "end": "1993-12"}
+    # no concessions, so no stipend is restored and every one must lapse
+    m = CadreModel(scenario((reg,), end="1996-12", concession_base=-20.0), 3)
+    for _ in range(12):
+        m.step()
+    p, w = m.people, m.people.rows(Kind.WORKER)
+    xiagang_at_end = int(np.count_nonzero(p.status[w] == Status.XIAGANG))
+    privilege_at_end = m.visible_privilege
+    m.run()
+    assert not m.regimes[0].active
+    assert xiagang_at_end > 0 and np.count_nonzero(p.status[w] == Status.XIAGANG) == 0
+    assert m.visible_privilege == pytest.approx(privilege_at_end, rel=1e-6)
+    owed = m.units.benefit_arrears[np.maximum(p.unit, 0)] > 0
+    assert p.arrears[owed & (p.status == Status.RETIRED)].mean() > 0
 
 
 # --- residency -------------------------------------------------------------------------

@@ -178,38 +178,22 @@ class Privatization(Regime):
     )
 
     def on_start(self, model) -> None:
-        u, p = model.units, model.people
+        u, _p = model.units, model.people
         self.targets = u.ownership == Ownership.STATE
         self.n_targets = int(self.targets.sum())
         self.sold = np.zeros(u.n, dtype=bool)
         self.demand = np.where(self.targets, DEMAND_BLOCK_SALE, DEMAND_NONE).astype(np.int8)
         self.carry = 0.0
-        self.laid_off_step = np.full(p.n, -1, dtype=np.int64)
 
     def privatized_share(self) -> float:
         return float(self.sold.sum()) / self.n_targets if self.n_targets else 0.0
 
     def apply(self, model, levers) -> None:
         share = self.privatized_share()
-        levers.cadre_privilege = min(levers.cadre_privilege + self.params.max_privilege * share, 1)
         levers.extra["privatized_share"] = share
 
     def on_step(self, model) -> None:
-        prm, p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
-        sold_unit = np.zeros(p.n, dtype=bool)
-        sold_unit[p.unit >= 0] = self.sold[p.unit[p.unit >= 0]]
-
-        # Stipends end after a set number of years (line 14).
-        expired = (
-            (p.status == Status.XIAGANG)
-            & (self.laid_off_step >= 0)
-            & (model.step_index - self.laid_off_step >= 12 * prm.xiagang_years)
-        )
-        p.status = np.where(expired, Status.UNEMPLOYED, p.status)
-        # Defending benefits (C1): pensions and stipends of sold units fall into arrears.
-        owed = sold_unit & ((p.status == Status.RETIRED) | (p.status == Status.XIAGANG))
-        unpaid = owed & (rng.random(p.n) < prm.pension_arrears_rate)
-        p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
+        prm, _p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
         # Some younger laid-off workers find private jobs (line 15).
         self._reemploy(model)
 
@@ -250,7 +234,7 @@ class Privatization(Regime):
             p.unit[hired] = private[rng.integers(0, private.size, size=hired.size)]
             p.status[hired] = Status.EMPLOYED
             p.wage[hired] = p.wage[hired] * np.float32(prm.private_wage)
-            self.laid_off_step[hired] = -1
+            p.laid_off[hired] = -1
             model.tally["reemployed"] = int(hired.size)
 
     def _sell(self, model, chosen: np.ndarray) -> None:
@@ -294,7 +278,14 @@ class Privatization(Regime):
         status = np.where(takes, Status.UNEMPLOYED, status).astype(np.int8)
         p.relief[out] = p.relief[out] + np.where(takes, prm.buyout_months * p.wage[out], 0.0)
         p.status[out] = status
-        self.laid_off_step[out] = model.step_index
+        # The terms of the layoff outlive the policy window: the economy ends stipends
+        # after xiagang_years (line 14) and lets sold units' benefits fall into arrears
+        # (C1, line 27) for as long as the model runs (sim/submodels/economy.benefits).
+        p.laid_off[out] = model.step_index
+        p.stipend_months[out] = int(round(12 * prm.xiagang_years))
+        u.benefit_arrears[chosen] = prm.pension_arrears_rate
+        # Cadre enrichment is visible and stays: salaries "maybe three times" (line 19).
+        u.privilege[chosen] = prm.max_privilege
         t["layoffs"] = int(out.size)
         t["buyouts"] = int(np.count_nonzero(takes))
 

@@ -85,7 +85,7 @@ class UnionParams(RegimeParams):
         description="rise of members' protest threshold while an agreement holds (index)",
     )
     breaking_point: float = Field(
-        3.0,
+        2.0,
         ge=0.01,
         le=100,
         description="deferred grievance stock (sum of monthly mean tension) at which an "

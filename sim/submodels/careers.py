@@ -128,12 +128,12 @@ def update_loyalty(model) -> None:
     Rank and privilege pull loyalty up; persecution and labels (and humiliation in
     campaigns, recorded as ``persecuted``) pull it down.
     """
-    p, lv = model.people, model.levers
+    p = model.people
     rows = p.rows(Kind.CADRE)
     target = (
         0.55
         + 0.08 * p.rank[rows]
-        + 0.2 * lv.cadre_privilege
+        + 0.2 * model.unit_privilege[p.unit[rows]]
         - 0.15 * np.minimum(p.persecuted[rows], 3)
         - 0.05 * p.class_label[rows]
     )

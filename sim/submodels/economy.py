@@ -66,6 +66,28 @@ def age_and_retire(model) -> None:
         model.tally["cadre_turnover"] = int(old.size)
 
 
+def benefits(model) -> None:
+    """What laid-off people and retirees of restructured units are owed, month by month.
+
+    Stipends end after the months a layoff entitled to (xiagang "usually for a set number
+    of years", seed 003 line 14), leaving the worker without status; pensions and stipends
+    attached to a sold unit go unpaid with that unit's hazard — once the factories are
+    gone, protest is about "pensions, Xiagang payments, medical care, housing" (C1, line
+    27). Both are state left by a restructuring, so they continue after its window ends.
+    """
+    p, u, rng = model.people, model.units, model.rng
+    expired = (
+        (p.status == Status.XIAGANG)
+        & (p.laid_off >= 0)
+        & (model.step_index - p.laid_off >= p.stipend_months)
+    )
+    p.status = np.where(expired, Status.UNEMPLOYED, p.status)
+    hazard = np.where(p.unit >= 0, u.benefit_arrears[np.maximum(p.unit, 0)], 0.0)
+    owed = ((p.status == Status.RETIRED) | (p.status == Status.XIAGANG)) & (hazard > 0)
+    unpaid = owed & (rng.random(p.n) < hazard)
+    p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
+
+
 def pay(model) -> None:
     """Set every person's income for this month."""
     p, prm, lv, rng = model.people, model.params, model.levers, model.rng
@@ -88,10 +110,11 @@ def pay(model) -> None:
     income = np.where(p.status == Status.RETIRED, p.pension, income)
     income = np.where(p.status == Status.UNEMPLOYED, prm.informal_income, income)
     cadre = p.kind == Kind.CADRE
+    privilege = np.where(p.unit >= 0, model.unit_privilege[np.maximum(p.unit, 0)], 0.0)
     # "Cadre salaries are much higher now, maybe three times" (seed 003 line 19).
     income = np.where(
         cadre,
-        prm.cadre_wage * (1.0 + 2.0 * lv.cadre_privilege) + p.corruption * lv.cadre_privilege,
+        prm.cadre_wage * (1.0 + 2.0 * privilege) + p.corruption * privilege,
         income,
     )
     peasant = p.kind == Kind.PEASANT

@@ -88,7 +88,7 @@ def update_global(model) -> None:
         float(np.clip(prm.legitimacy + lv.legitimacy_target_shift, 0.0, 1.0)),
         prm.legitimacy_reversion,
         float(np.clip(model.growth_trend, -MAX_TREND, MAX_TREND)),
-        lv.cadre_privilege,
+        model.visible_privilege,
         lv.campaign_intensity,
         t["visible_arrests"] / n,
         t["conceded_people"] / n,

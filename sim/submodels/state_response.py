@@ -75,7 +75,11 @@ def respond(model, events: Events) -> None:
     members_policy = loc_policy[model.locality]
     # Policy concession: arrears paid, denied status restored to a stipend (seed 003 L21, L93).
     p.arrears = np.where(members_policy, 0.0, p.arrears)
-    p.status = np.where(members_policy & (p.status == 4), 2, p.status)
+    restored = members_policy & (p.status == 4)
+    p.status = np.where(restored, 2, p.status)
+    # ... with a fresh stipend: protest defends "Xiagang payments" (C1, line 27).
+    p.laid_off = np.where(restored, model.step_index, p.laid_off)
+    p.stipend_months = np.where(restored, prm.restored_stipend_months, p.stipend_months)
     # Pacification: a one-time payment to participants (seed 003 D2, line 97).
     paid = loc_payment[model.locality] & p.active
     p.relief = p.relief + np.where(paid, prm.pacification_payment, 0.0).astype(np.float32)
