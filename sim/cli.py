@@ -39,6 +39,11 @@ HEADLINE = [
     ("xiagang_final", "xiagang (final)"),
     ("deaths_total", "accident deaths (total)"),
     ("gini_final", "income Gini (final)"),
+    # Epstein mode (scenario with an `epstein:` section)
+    ("active_mean", "actives (mean)"),
+    ("active_max", "actives (max)"),
+    ("outbursts", "outbursts"),
+    ("waiting_time_median", "waiting time between outbursts (median, ticks)"),
 ]
 
 

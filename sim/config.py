@@ -14,6 +14,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from sim.calendar import Month
+from sim.epstein import EpsteinParams
 from sim.regimes import RegimeSpec
 from sim.schema import StrictModel, field_error
 
@@ -198,6 +199,11 @@ class Scenario(StrictModel):
     params: Params = Params()
     regimes: list[RegimeSpec] = Field(default_factory=list)
     output: Output = Output()
+    epstein: EpsteinParams | None = Field(
+        None,
+        description="run Epstein's Model I on a torus lattice instead of the city model "
+        "(docking; one tick per scenario month; population, params and regimes are unused)",
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> Scenario:

@@ -59,7 +59,9 @@ import mesa
 import numpy as np
 import pandas as pd
 import scipy.fft as sfft
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.schema import StrictModel
 
 __all__ = [
     "PRESETS",
@@ -121,7 +123,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-class EpsteinParams(BaseModel):
+class EpsteinParams(StrictModel):
     """Parameters of Epstein's Model I.
 
     Defaults are NetLogo *Rebellion*'s. ``preset="netlogo"`` or ``"mesa"``
@@ -129,7 +131,7 @@ class EpsteinParams(BaseModel):
     is given explicitly, e.g. ``EpsteinParams(preset="mesa", legitimacy=0.82)``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # StrictModel: unknown keys are rejected with the allowed ones listed.
 
     preset: Literal["netlogo", "mesa"] | None = Field(
         None, description="Parameter set of an executable twin; explicit fields override it."

@@ -63,6 +63,8 @@ def run_scenario(
     """Run one scenario with one seed and return its tables (nothing is written)."""
     t0 = time.perf_counter()
     seed = scenario.seed if seed is None else int(seed)
+    if scenario.epstein is not None:
+        return _run_epstein(scenario, seed, run_id, progress, t0)
     model = CadreModel(scenario, seed=seed)
     event_rows: list[tuple] = []
     while model.running and model.step_index < model.n_steps:
@@ -88,6 +90,54 @@ def run_scenario(
         timeseries=timeseries_frame(model, run_id),
         summary={"run_id": run_id, "seed": seed, **summarize(model.records, model.n_steps)},
         events=events_frame(scenario, run_id, event_rows),
+        elapsed=time.perf_counter() - t0,
+    )
+
+
+EPSTEIN_LEVELS = ("active", "quiet", "jailed", "tension", "legitimacy", "cops")
+
+
+def _run_epstein(
+    scenario: Scenario, seed: int, run_id: str, progress: Callable[[int], None] | None, t0: float
+) -> RunResult:
+    """Epstein's Model I (``sim.epstein``), written with the same contract as a city run.
+
+    One tick per scenario month; the time series holds the state after each tick. The
+    summary adds Epstein's punctuated-equilibrium statistics: outbursts (actives rising
+    above 5 % of citizens, ending below 1 %) and the median waiting time between them.
+    """
+    from sim.epstein import EpsteinModel, outbursts, waiting_times
+
+    params = scenario.epstein.model_copy(update={"steps": scenario.n_steps})
+    model = EpsteinModel(params, rng=seed)
+    while model.running:
+        model.step()
+        if progress:
+            progress(1)
+    frame = model.frame().iloc[1:].reset_index(drop=True)  # row 0 is the initial state
+    steps = np.arange(len(frame), dtype=np.int32)
+    ts = pd.DataFrame({"run_id": run_id, "step": steps})
+    ts["date"] = [str(scenario.start.plus(int(s))) for s in steps]
+    for col in (*EPSTEIN_LEVELS, "arrests"):
+        ts[col] = frame[col].to_numpy(dtype=np.float64)
+    citizens = float(frame["active"].iloc[0] + frame["quiet"].iloc[0] + frame["jailed"].iloc[0])
+    active = ts["active"].to_numpy()
+    high, low = 0.05 * citizens, 0.01 * citizens
+    waits = waiting_times(active, high, low)
+    summary: dict = {"run_id": run_id, "seed": seed}
+    for col in EPSTEIN_LEVELS:
+        summary[f"{col}_mean"] = float(ts[col].mean())
+        summary[f"{col}_final"] = float(ts[col].iloc[-1])
+    summary["active_max"] = float(active.max())
+    summary["arrests_total"] = float(ts["arrests"].sum())
+    summary["outbursts"] = float(len(outbursts(active, high, low)))
+    summary["waiting_time_median"] = float(np.median(waits)) if waits.size else float("nan")
+    return RunResult(
+        run_id=run_id,
+        seed=seed,
+        timeseries=ts,
+        summary=summary,
+        events=events_frame(scenario, run_id, []),
         elapsed=time.perf_counter() - t0,
     )
 
