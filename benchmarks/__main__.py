@@ -46,13 +46,19 @@ def machine() -> dict:
     }
 
 
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
 def table(rows: list[dict]) -> str:
     if not rows:
         return "(none)\n"
     cols = list(rows[0])
     out = "| " + " | ".join(cols) + " |\n|" + "---|" * len(cols) + "\n"
     for r in rows:
-        out += "| " + " | ".join(str(r.get(c, "")) for c in cols) + " |\n"
+        out += "| " + " | ".join(_fmt(r.get(c, "")) for c in cols) + " |\n"
     return out
 
 

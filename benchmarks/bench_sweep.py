@@ -83,7 +83,7 @@ def bench(quick: bool = False, workers: int = 2) -> list[dict]:
     rows = [
         {"case": "short runs", **measure(SHORT, 16 if quick else 64, workers, 1)},
         {"case": "short runs, batched", **measure(SHORT, 16 if quick else 64, workers, 8)},
-        {"case": "runs >= 1 s", **measure(LONG, 4 if quick else 12, workers, 1)},
+        {"case": "runs >= 1 s", **measure(LONG, 4 if quick else 24, workers, 1)},
     ]
     return rows
 

@@ -45,9 +45,9 @@ def measure(n_agents: int, months: int) -> dict:
     t0 = time.perf_counter()
     model = CadreModel(scenario, seed=1)
     setup = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model.run()
-    run = time.perf_counter() - t0
+    run, cpu = time.perf_counter() - t0, time.process_time() - c0
     reps = 20
     t0 = time.perf_counter()
     for _ in range(reps):
@@ -61,8 +61,11 @@ def measure(n_agents: int, months: int) -> dict:
         "regimes": len(scenario.regimes),
         "setup_s": round(setup, 3),
         "run_s": round(run, 3),
+        "run_cpu_s": round(cpu, 3),
+        "cpu_s_per_240_months": round(cpu * 240 / months, 2),
         "ms_per_step": round(step * 1e3, 2),
         "us_per_agent_step": round(step / n * 1e6, 4),
+        "cpu_us_per_agent_step": round(cpu / months / n * 1e6, 4),
         "collect_share": round(collect / step, 4),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
