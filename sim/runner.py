@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import multiprocessing
 import multiprocessing.context
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,14 +21,19 @@ from sim.outcomes import OUTCOME_NAMES, summarize
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
-    """A process-pool context that is safe in a multi-threaded parent.
+    """A process-pool context that is safe here and as cheap as that allows.
 
-    Forking a process that already runs threads (pyarrow's pools, Dask, a progress bar) can
-    deadlock the child, so pools use a fork server — without changing the global start
-    method the way Mesa's ``batch_run`` does. The server preloads the model once, so
-    workers start from a warm interpreter.
+    Forking while another Python thread runs (Dask's, a progress bar's, a watcher's) can
+    deadlock the child on a lock that thread held. So pools fork only when this process
+    runs no other Python thread — the usual case for ``cadresim sweep``, and the cheapest
+    start — and otherwise use a fork server that preloads the model (about 2 s once per
+    pool). Native pools (OpenBLAS, Arrow) reinitialize themselves after a fork. The
+    global start method is never changed, unlike Mesa's ``batch_run``.
     """
-    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" not in methods:  # Windows
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.runner"])
