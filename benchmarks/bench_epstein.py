@@ -34,6 +34,7 @@ from sim.epstein import (
     EpsteinLattice,
     EpsteinParams,
     gradual_schedule,
+    mesa_reference_model,
     outbursts,
     run_epstein,
     run_mesa_reference,
@@ -51,23 +52,7 @@ def _time_kernel(params: EpsteinParams, steps: int, seed: int) -> tuple[int, flo
 
 
 def _time_mesa(params: EpsteinParams, max_steps: int, budget_s: float, seed: int):
-    from mesa.examples import EpsteinCivilViolence
-    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinScenario
-
-    scenario = EpsteinScenario(
-        rng=seed,
-        citizen_density=params.citizen_density,
-        cop_density=params.cop_density,
-        citizen_vision=params.citizen_vision,
-        cop_vision=params.cop_vision,
-        legitimacy=params.legitimacy,
-        max_jail_term=params.max_jail_term,
-        active_threshold=params.threshold,
-        arrest_prob_constant=params.arrest_k,
-        movement=params.movement,
-        max_iters=max_steps + 10,
-    )
-    model = EpsteinCivilViolence(width=params.width, height=params.height, scenario=scenario)
+    model = mesa_reference_model(params, seed, max_iters=max_steps + 10)
     model.step()  # warm-up: fills Mesa's neighbourhood cache
     steps = 0
     start = time.process_time()

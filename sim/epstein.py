@@ -814,6 +814,31 @@ class EpsteinModel(mesa.Model):
 # ---------------------------------------------------------------------------
 
 
+def mesa_reference_model(
+    params: EpsteinParams, seed: int, max_iters: int, activation: str = "Random"
+) -> Any:
+    """Mesa's own ``EpsteinCivilViolence`` set up with the same parameters as ``params``."""
+    from mesa.examples import EpsteinCivilViolence
+    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinScenario
+
+    scenario = EpsteinScenario(
+        rng=seed,
+        citizen_density=params.citizen_density,
+        cop_density=params.cop_density,
+        citizen_vision=params.citizen_vision,
+        cop_vision=params.cop_vision,
+        legitimacy=params.legitimacy,
+        max_jail_term=params.max_jail_term,
+        active_threshold=params.threshold,
+        arrest_prob_constant=params.arrest_k,
+        movement=params.movement,
+        max_iters=max_iters,
+        activation_order=activation,
+        grid_type="Von Neumann" if params.neighborhood == "von_neumann" else "Moore",
+    )
+    return EpsteinCivilViolence(width=params.width, height=params.height, scenario=scenario)
+
+
 def run_mesa_reference(
     params: EpsteinParams, seed: int, steps: int | None = None, activation: str = "Random"
 ) -> pd.DataFrame:
@@ -835,9 +860,6 @@ def run_mesa_reference(
       citizens and cops is random around the densities;
     * agents act in ``shuffle_do`` order: sequential, random each step.
     """
-    from mesa.examples import EpsteinCivilViolence
-    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinScenario
-
     if params.neighborhood == "disc":
         raise ValueError("Mesa's example has no disc neighbourhood")
     if params.threshold_sd > 0 or params.legitimacy_schedule or params.cop_schedule:
@@ -847,22 +869,7 @@ def run_mesa_reference(
     if params.citizen_vision != params.cop_vision:
         warnings.warn("Mesa's example uses cop_vision for citizens too", stacklevel=2)
     steps = params.steps if steps is None else steps
-    scenario = EpsteinScenario(
-        rng=seed,
-        citizen_density=params.citizen_density,
-        cop_density=params.cop_density,
-        citizen_vision=params.citizen_vision,
-        cop_vision=params.cop_vision,
-        legitimacy=params.legitimacy,
-        max_jail_term=params.max_jail_term,
-        active_threshold=params.threshold,
-        arrest_prob_constant=params.arrest_k,
-        movement=params.movement,
-        max_iters=max(steps, 1),
-        activation_order=activation,
-        grid_type="Von Neumann" if params.neighborhood == "von_neumann" else "Moore",
-    )
-    model = EpsteinCivilViolence(width=params.width, height=params.height, scenario=scenario)
+    model = mesa_reference_model(params, seed, max(steps, 1), activation)
     for _ in range(steps):
         model.step()
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
