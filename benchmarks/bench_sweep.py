@@ -41,11 +41,11 @@ LONG = {
     "end": "2004-12",
     # sized so one run takes about 1.5-2 s here (the target is for runs of >= 1 s)
     "population": {
-        "cadres": 300,
-        "technicians": 600,
-        "workers": 9000,
-        "migrants": 3000,
-        "peasants": 6000,
+        "cadres": 400,
+        "technicians": 800,
+        "workers": 12000,
+        "migrants": 4000,
+        "peasants": 8000,
         "units": 40,
         "villages": 30,
     },
