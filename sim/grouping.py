@@ -50,3 +50,9 @@ def random_member(
     has = s > 0
     out[has] = members[order[pos[has]]]
     return out
+
+
+def mean_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Mean of ``values`` per group (0 for an empty group)."""
+    total = np.bincount(group, weights=np.asarray(values, dtype=np.float64), minlength=n_groups)
+    return total / np.maximum(np.bincount(group, minlength=n_groups), 1)

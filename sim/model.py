@@ -9,9 +9,10 @@ from sim import population, regimes
 from sim.agents import PERSON_CLASSES, Village, WorkUnit
 from sim.calendar import Month
 from sim.config import Scenario
+from sim.grouping import mean_by_group
 from sim.levers import Levers
 from sim.outcomes import OUTCOMES
-from sim.state import Kind, Ownership, Status
+from sim.state import Kind, Status
 from sim.submodels import (
     careers,
     economy,
@@ -110,27 +111,17 @@ class CadreModel(mesa.Model):
         self.loc_vision = np.minimum(self.params.vision, np.maximum(self.loc_size - 1, 0))
         cadre = p.kind == Kind.CADRE
         c_loc = self.locality[cadre]
-        n_c = np.bincount(c_loc, minlength=n_loc)
         self.loc_security = np.bincount(
             c_loc, weights=p.security[cadre].astype(np.float64), minlength=n_loc
         )
-        denom = np.maximum(n_c, 1)
-        self.loc_cadre_labour = (
-            np.bincount(c_loc, weights=p.labour_share[cadre], minlength=n_loc) / denom
-        )
-        self.loc_cadre_corruption = (
-            np.bincount(c_loc, weights=p.corruption[cadre], minlength=n_loc) / denom
-        )
+        self.loc_cadre_labour = mean_by_group(c_loc, p.labour_share[cadre], n_loc)
+        self.loc_cadre_corruption = mean_by_group(c_loc, p.corruption[cadre], n_loc)
         u = self.units.n
-        self.unit_native_share = (
-            np.bincount(c_loc, weights=p.native[cadre].astype(np.float64), minlength=n_loc) / denom
-        )[:u]
+        self.unit_native_share = mean_by_group(c_loc, p.native[cadre], n_loc)[:u]
         tech = p.kind == Kind.TECHNICIAN
-        t_loc = self.locality[tech]
-        self.unit_tech_alienation = (
-            np.bincount(t_loc, weights=p.alienation[tech], minlength=n_loc)
-            / np.maximum(np.bincount(t_loc, minlength=n_loc), 1)
-        )[:u]
+        self.unit_tech_alienation = mean_by_group(self.locality[tech], p.alienation[tech], n_loc)[
+            :u
+        ]
         self.loc_model_seizure[:u] = self.units.model_seizure
         potential = self.units.capacity * np.power(
             np.clip(self.unit_staff() / np.maximum(self.units.staff0, 1), 0, 2), 0.7
@@ -143,7 +134,6 @@ class CadreModel(mesa.Model):
         self.visible_privilege = float(
             np.clip(self.levers.cadre_privilege + self.units.privilege.mean(), 0, 1)
         )
-        self.unit_distress[self.units.ownership == Ownership.WORKER_CONTROLLED] *= 1.0
 
     def unit_staff(self) -> np.ndarray:
         """Employed people (all types) per unit."""

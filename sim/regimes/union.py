@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.grouping import mean_by_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
 
@@ -38,9 +39,7 @@ def unit_mean(
     values: np.ndarray, unit: np.ndarray, members: np.ndarray, n_units: int
 ) -> np.ndarray:
     """Mean of ``values`` over the ``members`` of each unit (0 for empty units)."""
-    u = unit[members]
-    total = np.bincount(u, weights=values[members].astype(np.float64), minlength=n_units)
-    return total / np.maximum(np.bincount(u, minlength=n_units), 1)
+    return mean_by_group(unit[members], values[members], n_units)
 
 
 def deferred_tension(grievance: np.ndarray, threshold0: np.ndarray) -> np.ndarray:
