@@ -153,6 +153,12 @@ def _validate_any(path: Path) -> None:
     load_scenario(path)
 
 
+def _type_name(annotation) -> str:
+    """A type as a user writes it in YAML (``month YYYY-MM``, not ``sim.calendar.Month``)."""
+    text = getattr(annotation, "__name__", None) or str(annotation)
+    return text.replace("sim.calendar.Month", "month YYYY-MM").replace("typing.", "")
+
+
 @app.command()
 def regimes(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
@@ -178,7 +184,7 @@ def regimes(
                 {
                     "name": fname,
                     "default": str(default) if default is not None else None,
-                    "type": getattr(field.annotation, "__name__", str(field.annotation)),
+                    "type": _type_name(field.annotation),
                     "bounds": bounds,
                     "description": field.description or "",
                 }
