@@ -172,13 +172,11 @@ def regimes(
         for fname, field in cls.Params.model_fields.items():
             if fname == "type":
                 continue
-            meta = {m.__class__.__name__: m for m in field.metadata}
             bounds = {}
             for m in field.metadata:
                 for attr in ("ge", "gt", "le", "lt"):
                     if getattr(m, attr, None) is not None:
                         bounds[attr] = getattr(m, attr)
-            del meta
             default = field.default
             params.append(
                 {

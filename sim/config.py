@@ -215,7 +215,7 @@ class Scenario(StrictModel):
             raise field_error("end", "a scenario may span at most 200 years")
         for i, reg in enumerate(self.regimes):
             where = f"regimes[{i}] ({reg.type})"
-            rs, re_ = reg.start or self.start, reg.end or self.end
+            rs, re_ = self.regime_window(reg)
             if not self.start <= rs <= self.end:
                 raise field_error(
                     f"{where}.start", f"{rs} is outside the scenario ({self.start} … {self.end})"

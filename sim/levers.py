@@ -9,7 +9,7 @@ agent state instead, where the texts say they stick.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 
 @dataclass(slots=True)
@@ -76,6 +76,3 @@ class Levers:
     """0..1: monthly share of local material problems solved by cadres on the spot."""
     extra: dict = field(default_factory=dict)
     """Regime-specific switches that no core submodel reads."""
-
-    def copy(self) -> Levers:
-        return Levers(**{f.name: getattr(self, f.name) for f in fields(self)})

@@ -141,9 +141,6 @@ class CadreModel(mesa.Model):
         on = (p.status == Status.EMPLOYED) & (p.unit >= 0)
         return np.bincount(p.unit[on], minlength=self.units.n).astype(np.float64)
 
-    def unit_line_workers(self) -> np.ndarray:
-        return production.line_workers(self)
-
     # --- regimes --------------------------------------------------------------------
     def _levers_for(self, date: Month) -> Levers:
         """Start and end regimes by date, then let the active ones set this month's rules."""

@@ -160,9 +160,6 @@ class Columns:
             # keep dtype and identity: agents and views hold references to these arrays
             self.arrays[name][...] = value
 
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays.values())
-
 
 class People(Columns):
     """All persons; ``blocks[kind]`` is the slice of rows holding that type."""

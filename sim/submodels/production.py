@@ -124,7 +124,7 @@ def accidents(model) -> None:
         prm.distance_effect,
         prm.enforcement_effect,
     )
-    workers = model.unit_line_workers()
+    workers = line_workers(model)
     n_acc = rng.poisson(hazard * workers)
     n_dead = rng.poisson(n_acc * prm.fatality_share)
     u.accidents = n_acc
