@@ -330,6 +330,9 @@ def hire(model) -> None:
     )
     staff = model.unit_staff()
     state = u.ownership == Ownership.STATE
+    # Migrants work in non-state units; a city with none employs them anywhere (as at
+    # initialization), so there every unit takes migrants as a non-state one would.
+    takes_migrants = ~state if np.any(~state) else np.ones(u.n, dtype=bool)
     rate = unit_hiring_rate(
         prm.hiring_rate, state, u.restructured >= 0, lv.hiring_freeze, prm.restructured_hiring
     )
@@ -337,7 +340,7 @@ def hire(model) -> None:
     t["hires"] = 0
     if not quota.any():
         return
-    mig_quota = np.where(state, 0, rng.binomial(quota, prm.migrant_hiring_share))
+    mig_quota = np.where(takes_migrants, rng.binomial(quota, prm.migrant_hiring_share), 0)
     units = np.arange(u.n)
     waiting = (p.status == Status.NONE) & (p.unit < 0)
     s = p.rows(Kind.MIGRANT)
@@ -351,13 +354,14 @@ def hire(model) -> None:
     # the non-state units' share for them (line 95); school-leavers still waiting take
     # the rest and any post no migrant came for; migrants still looking take non-state
     # posts no one else filled.
+    first = ~takes_migrants
     young, young_units, _, youth = match(
-        np.repeat(units[state], quota[state]), np.flatnonzero(urban), rng
+        np.repeat(units[first], quota[first]), np.flatnonzero(urban), rng
     )
     mig, mig_units, unfilled, rest = match(
         np.repeat(units, mig_quota), np.flatnonzero(looking) + s.start, rng
     )
-    slots = np.concatenate((np.repeat(units[~state], (quota - mig_quota)[~state]), unfilled))
+    slots = np.concatenate((np.repeat(units[~first], (quota - mig_quota)[~first]), unfilled))
     young2, young_units2, unfilled, _ = match(slots, youth, rng)
     mig2, mig_units2, _, _ = match(unfilled, rest, rng)
     young = np.concatenate((young, young2))
