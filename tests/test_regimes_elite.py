@@ -29,7 +29,7 @@ from sim.regimes.campaign import (
 from sim.regimes.management import alienation_target, coherence_target, corruption_drift
 from sim.regimes.mine_safety import draw_native, supervision_levers
 from sim.runner import run_scenario
-from sim.state import ClassLabel, Kind, Sector
+from sim.state import ClassLabel, Kind, Sector, Status
 
 SEEDS = (1, 2, 3)
 POP = {"cadres": 80, "technicians": 160, "workers": 1000, "units": 8}
@@ -126,7 +126,7 @@ def test_anti_rightist_quota_labels_five_percent_and_their_kin():
     wage0 = p.wage.copy()
     m.step()
     hit = p.persecuted > 0
-    staff = (p.kind <= Kind.WORKER) & (p.unit >= 0)
+    staff = (p.kind <= Kind.WORKER) & (p.unit >= 0) & (p.status == Status.EMPLOYED)
     expected = quota_size(np.bincount(p.unit[staff], minlength=m.units.n), 0.05).sum()
     assert hit.sum() == expected
     assert np.all(p.class_label[hit] == ClassLabel.BAD)

@@ -100,15 +100,30 @@ def test_bad_union_mode_is_reported():
 
 
 def test_captured_union_defers_conflict():
-    """D15: fewer events early, more participants and larger events later."""
+    """D15: fewer events at the units early, more participants and larger events later.
+
+    Early events are counted at the work units, where the union's members are: the city's
+    school-leavers and the villages have no union (docs/ODD.md 7.6.1).
+    """
+
+    def count_unit_events(m):
+        m.unit_events = []
+        step = m.step
+
+        def counted():
+            step()
+            m.unit_events.append(int(np.count_nonzero(m.events.locality < m.units.n)))
+
+        m.step = counted
+
     early, late, late_max = {}, {}, {}
     for mode in ("off", "captured", "independent"):
         regs = [PRIV] + ([] if mode == "off" else [{"type": "union", "mode": mode}])
         e, lp, lm = [], [], []
         for s in SEEDS:
-            m = run(regs, s)
+            m = run(regs, s, inject=count_unit_events)
             h = m.n_steps // 2
-            e.append(col(m, "protest_events")[:h].sum())
+            e.append(sum(m.unit_events[:h]))
             lp.append(col(m, "protest_participants")[h:].sum())
             lm.append(col(m, "protest_max_size")[h:].max())
         early[mode], late[mode], late_max[mode] = np.mean(e), np.mean(lp), np.mean(lm)
@@ -257,7 +272,18 @@ def test_grassroots_lowers_community_grievance_and_arrears():
 
 def test_grassroots_end_relapses_and_restores_levers():
     spec = {"type": "grassroots", "end": "1994-12", "persistence": 0.0}
-    scn = small_scenario(end="1995-03", regimes=[spec])
+    # No deaths and no migrant turnover, so no row passes to a newcomer with a new H0.
+    scn = small_scenario(
+        end="1995-03",
+        regimes=[spec],
+        params={
+            "people_per_agent": 5,
+            "mortality_60": 0.0,
+            "migrant_health_decay": 0.0,
+            "migrant_return_rate": 0.0,
+            "migrant_max_age": 90.0,
+        },
+    )
     m = CadreModel(scn, seed=4)
     base0 = m.people.hardship_base.copy()
     for _ in range(24):
