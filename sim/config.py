@@ -196,6 +196,9 @@ class Params(StrictModel):
     migrant_health_decay: float = _p(
         0.02, 0, 1, "health a migrant loses per month on the job at average safety (1/month)"
     )
+    migrant_frailty_sd: float = _p(
+        0.4, 0, 2, "spread (log sd) of migrants' frailty, the multiplier on health decay"
+    )
     migrant_exit_health: float = _p(0.3, 0, 1, "health below which a migrant is worn out (0–1)")
     migrant_exhaustion_exit: float = _p(
         0.3, 0, 1, "monthly chance a worn-out migrant leaves the city for good (share/month)"

@@ -170,8 +170,10 @@ def build_people(scn: Scenario, units: Columns, rng: np.random.Generator) -> Peo
         p.residency[m] = Residency.RURAL
         p.wage[m] = prm.migrant_wage
         p.status[m] = Status.EMPLOYED
-        decay = prm.migrant_health_decay * (
-            demography.SAFETY_PIVOT - units.safety[p.unit[m]].astype(np.float64)
+        decay = (
+            prm.migrant_health_decay
+            * p.frailty[m].astype(np.float64)
+            * (demography.SAFETY_PIVOT - units.safety[p.unit[m]].astype(np.float64))
         )
         worn = rng.random(nm) * (1.0 - prm.migrant_exit_health) if prm.migrant_health_decay else 0
         p.health[m] = 1.0 - worn

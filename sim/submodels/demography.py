@@ -22,7 +22,7 @@ same type (a Mesa agent stays bound to its row and now stands for that person).
   get their workers from the countryside"); state posts go to urban school-leavers
   (hukou, line 37), who also fill what migrants do not.
 - **Migrants** wear out one by one: on the job health falls by ``migrant_health_decay``
-  × (1.5 − unit safety) a month (line 43: "even three years … is frequently enough to
+  × frailty × (1.5 − unit safety) a month (line 43: "even three years … is frequently enough to
   destroy the health of young workers, who leave, only to be replaced by others"). A
   worn-out migrant (health < ``migrant_exit_health``) leaves for good with monthly chance
   ``migrant_exhaustion_exit``, and so does one past ``migrant_max_age`` (line 40: older
@@ -198,7 +198,8 @@ def draw_person(p, rows: np.ndarray | slice, kind: Kind, prm, rng: np.random.Gen
     risk aversion R ~ U(0, 1), a threshold T + ``threshold_sd``·N(0, 1) (clipped at 0),
     skill (technicians U(0.5, 1), others U(0, 1)), party membership (technicians 25 %,
     workers 10 %) and activism (workers: rising with age, seed 003 B1, line 29; migrants
-    and peasants Beta(1, 8)).
+    and peasants Beta(1, 8)) and, for migrants, frailty ~ lognormal with mean 1 and log sd
+    ``migrant_frailty_sd``.
     """
     n = len(p.age[rows])
     if n == 0:
@@ -217,6 +218,11 @@ def draw_person(p, rows: np.ndarray | slice, kind: Kind, prm, rng: np.random.Gen
         p.activism[rows] = np.clip(rng.beta(1.2, 6.0, size=n) + 0.004 * (age - 18), 0, 1)
     elif kind in (Kind.MIGRANT, Kind.PEASANT):
         p.activism[rows] = rng.beta(1.0, 8.0, size=n)
+    if kind == Kind.MIGRANT:
+        # Some bodies give out sooner: three years is "frequently", not always, enough
+        # (seed 003 line 43). Lognormal with mean 1.
+        sd = prm.migrant_frailty_sd
+        p.frailty[rows] = rng.lognormal(-0.5 * sd * sd, sd, size=n)
 
 
 # --- the month ----------------------------------------------------------------------
@@ -286,7 +292,7 @@ def migrants(model) -> None:
     status, unit = p.status[s], p.unit[s]
     on_job = (status == Status.EMPLOYED) & (unit >= 0)
     safety = u.safety[np.maximum(unit, 0)].astype(np.float64)
-    decay = prm.migrant_health_decay * (SAFETY_PIVOT - safety)
+    decay = prm.migrant_health_decay * p.frailty[s] * (SAFETY_PIVOT - safety)
     p.health[s] = deplete_health(p.health[s], on_job, decay)
     for_good, spell = migrant_departures(
         p.health[s],
