@@ -272,17 +272,12 @@ def test_grassroots_lowers_community_grievance_and_arrears():
 
 def test_grassroots_end_relapses_and_restores_levers():
     spec = {"type": "grassroots", "end": "1994-12", "persistence": 0.0}
-    # No deaths and no migrant turnover, so no row passes to a newcomer with a new H0.
+    # No deaths and no migrants' turnover, so no row passes to a newcomer with a new H0.
     scn = small_scenario(
         end="1995-03",
         regimes=[spec],
-        params={
-            "people_per_agent": 5,
-            "mortality_60": 0.0,
-            "migrant_health_decay": 0.0,
-            "migrant_return_rate": 0.0,
-            "migrant_max_age": 90.0,
-        },
+        population={"migrants": 0},
+        params={"people_per_agent": 5, "mortality_60": 0.0},
     )
     m = CadreModel(scn, seed=4)
     base0 = m.people.hardship_base.copy()
