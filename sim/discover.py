@@ -175,11 +175,13 @@ def discover(
             best = dense.sort_values(["coverage", "res_dim", "id"], ascending=[False, True, True])
             chosen = int(best.index[0])
         box.select(chosen)
-        stats_, lims = box.inspect(chosen, style="data")[0]
+        # box.inspect(style="data") trips over categorical limits under pandas 3, so
+        # the limits are read from the box's own box_lims and quasi-p values.
+        restricted = _restricted(box.box_lims[chosen], alg.box_init)
         scores, _ = feature_scoring.get_ex_feature_scores(
             x, y, mode=RuleInductionType.CLASSIFICATION, random_state=FEATURE_SEED
         )
-    limits = _limits_table(x, box.box_lims[chosen], lims)
+    limits = _limits_table(x, box.box_lims[chosen], restricted, box.p_values[chosen])
     scores = scores.reset_index()
     scores.columns = ["parameter", "score"]
     return Discovery(
@@ -187,28 +189,46 @@ def discover(
     )
 
 
-def _limits_table(x: pd.DataFrame, box_lim: pd.DataFrame, lims: pd.DataFrame) -> pd.DataFrame:
-    """One row per restricted parameter: its limits (or kept categories) and quasi-p values."""
+def _restricted(box_lim: pd.DataFrame, box_init: pd.DataFrame) -> list[str]:
+    """Parameters whose limits in the box differ from the initial box (all runs)."""
+    out = []
+    for p in box_init.columns:
+        a, b = box_lim[p], box_init[p]
+        if isinstance(b.iloc[0], set):
+            if set(a.iloc[0]) != set(b.iloc[0]):
+                out.append(p)
+        elif float(a.iloc[0]) != float(b.iloc[0]) or float(a.iloc[1]) != float(b.iloc[1]):
+            out.append(p)
+    return out
+
+
+def _limits_table(
+    x: pd.DataFrame, box_lim: pd.DataFrame, restricted: list[str], p_values: dict
+) -> pd.DataFrame:
+    """One row per restricted parameter: its limits (or kept categories) and quasi-p values
+    (EMA's one-sided binomial test of the lower and upper limit; -1 = not restricted)."""
     import numpy as np
     import pandas as pd
 
     rows = []
-    for p in lims.index:
-        qp = lims.loc[p].to_numpy()
+    for p in restricted:
+        qp = [np.nan if v is None or v < 0 else float(v) for v in p_values.get(p, [-1, -1])]
         row: dict[str, Any] = {"parameter": p}
         if isinstance(x[p].dtype, pd.CategoricalDtype):
-            kept = sorted(box_lim.loc[0, p])
-            dropped = sorted(set(x[p].cat.categories) - set(kept))
-            row.update(kind="categorical", low=np.nan, high=np.nan)
-            row.update(categories=", ".join(map(str, kept)), dropped=", ".join(map(str, dropped)))
+            kept = sorted(map(str, box_lim[p].iloc[0]))
+            dropped = sorted(set(map(str, x[p].cat.categories)) - set(kept))
+            row.update(kind="categorical", low=np.nan, high=np.nan, range="")
+            row.update(categories=", ".join(kept), dropped=", ".join(dropped))
         else:
-            row.update(kind="numeric", low=float(box_lim.loc[0, p]), high=float(box_lim.loc[1, p]))
             row.update(
+                kind="numeric",
+                low=float(box_lim[p].iloc[0]),
+                high=float(box_lim[p].iloc[1]),
                 range=f"{float(x[p].min()):.4g} … {float(x[p].max()):.4g}",
                 categories="",
                 dropped="",
             )
-        row.update(qp_low=float(qp[2]), qp_high=float(qp[3]))
+        row.update(qp_low=qp[0], qp_high=qp[-1])
         rows.append(row)
     cols = ["parameter", "kind", "low", "high", "range", "categories", "dropped"]
     return pd.DataFrame(rows, columns=[*cols, "qp_low", "qp_high"])
@@ -320,8 +340,10 @@ def ema_figures(d: Discovery) -> dict[str, Any]:
         if isinstance(limits, plt.Axes):
             limits = limits.figure
     for fig in (tradeoff, limits):
-        fig.set_size_inches(8, 5.5)
+        fig.set_size_inches(9, 5.5)
         fig.set_dpi(110)
+    # EMA leaves 10 % on the left for the parameter names; dotted paths need more
+    limits.subplots_adjust(left=0.38, right=0.8)
     return {"tradeoff": tradeoff, "box_limits": limits}
 
 
