@@ -865,7 +865,10 @@ def plot_envelopes(
     periods = regime_periods(f.scenario)
     any_q = next(iter(env.values()))
     months = any_q.index.get_level_values(-1)
-    span = (np.datetime64(months.min(), "M"), np.datetime64(months.max(), "M") + 1)
+    span = (
+        np.datetime64(months.min(), "M"),
+        np.datetime64(months.max(), "M") + np.timedelta64(1, "M"),
+    )
     windows = _windows(periods, span)
     ncols = max(1, min(3, len(shown)))
     nrows = math.ceil(len(shown) / ncols)
@@ -1715,9 +1718,11 @@ def command(
             for spec in specs:
                 if spec.figure is None:
                     err.print(f"skipped {spec.name}: {spec.note}", highlight=False)
-                    continue
-                p = save(spec.figure, target / spec.name, fmt)
-                out.print(f"wrote {p}", highlight=False)
+                else:
+                    p = save(spec.figure, target / spec.name, fmt)
+                    out.print(f"wrote {p}", highlight=False)
+                # tables are written even when their figure is refused: they say why
+                target.mkdir(parents=True, exist_ok=True)
                 for t in write_tables(spec, target):
                     out.print(f"wrote {t}", highlight=False)
     except ScenarioError as e:
