@@ -282,6 +282,16 @@ def _panels(fig: Figure, n: int, nrows: int, ncols: int, top: int = 0, **kw) -> 
     return axes, gs
 
 
+def _suptitle(fig: Figure, text: str, fontsize: float = 12) -> None:
+    """The figure's title, each line wrapped to the canvas width (never cut at the edge)."""
+    import textwrap
+
+    width = fig.get_size_inches()[0]
+    chars = max(30, int(width / (0.0078 * fontsize)))  # average glyph ≈ 0.55 em
+    lines = [w for line in text.split("\n") for w in textwrap.wrap(line, chars) or [""]]
+    fig.suptitle("\n".join(lines), fontsize=fontsize)
+
+
 def _note(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
 
@@ -518,8 +528,8 @@ def plot_distributions(
             ax.set_ylabel(summary_label(o, stat))
         _figure_legend(fig, axes, title=g2.title if g2 else None)
         what = param_label(factors[0]) + (f" and {param_label(factors[1])}" if g2 else "")
-        fig.suptitle(
-            f"How do per-run outcomes spread at each value of {what}?\n{f.label}", fontsize=12
+        _suptitle(
+            fig, f"How do per-run outcomes spread at each value of {what}?\n{f.label}", fontsize=12
         )
         return fig
     for ax, o in zip(axes, outs, strict=True):
@@ -540,15 +550,8 @@ def plot_distributions(
             ax.set_ylim(-1, 1)
             ax.set_yticks([])
         elif _counts(o):
-            x = np.sort(v)
-            ax.step(
-                x,
-                np.arange(1, x.size + 1) / x.size,
-                where="post",
-                color=OKABE_ITO[0],
-                lw=1.8,
-                label="share of runs ≤ value (ECDF)",
-            )
+            # matplotlib's own ECDF: a step from 0 to 1, no smoothing below zero
+            ax.ecdf(v, color=OKABE_ITO[0], lw=1.8, label="share of runs ≤ value (ECDF)")
             ax.set_ylim(0, 1.02)
             ax.set_ylabel("share of runs")
         else:
@@ -558,7 +561,7 @@ def plot_distributions(
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.axvline(np.median(v), color=OKABE_ITO[5], ls="--", lw=1.3, label="median")
     _figure_legend(fig, axes)
-    fig.suptitle(f"How much do outcomes vary between seeded runs?\n{f.label}", fontsize=12)
+    _suptitle(fig, f"How much do outcomes vary between seeded runs?\n{f.label}", fontsize=12)
     return fig
 
 
@@ -717,7 +720,7 @@ def plot_interaction(
     else:
         q = f"How do outcomes change with {param_label(xp)}?"
         how = "line: mean of runs per bin with 95% interval"
-    fig.suptitle(f"{q}\n{f.label} — {how}", fontsize=11)
+    _suptitle(fig, f"{q}\n{f.label} — {how}", fontsize=11)
     return fig
 
 
@@ -932,7 +935,7 @@ def plot_envelopes(
         q = "How do outcomes evolve over time in this run?"
     else:
         q = "How do outcomes evolve over time, and how far apart are the runs?"
-    fig.suptitle(f"{q}\n{f.label}", fontsize=12)
+    _suptitle(fig, f"{q}\n{f.label}", fontsize=12)
     return fig
 
 
@@ -981,7 +984,8 @@ def plot_compare(
             )
         ax.set_xticks(range(len(fs)), names, rotation=20 if len(fs) > 3 else 0, fontsize=8)
     _figure_legend(fig, axes)
-    fig.suptitle(
+    _suptitle(
+        fig,
         "Scenario comparison: per-run summaries\n"
         + " vs ".join(f"{n} ({f.n_runs} runs)" for n, f in zip(names, fs, strict=True)),
         fontsize=12,
@@ -1023,7 +1027,8 @@ def plot_compare_envelopes(
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
     _figure_legend(fig, axes)
-    fig.suptitle(
+    _suptitle(
+        fig,
         "Scenario comparison over time: median (line) and 50% of runs (band)\n"
         + " vs ".join(names),
         fontsize=12,
@@ -1120,7 +1125,7 @@ def plot_size_distribution(
     ax.set_ylabel("share of events with size ≥ s")
     ax.grid(True, which="major", alpha=0.3)
     title = " vs ".join(f"{n} ({f.n_runs} runs)" for n, f in zip(names, fs, strict=True))
-    fig.suptitle(f"Protest event sizes: complementary CDF (log–log)\n{title}", fontsize=12)
+    _suptitle(fig, f"Protest event sizes: complementary CDF (log–log)\n{title}", fontsize=12)
     return fig
 
 
@@ -1234,7 +1239,9 @@ def plot_sweep_scatter(
                 ax.set_xlim(-0.6, len(cats) - 0.4)
             ax.tick_params(labelsize=8)
     _figure_legend(fig, fig.axes)
-    fig.suptitle(f"How does each outcome depend on each varied parameter?\n{f.label}", fontsize=12)
+    _suptitle(
+        fig, f"How does each outcome depend on each varied parameter?\n{f.label}", fontsize=12
+    )
     return fig
 
 
@@ -1543,7 +1550,7 @@ def plot_sensitivity(
     else:
         q = "Which parameters matter at all? (Morris screening)"
     tail = f"; intervals too wide, not drawn: {', '.join(left_out)}" if left_out else ""
-    fig.suptitle(f"{q}\n{f.label} ({design}){tail}", fontsize=11)
+    _suptitle(fig, f"{q}\n{f.label} ({design}){tail}", fontsize=11)
     return fig
 
 
