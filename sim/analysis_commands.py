@@ -2,7 +2,10 @@
 
 Registration must stay cheap (``cadresim --help`` starts in under a second), so this
 module imports only typer; each command's body imports its heavy module (matplotlib,
-pandas, EMA Workbench) when it runs.
+pandas, EMA Workbench) when it runs. :func:`register` adds all four; ``register_plot``
+and its siblings add one each, and ``sim.plots.register``, ``sim.report.register``,
+``sim.discover.register`` and ``sim.export.register`` call them, so a CLI that loads a
+command's own module on first use finds its ``register`` there too.
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Add ``plot``, ``report``, ``discover`` and ``export`` to the CLI."""
+    for add in (register_plot, register_report, register_discover, register_export):
+        add(app)
 
+
+def register_plot(app: typer.Typer) -> None:
     @app.command()
     def plot(
         dirs: Annotated[list[Path], typer.Argument(help="run or sweep folder(s)")],
@@ -46,6 +53,8 @@ def register(app: typer.Typer) -> None:
 
         command(dirs, by, out_dir, outcome, fmt, compare)
 
+
+def register_report(app: typer.Typer) -> None:
     @app.command()
     def report(
         folder: Annotated[Path, typer.Argument(help="run or sweep folder")],
@@ -67,6 +76,8 @@ def register(app: typer.Typer) -> None:
 
         command(folder, out_file, outcome, by)
 
+
+def register_discover(app: typer.Typer) -> None:
     @app.command()
     def discover(
         folder: Annotated[Path, typer.Argument(help="sweep folder")],
@@ -109,6 +120,8 @@ def register(app: typer.Typer) -> None:
 
         command(folder, outcome, threshold, above, stat, min_density, peel_alpha, mass_min, out_dir)
 
+
+def register_export(app: typer.Typer) -> None:
     @app.command()
     def export(
         folder: Annotated[Path, typer.Argument(help="run or sweep folder")],

@@ -84,6 +84,8 @@ def resolve_column(summary: pd.DataFrame, outcome: str, stat: str | None = None)
         col = summary_column(BY_NAME[outcome], stat)
         if col in summary.columns:
             return col
+    elif f"{outcome}_{stat or 'mean'}" in summary.columns:  # a user-defined outcome
+        return f"{outcome}_{stat or 'mean'}"
     names = [c for c in summary.columns if summary[c].dtype.kind in "fiu"]
     close = difflib.get_close_matches(outcome, list(BY_NAME) + names, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -446,3 +448,10 @@ def command(
     except Exception as e:  # pragma: no cover - unexpected failure while writing
         err.print(f"[bold red]discover failed[/]: {type(e).__name__}: {e}")
         raise typer.Exit(EXIT_FAILURE) from None
+
+
+def register(app) -> None:
+    """Add this module's command to the CLI (see :mod:`sim.analysis_commands`)."""
+    from sim.analysis_commands import register_discover
+
+    register_discover(app)

@@ -18,7 +18,7 @@ written as text there (exact), never rounded through a double.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,9 +149,25 @@ def parameter_description(path: str) -> str:
     return prefix + (field.description or "") if field is not None else ""
 
 
-def describe(column: str, table: str, parameters: Iterable[str] = ()) -> tuple[str, str]:
-    """(meaning, unit) of a column of a cadresim table."""
+def describe(
+    column: str,
+    table: str,
+    parameters: Iterable[str] = (),
+    users: Mapping[str, tuple[str, str]] | None = None,
+) -> tuple[str, str]:
+    """(meaning, unit) of a column of a cadresim table; ``users`` gives the meaning and
+    unit of the folder's user-defined outcomes by name."""
     from sim.outcomes import BY_NAME
+
+    users = users or {}
+    if column in users and table == "timeseries":
+        meaning, unit = users[column]
+        return f"{meaning} (end of month)", unit
+    for suffix in ("mean", "final"):
+        head = column[: -len(suffix) - 1]
+        if column.endswith("_" + suffix) and head in users:
+            meaning, unit = users[head]
+            return SUMMARY_SUFFIXES[suffix][0].format(d=meaning), unit
 
     if column in ID_COLUMNS:
         return ID_COLUMNS[column]
@@ -200,7 +216,13 @@ def _month_dates(values: pd.Series) -> pd.Series:
     return pd.Series(pd.to_datetime(text, format="%Y-%m"), index=values.index, name=values.name)
 
 
-def prepare(df: pd.DataFrame, table: str, fmt: str, parameters: Sequence[str] = ()) -> tuple:
+def prepare(
+    df: pd.DataFrame,
+    table: str,
+    fmt: str,
+    parameters: Sequence[str] = (),
+    users: Mapping[str, tuple[str, str]] | None = None,
+) -> tuple:
     """(table renamed for export, its :class:`Column` list)."""
     import pandas as pd
 
@@ -217,7 +239,7 @@ def prepare(df: pd.DataFrame, table: str, fmt: str, parameters: Sequence[str] = 
     names = column_names(list(df.columns), parameters)
     cols = []
     for original, name in names.items():
-        meaning, unit = describe(original, table, parameters)
+        meaning, unit = describe(original, table, parameters, users)
         cols.append(Column(table, name, original, meaning, unit, str(df[original].dtype)))
     return df.rename(columns=names), cols
 
@@ -279,7 +301,7 @@ def export_folder(
     (default ``DIR/export``); returns the written paths. Bad input raises
     :class:`sim.config.ScenarioError` before anything is written."""
     from sim.config import ScenarioError
-    from sim.plots import open_folder
+    from sim.plots import open_folder, user_outcomes
     from sim.store import atomic_write_bytes
 
     if fmt not in FORMATS:
@@ -290,12 +312,13 @@ def export_folder(
     f = open_folder(folder)
     out = Path(out_dir) if out_dir else f.path / "export"
     title = f"cadresim {f.kind} {f.name}"
+    users = {o.name: (o.description, o.unit) for o in user_outcomes(f)}
     prepared = []
     for t in tables:
         src = f.file(f"{t}.parquet")
         if not src.exists():
             continue
-        df, cols = prepare(_read(src), t, fmt, f.params)
+        df, cols = prepare(_read(src), t, fmt, f.params, users)
         prepared.append((t, df, cols))
     written = []
     for t, df, cols in prepared:
@@ -325,3 +348,10 @@ def command(folder: Path, out_dir: Path | None, fmt: str, tables: list[str] | No
         raise typer.Exit(EXIT_FAILURE) from None
     for p in paths:
         out.print(f"wrote {p}", highlight=False)
+
+
+def register(app) -> None:
+    """Add this module's command to the CLI (see :mod:`sim.analysis_commands`)."""
+    from sim.analysis_commands import register_export
+
+    register_export(app)

@@ -222,6 +222,48 @@ def resolve_outcomes(outcomes: Iterable[str] | None, source: str = "--outcome") 
     return [BY_NAME[n] for n in dict.fromkeys(names)]
 
 
+def _recorded_only(model: Any) -> float:  # pragma: no cover - never called
+    raise RuntimeError("a user-defined outcome is read from the folder, not computed here")
+
+
+def user_outcomes(f: Folder) -> list[Outcome]:
+    """The folder's user-defined outcomes (its scenario's ``outcomes:`` section): levels
+    recorded monthly under their name, summarized as ``<name>_mean`` and ``<name>_final``."""
+    out = []
+    for entry in f.scenario.get("outcomes") or []:
+        if not isinstance(entry, dict) or not entry.get("name") or entry["name"] in BY_NAME:
+            continue
+        description, unit = user_outcome_text(entry)
+        name = str(entry["name"])
+        out.append(Outcome(name, description, unit or "value", False, _recorded_only))
+    return out
+
+
+def user_outcome_text(entry: dict) -> tuple[str, str]:
+    """(meaning, unit) of a user-defined outcome, as its reporter describes itself."""
+    try:
+        from sim.reporters import Reporter
+
+        r = Reporter.model_validate(entry)
+        return f"user-defined: {r.describe()}", r.unit
+    except Exception:  # older folders or another schema: say what the entry says
+        what = entry.get("attribute") or entry.get("condition") or ""
+        group = entry.get("group") or "everyone"
+        return f"user-defined: {entry.get('statistic', '')} of {what} over {group}", ""
+
+
+def outcomes_of(f: Folder, outcomes: Iterable[str] | None) -> list[Outcome]:
+    """Outcomes for a folder: built-in ones and the folder's user-defined ones by name;
+    by default the headline set plus every user-defined outcome."""
+    users = {o.name: o for o in user_outcomes(f)}
+    names = list(outcomes) if outcomes else None
+    if names is None or names == ["all"]:
+        return [*resolve_outcomes(names), *users.values()]
+    builtin = resolve_outcomes([n for n in names if n not in users] or ["legitimacy"])
+    by = {o.name: o for o in builtin}
+    return [users.get(n) or by[n] for n in dict.fromkeys(names)]
+
+
 def summary_column(outcome: Outcome, stat: str | None = None) -> str:
     """Per-run summary column: levels default to the run mean, flows to the rate per year."""
     stat = stat or ("per_year" if outcome.flow else "mean")
@@ -512,7 +554,7 @@ def plot_distributions(
     f = open_folder(folder)
     factors = list(by) if by is not None else []
     factors = resolve_factors(f, factors) if factors else []
-    outs, notes = varying_outcomes(f, resolve_outcomes(outcomes), stat)
+    outs, notes = varying_outcomes(f, outcomes_of(f, outcomes), stat)
     if f.n_runs < 2:
         raise ScenarioError(
             str(f.path), [("summary.parquet", "one run: no distribution across runs to draw")]
@@ -672,7 +714,7 @@ def plot_interaction(
         raise ScenarioError(
             str(f.path), [("--by", "an interaction plot needs a sweep and one or two factors")]
         )
-    outs, notes = varying_outcomes(f, resolve_outcomes(outcomes), stat)
+    outs, notes = varying_outcomes(f, outcomes_of(f, outcomes), stat)
     _require(outs, notes, str(f.path))
     xp = factors[0]
     colour = factor_groups(f, factors[1], MAX_COLOURS) if len(factors) > 1 else None
@@ -858,7 +900,7 @@ def plot_envelopes(
     f = open_folder(folder)
     factors = resolve_factors(f, by) if by else []
     groups = factor_groups(f, factors[0], MAX_COLOURS) if factors else None
-    outs = resolve_outcomes(outcomes)
+    outs = outcomes_of(f, outcomes)
     env = envelope_table(f, outs, groups=groups)
     shown = [o for o in outs if o.name in env and not _constant_series(env[o.name])]
     if not shown:
@@ -1181,7 +1223,7 @@ def plot_sweep_scatter(
     params = list(params or f.params)
     if not params:
         raise ScenarioError(str(f.path), [("summary.parquet", "no varied parameter columns")])
-    outs, notes = varying_outcomes(f, resolve_outcomes(outcomes), stat)
+    outs, notes = varying_outcomes(f, outcomes_of(f, outcomes), stat)
     _require(outs, notes, str(f.path))
     nr, nc = len(outs), len(params)
     fig = new_figure(max(SCATTER_W * nc, 7.2), SCATTER_H * nr + 1.1)
@@ -1348,7 +1390,7 @@ def sensitivity_indices(
     problem = design_problem(f)
     names, d = problem["names"], problem["num_vars"]
     rows = []
-    for o in resolve_outcomes(outcomes):
+    for o in outcomes_of(f, outcomes):
         col = summary_column(o, stat)
         if col not in f.summary:
             continue
@@ -1486,7 +1528,7 @@ def plot_sensitivity(
     no bars; when no outcome qualifies the figure is refused with the reason.
     """
     f = open_folder(folder)
-    outs = resolve_outcomes(outcomes)
+    outs = outcomes_of(f, outcomes)
     t = table if table is not None else sensitivity_indices(f, [o.name for o in outs], stat)
     if "reliable" not in t:
         t = index_reliability(t, f)
@@ -1581,7 +1623,7 @@ def figures_for(
     sensitivity indices, whose table is attached to the spec.
     """
     f = open_folder(folder)
-    outs = [o.name for o in resolve_outcomes(outcomes)]
+    outs = [o.name for o in outcomes_of(f, outcomes)]
     factors = resolve_factors(f, by)
     specs: list[FigureSpec] = []
 
@@ -1698,8 +1740,9 @@ def command(
     try:
         if fmt not in ("png", "svg", "pdf"):
             raise ScenarioError("--format", [("", f"{fmt!r}; use png, svg or pdf")])
-        resolve_outcomes(outcome)
         folders = [open_folder(d) for d in dirs]
+        for f in folders:
+            outcomes_of(f, outcome)
         if compare and len(folders) < 2:
             raise ScenarioError("--compare", [("", "give two or more folders to compare")])
         if compare and by:
@@ -1737,3 +1780,10 @@ def command(
     except Exception as e:  # pragma: no cover - unexpected failure while drawing
         err.print(f"[bold red]plot failed[/]: {type(e).__name__}: {e}")
         raise typer.Exit(EXIT_FAILURE) from None
+
+
+def register(app) -> None:
+    """Add this module's command to the CLI (see :mod:`sim.analysis_commands`)."""
+    from sim.analysis_commands import register_plot
+
+    register_plot(app)

@@ -26,8 +26,8 @@ from sim.plots import (
     _fmt,
     figures_for,
     open_folder,
+    outcomes_of,
     param_label,
-    resolve_outcomes,
     summary_column,
     summary_label,
 )
@@ -292,7 +292,7 @@ def build_report(
 ) -> str:
     """The report as one HTML string (figures embedded as base64 PNG)."""
     f = open_folder(folder)
-    outs = resolve_outcomes(outcomes)
+    outs = outcomes_of(f, outcomes)
     names = [o.name for o in outs]
     specs: list[FigureSpec] = figures_for(f, names, by)
     drawn = [s for s in specs if s.figure is not None]
@@ -384,8 +384,8 @@ def command(
     from sim.plots import resolve_factors
 
     try:
-        resolve_outcomes(outcome)
         f = open_folder(folder)
+        outcomes_of(f, outcome)
         resolve_factors(f, by)
     except ScenarioError as e:
         raise invalid(e) from None
@@ -397,3 +397,10 @@ def command(
         err.print(f"[bold red]report failed[/]: {type(e).__name__}: {e}")
         raise typer.Exit(EXIT_FAILURE) from None
     out.print(f"wrote {path}", highlight=False)
+
+
+def register(app) -> None:
+    """Add this module's command to the CLI (see :mod:`sim.analysis_commands`)."""
+    from sim.analysis_commands import register_report
+
+    register_report(app)

@@ -129,3 +129,64 @@ def test_cli_export_and_bad_format(run, tmp_path):
     )
     assert r.exit_code == 2 and "csv" in r.output and "stata" in r.output
     assert not (tmp_path / "y").exists()  # nothing written
+
+
+def test_user_defined_outcomes_are_plotted_and_described(run, tmp_path):
+    """A folder whose scenario has an `outcomes:` section: its columns get panels and
+    codebook meanings like the built-in ones."""
+    import json
+
+    import numpy as np
+
+    from sim import plots
+
+    folder = tmp_path / "user"
+    folder.mkdir()
+    s = pd.read_parquet(run / "summary.parquet")
+    s["grievance_laid_off_mean"] = [0.2, 0.4]
+    s["grievance_laid_off_final"] = [0.3, 0.5]
+    write_table(s, folder / "summary.parquet")
+    ts = pd.read_parquet(run / "timeseries.parquet")
+    ts["grievance_laid_off"] = np.linspace(0.1, 0.5, len(ts))
+    write_table(ts, folder / "timeseries.parquet")
+    m = json.loads((run / "manifest.json").read_text())
+    entry = {"name": "grievance_laid_off", "statistic": "mean", "attribute": "grievance"}
+    m["scenario"]["outcomes"] = [entry]
+    (folder / "manifest.json").write_text(json.dumps(m))
+    f = plots.open_folder(folder)
+    names = [o.name for o in plots.outcomes_of(f, None)]
+    assert names[-1] == "grievance_laid_off" and "protest_events" in names
+    fig = plots.plot_envelopes(folder, ["grievance_laid_off", "legitimacy"])
+    assert "Grievance laid off" in [ax.get_title() for ax in fig.axes]
+    export.export_folder(folder, tmp_path / "x", "csv", ["summary", "timeseries"])
+    book = pd.read_csv(tmp_path / "x" / "codebook.csv").set_index(["table", "name"])
+    assert book.loc[("summary", "grievance_laid_off_mean"), "meaning"].startswith(
+        "run mean of user-defined"
+    )
+    assert "user-defined" in book.loc[("timeseries", "grievance_laid_off"), "meaning"]
+
+
+def test_each_analysis_module_registers_only_its_command():
+    """A CLI that imports a command's module on first use finds `register` there, and
+    importing sim.analysis_commands (what `cadresim --help` needs) pulls no heavy library."""
+    import importlib
+    import subprocess
+    import sys
+
+    import typer
+
+    for module, name in (
+        ("sim.plots", "plot"),
+        ("sim.report", "report"),
+        ("sim.discover", "discover"),
+        ("sim.export", "export"),
+    ):
+        app = typer.Typer()
+        importlib.import_module(module).register(app)
+        assert [c.callback.__name__ for c in app.registered_commands] == [name]
+    code = (
+        "import sys, sim.analysis_commands; "
+        "print([m for m in ('matplotlib', 'pandas', 'ema_workbench', 'numpy') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
