@@ -1363,17 +1363,21 @@ def sensitivity_indices(
     method: str | None = None,
     conf_level: float = 0.95,
     num_resamples: int = 200,
-    seed: int = 0,
+    seed: int = 1,
 ) -> pd.DataFrame:
     """Sobol S1/ST (``SALib.analyze.sobol``) or Morris mu*/sigma (``SALib.analyze.morris``).
 
     The outcome of a design point is its per-run summary averaged over replicates. Rows:
     one per outcome and parameter. Sobol columns ``S1, S1_conf, ST, ST_conf``; Morris
     columns ``mu, mu_star, mu_star_conf, sigma``. Confidence intervals are bootstrap
-    half-widths at ``conf_level`` (fixed ``seed``, so tables are reproducible).
+    half-widths at ``conf_level`` (fixed ``seed``, so tables are reproducible; it must
+    not be 0, which ``SALib.analyze.sobol`` treats as "no seed").
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
+
+    if not seed:
+        raise ValueError("seed must be a positive integer (SALib reads 0 as no seed)")
 
     f = open_folder(folder)
     method = method or f.method
@@ -1513,6 +1517,30 @@ def index_reliability(t: pd.DataFrame, f: Folder, max_ci: float = MAX_SOBOL_CI) 
     return t
 
 
+def _refusal(t: pd.DataFrame, f: Folder) -> str:
+    """One sentence on why no index is drawn (the table's ``reason`` column has each)."""
+    by = t.drop_duplicates("outcome").set_index("outcome")["reason"]
+    flat = [o for o, r in by.items() if r.startswith("does not vary")]
+    wide = [o for o in by.index if o not in flat]
+    parts = []
+    if wide:
+        if "S1" in t:
+            sub = t[t["outcome"].isin(wide)]
+            ci = sub[["S1_conf", "ST_conf"]].max(axis=1).groupby(sub["outcome"]).max()
+            base = f.design.get("samples")
+            need = max(math.ceil(base * (c / MAX_SOBOL_CI) ** 2) for c in ci) if base else None
+            parts.append(
+                f"95% intervals of {len(wide)} outcome(s) reach ±{ci.min():.2f}–±{ci.max():.2f} "
+                f"(drawn up to ±{MAX_SOBOL_CI:g}) with N = {base or '?'} base samples"
+                + (f"; N ≈ {need} would do for the widest" if need else "")
+            )
+        else:
+            parts.append(f"no mu* of {len(wide)} outcome(s) exceeds its interval; add trajectories")
+    if flat:
+        parts.append(f"{', '.join(flat)} do(es) not vary across design points")
+    return "no index drawn: " + "; ".join(parts) + " (each reason in sensitivity.csv)"
+
+
 def plot_sensitivity(
     folder: str | Path | Folder,
     outcomes: Iterable[str] | None = None,
@@ -1535,8 +1563,7 @@ def plot_sensitivity(
     sobol = "S1" in t.columns
     drawn = [o for o in outs if t.loc[t["outcome"] == o.name, "reliable"].any()]
     if not drawn:
-        reasons = sorted(set(t["reason"])) or ["no index"]
-        raise ScenarioError(str(f.path), [("design", "no index drawn: " + "; ".join(reasons))])
+        raise ScenarioError(str(f.path), [("design", _refusal(t, f))])
     fig, axes = _panel_grid(len(drawn))
     for ax, o in zip(axes, drawn, strict=True):
         ax.set_title(title_of(o), fontsize=10)

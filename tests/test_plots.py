@@ -327,6 +327,9 @@ def test_sobol_indices_known_answer(sobol_sweep, tmp_path):
     fig = plots.plot_sensitivity(sobol_sweep, ["protest_events", "legitimacy"])
     assert_image(fig, tmp_path / "sobol")
     assert "Sobol" in fig._suptitle.get_text()
+    # the bootstrap intervals are seeded: the same sweep gives the same table
+    again = plots.sensitivity_indices(sobol_sweep, ["protest_events"]).set_index("parameter")
+    pd.testing.assert_frame_equal(t, again)
     rel = plots.index_reliability(
         plots.sensitivity_indices(sobol_sweep, ["protest_events"]), plots.open_folder(sobol_sweep)
     )
@@ -370,7 +373,9 @@ def test_sobol_with_too_few_samples_is_refused_with_a_reason(tmp_path):
     specs = {s.name: s for s in plots.figures_for(folder, ["protest_events"])}
     spec = specs["sensitivity"]
     assert spec.figure is None
-    assert "too few" in spec.note and "N = 4" in spec.note
+    assert (
+        "intervals" in spec.note and "N = 4 base samples" in spec.note and "would do" in spec.note
+    )
     # the numbers are still written, each row saying why it is not drawn
     table = spec.tables["sensitivity"]
     assert not table["reliable"].any() and table["reason"].str.contains("too few").all()
