@@ -436,6 +436,10 @@ def factor_groups(f: Folder, param: str, max_groups: int = BINS) -> Groups:
         order = [_fmt(v) for v in values]
         return Groups(param, labels, order, True, False, dict(zip(order, values, strict=True)))
     lo, hi = float(values.min()), float(values.max())
+    spec = ((f.manifest.get("sweep") or {}).get("vary") or {}).get(param)
+    if isinstance(spec, dict) and spec.get("low") is not None and spec.get("high") is not None:
+        # bins of the design's own range, so labels read 0–0.1, 0.1–0.2, ...
+        lo, hi = min(lo, float(spec["low"])), max(hi, float(spec["high"]))
     edges = np.linspace(lo, hi, max_groups + 1)
     k = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max_groups - 1)
     names = [f"{_fmt(edges[i])}–{_fmt(edges[i + 1])}" for i in range(max_groups)]
