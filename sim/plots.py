@@ -349,7 +349,7 @@ def _finite(series: pd.Series) -> np.ndarray:
 
 MAX_LEVELS = 8  # a numeric parameter with at most this many values is drawn per value
 BINS = 5  # otherwise it is cut into this many equal-width bins of its design range
-MAX_COLOURS = 4  # a numeric colour factor is cut into at most this many bins
+MAX_COLOURS = 5  # a numeric colour factor with more values is cut into this many bins
 FEW_RUNS = 20  # below this many runs per group, draw every run as a point
 
 
@@ -491,7 +491,8 @@ def _fmt(x: Any) -> str:
     if float(x).is_integer() and abs(x) < 1e15:
         return f"{int(x):,}"
     digits = max(0, 2 - int(math.floor(math.log10(abs(x)))))
-    return f"{x:,.{digits}f}"
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text  # 0.25, not 0.250
 
 
 def _figure_legend(fig: Figure, axes: list, title: str | None = None, **kw) -> None:
@@ -517,6 +518,7 @@ def _figure_legend(fig: Figure, axes: list, title: str | None = None, **kw) -> N
         fontsize=9,
         title=title,
         title_fontsize=9,
+        markerscale=2,
         **kw,
     )
 

@@ -8,6 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.image import imread
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
@@ -492,3 +494,11 @@ def test_cli_bad_input_exits_2(cli, run_a, tmp_path):
     assert cli("plot", tmp_path / "missing").exit_code == 2
     assert cli("plot", run_a, "--compare").exit_code == 2
     assert cli("plot", run_a, "--format", "bmp").exit_code == 2
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
+def test_numbers_are_read_without_exponents(x):
+    """One format in figures and the report: no 1.377e+06, three significant digits."""
+    text = plots._fmt(x)
+    assert "e" not in text.lower()
+    assert float(text.replace(",", "")) == pytest.approx(x, rel=0.006, abs=1e-9)
