@@ -345,7 +345,12 @@ def ema_figures(d: Discovery) -> dict[str, Any]:
         fig.set_size_inches(9, 5.5)
         fig.set_dpi(110)
     # EMA leaves 10 % on the left for the parameter names; dotted paths need more
-    limits.subplots_adjust(left=0.38, right=0.8)
+    limits.subplots_adjust(left=0.4, right=0.8, top=0.85)
+    limits.suptitle(
+        f"Which parameter limits make {d.condition}? Box {d.chosen} of the peeling "
+        "trajectory\n(EMA Workbench; quasi-p value of each limit in brackets)",
+        fontsize=10,
+    )
     return {"tradeoff": tradeoff, "box_limits": limits}
 
 
@@ -392,7 +397,8 @@ def print_discovery(d: Discovery, console: Any) -> None:
         console.print(f"[yellow]note[/]: {d.note}")
     t = Table(title="box limits (quasi-p: chance the limit arose at random)")
     for c in ("parameter", "in the box", "all runs", "qp low", "qp high"):
-        t.add_column(c, justify="left" if c in ("parameter", "in the box", "all runs") else "right")
+        left = c in ("parameter", "in the box", "all runs")
+        t.add_column(c, justify="left" if left else "right", overflow="fold")
     for _, r in d.limits.iterrows():
         if r["kind"] == "categorical":
             inside, full = r["categories"], f"{r['categories']}, {r['dropped']}".strip(", ")
