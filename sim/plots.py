@@ -1208,6 +1208,7 @@ def binned_median(x: np.ndarray, y: np.ndarray, bins: int | None = None) -> pd.D
 
 
 SCATTER_W, SCATTER_H = 3.5, 2.7  # inches per panel of the outcome × parameter grid
+MAX_SCATTER_COLS = 6  # panels per row of that grid
 
 
 def plot_sweep_scatter(
@@ -1231,7 +1232,10 @@ def plot_sweep_scatter(
         raise ScenarioError(str(f.path), [("summary.parquet", "no varied parameter columns")])
     outs, notes = varying_outcomes(f, outcomes_of(f, outcomes), stat)
     _require(outs, notes, str(f.path))
-    nr, nc = len(outs), len(params)
+    # Several outcomes share a row when there are few parameters, so a dozen outcomes
+    # make a wide grid rather than a strip thousands of pixels tall.
+    per_row = max(1, min(len(outs), MAX_SCATTER_COLS // len(params)))
+    nr, nc = math.ceil(len(outs) / per_row), per_row * len(params)
     fig = new_figure(max(SCATTER_W * nc, 7.2), SCATTER_H * nr + 1.1)
     gs = fig.add_gridspec(nr, nc)
     rng = np.random.default_rng(0)
@@ -1240,7 +1244,8 @@ def plot_sweep_scatter(
         col = summary_column(o, stat)
         y = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
         for j, p in enumerate(params):
-            ax = fig.add_subplot(gs[i, j])
+            r, c = divmod(i, per_row)
+            ax = fig.add_subplot(gs[r, c * len(params) + j])
             ax.set_title(f"{title_of(o)} vs {param_label(p)}", fontsize=9)
             ax.set_xlabel(param_label(p), fontsize=8)
             if j == 0:

@@ -244,6 +244,9 @@ def test_sweep_scatter_and_trend(sobol_sweep, tmp_path):
     assert len(fig.axes) == 4  # 2 outcomes × 2 parameters
     # every panel names its parameter, not only the bottom row
     assert [ax.get_xlabel() for ax in fig.axes] == ["legitimacy", "noise"] * 2
+    # two outcomes share a row: a wide grid, not a tall strip
+    w, h = fig.get_size_inches()
+    assert w > h
     # the binned trend follows y = 5 x
     s = plots.open_folder(sobol_sweep).summary
     b = plots.binned_median(s["params.legitimacy"].to_numpy(), s["protest_events_per_year"])
