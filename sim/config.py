@@ -130,7 +130,7 @@ class Params(StrictModel):
         "formula (default here), floor = NetLogo Rebellion, round = Mesa's example",
     )
     vision: int = Field(
-        400,
+        40,
         ge=1,
         le=10_000,
         description="represented people a person sees in their unit or village (people)",
