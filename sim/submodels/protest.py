@@ -40,6 +40,11 @@ ten people per agent is (it stands for ten people acting alike). Size is people 
 ``people_per_agent``), the class is I (5–30), II (30–300), III (300–1,000) or IV
 (> 1,000), the classes of the PAP study used for the 2004 counts (science-anchors §3.6:
 120 incidents > 1,000 people, 46 > 5,000, 17 > 10,000).
+
+Limit of any agent representation: the smallest resolvable group is ``people_per_agent``
+people, so where most events are only a few agents the count of class I events and the
+split between classes I and II still move with the scale; per-capita participants do
+not (``benchmarks/scale_invariance.py``).
 """
 
 from __future__ import annotations
@@ -142,14 +147,30 @@ class Events:
     """This month's protest events, one row per (locality, claim) group that protested."""
 
     locality: np.ndarray
-    claim: np.ndarray
     participants: np.ndarray  # agents
     size: np.ndarray  # people
     size_class: np.ndarray
     urban: np.ndarray
     breadth: float  # share of work units holding an event this month
-    member: np.ndarray  # per person: active and part of one of these events
-    index: np.ndarray  # per person: row of their group's event, or −1
+    claim: np.ndarray | None = None  # index into CLAIMS; wages if not given
+    index: np.ndarray | None = None  # per person: row of their group's event, or −1
+
+    def __post_init__(self) -> None:
+        if self.claim is None:
+            self.claim = np.zeros(len(self.locality), dtype=np.int8)
+        if self.index is None:
+            self.index = np.zeros(0, dtype=np.int64)
+
+    @property
+    def member(self) -> np.ndarray:
+        """Per person: active and part of one of these events (empty if not known)."""
+        return self.index >= 0
+
+    def rows(self, n_people: int) -> np.ndarray:
+        """Per person: the row of their event, or −1 (all −1 if not known)."""
+        if self.index.size == n_people:
+            return self.index
+        return np.full(n_people, -1, dtype=np.int64)
 
     @property
     def n(self) -> int:
@@ -223,6 +244,5 @@ def aggregate(model) -> Events:
         size_class=size_class(size),
         urban=urban,
         breadth=units_protesting / n_units,
-        member=index >= 0,
         index=index,
     )

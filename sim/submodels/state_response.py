@@ -5,9 +5,14 @@ Rules from seed 003's repression and concession repertoire (§4.2 D1–D15):
 - D1 (line 21, 93): scale and breadth bring concession; D2 (line 97): isolated protests
   get a small one-time payment. The chance of conceding is logistic in log size and in
   breadth (share of units protesting the same month), shifted by the regime's stance.
+  Only events of class III and above (≥ 300 people: "thousands", lines 21, 93) win
+  policy, and a concession answers the event's own claim in its own locality.
 - D6 (lines 25, 100): leaders are targeted — enforcers arrest the most active
   participants, up to the locality's enforcement capacity, for 2–4 months (line 25).
-- D7 (line 93): a protest that is crushed leaves fear behind in its locality.
+  Capacity is rounded stochastically, so its expectation is the same share of people at
+  any ``people_per_agent``.
+- D7 (line 93): a protest that is crushed leaves fear behind in its locality, in
+  proportion to the share of the locality's people it took (``fear_turnout``).
 - D9 (line 100): rural protest is less visible, so repression there costs the state
   less legitimacy; visibility grows with size.
 """
@@ -127,7 +132,7 @@ def respond(model, events: Events) -> None:
     p.laid_off = np.where(restored, model.step_index, p.laid_off)
     p.stipend_months = np.where(restored, prm.restored_stipend_months, p.stipend_months)
     # Pacification: a one-time payment to the participants (seed 003 D2, line 97).
-    row = events.index
+    row = events.rows(p.n)
     in_event = row >= 0
     paid = np.zeros(p.n, dtype=bool)
     paid[in_event] = payment[row[in_event]]
@@ -144,7 +149,7 @@ def respond(model, events: Events) -> None:
     capacity = arrest_capacity(
         hands, prm.arrests_per_officer, lv.repression, brutality, rng.random(n_loc)
     )
-    members = np.flatnonzero(events.member)
+    members = np.flatnonzero(in_event)
     if members.size:
         loc_a = model.locality[members]
         pick = leaders_to_arrest(loc_a, p.activism[members], capacity, rng.random(members.size))
