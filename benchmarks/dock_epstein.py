@@ -6,7 +6,7 @@ Quoted in ``docs/epstein-docking.md`` §3 and ``docs/validation.md``. Three part
     Mesa conventions (von Neumann vision 7, round, jailed keep their cell, cops stay,
     per-cell placement) at the issue-14 setting: 40x40, citizens 0.7, cops 0.04,
     L 0.82, Jmax 30, 500 steps, steps 0-50 dropped. The kernel in both update orders
-    against ``mesa.examples.EpsteinCivilViolence`` on seeds 0..SEEDS-1 (default 30):
+    against ``mesa.examples.EpsteinCivilViolence`` on seeds 0..SEEDS-1 (default 20):
     per metric, Kolmogorov-Smirnov and Mann-Whitney p; for mean actives, a TOST
     equivalence test with margin ``MARGIN`` actives. Mesa's runs are cached in
     ``results/docking/`` (they take ~20 s each).
@@ -47,30 +47,54 @@ MARGIN = 3.0  # actives, about 20 % of Mesa's mean of ~14-16 at this setting
 CACHE = Path("results/docking")
 
 
+def _cached(kind: str, params: EpsteinParams, seed: int, run) -> dict:
+    """Docking metrics of one run, cached one JSON file per (kind, params, seed).
+
+    One file per run, so several processes can fill the cache at once and an interrupted
+    benchmark resumes. Delete ``results/docking/`` to recompute.
+    """
+    key = hashlib.sha1(params.model_dump_json().encode()).hexdigest()[:10]
+    path = CACHE / f"{kind}-{key}-{seed}.json"
+    if not path.exists():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            row = docking_metrics(run(params, seed))
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(row))
+        tmp.replace(path)
+    return json.loads(path.read_text())
+
+
 def _kernel_rows(params: EpsteinParams, seeds: range) -> list[dict]:
-    return [docking_metrics(run_epstein(params, np.random.default_rng(s))) for s in seeds]
+    def run(p, s):
+        return run_epstein(p, np.random.default_rng(s))
+
+    return [_cached("kernel", params, s, run) for s in seeds]
 
 
 def _mesa_rows(params: EpsteinParams, seeds: range) -> list[dict]:
-    """Docking metrics of Mesa's example per seed, cached one file per seed (parallel-safe)."""
-    key = hashlib.sha1(params.model_dump_json().encode()).hexdigest()[:10]
-    rows = []
-    for s in seeds:
-        path = CACHE / f"mesa-{key}-{s}.json"
-        if not path.exists():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                row = docking_metrics(run_mesa_reference(params, seed=s))
-            CACHE.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(row))
-        rows.append(json.loads(path.read_text()))
-    return rows
+    def run(p, s):
+        return run_mesa_reference(p, seed=s)
+
+    return [_cached("mesa", params, s, run) for s in seeds]
 
 
-def fill_mesa_cache(first: int, last: int) -> str:
-    """Run Mesa's example for seeds first..last-1 at the issue-14 setting (fills the cache)."""
-    _mesa_rows(EpsteinParams(preset="mesa", **LIVELY), range(first, last))
-    return f"cached Mesa seeds {first}-{last - 1}"
+def fill_cache(what: str, first: int, last: int) -> str:
+    """Compute runs ``first..last-1`` of one docking sample (``what``), e.g. in parallel."""
+    mesa = EpsteinParams(preset="mesa", **LIVELY)
+    netlogo = EpsteinParams(preset="netlogo", steps=500)
+    seeds = range(first, last)
+    {
+        "mesa": lambda: _mesa_rows(mesa, seeds),
+        "mesa-seq": lambda: _kernel_rows(mesa.model_copy(update={"update": "sequential"}), seeds),
+        "mesa-sync": lambda: _kernel_rows(mesa, seeds),
+        "netlogo-seq": lambda: _kernel_rows(
+            netlogo.model_copy(update={"update": "sequential"}), seeds
+        ),
+        "netlogo-sync": lambda: _kernel_rows(netlogo, seeds),
+    }[what]()
+    return f"cached {what} seeds {first}-{last - 1}"
 
 
 def compare(a_rows: list[dict], b_rows: list[dict], name_a: str, name_b: str) -> list[dict]:
@@ -111,7 +135,7 @@ def table(rows: list[dict]) -> str:
     )
 
 
-def dock_mesa(n_seeds: int = 30) -> str:
+def dock_mesa(n_seeds: int = 20) -> str:
     seeds = range(n_seeds)
     base = EpsteinParams(preset="mesa", **LIVELY)
     t0 = time.process_time()
@@ -152,7 +176,7 @@ def _reference_behaviour(rows: list[dict]) -> str:
     return f"{burst}/{n} runs with >= 2 outbursts; median of run median waits {wait:.0f} steps"
 
 
-def dock_netlogo(n_seeds: int = 30) -> str:
+def dock_netlogo(n_seeds: int = 20) -> str:
     seeds = range(n_seeds)
     base = EpsteinParams(preset="netlogo", steps=500)
     t0 = time.process_time()
@@ -174,7 +198,7 @@ def dock_netlogo(n_seeds: int = 30) -> str:
     )
 
 
-def legitimacy(n_seeds: int = 20) -> str:
+def legitimacy(n_seeds: int = 10) -> str:
     """Jump vs slide peaks for each convention, update order and Jmax."""
     out = [
         "| conventions | update | Jmax | jump peak mean (range) | slide peak mean (range) "
@@ -183,7 +207,7 @@ def legitimacy(n_seeds: int = 20) -> str:
     ]
     for preset in ("netlogo", "mesa"):
         for update in ("synchronous", "sequential"):
-            for jmax in (30, 100, 1000):
+            for jmax in (30, 1000):
                 j, s_ = [], []
                 for seed in range(n_seeds):
                     base = dict(preset=preset, legitimacy=0.9, max_jail_term=jmax, update=update)
@@ -206,8 +230,8 @@ def legitimacy(n_seeds: int = 20) -> str:
 
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else "mesa"
-    if what == "mesa-cache":  # python -m benchmarks.dock_epstein mesa-cache FIRST LAST
-        print(fill_mesa_cache(int(sys.argv[2]), int(sys.argv[3])))
+    if what == "fill":  # python -m benchmarks.dock_epstein fill SAMPLE FIRST LAST
+        print(fill_cache(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
         sys.exit(0)
     n = int(sys.argv[2]) if len(sys.argv) > 2 else None
     fn = {"mesa": dock_mesa, "netlogo": dock_netlogo, "legitimacy": legitimacy}[what]
