@@ -162,29 +162,30 @@ def test_sequential_is_deterministic_given_the_seed():
 def test_sequential_kernel_docks_with_mesa_example_on_a_small_lattice():
     """20x20, NetLogo's L/cops/Jmax under Mesa's conventions, 150 steps, 10 seeds each.
 
-    Tolerances (from 30 seeds of each, docs/epstein-docking.md §3): Kolmogorov-Smirnov
-    p > 0.05 for run-mean actives, run-mean jailed and run peak; TOST equivalence of
-    run-mean jailed within +-25 % of Mesa's mean at p < 0.05.
+    Tolerance: Kolmogorov-Smirnov p > 0.05 for run-mean actives, run-mean jailed and run
+    peak actives (outbursts: above 15 actives until 3 or fewer; steps 0-20 dropped).
+    Measured over seeds 0-29 of each (30 runs): means 4.1 vs 4.0 actives, 40.9 vs 43.1
+    jailed, 39 vs 36 peak (sequential vs Mesa), and in each of the three disjoint
+    10-seed batches every KS p >= 0.42. Runs this small vary as much as their mean
+    (sd 4.3 vs mean 4.1 actives), so this cannot tell the synchronous kernel from Mesa
+    either (its KS p 0.14-0.81 over the same 30 seeds); the equivalence test with power
+    is the 40x40, 20-seed benchmark (benchmarks/dock_epstein.py, docs/epstein-docking.md).
     """
     params = EpsteinParams(**LIVELY_20, steps=150)
     seeds = range(10)
     seq = params.model_copy(update={"update": "sequential"})
-    ours = [
-        docking_metrics(run_epstein(seq, rng(s)), drop=20, level=15, end_level=3) for s in seeds
-    ]
+
+    def metrics(frame):
+        return docking_metrics(frame, drop=20, level=15, end_level=3)
+
+    ours = [metrics(run_epstein(seq, rng(s))) for s in seeds]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = [
-            docking_metrics(run_mesa_reference(params, seed=s), drop=20, level=15, end_level=3)
-            for s in seeds
-        ]
+        theirs = [metrics(run_mesa_reference(params, seed=s)) for s in seeds]
     for m in ("mean_actives", "mean_jailed", "peak_actives"):
         a = [r[m] for r in ours]
         b = [r[m] for r in theirs]
         assert stats.ks_2samp(a, b).pvalue > 0.05, m
-    ja = np.array([r["mean_jailed"] for r in ours])
-    jb = np.array([r["mean_jailed"] for r in theirs])
-    assert equivalence_test(ja, jb, 0.25 * jb.mean()) < 0.05
 
 
 def test_equivalence_test_separates_equal_from_shifted_samples():
