@@ -176,13 +176,11 @@ def _variant_bases(cal: Any) -> list[tuple[str, dict]]:
     return out
 
 
-def _sampler(workers: int, dask: str | None):
+def _sampler(workers: int, client: Any = None):
     from pyabc import sampler
 
-    if dask:
-        from distributed import Client
-
-        return sampler.DaskDistributedSampler(dask_client=Client(dask))
+    if client is not None:
+        return sampler.DaskDistributedSampler(dask_client=client)
     if workers > 1:
         return sampler.MulticoreEvalParallelSampler(n_procs=workers)
     return sampler.SingleCoreSampler()
@@ -224,32 +222,42 @@ def run_abc(
     priors = [_prior(cal) for _ in models]
     # pyabc draws its proposals from numpy's global generator; seed it from the config
     np.random.seed(cal.config.seed % 2**32)  # noqa: NPY002
-    abc = pyabc.ABCSMC(
-        models,
-        priors,
-        _Distance(cal),
-        population_size=settings.population_size,
-        eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile),
-        sampler=_sampler(workers, dask),
-    )
-    observed = {t.statistic: float(t.value) for t in cal.targets}
-    storage = f"sqlite:///{db.resolve()}"
-    if db.exists():
-        abc.load(storage, 1)
-        done = abc.history.max_t + 1
-    else:
-        abc.new(storage, observed)
-        fp_file.write_text(fp)
-        done = 0
-    left = max(settings.max_populations - done, 0)
-    if left:
-        abc.run(
-            minimum_epsilon=settings.min_epsilon,
-            max_nr_populations=left,
-            min_acceptance_rate=settings.min_acceptance_rate,
-            max_total_nr_simulations=settings.max_simulations,
+    # a dask client made here is closed here, so its connection does not outlive the run
+    client = None
+    if dask:
+        from distributed import Client
+
+        client = Client(dask)
+    try:
+        abc = pyabc.ABCSMC(
+            models,
+            priors,
+            _Distance(cal),
+            population_size=settings.population_size,
+            eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile),
+            sampler=_sampler(workers, client),
         )
-    history = abc.history
+        observed = {t.statistic: float(t.value) for t in cal.targets}
+        storage = f"sqlite:///{db.resolve()}"
+        if db.exists():
+            abc.load(storage, 1)
+            done = abc.history.max_t + 1
+        else:
+            abc.new(storage, observed)
+            fp_file.write_text(fp)
+            done = 0
+        left = max(settings.max_populations - done, 0)
+        if left:
+            abc.run(
+                minimum_epsilon=settings.min_epsilon,
+                max_nr_populations=left,
+                min_acceptance_rate=settings.min_acceptance_rate,
+                max_total_nr_simulations=settings.max_simulations,
+            )
+        history = abc.history
+    finally:
+        if client is not None:
+            client.close()
     return write_posterior(cal, history, [n for n, _ in bases], bases, out, ppc=ppc)
 
 
@@ -354,6 +362,7 @@ def write_posterior(
     intervals = {}
     for p in paths:
         q = weighted_quantile(post[p], post["weight"], np.array([0.05, 0.25, 0.5, 0.75, 0.95]))
+        q = [float(x) for x in q]
         mean = float(np.average(post[p], weights=post["weight"]))
         intervals[p] = {
             "mean": mean,
