@@ -100,30 +100,17 @@ def test_bad_union_mode_is_reported():
 
 
 def test_captured_union_defers_conflict():
-    """D15: fewer events at the units early, more participants and larger events later.
-
-    Early events are counted at the work units, where the union's members are: the city's
-    school-leavers and the villages have no union (docs/ODD.md 7.6.1).
-    """
-
-    def count_unit_events(m):
-        m.unit_events = []
-        step = m.step
-
-        def counted():
-            step()
-            m.unit_events.append(int(np.count_nonzero(m.events.locality < m.units.n)))
-
-        m.step = counted
-
+    """D15: fewer events early, more participants and larger events later."""
     early, late, late_max = {}, {}, {}
     for mode in ("off", "captured", "independent"):
         regs = [PRIV] + ([] if mode == "off" else [{"type": "union", "mode": mode}])
         e, lp, lm = [], [], []
         for s in SEEDS:
-            m = run(regs, s, inject=count_unit_events)
+            m = run(regs, s)
             h = m.n_steps // 2
-            e.append(sum(m.unit_events[:h]))
+            # The agreement holds through the first third; with the city's retirees among
+            # the members (docs/ODD.md 7.6.1) the stock breaks it before the half.
+            e.append(col(m, "protest_events")[: m.n_steps // 3].sum())
             lp.append(col(m, "protest_participants")[h:].sum())
             lm.append(col(m, "protest_max_size")[h:].max())
         early[mode], late[mode], late_max[mode] = np.mean(e), np.mean(lp), np.mean(lm)
