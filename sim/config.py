@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim.calendar import Month
 from sim.epstein import EpsteinParams
 from sim.regimes import RegimeSpec
+from sim.reporters import Reporter, Snapshots, outcome_problems
 from sim.schema import StrictModel, field_error
 
 MAX_AGENTS = 5_000_000
@@ -184,6 +185,9 @@ class Output(StrictModel):
     record_every: int = Field(1, ge=1, le=1200, description="record the time series every n months")
     events: bool = Field(True, description="write events.parquet with every protest event")
     plots: bool = Field(False, description="draw plots into the run folder after the run")
+    snapshots: Snapshots | None = Field(
+        None, description="agent-level rows every K months in agents.parquet (sim.reporters)"
+    )
 
 
 class Scenario(StrictModel):
@@ -199,6 +203,11 @@ class Scenario(StrictModel):
     params: Params = Params()
     regimes: list[RegimeSpec] = Field(default_factory=list)
     output: Output = Output()
+    outcomes: list[Reporter] = Field(
+        default_factory=list,
+        description="user-defined outcomes: a statistic of an agent attribute over a group "
+        "(sim.reporters), recorded monthly and summarized per run",
+    )
     epstein: EpsteinParams | None = Field(
         None,
         description="run Epstein's Model I on a torus lattice instead of the city model "
@@ -228,6 +237,12 @@ class Scenario(StrictModel):
                 raise field_error(f"{where}.end", f"{re_} is before the regime's start {rs}")
         if self.params.jail_max < self.params.jail_min:
             raise field_error("params.jail_max", "must be >= params.jail_min")
+        for path, msg in outcome_problems(self.outcomes, self.population):
+            raise field_error(path, msg)
+        if self.epstein is not None and (self.outcomes or self.output.snapshots):
+            raise field_error(
+                "outcomes", "user outcomes and snapshots need the city model, not epstein:"
+            )
         return self
 
     @property

@@ -308,6 +308,19 @@ OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
 
 
+def observe(model: CadreModel) -> None:
+    """Step 7 of the month: record every built-in outcome in ``model.records`` and every
+    user-defined one (the scenario's ``outcomes:``, :mod:`sim.reporters`) in
+    ``model.user_records``, in the row of the current month."""
+    model.records[model.step_index] = [o.compute(model) for o in OUTCOMES]
+    if model.config.outcomes:
+        from sim.reporters import measure_one
+
+        model.user_records[model.step_index] = [
+            measure_one(model, r) for r in model.config.outcomes
+        ]
+
+
 def summary_columns(outcome: Outcome) -> list[str]:
     """Names of the per-run summary columns an outcome produces."""
     if outcome.flow:
