@@ -7,6 +7,7 @@ the CLI turns that into exit code 2.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,7 +15,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from sim.calendar import Month
-from sim.epstein import EpsteinParams
+from sim.epstein_params import EpsteinParams
 from sim.regimes import RegimeSpec
 from sim.reporters import Reporter, Snapshots, outcome_problems
 from sim.schema import StrictModel, field_error
@@ -276,7 +277,11 @@ def format_validation_error(err: ValidationError) -> list[tuple[str, str]]:
             path = f"{path}.{ctx['key']}" if path else ctx["key"]
             msg = f"unknown key{ctx['hint']}; allowed keys: {ctx['allowed']}"
         elif e["type"] == "union_tag_invalid":
-            msg = f"unknown regime type {ctx.get('tag')}; allowed: {ctx.get('expected_tags')}"
+            tag = str(ctx.get("tag")).strip("'")
+            allowed = [t.strip(" '") for t in str(ctx.get("expected_tags")).split(",")]
+            close = difflib.get_close_matches(tag, allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            msg = f"unknown regime type {ctx.get('tag')}{hint}; allowed: {ctx.get('expected_tags')}"
         elif e["type"] == "union_tag_not_found":
             msg = "each regime needs a 'type' key naming the regime (see `cadresim regimes`)"
         elif "input" in e and not isinstance(e["input"], dict | list):

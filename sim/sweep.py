@@ -945,6 +945,14 @@ def register(app: Any) -> None:
             f"({report.executor}, {report.workers} workers)",
             highlight=False,
         )
+        from sim.cli import sweep_table
+
+        summary_file = Path(target) / "summary.parquet"
+        if summary_file.exists():
+            summary = pd.read_parquet(summary_file)
+            outcomes = plan.spec.outcomes or Scenario.model_validate(plan.base).outcomes
+            names = [p.name for p in plan.params]
+            out.print(sweep_table(summary, names, outcomes, f"{plan.spec.name}: design points"))
         out.print(f"wrote {target}/manifest.json, summary.parquet, timeseries.parquet/")
         if report.failed:
             err.print(f"[bold red]{report.failed} run(s) failed[/]: see {target}/failures.parquet")
