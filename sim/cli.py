@@ -41,10 +41,10 @@ PLUGINS: dict[str, tuple[str, str]] = {
 }
 
 
-def suggest(name: str, choices: Any, n: int = 1) -> str:
+def suggest(name: str, choices: Any) -> str:
     """``" (did you mean 'x'?)"`` for the closest of ``choices``, else ``""``."""
-    close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=n, cutoff=0.6)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 class LazyGroup(TyperGroup):
@@ -265,9 +265,9 @@ def summary_table(summary, title: str, user_outcomes=()) -> Table:
 
 #: Columns of the table that ends a sweep (those the sweep's summary holds).
 SWEEP_COLUMNS = [
-    ("protest_events_per_year", "protest events / year"),
-    ("legitimacy_final", "final legitimacy"),
-    ("grievance_worker_mean", "worker grievance"),
+    ("protest_events_per_year", "events/yr"),
+    ("legitimacy_final", "legitimacy"),
+    ("grievance_worker_mean", "grievance"),
 ]
 SWEEP_MAX_ROWS = 40
 SWEEP_MAX_USER = 3
@@ -282,14 +282,20 @@ def sweep_table(summary, parameters: list[str], user_outcomes=(), title: str = "
     cols = [(c, label) for c, label in SWEEP_COLUMNS if c in summary]
     users = [r for r in user_outcomes if f"{r.name}_mean" in summary][:SWEEP_MAX_USER]
     cols += [(f"{r.name}_mean", r.name) for r in users]
-    table = Table(title=title or None, caption="means over each point's replicates")
+    table = Table(
+        title=title or None,
+        caption="means over each point's n replicates: events/yr = protest events per year, "
+        "legitimacy at the end, grievance = urban workers' mean; user outcomes: run means",
+    )
     fold = {"justify": "right", "overflow": "fold"}  # wrap long headers, never cut them
     table.add_column("#", **fold)
-    for p in parameters:
-        table.add_column(p.rsplit(".", 1)[-1], **fold)
-    table.add_column("runs", justify="right")
-    for _, label in cols:
-        table.add_column(label, **fold)
+    for p in parameters:  # names are identifiers: never broken
+        name = p.rsplit(".", 1)[-1]
+        table.add_column(name, min_width=len(name), **fold)
+    table.add_column("n", justify="right")
+    for c, label in cols:
+        width = len(label) if c.startswith(tuple(f"{r.name}_" for r in users)) else None
+        table.add_column(label, min_width=width, **fold)
     if len(summary) == 0:
         return table
     group = summary.groupby("point", sort=True)

@@ -321,6 +321,14 @@ def observe(model: CadreModel) -> None:
         ]
 
 
+def did_you_mean(name: str, choices) -> str:
+    """``" (did you mean 'x'?)"`` for the closest name in ``choices``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def summary_columns(outcome: Outcome) -> list[str]:
     """Names of the per-run summary columns an outcome produces."""
     if outcome.flow:
