@@ -3,9 +3,9 @@
     python -m benchmarks.explore_play [scenario.yaml] [--months N]
 
 Headless: ``CadreModel.step`` only. Play: what the page's play loop does on the server —
-``ExploreModel.step`` and, every ``render_interval`` months (the page's default,
-:func:`sim.explore_app.render_interval`), the map and the four outcome plots redrawn
-and encoded as SVG, as ``solara.FigureMatplotlib`` does. Issue 16 asks for play within
+``ExploreModel.step`` and, whenever its frame clock says a frame is due
+(:func:`sim.explore_app.frame_due`), the map and the four outcome plots redrawn and
+encoded as SVG, as the page does. Issue 16 asks for play within
 3× of the headless step time. CPU time (``time.process_time``), so other jobs on a
 shared machine do not count; the browser's own drawing is not included.
 """
@@ -21,8 +21,8 @@ from sim.config import load_scenario
 from sim.model import CadreModel
 
 
-def measure(path: str, months: int, render_every: int | None = None) -> dict:
-    from sim.explore_app import PLOTS, ExploreModel, LocalityFigure, OutcomeFigure, render_interval
+def measure(path: str, months: int) -> dict:
+    from sim.explore_app import PLOTS, ExploreModel, LocalityFigure, OutcomeFigure
 
     scn = load_scenario(path)
     months = min(months, scn.n_steps)
@@ -33,23 +33,23 @@ def measure(path: str, months: int, render_every: int | None = None) -> dict:
     step_cpu = (time.process_time() - t0) / months
 
     m = ExploreModel(base_scenario=scn, **explore.control_values(explore.controls(scn)))
-    every = render_every or render_interval(m)
     figures = [LocalityFigure(m), *(OutcomeFigure(m, s) for s in PLOTS)]
-    renders = 0
+
+    def draw() -> None:
+        for f in figures:
+            f.update().savefig(io.BytesIO(), format="svg")
+
+    m.on_frame = draw
     t0 = time.process_time()
-    for k in range(1, months + 1):
+    for _ in range(months):
         m.step()
-        if k % every == 0 or k == months:
-            for f in figures:
-                f.update().savefig(io.BytesIO(), format="svg")
-            renders += 1
     play_cpu = (time.process_time() - t0) / months
     return {
         "scenario": path,
         "agents": m.people.n,
         "months": months,
-        "render_every": every,
-        "renders": renders,
+        "frames": m.frame,
+        "draw_ms": 1000 * m.clock.draw_seconds,
         "headless_ms_per_month": 1000 * step_cpu,
         "play_ms_per_month": 1000 * play_cpu,
         "ratio": play_cpu / step_cpu,
@@ -60,13 +60,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario", nargs="?", default="scenarios/reform_privatization.yaml")
     ap.add_argument("--months", type=int, default=48)
-    ap.add_argument("--render-every", type=int, default=None)
     args = ap.parse_args()
-    r = measure(args.scenario, args.months, args.render_every)
+    r = measure(args.scenario, args.months)
     print(
         f"{r['scenario']}: {r['agents']:,} agents, {r['months']} months; headless "
         f"{r['headless_ms_per_month']:.1f} ms/month, play {r['play_ms_per_month']:.1f} ms/month "
-        f"(render every {r['render_every']} months, {r['renders']} renders): "
+        f"({r['frames']} frames of {r['draw_ms']:.0f} ms wall): "
         f"{r['ratio']:.2f}× headless (CPU)"
     )
 
