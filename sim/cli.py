@@ -266,7 +266,7 @@ def summary_table(summary, title: str, user_outcomes=()) -> Table:
 #: Columns of the table that ends a sweep (those the sweep's summary holds).
 SWEEP_COLUMNS = [
     ("protest_events_per_year", "events/yr"),
-    ("legitimacy_final", "legitimacy"),
+    ("legitimacy_final", "legitimacy (end)"),
     ("grievance_worker_mean", "grievance"),
 ]
 SWEEP_MAX_ROWS = 40
@@ -285,7 +285,7 @@ def sweep_table(summary, parameters: list[str], user_outcomes=(), title: str = "
     table = Table(
         title=title or None,
         caption="means over each point's n replicates: events/yr = protest events per year, "
-        "legitimacy at the end, grievance = urban workers' mean; user outcomes: run means",
+        "grievance = urban workers' mean; user outcomes: run means",
     )
     fold = {"justify": "right", "overflow": "fold"}  # wrap long headers, never cut them
     table.add_column("#", **fold)

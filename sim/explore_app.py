@@ -456,9 +456,9 @@ def RunPanel(model: ExploreModel, month: int = 0):
             f"seed {model.config.seed}. Active regimes: {regimes}.\n\n"
             f"Changed from the file: {changes or 'nothing'}.\n\n"
             "Settings take effect when you press **Reset** (a new run from the start "
-            "month). ▶ plays at full speed and redraws the figures every few months, as "
-            "often as drawing allows; a Play Interval of 50 ms or more, or Step, draws "
-            "every month."
+            "month). ▶ draws every month at the default Play Interval (100 ms); at 1 ms "
+            "the model runs at full speed and the figures are redrawn every few months, as "
+            "often as drawing allows."
         )
         solara.InputText("save to (.yaml)", value=path, on_value=set_path, continuous_update=True)
         solara.Button("Save as scenario", on_click=save, color="primary")
@@ -549,9 +549,12 @@ def ControlPanel(base: Scenario, specs: dict[str, dict[str, Any]], state: Contro
 
 
 # --- the page ---------------------------------------------------------------------------
-#: Mesa's play loop sleeps this long between months (its slider starts here); the figures
-#: are redrawn by :class:`FrameClock`, not every month.
-PLAY_INTERVAL_MS = 1
+#: Mesa's play loop sleeps this long between months (its Play Interval slider starts
+#: here). At 100 ms every month is drawn (the model waits longer than IDLE_REDRAW), as in
+#: Mesa. At 1 ms the model plays at full speed and FrameClock paces the figures (about
+#: 2.5× the CPU of a headless run), but on the project's loaded 2-core machine the
+#: browser then received no update until the run ended, so full speed is not the default.
+PLAY_INTERVAL_MS = 100
 
 
 def page_parts(base: Scenario, source: str | None, all_params: bool = False):
