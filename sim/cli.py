@@ -34,8 +34,19 @@ if TYPE_CHECKING:
 #: matplotlib, Mesa) at the module's top or inside the command, never in ``sim.cli``.
 PLUGINS: dict[str, tuple[str, str]] = {
     "sweep": ("sim.sweep", "Run a parameter sweep (resumable: run the same command again)."),
-    "plot": ("sim.plots", "Plot outcome distributions, envelopes, sweeps and sensitivity."),
-    "report": ("sim.report", "Write one self-contained HTML report of a run or sweep."),
+    "plot": (
+        "sim.analysis_commands",
+        "Figures grouped by the design: distributions, interaction, envelopes, sensitivity.",
+    ),
+    "report": ("sim.analysis_commands", "Write one self-contained HTML report of a folder."),
+    "discover": (
+        "sim.analysis_commands",
+        "Scenario discovery: PRIM boxes (EMA Workbench) where an outcome is high or low.",
+    ),
+    "export": (
+        "sim.analysis_commands",
+        "Export tables as CSV, Parquet or Stata, with valid names and a codebook.",
+    ),
     "calibrate": ("sim.calibration", "Fit parameters to stylized-fact targets (resumable)."),
     "explore": ("sim.explore", "Watch one run in the browser: sliders, play, save as scenario."),
 }
