@@ -66,12 +66,16 @@ __all__ = [
     "PRESETS",
     "EpsteinLattice",
     "EpsteinModel",
+    "DOCKING_METRICS",
     "EpsteinParams",
     "arrest_probability",
     "decide_active",
+    "docking_metrics",
+    "equivalence_test",
     "granovetter_cascade",
     "granovetter_mean_field",
     "gradual_schedule",
+    "make_lattice",
     "grievance",
     "neighborhood_offsets",
     "outbursts",
@@ -300,11 +304,21 @@ class EpsteinLattice:
         self._cops_at = dict(params.cop_schedule or [])
         self.legitimacy = float(self._legitimacy_at.get(0, params.legitimacy))
 
-        n_cops = round(params.cop_density * self.n_sites)
-        n_citizens = min(round(params.citizen_density * self.n_sites), self.n_sites - n_cops)
-        sites = rng.permutation(self.n_sites)
-        self.cop_pos = sites[:n_cops].astype(np.int64)
-        self.pos = sites[n_cops : n_cops + n_citizens].astype(np.int64)
+        if params.placement == "per_site":
+            # Mesa: each cell independently holds a citizen, a cop or nobody
+            u = rng.random(self.n_sites)
+            cd = params.citizen_density
+            self.pos = np.flatnonzero(u < cd).astype(np.int64)
+            self.cop_pos = np.flatnonzero((u >= cd) & (u < cd + params.cop_density)).astype(
+                np.int64
+            )
+            n_citizens = self.pos.size
+        else:
+            n_cops = round(params.cop_density * self.n_sites)
+            n_citizens = min(round(params.citizen_density * self.n_sites), self.n_sites - n_cops)
+            sites = rng.permutation(self.n_sites)
+            self.cop_pos = sites[:n_cops].astype(np.int64)
+            self.pos = sites[n_cops : n_cops + n_citizens].astype(np.int64)
         self.hardship = rng.random(n_citizens)
         self.risk_aversion = rng.random(n_citizens)
         if params.threshold_sd > 0:
@@ -582,15 +596,18 @@ class EpsteinLattice:
     def step(self) -> None:
         """Advance one step: schedules, jail countdown, move, decide, arrest, record."""
         self.t += 1
-        if self.t in self._legitimacy_at:
-            self.legitimacy = float(self._legitimacy_at[self.t])
-        if self.t in self._cops_at:
-            self._set_cop_count(round(self._cops_at[self.t] * self.n_sites))
+        self._apply_schedules()
         self._jail_countdown()
         self._move()
         self._decide()
         self._arrest()
         self._record()
+
+    def _apply_schedules(self) -> None:
+        if self.t in self._legitimacy_at:
+            self.legitimacy = float(self._legitimacy_at[self.t])
+        if self.t in self._cops_at:
+            self._set_cop_count(round(self._cops_at[self.t] * self.n_sites))
 
     def run(self, steps: int) -> EpsteinLattice:
         for _ in range(steps):
@@ -634,7 +651,16 @@ def run_epstein(params: EpsteinParams, rng: np.random.Generator) -> pd.DataFrame
     Columns: ``step, active, quiet, jailed, tension, legitimacy`` plus ``cops``
     and ``arrests`` (arrests made in that step).
     """
-    return EpsteinLattice(params, rng).run(params.steps).frame()
+    return make_lattice(params, rng).run(params.steps).frame()
+
+
+def make_lattice(params: EpsteinParams, rng: np.random.Generator) -> EpsteinLattice:
+    """The lattice for ``params.update``: synchronous phases or sequential turns."""
+    if params.update == "sequential":
+        from sim.epstein_sequential import SequentialLattice
+
+        return SequentialLattice(params, rng)
+    return EpsteinLattice(params, rng)
 
 
 class EpsteinModel(mesa.Model):
@@ -651,7 +677,7 @@ class EpsteinModel(mesa.Model):
     def __init__(self, params: EpsteinParams | None = None, rng: Any = None):
         super().__init__(rng=rng)
         self.params = params if params is not None else EpsteinParams()
-        self.lattice = EpsteinLattice(self.params, self.rng)
+        self.lattice = make_lattice(self.params, self.rng)
 
     def step(self) -> None:
         self.lattice.step()
@@ -735,3 +761,59 @@ def run_mesa_reference(
         }
     )
     return out
+
+
+# ---------------------------------------------------------------------------
+# Docking statistics (one value per run, so runs are independent samples)
+# ---------------------------------------------------------------------------
+
+DOCKING_METRICS = (
+    "mean_actives",
+    "outbursts",
+    "median_wait",
+    "peak_actives",
+    "outburst_peak",
+    "mean_jailed",
+)
+
+
+def docking_metrics(
+    frame: pd.DataFrame, drop: int = 50, level: float = 50, end_level: float = 10
+) -> dict[str, float]:
+    """The six run-level statistics of the docking (issue 14; Epstein Figs. 3-5).
+
+    Steps ``0..drop`` are dropped as burn-in. An outburst starts when actives exceed
+    ``level`` and ends when they fall to ``end_level`` or below (:func:`outbursts`).
+    ``median_wait`` is the median of :func:`waiting_times` (NaN with fewer than two
+    outbursts); ``outburst_peak`` is the median over outbursts of each one's peak
+    (NaN without outbursts); ``mean_jailed`` counts citizens in jail.
+    """
+    a = frame["active"].to_numpy()[drop + 1 :]
+    jailed = frame["jailed"].to_numpy()[drop + 1 :]
+    starts = outbursts(a, level, end_level)
+    ends = np.append(starts[1:], a.size)[: starts.size]
+    peaks = [a[s:e].max() for s, e in zip(starts, ends, strict=True)]
+    waits = np.diff(starts)
+    return {
+        "mean_actives": float(a.mean()),
+        "outbursts": float(starts.size),
+        "median_wait": float(np.median(waits)) if waits.size else float("nan"),
+        "peak_actives": float(a.max()),
+        "outburst_peak": float(np.median(peaks)) if peaks else float("nan"),
+        "mean_jailed": float(jailed.mean()),
+    }
+
+
+def equivalence_test(a: np.ndarray, b: np.ndarray, margin: float) -> float:
+    """Two one-sided Welch t-tests (TOST) that ``|mean(a) - mean(b)| < margin``.
+
+    Returns the TOST p-value, the larger of the two one-sided p-values from
+    ``scipy.stats.ttest_ind``: p < 0.05 shows equivalence within ``margin``
+    (Schuirmann 1987), which a non-significant difference test does not.
+    """
+    from scipy import stats
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    lower = stats.ttest_ind(a + margin, b, equal_var=False, alternative="greater").pvalue
+    upper = stats.ttest_ind(a - margin, b, equal_var=False, alternative="less").pvalue
+    return float(max(lower, upper))

@@ -35,6 +35,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "discretization": "floor",
         "jail_occupies_site": False,
         "cop_moves_to_arrestee": True,
+        "placement": "exact",
+        "turn_rules": "netlogo",
     },
     # Mesa 3.5 EpsteinScenario defaults. Von Neumann diamond of radius vision,
     # Python round() of C/A, jailed citizens keep their cell, cops stay put.
@@ -51,6 +53,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "discretization": "round",
         "jail_occupies_site": True,
         "cop_moves_to_arrestee": False,
+        "placement": "per_site",
+        "turn_rules": "mesa",
     },
 }
 
@@ -129,6 +133,27 @@ class EpsteinParams(StrictModel):
         True,
         description="The arresting cop moves onto the arrestee's site (NetLogo); "
         "ignored when jail_occupies_site, since the site stays taken.",
+    )
+    placement: Literal["exact", "per_site"] = Field(
+        "exact",
+        description="Setup: 'exact' places round(density x sites) citizens and cops "
+        "(NetLogo's create-agents round(...)); 'per_site' draws each site's occupant "
+        "independently (Mesa's random.choices per cell), so the counts vary by seed.",
+    )
+    update: Literal["synchronous", "sequential"] = Field(
+        "synchronous",
+        description="Update order. 'synchronous' (default): four phases, each for everyone "
+        "at once (fast, vectorized). 'sequential': every agent takes its turn in a fresh "
+        "random order each step, as NetLogo's `ask turtles` and Mesa's `shuffle_do` "
+        "(sim/epstein_sequential.py; a per-agent loop, for docking).",
+    )
+    turn_rules: Literal["netlogo", "mesa"] = Field(
+        "netlogo",
+        description="Within a sequential turn: 'netlogo' moves first, then decides or "
+        "arrests, counts its own patch in its vision (an active citizen counts itself in "
+        "A twice), draws J ~ U{0..Jmax-1} and counts jail down at the end of the tick; "
+        "'mesa' decides or arrests first, then moves, draws J ~ U{0..Jmax} and counts "
+        "jail down in the citizen's own turn. Read only when update='sequential'.",
     )
 
     @model_validator(mode="before")
