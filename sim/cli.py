@@ -216,7 +216,7 @@ def regimes(
 
 
 # Commands that live with their subsystem: each module defines ``register(app)``.
-PLUGINS = ("sim.sweep", "sim.plots", "sim.report", "sim.calibration", "sim.explore")
+PLUGINS = ("sim.sweep", "sim.plots", "sim.report", "sim.calibration", "sim.explore", "sim.effects")
 
 
 def _register_plugins() -> None:

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.calendar import Month
 from sim.epstein import EpsteinParams
+from sim.mechanisms import Mechanisms
 from sim.regimes import RegimeSpec
 from sim.schema import StrictModel, field_error
 
@@ -199,6 +200,10 @@ class Scenario(StrictModel):
     params: Params = Params()
     regimes: list[RegimeSpec] = Field(default_factory=list)
     output: Output = Output()
+    mechanisms: Mechanisms = Field(
+        default_factory=Mechanisms,
+        description="feedback mechanisms switched on (default) or off by name (sim.mechanisms)",
+    )
     epstein: EpsteinParams | None = Field(
         None,
         description="run Epstein's Model I on a torus lattice instead of the city model "

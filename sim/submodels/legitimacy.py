@@ -74,14 +74,14 @@ def update_local(model) -> None:
         model.legitimacy,
         pres,
         model.loc_cadre_corruption,
-        prm.legitimacy_presence,
-        prm.legitimacy_corruption,
+        prm.legitimacy_presence * model.mechanisms.gain("cadre_presence"),
+        prm.legitimacy_corruption * model.mechanisms.gain("local_corruption"),
     )
 
 
 def update_global(model) -> None:
     """Move global legitimacy after this month's production and state response."""
-    prm, lv, t = model.params, model.levers, model.tally
+    prm, lv, t, on = model.params, model.levers, model.tally, model.mechanisms.gain
     n = max(model.people.n, 1)
     model.legitimacy = global_change(
         model.legitimacy,
@@ -92,9 +92,9 @@ def update_global(model) -> None:
         lv.campaign_intensity,
         t["visible_arrests"] / n,
         t["conceded_people"] / n,
-        prm.legitimacy_performance,
-        prm.legitimacy_privilege,
+        prm.legitimacy_performance * on("legitimacy_performance"),
+        prm.legitimacy_privilege * on("legitimacy_privilege"),
         prm.legitimacy_chaos,
-        prm.legitimacy_repression,
-        prm.legitimacy_concession,
+        prm.legitimacy_repression * on("legitimacy_repression"),
+        prm.legitimacy_concession * on("legitimacy_concession"),
     )

@@ -64,6 +64,7 @@ def respond(model, events: Events) -> None:
         prm.concession_breadth,
         lv.concession_bias + seizure_bonus,
     )
+    p_c = p_c * model.mechanisms.gain("concessions")
     conceded = rng.random(events.n) < p_c
     policy = conceded & ((events.size >= POLICY_CONCESSION_SIZE) | (events.breadth > 0.1))
     payment = conceded & ~policy
@@ -93,6 +94,7 @@ def respond(model, events: Events) -> None:
     # Hired proxies add hands (seed 003 D5, line 93: 500 peasants at Y50 a day).
     hands = enforcers * (1.0 + lv.proxy_enforcers)
     capacity = np.floor(hands * prm.arrests_per_officer * lv.repression * brutality + 0.5)
+    capacity = capacity * model.mechanisms.gain("arrests")
     active_idx = np.flatnonzero(p.active)
     if active_idx.size:
         loc_a = model.locality[active_idx]
@@ -117,11 +119,12 @@ def respond(model, events: Events) -> None:
         t["proxy_arrests"] = float(jailed.size * lv.proxy_enforcers)
 
     # Deterrence after defeat (D7): fear settles on localities that won nothing.
+    fear_added = prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence")
     defeated = np.zeros(model.n_localities, dtype=bool)
     defeated[events.locality[~conceded]] = True
     p.fear = np.where(
         defeated[model.locality],
-        np.minimum(p.fear + prm.fear_after_defeat * lv.deterrence, 1.0),
+        np.minimum(p.fear + fear_added, 1.0),
         p.fear,
     ).astype(np.float32)
     t["concessions"] = int(np.count_nonzero(policy))
