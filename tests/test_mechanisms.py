@@ -389,3 +389,26 @@ def test_parse_accepts_a_switched_scenario_round_trip():
     scn = small_scenario(mechanisms={"arrests": False})
     again = parse_scenario(scn.model_dump(mode="json"))
     assert again.mechanisms.disabled() == ("arrests",)
+
+
+# ../shared/seeds from a clone next to shared/; ../../shared/seeds from a worktree.
+SEED_DIR = next(
+    (
+        d
+        for d in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds")
+        if d.is_dir()
+    ),
+    ROOT.parent / "shared" / "seeds",
+)
+
+
+@pytest.mark.skipif(not SEED_DIR.is_dir(), reason="../shared/seeds not available")
+@pytest.mark.parametrize("mech", MECHANISMS, ids=lambda m: m.name)
+def test_seed_citations_are_within_the_file(mech):
+    cited = re.match(r"(\d{3}_[0-9a-f]{16}\.txt):([\d, -]+)", mech.source)
+    if cited is None:  # a publication or an extraction
+        assert re.search(r"\b(19|20)\d\d\b|science-anchors\.md", mech.source), mech.source
+        return
+    n_lines = len((SEED_DIR / cited[1]).read_text(encoding="utf-8").splitlines())
+    numbers = [int(k) for k in re.findall(r"\d+", cited[2])]
+    assert numbers and all(1 <= k <= n_lines for k in numbers), mech.source
