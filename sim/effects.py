@@ -147,6 +147,12 @@ def plan(
         )
     root = scenario.seed if root_seed is None else int(root_seed)
     arm_list = arms(scenario)
+    if len(arm_list) == 1:
+        from sim.config import ScenarioError
+
+        raise ScenarioError(
+            source, [("mechanisms", "nothing to switch off: no regimes and every mechanism off")]
+        )
     ids = [a.id for a in arm_list]
     common = derive_seeds(root, seeds)
     spec = SweepSpec(

@@ -112,6 +112,12 @@ def test_epstein_scenarios_and_unknown_outcomes_are_invalid(tiny_file, tmp_path)
     assert not out.exists()
 
 
+def test_nothing_to_switch_off_is_invalid():
+    scn = small_scenario(mechanisms=dict.fromkeys(NAMES, False))
+    with pytest.raises(ScenarioError, match="nothing to switch off"):
+        plan(scn, 2)
+
+
 def test_one_row_per_arm_and_outcome_summary(done, tiny_file):
     out, table, report = done
     n_arms = len(arms(load_scenario(tiny_file)))
