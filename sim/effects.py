@@ -121,14 +121,12 @@ def plan(
     """A sweep plan over the arms with the same ``seeds`` run seeds in every arm."""
     import pandas as pd
 
-    from sim.config import Scenario as _Scenario
+    from sim.config import ScenarioError, parse_scenario
     from sim.design import Parameter
     from sim.runner import derive_seeds
     from sim.sweep import SweepPlan, SweepSpec
 
     if scenario.epstein is not None:
-        from sim.config import ScenarioError
-
         raise ScenarioError(
             source,
             [
@@ -139,8 +137,6 @@ def plan(
             ],
         )
     if not 2 <= seeds <= MAX_SEEDS:
-        from sim.config import ScenarioError
-
         raise ScenarioError(
             "--seeds",
             [("", f"must be in [2, {MAX_SEEDS}] (a standard error needs 2), got {seeds}")],
@@ -148,8 +144,6 @@ def plan(
     root = scenario.seed if root_seed is None else int(root_seed)
     arm_list = arms(scenario)
     if len(arm_list) == 1:
-        from sim.config import ScenarioError
-
         raise ScenarioError(
             source, [("mechanisms", "nothing to switch off: no regimes and every mechanism off")]
         )
@@ -165,7 +159,7 @@ def plan(
     )
     # Validate every arm as a scenario (a removed regime cannot make one invalid today,
     # but a future cross-field rule might) and store it in the form workers expect.
-    scenarios = [_Scenario.model_validate(a.scenario).model_dump(mode="json") for a in arm_list]
+    scenarios = [parse_scenario(a.scenario, source).model_dump(mode="json") for a in arm_list]
     digest = hashlib.sha256(
         json.dumps({"arms": ids, "scenarios": scenarios, "seeds": common}, sort_keys=True).encode()
     ).hexdigest()
