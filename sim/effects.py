@@ -176,18 +176,12 @@ def plan(
     return sweep_plan, arm_list
 
 
-def _t_quantile(df: int) -> float:
-    from scipy import stats
-
-    return float(stats.t.ppf(0.975, df))
-
-
 def paired_effects(summary: pd.DataFrame, arm_list: list[Arm]) -> pd.DataFrame:
     """One row per arm (except the full one) and outcome summary: the paired effect.
 
     ``summary`` has one row per run with ``arm``, ``replicate`` and the summary columns
     of :func:`sim.outcomes.summarize`. Replicates missing from either arm (failed runs)
-    are left out of that arm's pairs; ``n`` says how many pairs remain.
+    and non-finite values are left out of that arm's pairs; ``n`` says how many remain.
     """
     import numpy as np
     import pandas as pd
@@ -195,40 +189,45 @@ def paired_effects(summary: pd.DataFrame, arm_list: list[Arm]) -> pd.DataFrame:
 
     from sim.outcomes import OUTCOMES, summary_columns
 
-    columns = [(o, c) for o in OUTCOMES for c in summary_columns(o)]
+    names = [(o.name, c) for o in OUTCOMES for c in summary_columns(o)]
+    cols = [c for _, c in names]
     full = summary[summary["arm"] == FULL].set_index("replicate").sort_index()
-    rows = []
+    frames = []
     for arm in arm_list:
         if arm.kind == "full":
             continue
         other = summary[summary["arm"] == arm.id].set_index("replicate").sort_index()
         common = full.index.intersection(other.index)
-        for outcome, col in columns:
-            a = full.loc[common, col].to_numpy(dtype=float)
-            b = other.loc[common, col].to_numpy(dtype=float)
-            ok = np.isfinite(a) & np.isfinite(b)
-            d = a[ok] - b[ok]
-            n = int(d.size)
-            effect = float(d.mean()) if n else math.nan
-            se = float(d.std(ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
-            if n >= 2 and se > 0:
-                half = _t_quantile(n - 1) * se
-                p = float(2.0 * stats.t.sf(abs(effect) / se, n - 1))
-            elif n >= 2:  # every pair differs by the same amount (often 0)
-                half, p = 0.0, (1.0 if effect == 0 else 0.0)
-            else:
-                half, p = math.nan, math.nan
-            rows.append(
+        a = full.loc[common, cols].to_numpy(dtype=float)
+        b = other.loc[common, cols].to_numpy(dtype=float)
+        ok = np.isfinite(a) & np.isfinite(b)
+        n = ok.sum(axis=0)
+        d = np.where(ok, a - b, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            effect = np.where(n > 0, d.sum(axis=0) / n, np.nan)
+            dev = np.where(ok, d - effect, 0.0)
+            se = np.where(n >= 2, np.sqrt((dev**2).sum(axis=0) / (n - 1) / n), np.nan)
+            df = np.maximum(n - 1, 1)
+            half = np.where(se > 0, stats.t.ppf(0.975, df) * se, 0.0)
+            p = np.where(se > 0, 2.0 * stats.t.sf(np.abs(effect) / se, df), 0.0)
+            # Every pair differing by the same amount (often 0): exact, no spread.
+            p = np.where((se == 0) & (effect == 0), 1.0, p)
+            half = np.where(n >= 2, half, np.nan)
+            p = np.where(n >= 2, p, np.nan)
+            full_mean = np.where(n > 0, np.where(ok, a, 0.0).sum(axis=0) / n, np.nan)
+            without_mean = np.where(n > 0, np.where(ok, b, 0.0).sum(axis=0) / n, np.nan)
+        frames.append(
+            pd.DataFrame(
                 {
                     "arm": arm.id,
                     "kind": arm.kind,
                     "name": arm.name,
-                    "outcome": outcome.name,
-                    "summary": col[len(outcome.name) + 1 :],
-                    "column": col,
-                    "n": n,
-                    "full_mean": float(a[ok].mean()) if n else math.nan,
-                    "without_mean": float(b[ok].mean()) if n else math.nan,
+                    "outcome": [o for o, _ in names],
+                    "summary": [c[len(o) + 1 :] for o, c in names],
+                    "column": cols,
+                    "n": n.astype("int64"),
+                    "full_mean": full_mean,
+                    "without_mean": without_mean,
                     "effect": effect,
                     "se": se,
                     "ci_low": effect - half,
@@ -236,8 +235,10 @@ def paired_effects(summary: pd.DataFrame, arm_list: list[Arm]) -> pd.DataFrame:
                     "p_value": p,
                 }
             )
-    table = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
-    return table.astype({"n": "int64"})
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(EFFECT_COLUMNS))
+    return pd.concat(frames, ignore_index=True)[list(EFFECT_COLUMNS)]
 
 
 def run_effects(
@@ -309,21 +310,29 @@ def plot_effects(table: pd.DataFrame, columns: list[str], title: str = ""):
     for k, col in enumerate(columns):
         ax = fig.add_subplot(nrows, ncols, k + 1)
         sub = table[table["column"] == col].set_index("arm").reindex(arm_ids)
-        for j, arm in enumerate(arm_ids):
-            row = sub.loc[arm]
-            c = colours.get(kinds.get(arm, ""), "0.3")
-            sig = np.isfinite(row["ci_low"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)
-            ax.errorbar(
-                row["effect"],
-                y[j],
-                xerr=[[row["effect"] - row["ci_low"]], [row["ci_high"] - row["effect"]]],
-                fmt="o",
-                ms=3.5,
-                color=c,
-                mfc=c if sig else "white",
-                elinewidth=1.0,
-                capsize=0,
-            )
+        eff, lo, hi = (sub[key].to_numpy(dtype=float) for key in ("effect", "ci_low", "ci_high"))
+        sig = np.isfinite(lo) & ((lo > 0) | (hi < 0))
+        kind = np.array([kinds.get(a, "") for a in arm_ids])
+        # One call per colour and fill: hundreds of single-point errorbars are slow.
+        for k_name, c in colours.items():
+            for filled in (True, False):
+                m = (kind == k_name) & (sig == filled) & np.isfinite(eff)
+                if not m.any():
+                    continue
+                ax.errorbar(
+                    eff[m],
+                    y[m],
+                    xerr=[
+                        eff[m] - np.where(np.isfinite(lo[m]), lo[m], eff[m]),
+                        np.where(np.isfinite(hi[m]), hi[m], eff[m]) - eff[m],
+                    ],
+                    fmt="o",
+                    ms=3.5,
+                    color=c,
+                    mfc=c if filled else "white",
+                    elinewidth=1.0,
+                    capsize=0,
+                )
         ax.axvline(0.0, color="0.5", lw=0.8, zorder=0)
         ax.set_title(col, fontsize=9)
         ax.set_yticks(y)
