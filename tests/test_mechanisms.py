@@ -187,10 +187,16 @@ def test_arrests_off_detains_no_one():
     assert pair(CITY, "arrests", "jailed_mean")[1] == 0
 
 
+def _conceded(kw: dict) -> tuple[float, float]:
+    """Policy concessions plus pacification payments: (all on, concessions off)."""
+    policy = pair(kw, "concessions", "concessions_total")
+    payment = pair(kw, "concessions", "pacifications_total")
+    return policy[0] + payment[0], policy[1] + payment[1]
+
+
 def test_concessions_off_concedes_nothing():
-    on, off = pair(CITY, "concessions", "concessions_total")
+    on, off = _conceded(CITY)
     assert on > 0 and off == 0
-    assert pair(CITY, "concessions", "pacifications_total")[1] == 0
 
 
 def test_network_influence_ties_lower_the_perceived_risk():
@@ -239,8 +245,7 @@ def _one_global_update(m: CadreModel, name: str, **tally) -> tuple[float, float]
 
 
 def test_legitimacy_concession_off_earns_no_legitimacy():
-    on, off = pair(VISIBLE, "concessions", "concessions_total")
-    assert on > 0
+    assert _conceded(VISIBLE)[0] > 0
     m = model_after(CITY, 6)
     with_, without = _one_global_update(
         m, "legitimacy_concession", visible_arrests=0.0, conceded_people=50.0
@@ -327,20 +332,21 @@ def test_promotion_patronage_favours_clients_of_senior_patrons():
 
 
 def test_promotion_tournament_rewards_performance():
-    """Cadres of units that grew faster over the run rise further with the tournament on."""
-    gaps = []
-    for name in (None, "promotion_tournament"):
-        m = CadreModel(
-            small_scenario(**CAREER, mechanisms={} if name is None else {name: False}), 1
-        )
-        cum = np.zeros(m.units.n)
-        for _ in range(120):
-            m.step()
-            cum += m.unit_performance
-        unit = m.people.unit[m.people.rows(Kind.CADRE)]
-        top = (unit >= 0) & (cum[np.maximum(unit, 0)] > np.median(cum))
-        gaps.append(_rank_gap(m, top))
-    assert gaps[0] > gaps[1]
+    """Cadres of units that grew faster over the run rise further with the tournament on
+    (mean over three seeds: one run's final ranks are a noisy record of ten years)."""
+    gaps = {None: [], "promotion_tournament": []}
+    for seed in (1, 2, 3):
+        for name in gaps:
+            kw = dict(CAREER, mechanisms={} if name is None else {name: False})
+            m = CadreModel(small_scenario(**kw), seed)
+            cum = np.zeros(m.units.n)
+            for _ in range(120):
+                m.step()
+                cum += m.unit_performance
+            unit = m.people.unit[m.people.rows(Kind.CADRE)]
+            top = (unit >= 0) & (cum[np.maximum(unit, 0)] > np.median(cum))
+            gaps[name].append(_rank_gap(m, top))
+    assert np.mean(gaps[None]) > np.mean(gaps["promotion_tournament"])
 
 
 def test_loyalty_cooptation_off_spares_loyalty_from_the_campaign():
