@@ -20,6 +20,8 @@ Guards (file : function — what "off" means):
 - ``legitimacy_concession`` — ``submodels/legitimacy.py : update_global`` — weight 0.
 - ``legitimacy_performance`` — ``submodels/legitimacy.py : update_global`` — weight 0.
 - ``legitimacy_privilege`` — ``submodels/legitimacy.py : update_global`` — weight 0.
+- ``legitimacy_broken_pledges`` — ``submodels/legitimacy.py : update_global`` — weight 0.
+- ``legitimacy_unrest`` — ``submodels/legitimacy.py : update_global`` — weight 0.
 - ``cadre_presence`` — ``submodels/legitimacy.py : update_local`` — presence bonus 0.
 - ``local_corruption`` — ``submodels/legitimacy.py : update_local`` — penalty 0.
 - ``protest_disruption`` — ``submodels/production.py : produce`` — protest disrupts nothing.
@@ -126,6 +128,20 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/submodels/legitimacy.py:update_global",
         "003_34c2b211615d9395.txt:19 (A8)",
         "privilege costs no legitimacy",
+    ),
+    Mechanism(
+        "legitimacy_broken_pledges",
+        "laid-off people still without their jobs (broken pledges) lower global legitimacy",
+        "sim/submodels/legitimacy.py:update_global",
+        "003_34c2b211615d9395.txt:29",
+        "broken pledges cost no legitimacy",
+    ),
+    Mechanism(
+        "legitimacy_unrest",
+        "visible protest the state leaves unresolved lowers global legitimacy",
+        "sim/submodels/legitimacy.py:update_global",
+        "003_34c2b211615d9395.txt:108",
+        "unresolved protest costs no legitimacy",
     ),
     Mechanism(
         "cadre_presence",

@@ -253,6 +253,22 @@ def test_legitimacy_concession_off_earns_no_legitimacy():
     assert with_ > without
 
 
+def test_legitimacy_broken_pledges_cost_legitimacy():
+    m = model_after(CITY, 18)  # months after the layoffs began
+    with_, without = _one_global_update(
+        m, "legitimacy_broken_pledges", visible_arrests=0.0, conceded_people=0.0
+    )
+    assert with_ < without  # seed 003 line 29: pledges broken, protest fuelled
+
+
+def test_legitimacy_unrest_costs_legitimacy():
+    m = model_after(CITY, 6)
+    with_, without = _one_global_update(
+        m, "legitimacy_unrest", visible_arrests=0.0, conceded_people=0.0, unresolved_people=50.0
+    )
+    assert with_ < without  # seed 003 line 108: opposition shown night after night
+
+
 def test_legitimacy_performance_growth_raises_legitimacy():
     on, off = pair({"end": "1995-12"}, "legitimacy_performance", "legitimacy_mean")
     assert on > off  # capacity grows in a quiet city

@@ -136,6 +136,6 @@ def update_global(model) -> None:
         prm.legitimacy_concession * on("legitimacy_concession"),
         broken_share=broken_pledges(p.laid_off, STATUS_LOSS[p.status]),
         unrest_share=t["unresolved_people"] / n,
-        w_broken=prm.legitimacy_broken_pledges,
-        w_unrest=prm.legitimacy_unrest,
+        w_broken=prm.legitimacy_broken_pledges * on("legitimacy_broken_pledges"),
+        w_unrest=prm.legitimacy_unrest * on("legitimacy_unrest"),
     )
