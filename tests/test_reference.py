@@ -43,6 +43,7 @@ def model_after(seed: int, months: int, legitimacy: float, network_weight: float
 def reference_protest(m: CadreModel) -> tuple[list[bool], list[float]]:
     """Epstein's rule A, one agent at a time, sensing its locality and its ties."""
     p, prm, lv = m.people, m.params, m.levers
+    fear_terms, threshold_terms = m.terms.total("fear"), m.terms.total("threshold")
     was = p.active.copy()
     ties = m.ties.tolil()
     decisions, cops_seen = [], []
@@ -62,9 +63,10 @@ def reference_protest(m: CadreModel) -> tuple[list[bool], list[float]]:
         c = vision * share_enf * prm.police_reach * lv.repression * (1.0 + lv.monitoring)
         ratio = math.floor(c / a) if prm.discretization == "floor" else c / a
         p_arrest = 1.0 - math.exp(-prm.arrest_k * ratio)
-        r = min(max(p.risk_aversion[i] + p.fear[i] + lv.fear, 0.0), 1.0)
+        r = min(max(p.risk_aversion[i] + p.fear[i] + fear_terms[i], 0.0), 1.0)
         free = p.jail[i] == 0 and p.kind[i] != 0
-        decisions.append(bool(free and p.grievance[i] - r * p_arrest > p.threshold[i]))
+        t = p.threshold[i] * (1 - prm.activism_threshold * p.activism[i]) + threshold_terms[i]
+        decisions.append(bool(free and p.grievance[i] - r * p_arrest > max(t, 0.0)))
         cops_seen.append(c)
     return decisions, cops_seen
 
@@ -86,12 +88,14 @@ def test_hardship_and_grievance_match_reference(seed, months, legitimacy):
     m = model_after(seed, months, legitimacy, 1.0)
     p, prm = m.people, m.params
     prev = p.grievance.astype(np.float64).copy()
+    terms = m.terms.total("hardship")
     hardship.update(m)
     for i in range(0, p.n, 7):
         dep = min(max(1 - p.income[i] / prm.subsistence_income, 0), 1)
         land_lost = min(max(1 - p.land[i], 0), 1) if p.kind[i] == 4 else 0.0
         h = (
-            prm.hardship_idiosyncratic * p.hardship_base[i]
+            terms[i]
+            + prm.hardship_idiosyncratic * p.hardship_base[i]
             + prm.hardship_income * dep
             + prm.hardship_status * STATUS_LOSS[p.status[i]]
             + prm.hardship_arrears * min(p.arrears[i] / 6, 1)

@@ -39,9 +39,6 @@ from sim.grouping import first_k_per_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
 
-#: Demand state of a unit (seed 003 C1, line 27).
-DEMAND_NONE, DEMAND_BLOCK_SALE, DEMAND_DEFEND_BENEFITS = 0, 1, 2
-
 
 class PrivatizationParams(RegimeParams):
     type: Literal["privatization"]
@@ -182,15 +179,10 @@ class Privatization(Regime):
         self.targets = u.ownership == Ownership.STATE
         self.n_targets = int(self.targets.sum())
         self.sold = np.zeros(u.n, dtype=bool)
-        self.demand = np.where(self.targets, DEMAND_BLOCK_SALE, DEMAND_NONE).astype(np.int8)
         self.carry = 0.0
 
     def privatized_share(self) -> float:
         return float(self.sold.sum()) / self.n_targets if self.n_targets else 0.0
-
-    def apply(self, model, levers) -> None:
-        share = self.privatized_share()
-        levers.extra["privatized_share"] = share
 
     def on_step(self, model) -> None:
         prm, _p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
@@ -248,7 +240,6 @@ class Privatization(Regime):
         u.ownership[chosen] = np.where(convert, Ownership.SHAREHOLDING, Ownership.PRIVATE)
         u.restructured[chosen] = model.step_index
         self.sold[chosen] = True
-        self.demand[chosen] = DEMAND_DEFEND_BENEFITS
         share = np.zeros(u.n)
         share[chosen] = np.where(convert, prm.shareholding_layoff_share, prm.layoff_share)
 
