@@ -151,7 +151,7 @@ def composes(mean: float, se: float, sign: int) -> bool:
     return np.sign(mean) == sign or abs(mean) <= 2 * se
 
 
-def measure(pairs: list[Pair], seeds: list[int], scale: float) -> list[dict]:
+def measure(pairs: list[Pair], seeds: list[int], scale: float, show=None) -> list[dict]:
     rows, cache = [], {}
     for pr in pairs:
         bd = list(pr.backdrop)
@@ -181,6 +181,8 @@ def measure(pairs: list[Pair], seeds: list[int], scale: float) -> list[dict]:
                     ok=composes(m1, s1, sign),
                 )
             )
+            if show is not None:
+                show(rows[-1])
     return rows
 
 
@@ -197,16 +199,19 @@ def label(spec: dict) -> str:
     return f"{spec['type']}({tag})" if tag else spec["type"]
 
 
-def print_table(rows: list[dict]) -> None:
+def print_header() -> None:
     head = f"{'scenario':34s} {'regime':28s} {'partner':28s} {'outcome':24s} {'sign':>4s} "
-    print(head + f"{'alone (mean ± se)':>22s} {'stacked (mean ± se)':>22s}  ok")
-    for r in rows:
-        a, s = r["alone"], r["stacked"]
-        print(
-            f"{r['scenario']:34s} {r['regime']:28s} {r['partner']:28s} {r['outcome']:24s} "
-            f"{r['sign']:>+4d} {a[0]:>11.4g} ± {a[1]:<8.2g} {s[0]:>11.4g} ± {s[1]:<8.2g}  "
-            f"{'yes' if r['ok'] else 'NO'}"
-        )
+    print(head + f"{'alone (mean ± se)':>22s} {'stacked (mean ± se)':>22s}  ok", flush=True)
+
+
+def print_row(r: dict) -> None:
+    a, s = r["alone"], r["stacked"]
+    print(
+        f"{r['scenario']:34s} {r['regime']:28s} {r['partner']:28s} {r['outcome']:24s} "
+        f"{r['sign']:>+4d} {a[0]:>11.4g} ± {a[1]:<8.2g} {s[0]:>11.4g} ± {s[1]:<8.2g}  "
+        f"{'yes' if r['ok'] else 'NO'}",
+        flush=True,
+    )
 
 
 def fades(seeds: list[int]) -> None:
@@ -262,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         pairs = [p for p in pairs if p.scenario == args.only]
     c0 = time.process_time()
-    rows = measure(pairs, seeds, args.scale)
-    print_table(rows)
+    print_header()
+    rows = measure(pairs, seeds, args.scale, show=print_row)
     bad = [r for r in rows if not r["ok"]]
     print(
         f"\n{len(rows)} headline effects, {len(bad)} change sign when stacked; seeds "
