@@ -177,12 +177,8 @@ class Privatization(Regime):
     def on_start(self, model) -> None:
         u, _p = model.units, model.people
         self.targets = u.ownership == Ownership.STATE
-        self.n_targets = int(self.targets.sum())
         self.sold = np.zeros(u.n, dtype=bool)
         self.carry = 0.0
-
-    def privatized_share(self) -> float:
-        return float(self.sold.sum()) / self.n_targets if self.n_targets else 0.0
 
     def on_step(self, model) -> None:
         prm, _p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
