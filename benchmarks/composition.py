@@ -51,6 +51,10 @@ def headline(spec: dict) -> tuple[str, int]:
     if t == "campaign":
         return "legitimacy_mean", -1
     if t == "management":
+        # party committee: fused roles cut technicians' autonomy, so alienation grows
+        # (seed 002 O1, B2); one-man management: party cadres resist (O4).
+        if spec.get("mode", "party_committee") == "party_committee":
+            return "alienation_technician_mean", +1
         return "cadre_cooptation_mean", -1
     if t == "cadre_labour":
         return "accidents_total", -1
