@@ -334,3 +334,28 @@ def test_lever_changes_an_outcome(name, lever_scenario, lever_baseline):
     base = lever_baseline if base is None else base
     rec = records(scn, levers={**companions, name: LEVER_VALUES[name]})
     assert not np.array_equal(base, rec, equal_nan=True), f"lever {name} is inert"
+
+
+# --- attributes the issue found unread ----------------------------------------------------
+def _perturbed(regimes, perturb):
+    """Records of a run where ``perturb(model)`` runs before every month."""
+    m = CadreModel(scenario(regimes), seed=3)
+    while m.running:
+        perturb(m)
+        m.step()
+    return m.records
+
+
+@pytest.mark.parametrize(
+    ("regimes", "perturb"),
+    [
+        # last month's coop share drives diffusion to neighbouring villages (E3)
+        ([{"type": "cooperatives"}], lambda m: m.villages.coop_share.__setitem__(..., 1.0)),
+        # ownership decides what privatization can sell
+        ([PRIV], lambda m: m.units.ownership.__setitem__(..., 2)),
+    ],
+    ids=["village.coop_share", "unit.ownership"],
+)
+def test_listed_attributes_are_read(regimes, perturb):
+    plain = records(scenario(regimes))
+    assert not np.array_equal(plain, _perturbed(regimes, perturb), equal_nan=True)
