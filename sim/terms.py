@@ -88,6 +88,13 @@ class Terms:
         # A source acting again stops fading (e.g. a campaign restarts).
         self._fading[quantity].pop(source, None)
 
+    def set(self, quantity: str, source: str, value: np.ndarray | float) -> None:
+        """Replace this month's term of ``source`` (for core submodels that recompute
+        their own contribution, so calling them twice in a month does not add twice)."""
+        self._check(quantity)
+        self._now[quantity].pop(source, None)
+        self.add(quantity, source, value)
+
     def fade(self, source: str, quantity: str, rate: float, keep: float = 0.0) -> None:
         """Let ``source``'s last term of ``quantity`` linger after the source stops.
 

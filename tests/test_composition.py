@@ -153,3 +153,18 @@ def test_a_fading_campaign_does_not_release_a_burst_of_protest():
         return total
 
     assert after_end(0.06) < after_end(1.0)
+
+
+def test_core_terms_are_replaced_not_added_when_recomputed():
+    from sim.submodels import legitimacy
+
+    m = CadreModel(scenario([{"type": "cadre_labour"}], end="1993-03"), seed=1)
+    m.step()
+    before = m.terms.total("presence")
+    assert before[: m.units.n].max() > 0  # cadres on the line
+    legitimacy.update_local(m)  # a second call in the same month
+    np.testing.assert_array_equal(m.terms.total("presence"), before)
+    t = Terms({"x": 1})
+    t.set("x", "core", 1.0)
+    t.set("x", "core", 2.0)
+    assert t.total("x")[0] == 2.0

@@ -70,9 +70,9 @@ def update_local(model) -> None:
     # communities the way labour participation puts them on the line (seeds 001, 004).
     # Each is its own term; together they cannot exceed full presence.
     terms = model.terms
-    terms.add("presence", "cadre_labour_on_the_line", presence(model.loc_cadre_labour))
-    terms.add("presence", "grassroots_monitoring", lv.monitoring * model.loc_is_community)
-    terms.add("presence", "grassroots_problem_solving", lv.problem_solving * model.loc_is_community)
+    terms.set("presence", "cadre_labour_on_the_line", presence(model.loc_cadre_labour))
+    terms.set("presence", "grassroots_monitoring", lv.monitoring * model.loc_is_community)
+    terms.set("presence", "grassroots_problem_solving", lv.problem_solving * model.loc_is_community)
     pres = np.clip(terms.total("presence"), 0.0, 1.0)
     model.local_legitimacy = local(
         model.legitimacy,
