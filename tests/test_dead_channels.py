@@ -130,6 +130,7 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("cooperatives", "market_rate"): {"market_pressure": 0.5},
     ("cooperatives", "collective_services"): {"collective_share": 0.5},
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
+    ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
     ("management", "fusion"): {"mode": "party_committee"},
     ("management", "resistance"): {"mode": "one_man"},
@@ -139,6 +140,13 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("repression_concession", "model_effect"): {"model_seizures": 2},
     ("residency", "remigration_rate"): {"wage_convergence": 0.3},
     ("residency", "convergence_start"): {"convergence_months": 1},
+}
+
+# Scenario changes that let a parameter act: protests large enough to block a sale.
+FIELD_SCENARIO: dict[tuple[str, str], dict] = {
+    ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
+    # the enlisted's lost activism shows where protest is near the margin
+    ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
 }
 
 # Values to compare where the range ends are not informative or not valid together.
@@ -223,7 +231,7 @@ CR_AFTER = {"type": "campaign", "kind": "cultural_revolution", "start": "1994-01
 def test_every_parameter_is_covered():
     """Every regime has a context, and every override names a real parameter."""
     assert set(CONTEXT) == set(REGISTRY)
-    for regime, name in [*FIELD_CONTEXT, *VALUES]:
+    for regime, name in [*FIELD_CONTEXT, *VALUES, *FIELD_SCENARIO]:
         assert name in REGISTRY[regime].Params.model_fields, (regime, name)
 
 
@@ -252,6 +260,9 @@ def test_regime_parameter_changes_an_outcome(regime, name):
     field = REGISTRY[regime].Params.model_fields[name]
     spec = {"type": regime, **base, **FIELD_CONTEXT.get((regime, name), {})}
     values = settings_for(regime, name, field)
+    kw = copy.deepcopy(kw)
+    for key, extra in FIELD_SCENARIO.get((regime, name), {}).items():
+        kw[key] = {**kw.get(key, {}), **extra}
     runs = [records(scenario([*backdrop, {**spec, name: v}], **copy.deepcopy(kw))) for v in values]
     for v, rec in zip(values[1:], runs[1:], strict=True):
         assert not np.array_equal(runs[0], rec, equal_nan=True), (
@@ -274,6 +285,8 @@ LEVER_SCENARIOS = {
         population={"workers": 1500, "mining_share": 1.0}, params={"accident_rate": 0.002}
     ),
     "faction_hardening": dict(population=URBAN),
+    # promotions weigh political capital by (1 − authority) only where posts fall vacant
+    "manager_authority": dict(population=URBAN, params={"retirement_age": 45}),
 }
 LEVER_VALUES = {
     "legitimacy_target_shift": -0.3,
