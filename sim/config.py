@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.calendar import Month
 from sim.epstein_params import EpsteinParams
+from sim.mechanisms import Mechanisms
 from sim.regimes import RegimeSpec
 from sim.reporters import Reporter, Snapshots, outcome_problems
 from sim.schema import StrictModel, field_error
@@ -244,6 +245,10 @@ class Scenario(StrictModel):
     params: Params = Params()
     regimes: list[RegimeSpec] = Field(default_factory=list)
     output: Output = Output()
+    mechanisms: Mechanisms = Field(
+        default_factory=Mechanisms,
+        description="feedback mechanisms switched on (default) or off by name (sim.mechanisms)",
+    )
     outcomes: list[Reporter] = Field(
         default_factory=list,
         description="user-defined outcomes: a statistic of an agent attribute over a group "

@@ -49,6 +49,7 @@ class CadreModel(mesa.Model):
         self.seed = seed
         self.config = scenario  # (Mesa reserves `scenario` for its own Scenario class)
         self.params = scenario.params
+        self.mechanisms = scenario.mechanisms.enabled()  # feedbacks switched on
         self.n_steps = scenario.n_steps
         self.step_index = 0
         self.date: Month = scenario.start

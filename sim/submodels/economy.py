@@ -79,8 +79,10 @@ def benefits(model) -> None:
         & (p.laid_off >= 0)
         & (model.step_index - p.laid_off >= p.stipend_months)
     )
+    expired &= "stipend_expiry" in model.mechanisms  # off: stipends never run out
     p.status = np.where(expired, Status.UNEMPLOYED, p.status)
     hazard = np.where(p.unit >= 0, u.benefit_arrears[np.maximum(p.unit, 0)], 0.0)
+    hazard = hazard * model.mechanisms.gain("benefit_arrears")
     owed = ((p.status == Status.RETIRED) | (p.status == Status.XIAGANG)) & (hazard > 0)
     unpaid = owed & (rng.random(p.n) < hazard)
     p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
