@@ -126,6 +126,13 @@ class Params(StrictModel):
     # protest decision (Epstein 2002 Model I; science-anchors §1.2)
     threshold: float = _p(0.1, 0, 1, "Epstein's T: net grievance needed to turn active")
     threshold_sd: float = _p(0.0, 0, 1, "spread of individual thresholds (Granovetter)")
+    activism_threshold: float = _p(
+        0.2,
+        0,
+        1,
+        "share of the protest threshold a fully committed activist (activism 1) no "
+        "longer needs (seed 003 lines 25, 73)",
+    )
     arrest_k: float = _p(2.3, 0, 20, "Epstein's k in P = 1 - exp(-k floor(C/A))")
     discretization: Literal["floor", "round", "none"] = Field(
         "none",

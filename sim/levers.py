@@ -5,11 +5,16 @@ Every step the model starts from the neutral levers derived from the scenario's
 are rebuilt each step, switching a regime off restores the rules it changed
 without any bookkeeping; persistent consequences (layoffs, labels, factions) live in
 agent state instead, where the texts say they stick.
+
+Levers are the month's *rules*, one scalar each, combined across regimes by commutative
+operations (max, min, sums, products), so the order regimes run in does not matter.
+Per-person and per-locality quantities that several rules touch are composed from named
+terms instead (:mod:`sim.terms`). Every lever here is read by a core submodel.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(slots=True)
@@ -23,17 +28,11 @@ class Levers:
     """0..1: monthly chance an unaligned person takes sides when factions are mobilizing."""
     faction_hardening: float = 0.0
     """0..1: how strongly time in a faction suppresses switching (seed 002 K3, K15)."""
-    fear: float = 0.0
-    """Added to everyone's risk aversion: fear that suppresses public expression."""
     # --- authority in the enterprise -----------------------------------------------
-    cadre_labour_share: float = 0.0
-    """Share of cadre working time spent on the production line."""
     manager_authority: float = 0.5
     """0 = party committee decides production/personnel/security, 1 = one-man management."""
     technician_autonomy: float = 0.5
     """0..1: how far technicians' expertise governs production decisions."""
-    party_coherence: float = 0.5
-    """0..1: the party organisation's watchdog capacity inside units."""
     # --- state response ---------------------------------------------------------------
     repression: float = 1.0
     """Multiplier on enforcement capacity (security cadres and police)."""
@@ -43,11 +42,7 @@ class Levers:
     """0..1: share of repression done by hired proxies (less visible, breeds division)."""
     deterrence: float = 1.0
     """Multiplier on the fear left behind by a defeated protest."""
-    union_voice: float = 0.0
-    """0..1: grievances resolved through an institutional channel before protest."""
     # --- economy -------------------------------------------------------------------------
-    wage_arrears_rate: float = 0.0
-    """Monthly probability that an employer withholds a month's wage (all employers)."""
     migrant_arrears_rate: float = 0.0
     """Extra monthly arrears probability for migrants without local rights."""
     migrant_rights: float = 1.0
@@ -56,10 +51,6 @@ class Levers:
     """0..1: share of state units' replacement hiring suspended (restructuring, seed 003 L14)."""
     migrant_supply: float = 1.0
     """0..1: villagers' willingness to (re)migrate to the city (wage convergence lowers it)."""
-    cadre_privilege: float = 0.0
-    """0..1: visible cadre privilege and enrichment (salary multiples, asset deals)."""
-    tax_rate: float = 0.0
-    """Share of peasant farm income taken in taxes and fees."""
     land_seizure_rate: float = 0.0
     """Monthly probability a peasant household loses part of its land."""
     grain_price: float = 1.0
@@ -78,5 +69,3 @@ class Levers:
     """0..1: grassroots monitoring reach (danwei people, residents' committees)."""
     problem_solving: float = 0.0
     """0..1: monthly share of local material problems solved by cadres on the spot."""
-    extra: dict = field(default_factory=dict)
-    """Regime-specific switches that no core submodel reads."""

@@ -23,6 +23,13 @@ from sim.submodels import (
     protest,
     state_response,
 )
+from sim.terms import Terms
+
+#: Per-person quantities composed from named terms each month (see sim/terms.py):
+#: ``hardship`` is added to perceived hardship H, ``threshold`` to the protest threshold,
+#: ``fear`` to risk aversion; the last two are written into their state columns.
+COMPOSED_COLUMNS = ("labour_share", "tax_burden")
+PERSON_TERMS = ("hardship", "threshold", "fear", *COMPOSED_COLUMNS)
 
 
 class CadreModel(mesa.Model):
@@ -87,6 +94,8 @@ class CadreModel(mesa.Model):
 
         # --- collective state ---------------------------------------------------------
         self.levers = Levers()
+        n = self.people.n
+        self.terms = Terms({**dict.fromkeys(PERSON_TERMS, n), "presence": self.n_localities})
         self.legitimacy = float(self.params.legitimacy)
         self.output_growth = 0.0
         self.growth_trend = 0.0
@@ -99,6 +108,8 @@ class CadreModel(mesa.Model):
         self.local_legitimacy = np.full(self.n_localities, self.legitimacy)
 
         self.regimes = [regimes.build(spec) for spec in scenario.regimes]
+        for i, regime in enumerate(self.regimes):
+            regime.key = f"{regime.name}#{i}"
         self.windows = [scenario.regime_window(spec) for spec in scenario.regimes]
         self.events = protest.aggregate(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
@@ -134,12 +145,10 @@ class CadreModel(mesa.Model):
         )
         ratio = np.where(potential > 0, self.units.output / np.maximum(potential, 1e-12), 1.0)
         self.unit_distress = np.clip(1.0 - ratio, 0.0, 1.0)
-        # Visible cadre privilege: what this month's rules grant everywhere plus what
-        # restructuring left behind in particular units (seed 003 line 19).
-        self.unit_privilege = np.clip(self.levers.cadre_privilege + self.units.privilege, 0, 1)
-        self.visible_privilege = float(
-            np.clip(self.levers.cadre_privilege + self.units.privilege.mean(), 0, 1)
-        )
+        # Visible cadre privilege: what restructuring left behind in particular units
+        # (seed 003 line 19).
+        self.unit_privilege = np.clip(self.units.privilege, 0, 1)
+        self.visible_privilege = float(np.clip(self.units.privilege.mean(), 0, 1))
 
     def unit_staff(self) -> np.ndarray:
         """Employed people (all types) per unit."""
@@ -172,17 +181,30 @@ class CadreModel(mesa.Model):
         """One month, in the order of docs/ODD.md "Process overview and scheduling"."""
         self.date = self.config.start.plus(self.step_index)
         self.tally = {}
-        # 1. Policy: regimes switch by date and set the month's rules, then act on state.
+        # 1. Policy: regimes switch by date, set the month's rules and terms, act on state.
+        self.terms.new_month()
         self.levers = self._levers_for(self.date)
         for regime in self.regimes:
             if regime.active:
                 regime.on_step(self)
+        self._compose_columns()
         self._processes()
         # 7. Observation (built-in outcomes, then the scenario's own).
         observe(self)
         self.step_index += 1
         if self.step_index >= self.n_steps:
             self.running = False
+
+    def _compose_columns(self) -> None:
+        """Write the month's composed columns: each is the sum of its terms, nothing else.
+
+        ``labour_share`` (cadre time on the line) and ``tax_burden`` (taxes and fees) are
+        read by core submodels as columns; no regime writes them directly, so stacked
+        regimes add up and an ended regime's share disappears with its term.
+        """
+        p = self.people
+        for q in COMPOSED_COLUMNS:
+            p.arrays[q][...] = np.clip(self.terms.total(q), 0.0, 1.0)
 
     def _processes(self) -> None:
         """Steps 2–6 of the month: everything but policy and observation."""
@@ -221,9 +243,12 @@ class CadreModel(mesa.Model):
         for _ in range(months):
             self.tally = {}
             self.levers = Levers()
+            self.terms.new_month()
+            self._compose_columns()
             self._processes()
         self.tally = {}
         self.levers = Levers()
+        self.terms.new_month()
 
     def run(self) -> None:
         """Run every month of the scenario."""

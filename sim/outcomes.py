@@ -340,10 +340,11 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "fear",
-        "mean fear (added risk aversion) over people",
+        "mean fear (added risk aversion) over people: their own, plus the climate a "
+        "campaign leaves (its fading fear term)",
         "index 0–1",
         False,
-        lambda m: float(m.people.fear.mean()) if m.people.n else 0.0,
+        lambda m: float((m.people.fear + m.terms.total("fear")).mean()) if m.people.n else 0.0,
     ),
 )
 

@@ -151,10 +151,8 @@ UNIT_ATTRIBUTES: dict[str, Attribute] = {
 }
 
 VILLAGE_ATTRIBUTES: dict[str, Attribute] = {
-    "tax_rate": _attr("tax and fee rate", "share of income", col="tax_rate"),
     "collective": _attr("a collective village", "0/1", col="collective"),
     "coop_share": _attr("share of households in the cooperative", "share", col="coop_share"),
-    "land_lost": _attr("share of land seized", "share", col="land_lost"),
 }
 
 ATTRIBUTES: dict[str, dict[str, Attribute]] = {

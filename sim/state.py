@@ -129,10 +129,8 @@ UNIT_COLUMNS: dict[str, tuple[type, float]] = {
 }
 
 VILLAGE_COLUMNS: dict[str, tuple[type, float]] = {
-    "tax_rate": (np.float32, 0.0),
     "collective": (np.bool_, False),
     "coop_share": (np.float32, 0.0),
-    "land_lost": (np.float32, 0.0),
 }
 
 

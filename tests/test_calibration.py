@@ -238,6 +238,8 @@ def test_cultural_revolution_config_persecution_after_faction_peak():
     strong = np.array(evaluate(base, {"regimes.campaign.strength": 1.7}, seeds, [stat])[stat])
     assert np.isfinite(default).all() and (default > 0).all() and (default <= 1).all()
     assert default.mean() > 0.3
+    # Direction only: with composed fear terms and activism-lowered thresholds the default
+    # run already puts about half of the persecution after the peak (0.53 at these seeds).
     assert strong.mean() > default.mean()
 
 

@@ -204,7 +204,7 @@ def test_network_influence_ties_lower_the_perceived_risk():
     kw = dict(CITY, params={"police_per_1000": 1.0, "security_cadre_share": 0.02})
     m = model_after(kw, 12)
     rng = np.random.default_rng(0)
-    m.people.active = (rng.random(m.people.n) < 0.15) & (m.people.kind != Kind.CADRE)
+    m.people.active = (rng.random(m.people.n) < 0.2) & (m.people.kind != Kind.CADRE)
     before = m.people.active.copy()
     protest.update(m)
     with_ties = m.people.active.copy()

@@ -43,6 +43,7 @@ def model_after(seed: int, months: int, legitimacy: float, network_weight: float
 def reference_protest(m: CadreModel) -> tuple[list[bool], list[float]]:
     """Epstein's rule A, one agent at a time, sensing its locality and its ties."""
     p, prm, lv = m.people, m.params, m.levers
+    fear_terms, threshold_terms = m.terms.total("fear"), m.terms.total("threshold")
     was = p.active.copy()
     ties = m.ties.tolil()
     decisions, cops_seen = [], []
@@ -65,9 +66,10 @@ def reference_protest(m: CadreModel) -> tuple[list[bool], list[float]]:
         p_arrest = 1.0 - math.exp(-prm.arrest_k * ratio)
         # Nothing to lose (seed 003 B6): the laid-off shed risk aversion with lost status.
         shed = 1.0 - prm.nothing_to_lose * float(STATUS_LOSS[p.status[i]])
-        r = min(max(p.risk_aversion[i] * shed + p.fear[i] + lv.fear, 0.0), 1.0)
+        r = min(max(p.risk_aversion[i] * shed + p.fear[i] + fear_terms[i], 0.0), 1.0)
         free = p.jail[i] == 0 and p.kind[i] != 0
-        decisions.append(bool(free and p.grievance[i] - r * p_arrest > p.threshold[i]))
+        t = p.threshold[i] * (1 - prm.activism_threshold * p.activism[i]) + threshold_terms[i]
+        decisions.append(bool(free and p.grievance[i] - r * p_arrest > max(t, 0.0)))
         cops_seen.append(c)
     return decisions, cops_seen
 
@@ -89,12 +91,14 @@ def test_hardship_and_grievance_match_reference(seed, months, legitimacy):
     m = model_after(seed, months, legitimacy, 1.0)
     p, prm = m.people, m.params
     prev = p.grievance.astype(np.float64).copy()
+    terms = m.terms.total("hardship")
     hardship.update(m)
     for i in range(0, p.n, 7):
         dep = min(max(1 - p.income[i] / prm.subsistence_income, 0), 1)
         land_lost = min(max(1 - p.land[i], 0), 1) if p.kind[i] == 4 else 0.0
         h = (
-            prm.hardship_idiosyncratic * p.hardship_base[i]
+            terms[i]
+            + prm.hardship_idiosyncratic * p.hardship_base[i]
             + prm.hardship_income * dep
             + prm.hardship_status * STATUS_LOSS[p.status[i]]
             + prm.hardship_arrears * min(p.arrears[i] / 6, 1)

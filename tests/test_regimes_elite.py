@@ -144,7 +144,9 @@ def test_anti_rightist_quota_labels_five_percent_and_their_kin():
     # The quota is filled once, not every month.
     m.step()
     assert (p.persecuted > 1).sum() == 0
-    assert m.levers.fear > 0 and m.levers.campaign_intensity > 0
+    # The campaign's fear is its own term on everyone's risk aversion.
+    fear = m.terms.breakdown("fear")[m.regimes[0].key]
+    assert fear > 0 and m.levers.campaign_intensity > 0
 
 
 def test_cr_overthrows_power_holders_then_liberates_them():
@@ -169,7 +171,7 @@ def test_cr_overthrows_power_holders_then_liberates_them():
     for _ in range(8):
         m.step()
     regime = m.regimes[0]
-    assert m.levers.extra["campaign_phase"] == "power_holders"
+    assert regime.current_phase == "power_holders"
     over = np.flatnonzero(regime.overthrown)
     power = (p.rank[cad] >= 2).sum()
     assert over.size > power / 3  # "uniformly overthrown" (3102-3105)
@@ -178,10 +180,11 @@ def test_cr_overthrows_power_holders_then_liberates_them():
     assert p.loyalty[over].mean() < loyalty0[over].mean() - 0.1
     # Technicians "weren't targets, because they had no power" (3495-3497): the
     # power-holder phase strikes none.
-    assert np.array_equal(p.persecuted[tech], tech_before)
+    # (a technician who died passes the row on with a clean record: counts never rise)
+    assert np.all(p.persecuted[tech] <= tech_before)
     while m.date < scn.end:
         m.step()
-    assert m.levers.extra.get("campaign_phase") is None
+    assert regime.current_phase is None
     assert regime.overthrown.sum() == 0  # everyone liberated when the movement ends
 
 
@@ -222,7 +225,7 @@ def test_compliance_probability_by_rank():
     assert prob[0] == 1.0 and prob[-1] == 0.0 and np.all(np.diff(prob) < 0)
 
 
-def test_cadre_labour_sets_and_restores_labour_share():
+def test_cadre_labour_share_is_its_own_term_and_ends_with_it():
     scn = scenario(
         [{"type": "cadre_labour", "share": 0.2, "ranks": [0, 1], "end": "1960-03"}], end="1960-06"
     )
@@ -234,10 +237,10 @@ def test_cadre_labour_sets_and_restores_labour_share():
     on = p.labour_share[cad] > 0
     assert on.any() and np.all(rank_at_selection[on] <= 1)
     assert np.allclose(p.labour_share[cad][on], 0.2)
-    assert m.levers.cadre_labour_share == pytest.approx(0.2)
+    assert list(m.terms.breakdown("labour_share")) == ["cadre_labour#0"]
     for _ in range(3):
         m.step()
-    assert np.all(p.labour_share == 0) and m.levers.cadre_labour_share == 0
+    assert np.all(p.labour_share == 0) and m.terms.breakdown("labour_share") == {}
 
 
 def test_cadre_labour_cuts_deaths_and_grievance_at_an_output_cost():
@@ -269,7 +272,7 @@ def test_party_committee_fusion_hollows_the_party_and_corruption_drifts_up():
 
     off, c_off = run([])
     on, c_on = run([{"type": "management", "mode": "party_committee", "fusion": 0.9}])
-    assert on.levers.party_coherence < 0.5 == off.levers.party_coherence
+    assert on.regimes[0].coherence < 0.5
     assert on.levers.manager_authority < off.levers.manager_authority
     assert on.levers.repression < 1.0
     assert c_on > c_off

@@ -74,10 +74,14 @@ def test_grassroots_and_danwei_rules():
     assert grass.visit_probability(0, 10) == 0.0
     assert grass.visit_probability(3, 8) == pytest.approx(0.5)  # one group, four weeks
     assert grass.visit_probability(300, 8) == 1.0
-    base = np.array([0.8, 0.8])
-    out = grass.solve_problems(base, np.array([True, False]), 0.5, np.array([0.4, 0.4]))
-    assert out.tolist() == [pytest.approx(0.6), 0.8]
-    assert grass.relapse(np.array([0.4]), np.array([0.8]), 0.25)[0] == pytest.approx(0.7)
+    solved = grass.solve_problems(np.zeros(2), np.array([True, False]), 0.5)
+    assert solved.tolist() == [0.5, 0.0]
+    again = grass.solve_problems(solved, np.array([True, True]), 0.5)
+    assert again.tolist() == [0.75, 0.5]  # each visit solves half of what is left
+    # The term removes the solved share of the solvable part of H0's weight, no more.
+    term = grass.relief_term(np.array([0.0, 0.5, 1.0]), np.full(3, 0.8), 0.6, 0.35)
+    assert term[0] == 0.0 and term[2] == pytest.approx(-0.35 * 0.6 * 0.8)
+    assert np.all(np.diff(term) < 0)
     assert danwei.network_reach(10, 15, 300) == pytest.approx(0.5)
     assert danwei.network_reach(100, 15, 300) == 1.0
     assert danwei.dispute_settlement(0.2, 0.6) == pytest.approx(0.08)
@@ -116,26 +120,31 @@ def test_captured_union_defers_conflict():
         early[mode], late[mode], late_max[mode] = np.mean(e), np.mean(lp), np.mean(lm)
     # Events are (unit, claim) groups since issue 12: village events the union never
     # touches dilute the early reduction, and a unit's release is split by claim.
-    assert early["captured"] < 0.95 * early["off"]
-    assert early["captured"] < early["independent"]
+    assert early["captured"] < early["off"]
+    # (not compared with the independent union early: it too keeps grievances off the
+    # street early, by settling arrears, and the two are within noise of each other)
     assert late["captured"] > late["off"]
     assert late["captured"] > late["independent"]
     assert late_max["captured"] > late_max["off"]
 
 
-def test_captured_union_levers_and_restore():
-    scn = small_scenario(
-        end="1994-12", regimes=[{"type": "union", "mode": "captured", "end": "1993-12"}]
-    )
+def test_captured_union_threshold_term_fades_after_the_end():
+    spec = {"type": "union", "mode": "captured", "end": "1993-12", "release_decay": 0.5}
+    scn = small_scenario(end="1994-12", regimes=[spec])
     m = CadreModel(scn, seed=3)
     t0 = m.people.threshold.copy()
     for _ in range(12):
         m.step()
-    assert m.levers.union_voice == 0.0
-    assert m.people.threshold.mean() > t0.mean()  # the agreement holds workers back
+    term = m.terms.breakdown("threshold")["union#0"]
+    assert term.mean() > 0  # the agreement holds workers back
+    np.testing.assert_array_equal(m.people.threshold, t0)  # own thresholds untouched
     m.step()
     assert not m.regimes[0].active
-    np.testing.assert_array_equal(m.people.threshold, t0)
+    fading = m.terms.breakdown("threshold")["union#0 (fading)"]
+    np.testing.assert_allclose(fading, 0.5 * term)
+    for _ in range(11):
+        m.step()
+    assert m.terms.total("threshold").max() < 0.01 * term.max()
 
 
 def owe_wages(m):
@@ -153,11 +162,9 @@ def test_independent_union_settles_arrears_and_exposes_organizers():
             owe_wages(m)
             m.run()
             w = m.people.rows(Kind.WORKER)
-            out.append((m.people.arrears[w].mean(), int(m.people.dossier[w].sum()), m.levers))
-    assert np.mean([a for a, _, _ in on]) < 0.6 * np.mean([a for a, _, _ in off])
-    assert np.mean([d for _, d, _ in on]) > np.mean([d for _, d, _ in off])
-    assert all(lv.union_voice > 0 for _, _, lv in on)
-    assert all(lv.union_voice == 0 for _, _, lv in off)
+            out.append((m.people.arrears[w].mean(), int(m.people.dossier[w].sum())))
+    assert np.mean([a for a, _ in on]) < 0.6 * np.mean([a for a, _ in off])
+    assert np.mean([d for _, d in on]) > np.mean([d for _, d in off])
 
 
 # --- cooperatives ---------------------------------------------------------------------
@@ -259,24 +266,35 @@ def test_grassroots_lowers_community_grievance_and_arrears():
     assert arr[True] < 0.5 * arr[False]
 
 
-def test_grassroots_end_relapses_and_restores_levers():
-    spec = {"type": "grassroots", "end": "1994-12", "persistence": 0.0}
+def test_grassroots_end_relapses_toward_persistence_and_restores_levers():
+    spec = {
+        "type": "grassroots",
+        "end": "1994-12",
+        "persistence": 0.25,
+        "relapse_rate": 0.5,
+    }
     # No deaths and no migrants' turnover, so no row passes to a newcomer with a new H0.
     scn = small_scenario(
-        end="1995-03",
+        end="1996-03",
         regimes=[spec],
         population={"migrants": 0},
-        params={"people_per_agent": 5, "mortality_60": 0.0},
+        params={"mortality_60": 0.0},
     )
     m = CadreModel(scn, seed=4)
     base0 = m.people.hardship_base.copy()
     for _ in range(24):
         m.step()
     assert m.levers.problem_solving > 0
-    assert m.people.hardship_base.sum() < base0.sum()
+    term = m.terms.breakdown("hardship")["grassroots#0"]
+    assert term.sum() < 0
+    np.testing.assert_array_equal(m.people.hardship_base, base0)  # own H0 untouched
     m.step()
     assert m.levers.problem_solving == 0.0
-    np.testing.assert_allclose(m.people.hardship_base, base0, rtol=1e-6)
+    fading = m.terms.breakdown("hardship")["grassroots#0 (fading)"]
+    np.testing.assert_allclose(fading, (0.25 + 0.75 * 0.5) * term)
+    for _ in range(14):
+        m.step()
+    np.testing.assert_allclose(m.terms.total("hardship"), 0.25 * term, atol=1e-4)
 
 
 def test_regimes_are_deterministic():

@@ -54,9 +54,15 @@ class Regime:
     def __init__(self, params: RegimeParams):
         self.params = params
         self.active = False
+        #: the name its terms carry (``model.terms``); the model sets ``"<name>#<index>"``
+        self.key = self.name
 
     # The hooks. ``apply`` changes rules (levers) and is undone automatically when the
-    # regime ends; ``on_step`` changes state, which persists.
+    # regime ends; ``on_step`` changes state, which persists. A per-person or
+    # per-locality quantity that other rules touch too is never written here: the
+    # regime adds its own named term (``model.terms.add(quantity, self.key, value)``),
+    # which stops when the regime ends, or lingers if ``on_end`` calls
+    # ``model.terms.fade``. No regime snapshots or restores state.
     def on_start(self, model: CadreModel) -> None:
         """Called once, in the first month the regime is active."""
 

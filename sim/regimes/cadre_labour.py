@@ -22,8 +22,9 @@ Who goes down: ``ranks`` restricts participation to some ranks — "you couldn't
 manager of a coal mining group to go down in the mine ... But union chairmen aren't so
 busy" (``000_2ce95af13791697c.txt:12-15``) — and each designated cadre complies with
 probability ``compliance``, lowered for higher ranks by ``rank_reluctance`` ("would find a
-hundred reasons not to"). Compliers are drawn once when the regime starts; on the end
-every cadre's previous ``labour_share`` is restored.
+hundred reasons not to"). Compliers are drawn once when the regime starts; their share is
+this regime's term of the composed ``labour_share`` (``sim.terms``), so it ends with the
+regime and adds to what any other regime asks of the same cadres.
 """
 
 from __future__ import annotations
@@ -112,27 +113,17 @@ class CadreLabour(Regime):
     def __init__(self, params: CadreLabourParams):
         super().__init__(params)
         self.participants: np.ndarray | None = None
-        self.saved: np.ndarray | None = None
 
     def on_start(self, model: CadreModel) -> None:
         p, prm = model.people, self.params
         rows = p.rows(Kind.CADRE)
-        self.saved = p.labour_share[rows].copy()
         prob = compliance_probability(p.rank[rows], prm.ranks, prm.compliance, prm.rank_reluctance)
         self.participants = np.flatnonzero(model.rng.random(prob.size) < prob) + rows.start
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
-        levers.cadre_labour_share = max(levers.cadre_labour_share, self.params.share)
-
-    def on_step(self, model: CadreModel) -> None:
-        # Set every month: the post keeps the duty when a retiring cadre is replaced.
-        p = model.people
-        idx = self.participants
-        p.labour_share[idx] = np.maximum(p.labour_share[idx], np.float32(self.params.share))
-
-    def on_end(self, model: CadreModel) -> None:
-        # Only the participants' rows: other regimes may have set the rest.
-        p = model.people
-        if self.saved is not None and self.participants is not None:
-            start = p.rows(Kind.CADRE).start
-            p.labour_share[self.participants] = self.saved[self.participants - start]
+        # The duty is the regime's own term of the composed ``labour_share`` column, added
+        # every month (the post keeps it when a retiring cadre is replaced) and gone the
+        # month the regime ends — no saving and restoring of anyone's labour share.
+        share = np.zeros(model.people.n)
+        share[self.participants] = self.params.share
+        model.terms.add("labour_share", self.key, share)

@@ -32,9 +32,10 @@ Every campaign works through the same machinery, with targets and climate set by
   target is denounced by a good-class activist of the same unit, whose activism and
   political capital rise; in the Four Cleanups some activists are inducted into the
   party (2290–2293).
-- **Climate** (levers): ``campaign_intensity`` (struggle meetings halting production,
-  2853–2855; chaos lowering legitimacy, E7–E8, 3871–3906), ``fear`` (preference
-  falsification: risk aversion rises for everyone), ``mobilization`` and
+- **Climate** (levers and terms): ``campaign_intensity`` (struggle meetings halting production,
+  2853–2855; chaos lowering legitimacy, E7–E8, 3871–3906), fear (the campaign's
+  ``fear`` term on everyone's risk aversion: preference falsification; it fades at
+  ``fear_fade`` a month after the campaign ends while labels and files stay), ``mobilization`` and
   ``faction_hardening`` (factions form path-dependently in ``careers.update_factions``
   around earlier targets and ties, K2–K3, K15, 3008–3014, 3264–3303); in the CR
   technicians' autonomy is cut (three-in-one teams, E6, 3433–3463) and their alienation
@@ -271,6 +272,14 @@ class CampaignParams(RegimeParams):
     prestige_loss: float = Field(
         0.1, ge=0, le=1, description="cut in the legitimacy target at full intensity (E7)"
     )
+    fear_fade: float = Field(
+        0.06,
+        ge=0,
+        le=1,
+        description="monthly decay of the campaign's fear after it ends (1/month; assumption: "
+        "a half-life of about a year — rightists stayed under surveillance and labels "
+        "stuck for twenty years, 2893-2895, 2921-2928, so the chill outlasts the campaign)",
+    )
     tech_degradation: float = Field(
         0.01,
         ge=0,
@@ -313,6 +322,7 @@ class Campaign(Regime):
         self.t0: Month | None = None
         self.quota_done = False
         self.overthrown: np.ndarray | None = None
+        self.current_phase: str | None = None
 
     # --- helpers -------------------------------------------------------------------
     def phase(self, model: CadreModel) -> str:
@@ -343,7 +353,9 @@ class Campaign(Regime):
     def apply(self, model: CadreModel, levers: Levers) -> None:
         c = self.climate(model)
         levers.campaign_intensity = max(levers.campaign_intensity, c.intensity)
-        levers.fear += c.fear
+        # Fear is the campaign's own term on everyone's risk aversion; it fades after
+        # the campaign ends (on_end) instead of vanishing with it.
+        model.terms.add("fear", self.key, c.fear)
         levers.mobilization = max(levers.mobilization, c.mobilization)
         levers.faction_hardening = max(levers.faction_hardening, c.hardening)
         levers.legitimacy_target_shift -= self.params.prestige_loss * c.intensity
@@ -352,7 +364,7 @@ class Campaign(Regime):
             levers.technician_autonomy = min(levers.technician_autonomy, 0.2)
         elif phase == "liberation":
             levers.technician_autonomy = min(levers.technician_autonomy, 0.35)
-        levers.extra["campaign_phase"] = phase
+        self.current_phase = phase
 
     def on_step(self, model: CadreModel) -> None:
         p, rng = model.people, model.rng
@@ -412,9 +424,12 @@ class Campaign(Regime):
         model.tally["campaign_targets"] = model.tally.get("campaign_targets", 0) + int(struck.sum())
 
     def on_end(self, model: CadreModel) -> None:
-        # The movement is over: whoever is still overthrown is liberated (E2).
+        # The movement is over: whoever is still overthrown is liberated (E2). Labels,
+        # files and wage cuts stay (agent state); the climate of fear fades.
         if self.overthrown is not None:
             self.liberate(model, np.ones(model.people.n, dtype=bool))
+        model.terms.fade(self.key, "fear", self.params.fear_fade)
+        self.current_phase = None
 
     # --- targeting -----------------------------------------------------------------------
     def rightists(self, model: CadreModel, staff: np.ndarray) -> np.ndarray:

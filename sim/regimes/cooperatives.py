@@ -10,11 +10,13 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
 * Pooling (§5.2–5.3): pooled purchase and marketing cut feed costs by 70 % and raise
   profit per pig by about 50 % (``003_34c2b211615d9395.txt:69``), and give "a small but
   critical 'safety net'" (``003_34c2b211615d9395.txt:67``): an income premium paid to
-  members and a lower idiosyncratic hardship while they belong.
+  members and a lower idiosyncratic hardship while they belong (the regime's own term of
+  the composed ``hardship``, ``sim.terms``; it ends with the regime).
 * Self-limiting premium (§5.6 item 4): "If 'everyone' does it, no single unit will be
   able to compete better" (``003_34c2b211615d9395.txt:77``): π(c) = π0·(1 − c).
 * Solidarity (§5.7): the coop is a "big school" that raises consciousness
-  (``003_34c2b211615d9395.txt:73``): members' activism rises.
+  (``003_34c2b211615d9395.txt:73``): members' activism rises, and activism lowers a
+  person's protest threshold (``sim.submodels.protest.effective_threshold``).
 * Failure: capture by corrupt cadres (seed 002 K11; dependence on "government, and its
   shifting policies", ``003_34c2b211615d9395.txt:77``) and market pressure — a low grain
   price, WTO competition (``003_34c2b211615d9395.txt:65,77``) — dissolve a village's coop.
@@ -170,7 +172,6 @@ class Cooperatives(Regime):
 
     def on_start(self, model: CadreModel) -> None:
         p, v = model.people, model.villages
-        self._base0 = p.hardship_base.copy()
         self.peasant = p.kind == Kind.PEASANT
         n_v = v.n
         if n_v:
@@ -212,9 +213,11 @@ class Cooperatives(Regime):
         self.dissolved += int(fail.sum())
         model.tally["coops_dissolved"] = int(fail.sum())
         # Formation and diffusion: hardship, support, members among ties and nearby.
+        # Villagers see last month's coops in their own and the neighbouring villages
+        # (visits take time, E3) and this month's members among their ties.
         coop_f = (p.coop & peas).astype(np.float64)
         n_peas_v = np.maximum(np.bincount(vil[peas], minlength=n_v), 1)
-        share_v = np.bincount(vil[peas], weights=coop_f[peas], minlength=n_v) / n_peas_v
+        share_v = v.coop_share.astype(np.float64)
         neighbours = 0.5 * (np.roll(share_v, 1) + np.roll(share_v, -1))
         degree = np.asarray(model.ties.sum(axis=1)).ravel()
         tie_share = (model.ties @ coop_f) / np.maximum(degree, 1)
@@ -231,9 +234,12 @@ class Cooperatives(Regime):
         gain = np.where(members & ~collective, pi * farm, 0.0)
         gain = gain + np.where(collective, prm.collective_services, 0.0)
         p.relief = p.relief + gain.astype(np.float32)
-        p.hardship_base = np.where(
-            members, self._base0 * (1.0 - prm.safety_net), self._base0
-        ).astype(np.float32)
+        # The safety net is this regime's own hardship term: it pools away a share of
+        # the members' idiosyncratic hardship while they belong.
+        w_base = model.params.hardship_idiosyncratic
+        model.terms.add(
+            "hardship", self.key, np.where(members, -prm.safety_net * w_base * p.hardship_base, 0.0)
+        )
         # Solidarity: the coop as a "big school" (L73).
         p.activism = np.where(
             members, np.minimum(p.activism + prm.solidarity, 1.0), p.activism
@@ -267,6 +273,3 @@ class Cooperatives(Regime):
         u.capacity[run] *= 1.0 - prm.seized_capacity_loss
         lost = run & ~seize & (rng.random(n_u) < prm.seized_failure_rate)
         u.ownership[lost] = Ownership.PRIVATE  # the "model" memory (model_seizure) remains
-
-    def on_end(self, model: CadreModel) -> None:
-        model.people.hardship_base = self._base0

@@ -18,11 +18,14 @@ Mechanisms here:
   (``:32``, ``:50``) — the core raises perceived enforcement in protest decisions and the
   presence (local legitimacy) of cadres in communities.
 * Problem solving (``levers.problem_solving``): each month a share of urban residents,
-  in proportion to reach, have local problems solved (idiosyncratic hardship relieved).
+  in proportion to reach, have local problems solved (part of their idiosyncratic
+  hardship relieved: the regime's own ``hardship`` term, ``sim.terms``, which fades toward
+  ``persistence`` of its value at ``relapse_rate`` a month after the end).
   Wage disputes with employers are settled less often: work-unit people "keep a low
   profile" and are picked off by the other side through their workplaces
   (``:42-46``) — the ``conflict_of_interest`` discount.
-* The enlisted themselves keep a low profile (``:44``): their activism falls.
+* The enlisted themselves keep a low profile (``:44``): their activism falls, and with
+  it their readiness to protest (activism lowers the protest threshold).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
-from sim.regimes.grassroots import relapse, solve_problems
+from sim.regimes.grassroots import relief_term, solve_problems
 from sim.state import Kind, Residency, Status
 
 if TYPE_CHECKING:
@@ -88,6 +91,13 @@ class DanweiParams(RegimeParams):
     persistence: float = Field(
         0.5, ge=0, le=1, description="share of solved problems that stay solved after the end"
     )
+    relapse_rate: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="monthly rate at which the problems that do not stay solved come back "
+        "after the end (1/month; assumption: most within a year)",
+    )
 
 
 @register
@@ -114,7 +124,7 @@ class DanweiReactivation(Regime):
 
     def on_start(self, model: CadreModel) -> None:
         p = model.people
-        self._base0 = p.hardship_base.copy()
+        self.solved = np.zeros(p.n)
         self.enlisted = np.zeros(p.n, dtype=bool)
         self.reach = 0.0
 
@@ -141,9 +151,10 @@ class DanweiReactivation(Regime):
         )
         share = prm.problem_solving * self.reach
         reached = residents & (rng.random(p.n) < share)
-        floor = self._base0 * (1.0 - prm.solvable)
-        p.hardship_base = solve_problems(p.hardship_base, reached, prm.depth, floor).astype(
-            np.float32
+        self.solved = solve_problems(self.solved, reached, prm.depth)
+        w_base = model.params.hardship_idiosyncratic
+        model.terms.add(
+            "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
         )
         owed = residents & (p.arrears > 0)
         settled = owed & (rng.random(p.n) < dispute_settlement(share, prm.conflict_of_interest))
@@ -152,9 +163,7 @@ class DanweiReactivation(Regime):
         model.tally["danwei_enlisted"] = int(self.enlisted.sum())
 
     def on_end(self, model: CadreModel) -> None:
-        p = model.people
-        p.hardship_base = relapse(p.hardship_base, self._base0, self.params.persistence).astype(
-            np.float32
-        )
+        prm = self.params
+        model.terms.fade(self.key, "hardship", prm.relapse_rate, keep=prm.persistence)
         self.enlisted[:] = False
         self.reach = 0.0

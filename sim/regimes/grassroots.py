@@ -5,14 +5,16 @@ in groups of three for one-week terms, "meet with villagers every morning", foll
 their complaints, and get money for roads, bridges and garbage (``004_c5bc666cf4e02d46.txt:21``,
 ``:24``, ``:26``). A diary, a ledger and a bulletin board let villagers follow up with the
 village committee (``:30``), so problems found are solved: here a share of a visited
-village's residents have their idiosyncratic hardship relieved and the wage arrears of
-migrants from that village chased up. The presence of cadres closes "the last kilometre
+village's residents have part of their idiosyncratic hardship relieved (the regime's own
+term of the composed ``hardship``, ``sim.terms``) and the wage arrears of migrants from
+that village chased up. The presence of cadres closes "the last kilometre
 problem" (``:17``), read by the core through ``levers.problem_solving`` as cadre presence
 in communities (local legitimacy, ``sim.submodels.legitimacy``). Serving gives the
 older cadres "a sense of belonging" (``:32``): their loyalty rises.
 
-When the programme stops, "policy as faucet" (``:19``): a share of the solved problems
-comes back (``persistence`` < 1 restores part of the original hardship in ``on_end``).
+When the programme stops, "policy as faucet" (``:19``): the share ``1 − persistence`` of
+the solved problems comes back, at ``relapse_rate`` a month (the term fades toward
+``persistence`` of its last value).
 """
 
 from __future__ import annotations
@@ -41,20 +43,19 @@ def visit_probability(n_cadres_serving: float, n_communities: int) -> float:
     return float(min(visits / n_communities, 1.0))
 
 
-def solve_problems(
-    base: np.ndarray, reached: np.ndarray, depth: float, floor: np.ndarray
-) -> np.ndarray:
-    """Idiosyncratic hardship after local problems are solved for the ``reached``.
+def solve_problems(solved: np.ndarray, reached: np.ndarray, depth: float) -> np.ndarray:
+    """Share of a person's solvable problems solved, after this month's visits.
 
-    Each solution removes ``depth`` of what is left above ``floor`` (a person's hardship
-    cannot be solved below the part no local fix reaches).
+    Each visit that reaches a person solves ``depth`` of what is still unsolved, so the
+    share rises toward 1 and never past it.
     """
-    return np.where(reached, floor + (base - floor) * (1.0 - depth), base)
+    return np.where(reached, solved + depth * (1.0 - solved), solved)
 
 
-def relapse(current: np.ndarray, original: np.ndarray, persistence: float) -> np.ndarray:
-    """Hardship when a programme stops: a share ``1 − persistence`` of the gains is lost."""
-    return current + (1.0 - persistence) * (original - current)
+def relief_term(solved: np.ndarray, base: np.ndarray, solvable: float, w_base: float) -> np.ndarray:
+    """The programme's hardship term (units of H): minus the solved share of the part of
+    idiosyncratic hardship that local fixes can reach (``solvable``)."""
+    return -w_base * solvable * solved * base
 
 
 class GrassrootsParams(RegimeParams):
@@ -87,6 +88,13 @@ class GrassrootsParams(RegimeParams):
     persistence: float = Field(
         0.5, ge=0, le=1, description="share of solved problems that stay solved after the end"
     )
+    relapse_rate: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="monthly rate at which the problems that do not stay solved come back "
+        "after the end (1/month; assumption: most within a year)",
+    )
 
 
 @register
@@ -112,7 +120,7 @@ class Grassroots(Regime):
     )
 
     def on_start(self, model: CadreModel) -> None:
-        self._base0 = model.people.hardship_base.copy()
+        self.solved = np.zeros(model.people.n)
         self.visit_p = 0.0
         self.helped = 0
 
@@ -132,9 +140,10 @@ class Grassroots(Regime):
         comm = np.where(p.village >= 0, p.village, n_comm - 1)
         resident = (p.kind != Kind.CADRE) & (model.locality >= model.units.n)
         reached = resident & visited[comm] & (rng.random(p.n) < prm.solve_share)
-        floor = self._base0 * (1.0 - prm.solvable)
-        p.hardship_base = solve_problems(p.hardship_base, reached, prm.depth, floor).astype(
-            np.float32
+        self.solved = solve_problems(self.solved, reached, prm.depth)
+        w_base = model.params.hardship_idiosyncratic
+        model.terms.add(
+            "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
         )
         # Migrants' unpaid wages, chased up through the village committee (line 30).
         owed = (p.kind == Kind.MIGRANT) & visited[comm] & (p.arrears > 0)
@@ -154,7 +163,6 @@ class Grassroots(Regime):
         model.tally["grassroots_helped"] = int(reached.sum()) + int(settled.sum())
 
     def on_end(self, model: CadreModel) -> None:
-        p = model.people
-        p.hardship_base = relapse(p.hardship_base, self._base0, self.params.persistence).astype(
-            np.float32
-        )
+        # Policy as faucet (line 19): part of what was solved comes back, over months.
+        prm = self.params
+        model.terms.fade(self.key, "hardship", prm.relapse_rate, keep=prm.persistence)

@@ -139,7 +139,6 @@ class Management(Regime):
         # A campaign may already have cut technicians' autonomy below neutral: keep the cut.
         cut = levers.technician_autonomy < 0.5
         levers.technician_autonomy = min(levers.technician_autonomy, autonomy) if cut else autonomy
-        levers.party_coherence = self.coherence
         if prm.mode == "party_committee":
             levers.repression *= 0.5 + self.coherence
 

@@ -42,9 +42,6 @@ from sim.grouping import first_k_per_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
 
-#: Demand state of a unit (seed 003 C1, line 27).
-DEMAND_NONE, DEMAND_BLOCK_SALE, DEMAND_DEFEND_BENEFITS = 0, 1, 2
-
 
 class PrivatizationParams(RegimeParams):
     type: Literal["privatization"]
@@ -190,17 +187,10 @@ class Privatization(Regime):
     def on_start(self, model) -> None:
         u, _p = model.units, model.people
         self.targets = u.ownership == Ownership.STATE
-        self.n_targets = int(self.targets.sum())
         self.sold = np.zeros(u.n, dtype=bool)
-        self.demand = np.where(self.targets, DEMAND_BLOCK_SALE, DEMAND_NONE).astype(np.int8)
         self.carry = 0.0
 
-    def privatized_share(self) -> float:
-        return float(self.sold.sum()) / self.n_targets if self.n_targets else 0.0
-
     def apply(self, model, levers) -> None:
-        share = self.privatized_share()
-        levers.extra["privatized_share"] = share
         # Restructuring freezes hiring in the state units still waiting for their turn:
         # even those still working "are afraid for their jobs" (line 14), and the state
         # no longer guarantees school-leavers a post (line 86).
@@ -262,7 +252,6 @@ class Privatization(Regime):
         u.ownership[chosen] = np.where(convert, Ownership.SHAREHOLDING, Ownership.PRIVATE)
         u.restructured[chosen] = model.step_index
         self.sold[chosen] = True
-        self.demand[chosen] = DEMAND_DEFEND_BENEFITS
         share = np.zeros(u.n)
         share[chosen] = np.where(convert, prm.shareholding_layoff_share, prm.layoff_share)
 

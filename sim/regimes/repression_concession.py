@@ -144,7 +144,6 @@ class RepressionConcession(Regime):
             levers.concession_bias += self.params.model_effect
         levers.deterrence *= det
         levers.proxy_enforcers = max(levers.proxy_enforcers, proxy)
-        levers.extra["worker_peasant_hostility"] = self.hostility
 
     def on_step(self, model) -> None:
         urban_events = int(np.count_nonzero(model.events.urban))

@@ -11,7 +11,8 @@ Seed 003 R6, R17 and rules A10, F1, G1, G3, G4 (``003_34c2b211615d9395.txt``):
   also brings migrants back from the villages when units hire.
 - Competition and resentment (F1, F3, line 91): laid-off urban workers resent migrants
   who take the jobs ("that one deserves to be Xiagang"); their perceived hardship rises
-  with the migrant share of employment in their unit and in the city.
+  with the migrant share of employment in their unit and in the city — the regime's own
+  term of the composed ``hardship`` (``sim.terms``), rebuilt monthly and gone at the end.
 - Exit when inland wages converge (G1, R17, lines 51, 62): as the minimum wage becomes
   "more or less equal across the entire country" and rural conditions improve, migrants
   "vote with their feet" and go home. Returnees "come out again" (G3, line 40) only
@@ -40,7 +41,11 @@ class ResidencyParams(RegimeParams):
         0.1, ge=0, le=1, description="extra monthly chance a rightless migrant goes unpaid"
     )
     competition: float = Field(
-        0.6, ge=0, le=2, description="laid-off workers' added hardship at full migrant share"
+        0.2,
+        ge=0,
+        le=2,
+        description="hardship H added to laid-off workers at full migrant share "
+        "(units of H; the former 0.6 on the idiosyncratic part, weight 0.35)",
     )
     wage_convergence: float = Field(
         0.0, ge=0, le=1, description="inland/coastal wage convergence reached (0 = none, 1 = equal)"
@@ -89,7 +94,6 @@ class Residency(Regime):
     )
 
     def on_start(self, model) -> None:
-        self.added = np.zeros(model.people.n, dtype=np.float32)
         start = self.params.convergence_start
         self.conv_start_step = (
             model.config.start.months_until(start) if start is not None else model.step_index
@@ -104,9 +108,7 @@ class Residency(Regime):
     def apply(self, model, levers) -> None:
         levers.migrant_rights = min(levers.migrant_rights, self.params.rights)
         levers.migrant_arrears_rate = max(levers.migrant_arrears_rate, self.params.arrears_rate)
-        conv = self.convergence(model)
-        levers.extra["wage_convergence"] = conv
-        levers.migrant_supply = min(levers.migrant_supply, 1.0 - conv)
+        levers.migrant_supply = min(levers.migrant_supply, 1.0 - self.convergence(model))
 
     def on_step(self, model) -> None:
         prm, p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
@@ -132,12 +134,6 @@ class Residency(Regime):
         laid_off = (p.kind == Kind.WORKER) & (
             (p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED)
         )
+        # The regime's own hardship term: recomputed every month, gone when it ends.
         added = resentment(unit_share[unit] * (p.unit >= 0), city_share, laid_off, prm.competition)
-        self._set_added(p, added)
-
-    def _set_added(self, p, added: np.ndarray) -> None:
-        p.hardship_base = np.clip(p.hardship_base + added - self.added, 0.0, None)
-        self.added = added
-
-    def on_end(self, model) -> None:
-        self._set_added(model.people, np.zeros(model.people.n, dtype=np.float32))
+        model.terms.add("hardship", self.key, added)

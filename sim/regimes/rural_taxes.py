@@ -13,12 +13,19 @@ Seed 003 R7–R8 and rules A9, D9, D10 (``003_34c2b211615d9395.txt``):
   villagers' mean grievance is high or land was taken there recently; violent events
   are counted (``violent_events``). Their repression is already harsher because rural
   protest is "invisible" (D9, line 100; ``sim.submodels.state_response``).
-- Central concession (D10, lines 60, 62): when the share of villages that protested
-  within the last ``window`` months exceeds ``relief_trigger`` ("boiling point"), the
-  centre enacts the Hu–Wen package for the rest of the regime: the farm tax eliminated
-  and fees reduced, a higher state grain price, a crackdown on land sell-offs. The
-  month it happens is recorded in ``model.tally["rural_relief"]`` (outcome
-  ``rural_relief``) and in ``relief_step``.
+- Central concession (D10, lines 60, 62): when the unrest of the last ``window`` months
+  — the share of villages that protested, plus ``violence_weight`` × the share whose
+  protest turned violent ("explosive") — exceeds ``relief_trigger`` ("boiling point"),
+  and a leadership that concedes is in office (``relief_not_before``: the Hu–Wen
+  leadership from March 2003; the unrest had built "by the late 1990s, and especially
+  after the turn of the century"), the centre enacts the package for the rest of the
+  regime, phased in over ``relief_months`` ("by late 2004 … a gradual reduction"): the
+  farm tax eliminated and fees reduced, a higher state grain price, a crackdown on land
+  sell-offs. The month of the decision is recorded in ``model.tally["rural_relief"]``
+  (outcome ``rural_relief``) and in ``relief_step``.
+- Taxes and fees are the regime's own term of the composed ``tax_burden`` column
+  (``sim.terms``): they stop with the regime without resetting anyone's state; land
+  already lost stays lost.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from sim.calendar import Month
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
 
@@ -71,6 +79,24 @@ class RuralTaxesParams(RegimeParams):
     relief_land_protection: float = Field(
         0.8, ge=0, le=1, description="share of land seizures prevented after relief"
     )
+    violence_weight: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="extra weight of villages with violent events in the unrest that "
+        "forces relief ('explosive', line 60) (share per share)",
+    )
+    relief_not_before: Month | None = Field(
+        Month(2003, 3),
+        description="first month the centre can concede: the Hu–Wen leadership, in office "
+        "from March 2003, brought the relief 'by late 2004' (line 60); null = any time",
+    )
+    relief_months: int = Field(
+        21,
+        ge=1,
+        le=240,
+        description="months over which relief is phased in (2003-03 to late 2004, line 60)",
+    )
 
 
 def village_tax_rates(mean: float, spread: float, z: np.ndarray) -> np.ndarray:
@@ -84,16 +110,27 @@ def seize_land(land: np.ndarray, hit: np.ndarray, share: float) -> tuple[np.ndar
     return land - taken, taken
 
 
-def unrest_share(history: np.ndarray) -> float:
-    """Share of villages with at least one protest event in the window (rows = months)."""
+def unrest_share(history: np.ndarray, violence_weight: float = 0.0) -> float:
+    """Unrest in the window (rows = months; 0 quiet, 1 protest, 2 violent protest): the
+    share of villages with a protest event, plus ``violence_weight`` × the share with a
+    violent one — violence makes the countryside "explosive" (line 60)."""
     if history.size == 0:
         return 0.0
-    return float(np.any(history, axis=0).mean())
+    worst = history.max(axis=0)
+    return float((worst >= 1).mean() + violence_weight * (worst >= 2).mean())
 
 
-def relief_due(history: np.ndarray, trigger: float) -> bool:
+def relief_due(history: np.ndarray, trigger: float, violence_weight: float = 0.0) -> bool:
     """D10 (lines 60, 62): widespread rural unrest forces the centre's hand."""
-    return unrest_share(history) > trigger
+    return unrest_share(history, violence_weight) > trigger
+
+
+def relief_phase(months_since: int, ramp: int) -> float:
+    """Share of the relief package in force ``months_since`` months after the decision:
+    "a gradual reduction of other legal charges" (line 60), linear over ``ramp`` months."""
+    if months_since < 0:
+        return 0.0
+    return float(min((months_since + 1) / max(ramp, 1), 1.0))
 
 
 def violent(turnout: np.ndarray, recent_seizure: np.ndarray, threshold: float) -> np.ndarray:
@@ -123,25 +160,28 @@ class RuralTaxes(Regime):
         self.rates = village_tax_rates(
             self.params.tax_rate, self.params.tax_spread, model.rng.standard_normal(v.n)
         ).astype(np.float32)
-        self.history = np.zeros((0, v.n), dtype=bool)
+        self.history = np.zeros((0, v.n), dtype=np.int8)
         self.last_seizure = np.full(v.n, -(10**6), dtype=np.int64)
         self.relief_step = None
+        nb = self.params.relief_not_before
+        self.relief_earliest = model.config.start.months_until(nb) if nb is not None else 0
 
     @property
     def relieved(self) -> bool:
         return self.relief_step is not None
 
+    def relief_progress(self, step: int) -> float:
+        """How far the centre's relief has been phased in by month ``step`` (0–1)."""
+        if self.relief_step is None:
+            return 0.0
+        return relief_phase(step - self.relief_step, self.params.relief_months)
+
     def apply(self, model, levers) -> None:
         prm = self.params
-        factor = prm.relief_tax_factor if self.relieved else 1.0
-        levers.tax_rate = max(levers.tax_rate, prm.tax_rate * factor)
-        seizure = prm.land_seizure_rate * (
-            (1.0 - prm.relief_land_protection) if self.relieved else 1
-        )
+        r = self.relief_progress(model.step_index)
+        seizure = prm.land_seizure_rate * (1.0 - r * prm.relief_land_protection)
         levers.land_seizure_rate = max(levers.land_seizure_rate, seizure)
-        if self.relieved:
-            levers.grain_price = levers.grain_price * prm.relief_grain_price
-        levers.extra["rural_relief"] = self.relieved
+        levers.grain_price = levers.grain_price * (1.0 + r * (prm.relief_grain_price - 1.0))
 
     def on_step(self, model) -> None:
         prm, p, v, rng, t = self.params, model.people, model.villages, model.rng, model.tally
@@ -159,22 +199,27 @@ class RuralTaxes(Regime):
         # Turnout: agents in all the village's events over its agents (a share).
         in_events = ev.agents_by_locality(model.n_localities)[first : first + n_v]
         turnout = in_events / np.maximum(model.loc_size[first : first + n_v], 1)
-        if model.step_index >= prm.burn_in:
-            self.history = np.vstack([self.history, protested[None, :]])[-prm.window :]
         recent = model.step_index - self.last_seizure <= 3
-        t["rural_unrest"] = unrest_share(self.history)
-        t["violent_events"] = int(
-            np.count_nonzero(protested & violent(turnout, recent, prm.violence_share))
-        )
-        # Central relief once unrest is widespread (D10); it lasts for the regime.
-        if not self.relieved and relief_due(self.history, prm.relief_trigger):
+        is_violent = protested & violent(turnout, recent, prm.violence_share)
+        if model.step_index >= prm.burn_in:
+            month = protested.astype(np.int8) + is_violent.astype(np.int8)
+            self.history = np.vstack([self.history, month[None, :]])[-prm.window :]
+        t["rural_unrest"] = unrest_share(self.history, prm.violence_weight)
+        t["violent_events"] = int(np.count_nonzero(is_violent))
+        # Central relief once unrest is explosive (D10) — but only from the month a
+        # leadership that concedes is in office (Hu–Wen, line 60); phased in, it lasts
+        # for the rest of the regime.
+        if (
+            not self.relieved
+            and model.step_index >= self.relief_earliest
+            and relief_due(self.history, prm.relief_trigger, prm.violence_weight)
+        ):
             self.relief_step = model.step_index
             t["rural_relief"] = 1
-            model.levers.tax_rate *= prm.relief_tax_factor
-            model.levers.grain_price *= prm.relief_grain_price
-        factor = prm.relief_tax_factor if self.relieved else 1.0
-        v.tax_rate = self.rates * np.float32(factor)
-        p.tax_burden = np.where(peasant, v.tax_rate[vil], p.tax_burden)
+        r = self.relief_progress(model.step_index)
+        factor = np.float32(1.0 - r * (1.0 - prm.relief_tax_factor))
+        # Taxes and fees are the regime's own term of the composed ``tax_burden``.
+        model.terms.add("tax_burden", self.key, np.where(peasant, self.rates[vil] * factor, 0.0))
 
         # Land seizure for "development" with little compensation (lines 60, 100).
         projects = rng.random(n_v) < model.levers.land_seizure_rate
@@ -185,11 +230,4 @@ class RuralTaxes(Regime):
             p.land = land
             value = taken * model.params.farm_income * 60.0 * prm.compensation
             p.relief = p.relief + value.astype(np.float32)
-            v.land_lost = v.land_lost + np.bincount(vil[hit], weights=taken[hit], minlength=n_v)
             t["land_seized"] = float(taken.sum())
-
-    def on_end(self, model) -> None:
-        """Taxes and fees stop with the regime; land already lost stays lost."""
-        p = model.people
-        p.tax_burden = np.where(p.kind == Kind.PEASANT, 0.0, p.tax_burden)
-        model.villages.tax_rate = 0.0

@@ -3,20 +3,25 @@
 Captured (``mode: captured``): leaders are appointed and "paid off to trick workers into
 'agreements' for slow layoffs" (``003_34c2b211615d9395.txt:23``); "salaries and jobs are
 used to divide and pay off workers and activists" and honest officials are "kicked out"
-(``003_34c2b211615d9395.txt:25``). Workers lose the channel (``union_voice`` ≈ 0), some
-activists are co-opted, and the "agreement" keeps workers waiting: their protest
-threshold rises while it holds. The grievance it keeps off the streets accumulates as a
+(``003_34c2b211615d9395.txt:25``). Workers lose the channel — only ``captured_voice``
+of it is left, through which a little of their wage arrears is still settled — some
+activists are co-opted (their activism, which lowers the protest threshold, is cut), and
+the "agreement" keeps workers waiting: their protest threshold rises while it holds. The grievance it keeps off the streets accumulates as a
 per-unit deferred stock; when the agreement breaks (the unit is sold or the stock passes
 a breaking point) the stock is released at once as a lowered threshold — fewer protests
 early, larger and more disruptive ones later (D15; the last clause is the extraction's
 inference, ``sources/seed003.md`` §4.2 D15).
 
 Independent (``mode: independent``): grievances are voiced early — each month a share of
-members' wage arrears is settled through the union (``union_voice`` > 0), in proportion to
-the strength of the unit's organizers — but "those who want a real union will be
+members' wage arrears is settled through the union, ``voice`` × ``settle_rate`` in
+proportion to the strength of the unit's organizers — but "those who want a real union will be
 arrested" (``003_34c2b211615d9395.txt:23``): organizers face a monthly arrest hazard
 (detention of 2–4 months, ``003_34c2b211615d9395.txt:25``), each arrest adds to their
 dossier, and a unit whose organizers are in jail loses its voice.
+
+The threshold shift is the union's own term of the composed ``threshold``
+(``sim.terms``): nothing is saved or restored, and when the regime ends the shift fades
+at ``release_decay`` a month.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
 
 if TYPE_CHECKING:
-    from sim.levers import Levers
     from sim.model import CadreModel
 
 
@@ -75,7 +79,11 @@ class UnionParams(RegimeParams):
     )
     # captured
     captured_voice: float = Field(
-        0.0, ge=0, le=1, description="union voice left to workers under a captured union (0–1)"
+        0.0,
+        ge=0,
+        le=1,
+        description="union voice left to workers under a captured union: arrears are "
+        "settled at captured_voice × settle_rate a month (0–1)",
     )
     agreement_threshold: float = Field(
         0.08,
@@ -169,7 +177,6 @@ class Union(Regime):
         p = model.people
         n_units = model.units.n
         self._members = (p.kind != Kind.CADRE) & (p.unit >= 0)
-        self._threshold0 = p.threshold.copy()
         self.stock = np.zeros(n_units)
         self.holding = np.ones(n_units, dtype=bool)
         self.offset = np.zeros(n_units)
@@ -190,12 +197,6 @@ class Union(Regime):
             )
         self.released_units = 0
 
-    def apply(self, model: CadreModel, levers: Levers) -> None:
-        if self.params.mode == "captured":
-            levers.union_voice = self.params.captured_voice
-        else:
-            levers.union_voice = self.params.voice * float(np.mean(self.strength))
-
     def on_step(self, model: CadreModel) -> None:
         if self.params.mode == "captured":
             self._captured(model)
@@ -206,9 +207,7 @@ class Union(Regime):
         prm, p, rng = self.params, model.people, model.rng
         n_units = model.units.n
         members = self._members & (p.unit >= 0)
-        tension = unit_mean(
-            deferred_tension(p.grievance, self._threshold0), p.unit, members, n_units
-        )
+        tension = unit_mean(deferred_tension(p.grievance, p.threshold), p.unit, members, n_units)
         self.stock = accumulate_stock(self.stock, tension, self.holding)
         broken = self.holding & breaks(self.stock, prm.breaking_point)
         self.offset = self.offset * (1.0 - prm.release_decay)
@@ -219,13 +218,15 @@ class Union(Regime):
         model.tally["union_agreements_broken"] = int(broken.sum())
         unit_offset = np.where(self.holding, prm.agreement_threshold, self.offset)
         shift = np.where(members, unit_offset[np.maximum(p.unit, 0)], 0.0)
-        p.threshold = np.clip(self._threshold0 + shift, 0.0, None)
+        model.terms.add("threshold", self.key, shift)
         # Co-optation: activists in units whose agreement holds are paid off (L25).
         held = members & self.holding[np.maximum(p.unit, 0)]
         coopted = held & (p.activism > prm.coopt_activism) & (rng.random(p.n) < prm.coopt_rate)
         p.activism[coopted] *= np.float32(1.0 - prm.coopt_loss)
         p.relief[coopted] += np.float32(prm.payoff * model.params.wage)
         model.tally["union_coopted"] = int(coopted.sum())
+        # What voice is left settles a little of the members' arrears.
+        self._settle(model, np.full(p.n, prm.captured_voice))
 
     def _independent(self, model: CadreModel) -> None:
         prm, p, rng, mp = self.params, model.people, model.rng, model.params
@@ -243,12 +244,17 @@ class Union(Regime):
         self.strength = np.bincount(p.unit[free_now], minlength=n_units) / self._organizers0
         self.strength = np.minimum(self.strength, 1.0)
         # Grievances voiced early: arrears settled through the union, paid back as relief.
-        voice = prm.voice * self.strength[np.maximum(p.unit, 0)]
+        self._settle(model, prm.voice * self.strength[np.maximum(p.unit, 0)])
+
+    def _settle(self, model: CadreModel, voice: np.ndarray) -> None:
+        """Members' arrears settled through the union's voice, paid back as relief."""
+        p, rng = model.people, model.rng
         owed = self._members & (p.unit >= 0) & (p.arrears > 0)
-        settled = owed & (rng.random(p.n) < settle_probability(voice, prm.settle_rate))
+        settled = owed & (rng.random(p.n) < settle_probability(voice, self.params.settle_rate))
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
         model.tally["union_settlements"] = int(settled.sum())
 
     def on_end(self, model: CadreModel) -> None:
-        model.people.threshold = self._threshold0
+        # The agreement (or the released anger) does not stop the day the union changes.
+        model.terms.fade(self.key, "threshold", self.params.release_decay)

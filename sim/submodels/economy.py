@@ -31,12 +31,10 @@ def gini(x: np.ndarray) -> float:
 
 
 def arrears_hazard(
-    distress: np.ndarray, base_rate: float, migrant: np.ndarray, migrant_rate: float, rights: float
+    distress: np.ndarray, migrant: np.ndarray, migrant_rate: float, rights: float
 ) -> np.ndarray:
     """Monthly chance a wage goes unpaid: unit distress, plus migrants' missing rights."""
-    return np.clip(
-        base_rate + 0.1 * distress + np.where(migrant, migrant_rate * (1.0 - rights), 0.0), 0, 1
-    )
+    return np.clip(0.1 * distress + np.where(migrant, migrant_rate * (1.0 - rights), 0.0), 0, 1)
 
 
 def age_and_retire(model) -> None:
@@ -100,9 +98,7 @@ def pay(model) -> None:
     distress = model.unit_distress[np.maximum(p.unit, 0)] * (p.unit >= 0)
     unpaid = employed & (
         rng.random(p.n)
-        < arrears_hazard(
-            distress, lv.wage_arrears_rate, migrant, lv.migrant_arrears_rate, lv.migrant_rights
-        )
+        < arrears_hazard(distress, migrant, lv.migrant_arrears_rate, lv.migrant_rights)
     )
     p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
     repaid = (p.arrears > 0) & ~unpaid & (rng.random(p.n) < ARREARS_REPAY_RATE)

@@ -5,6 +5,12 @@ H is built from material conditions the source texts name — income below subsi
 lost status, wage arrears, lost land, depleted health (seed 003 A1–A10, lines 14–15,
 29, 49, 60, 100) — plus Epstein's fixed idiosyncratic component, and L is the
 legitimacy of the agent's own locality (see ``sim.submodels.legitimacy``).
+
+Regimes do not write hardship: each adds a named term to the composed quantity
+``hardship`` (``model.terms``, in the units of H) — resentment of migrant competition,
+a cooperative's safety net, problems solved by grassroots cadres — and H is the material
+sum plus those terms, clipped to [0, 1]. Stacked regimes add up; one that ends takes only
+its own term with it (docs/ODD.md, "Composition of regimes").
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ def arrears_pressure(arrears_months: np.ndarray) -> np.ndarray:
 
 def material_hardship(
     base: np.ndarray,
+    regime_terms: np.ndarray | float,
     deprivation_: np.ndarray,
     status_loss: np.ndarray,
     arrears: np.ndarray,
@@ -46,10 +53,12 @@ def material_hardship(
 ) -> np.ndarray:
     """Perceived hardship H in [0, 1], a weighted sum of its sources, clipped.
 
-    Each argument is a per-person array in [0, 1]; ``health`` is a stock (1 = healthy).
+    Each argument is a per-person array in [0, 1]; ``health`` is a stock (1 = healthy);
+    ``regime_terms`` is the sum of the regimes' hardship terms, already in units of H.
     """
     h = (
-        w_base * base
+        regime_terms
+        + w_base * base
         + w_income * deprivation_
         + w_status * status_loss
         + w_arrears * arrears
@@ -75,6 +84,7 @@ def update(model) -> None:
     land_lost = np.where(p.kind == 4, np.clip(1.0 - p.land, 0.0, 1.0), 0.0)
     h = material_hardship(
         p.hardship_base,
+        model.terms.total("hardship"),
         deprivation(p.income, prm.subsistence_income),
         STATUS_LOSS[p.status],
         arrears_pressure(p.arrears),

@@ -30,9 +30,16 @@ def output(
     tech_alienation: np.ndarray,
     disruption: np.ndarray,
 ) -> np.ndarray:
-    """Monthly output of each unit (index units)."""
+    """Monthly output of each unit (index units).
+
+    Expertise counts only as far as technicians are both allowed to govern production
+    (``autonomy``) and willing to (1 − ``tech_alienation``): the effective expertise is
+    their product, and output moves ±10 % around its neutral level with it. So output
+    never falls with autonomy and never rises with alienation (seed 002 B2, E6, E10:
+    alienated, degraded technicians withdraw their expertise, 3433–3463, 3932–3940).
+    """
     mgmt = 1.0 - management_cost * labour_share
-    tech = 1.0 + 0.2 * (autonomy - 0.5) * (1.0 - tech_alienation)
+    tech = 1.0 + 0.2 * (autonomy * (1.0 - tech_alienation) - 0.5)
     return capacity * np.power(np.clip(staffing, 0.0, 2.0), 0.7) * mgmt * tech * (1.0 - disruption)
 
 

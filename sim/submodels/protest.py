@@ -97,12 +97,24 @@ def decide(
     return grievance - risk_aversion * p_arrest > threshold
 
 
+def effective_threshold(
+    threshold: np.ndarray, activism: np.ndarray, weight: float, terms: np.ndarray | float
+) -> np.ndarray:
+    """A person's threshold this month: T × (1 − weight × activism) + regime terms, ≥ 0.
+
+    Committed activists need less to act ("core activists kept on fighting", seed 003
+    line 25; the coop as a "big school", line 73); regimes shift thresholds through
+    terms (a union agreement that keeps workers waiting, seed 003 line 23).
+    """
+    return np.maximum(threshold * (1.0 - weight * activism) + terms, 0.0)
+
+
 def effective_risk(
     risk_aversion: np.ndarray,
     status_loss: np.ndarray,
     nothing_to_lose: float,
     fear: np.ndarray,
-    lever_fear: float,
+    lever_fear: np.ndarray | float,
 ) -> np.ndarray:
     """Risk aversion net of what a person has left to lose, plus fear, in [0, 1] (B6)."""
     return np.clip(risk_aversion * (1.0 - nothing_to_lose * status_loss) + fear + lever_fear, 0, 1)
@@ -197,7 +209,7 @@ def perceived_enforcers(model) -> np.ndarray:
 
 def update(model) -> None:
     """Every free non-cadre person decides whether to be active this month."""
-    p, prm, lv = model.people, model.params, model.levers
+    p, prm = model.people, model.params
     was_active = p.active.astype(np.float32)
     loc = model.locality
     active_in_loc = np.bincount(loc, weights=was_active, minlength=model.n_localities)
@@ -210,15 +222,21 @@ def update(model) -> None:
     actives = 1.0 + seen + w_net * ties_active
     cops = perceived_enforcers(model)[loc]
     p_arrest = arrest_probability(cops, actives, prm.arrest_k, prm.discretization)
+    # Fear and the threshold are composed: own fear and the regimes' terms (sim/terms.py).
     risk = effective_risk(
-        p.risk_aversion, STATUS_LOSS[p.status], prm.nothing_to_lose, p.fear, lv.fear
+        p.risk_aversion,
+        STATUS_LOSS[p.status],
+        prm.nothing_to_lose,
+        p.fear,
+        model.terms.total("fear"),
+    )
+    threshold = effective_threshold(
+        p.threshold, p.activism, prm.activism_threshold, model.terms.total("threshold")
     )
     eligible = (p.jail == 0) & (p.kind != 0)
-    p.active = eligible & decide(p.grievance, risk, p_arrest, p.threshold)
+    p.active = eligible & decide(p.grievance, risk, p_arrest, threshold)
     # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold.
-    model.tally["tension"] = int(
-        np.count_nonzero(eligible & ~p.active & (p.grievance > p.threshold))
-    )
+    model.tally["tension"] = int(np.count_nonzero(eligible & ~p.active & (p.grievance > threshold)))
 
 
 def aggregate(model) -> Events:
