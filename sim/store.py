@@ -52,12 +52,17 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> None:
-    """Write a DataFrame as Parquet atomically and deterministically (no index, no timestamps)."""
+def table_bytes(df: pd.DataFrame) -> bytes:
+    """A DataFrame as Parquet bytes, deterministically (no index, no timestamps)."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
-    atomic_write_bytes(Path(path), sink.getvalue().to_pybytes())
+    return sink.getvalue().to_pybytes()
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> None:
+    """Write a DataFrame as Parquet atomically and deterministically (no index, no timestamps)."""
+    atomic_write_bytes(Path(path), table_bytes(df))
 
 
 def write_json(obj: Any, path: str | Path) -> None:
