@@ -331,7 +331,7 @@ def _type_hint(kind: str, value: Any) -> str:
     if numeric and isinstance(value, bool):
         return "; true/false/yes/no/on/off are booleans in YAML, not numbers"
     if numeric and isinstance(value, str):
-        return "; a quoted value is a string: write the number without quotes"
+        return "; a quoted value is text: write the number without quotes"
     if kind == "int_from_float" or (kind == "int_type" and isinstance(value, float)):
         return "; this field counts whole things: write an integer"
     if kind == "bool_type":
@@ -390,6 +390,13 @@ class StrictLoader(yaml.SafeLoader):
 
 StrictLoader.add_constructor(
     "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+# YAML 1.1 (PyYAML) reads 1e-3 and 1e30 as strings (it wants 1.0e-3); YAML 1.2 and every
+# reader of these files reads them as numbers, so this loader does too.
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
 )
 
 

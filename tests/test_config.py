@@ -288,3 +288,9 @@ def test_every_numeric_scenario_field_is_bounded_above_and_below():
                 assert name in str(info.value), (where, name, str(info.value))
             checked += 1
     assert checked > 100
+
+
+def test_exponents_without_a_decimal_point_are_numbers(tmp_path):
+    # PyYAML reads 1e-3 as the string '1e-3'; under strict types that would be refused
+    s = load_scenario(write(tmp_path, GOOD.replace("legitimacy: 0.8", "legitimacy: 8e-1")))
+    assert s.params.legitimacy == 0.8

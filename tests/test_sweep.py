@@ -536,6 +536,8 @@ def test_huge_design_values_are_refused_before_anything_runs(tmp_path):
     (tmp_path / "base.yaml").write_text(BASE_OK + "epstein: {width: 10, height: 10}\n")
     texts = [
         "name: x\nbase: base.yaml\nvary: {params.legitimacy: [0.5]}\n"
+        "overrides: {epstein: {max_jail_term: 1000000000000000000000000000000}}\n",
+        "name: x\nbase: base.yaml\nvary: {params.legitimacy: [0.5]}\n"
         "overrides: {epstein: {max_jail_term: 1.0e+30}}\n",
         "name: x\nbase: base.yaml\nvary: {params.spinup_months: {low: 0, high: 1.0e+30}}\n",
         "name: x\nbase: base.yaml\nvary: {params.legitimacy: {dist: normal, mean: 0.5, sd: 1.0e+300}}\n",
