@@ -15,6 +15,13 @@ counts. ``summary.parquet`` and ``failures.parquet`` are compacted from the reco
 the start of a resume and at the end. A resumed sweep skips every committed run and
 deletes shards no record refers to, so a ``kill -9`` at any moment leaves exactly one
 result per design point and replicate once the sweep is run again.
+
+Nothing damaged is trusted (issue 15): a record holds the sweep's hash, the sha256 of each
+shard it commits and a checksum of itself, and :func:`scan` verifies all of it on every
+resume. A record that is unreadable, altered, from another sweep or whose shard is
+missing or altered is removed with its shard, reported, and its runs run again; a lost
+``manifest.json`` is rebuilt from the plan and the intact records. A session reports
+``complete`` only when the records on disk hold every run.
 """
 
 from __future__ import annotations

@@ -294,3 +294,13 @@ def test_exponents_without_a_decimal_point_are_numbers(tmp_path):
     # PyYAML reads 1e-3 as the string '1e-3'; under strict types that would be refused
     s = load_scenario(write(tmp_path, GOOD.replace("legitimacy: 0.8", "legitimacy: 8e-1")))
     assert s.params.legitimacy == 0.8
+
+
+def test_alias_bombs_and_deep_nesting_are_refused(tmp_path):
+    # found while fuzzing: aliases expand to billions of nodes, deep nesting overflows
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    ((_, msg),) = problems(tmp_path, "\n".join(lines) + "\nregimes: *a8\n")
+    assert "expands" in msg
+    ((_, msg),) = problems(tmp_path, "name: " + "[" * 3000 + "]" * 3000 + "\n")
+    assert "malformed YAML" in msg
