@@ -1102,7 +1102,8 @@ def register(app: Any) -> None:
             Path | None, typer.Option("--out", "-o", help="sweep folder (default results/<name>)")
         ] = None,
         workers: Annotated[
-            int | None, typer.Option(min=1, help="local worker processes (default: CPUs)")
+            int | None,
+            typer.Option(min=1, max=1024, help="local worker processes (default: CPUs)"),
         ] = None,
         dask: Annotated[
             str | None, typer.Option("--dask", help="Dask scheduler address, e.g. tcp://host:8786")
@@ -1111,7 +1112,8 @@ def register(app: Any) -> None:
             bool, typer.Option("--force", help="discard results in --out and start afresh")
         ] = False,
         batch_size: Annotated[
-            int, typer.Option("--batch-size", min=1, help="runs per worker task and shard")
+            int,
+            typer.Option("--batch-size", min=1, max=100_000, help="runs per worker task and shard"),
         ] = 1,
         retry_failed: Annotated[
             bool, typer.Option("--retry-failed", help="on resume, run failed runs again")

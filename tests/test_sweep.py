@@ -549,5 +549,14 @@ def test_huge_design_values_are_refused_before_anything_runs(tmp_path):
         assert not (tmp_path / "out").exists()
 
 
+def test_worker_and_batch_counts_are_bounded(tmp_path):
+    # found while looking for the next fault: --workers 100000 forked that many processes
+    f = write(tmp_path, sweep_dict(replicates=1))
+    for opt in (["--workers", "100000"], ["--batch-size", "1000000000"]):
+        r = CliRunner().invoke(app, ["sweep", str(f), "--out", str(tmp_path / "o"), *opt])
+        assert r.exit_code == 2 and opt[0] in r.output
+        assert not (tmp_path / "o").exists()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
