@@ -56,6 +56,7 @@ RUN_ID = "run-{:06d}"
 OWNED = ("manifest.json", "summary.parquet", "failures.parquet", "timeseries.parquet")
 OWNED_DIRS = ("runs", "timeseries.parquet", "events.parquet")
 MAX_POINTS = 1_000_000
+MAX_VALUES = 10_000  # values in one `vary` list
 
 
 class SweepSpec(StrictModel):
@@ -370,6 +371,8 @@ def _parse_vary_value(value: Any, kind: FieldKind) -> RangeSpec | DistSpec | lis
     if isinstance(value, list):
         if not value:
             raise ValueError("the list of values is empty")
+        if len(value) > MAX_VALUES:  # each value is validated as a scenario first
+            raise ValueError(f"{len(value)} values; a list may hold at most {MAX_VALUES}")
         return list(value)
     if not isinstance(value, dict):
         raise ValueError(
@@ -668,8 +671,12 @@ def tidy(out: Path, plan: SweepPlan | None = None) -> tuple[Committed, list[str]
     """Remove what a killed or damaged sweep may leave, and say what was removed:
     temporary files, damaged run records, and shards no intact record refers to (their
     runs will be run again)."""
-    c = scan(out, plan)
     notes = []
+    for name in ("runs", "timeseries.parquet", "events.parquet"):
+        if (out / name).is_file():  # a sweep keeps folders there: a file holds nothing of it
+            (out / name).unlink()
+            notes.append(f"{name} was a file, not a folder of shards: removed")
+    c = scan(out, plan)
     for f, problem in sorted(c.damaged.items()):
         n = len(_record_runs(f))
         runs = f"; its {n} run(s) will run again" if n else ""

@@ -549,6 +549,24 @@ def test_huge_design_values_are_refused_before_anything_runs(tmp_path):
         assert not (tmp_path / "out").exists()
 
 
+def test_a_shard_folder_replaced_by_a_file_is_repaired(tmp_path, reference):
+    plan, ref, (ref_s, ref_ts) = reference
+    out = _copy(ref, tmp_path / "out")
+    import shutil
+
+    shutil.rmtree(out / "timeseries.parquet")
+    (out / "timeseries.parquet").write_bytes(b"PAR1")
+    rep = run_sweep(plan, out, workers=1, batch_size=2)
+    assert rep.ok == 4 and any("was a file" in n for n in rep.repaired)
+    s, ts = _tables(out)
+    pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+def test_a_vary_list_is_bounded():
+    with pytest.raises(ScenarioError, match="at most 10000"):
+        parse_sweep(sweep_dict(vary={"params.legitimacy": [0.5] * 20_000}))
+
+
 def test_worker_and_batch_counts_are_bounded(tmp_path):
     # found while looking for the next fault: --workers 100000 forked that many processes
     f = write(tmp_path, sweep_dict(replicates=1))
