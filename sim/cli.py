@@ -241,7 +241,8 @@ def regimes(
 
 
 # Commands that live with their subsystem: each module defines ``register(app)``.
-PLUGINS = ("sim.sweep", "sim.plots", "sim.report", "sim.calibration", "sim.explore")
+# sim.analysis_commands registers plot, report, discover and export with cheap imports.
+PLUGINS = ("sim.sweep", "sim.analysis_commands", "sim.calibration", "sim.explore")
 
 
 def _register_plugins() -> None:

@@ -32,12 +32,11 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
-import typer
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -223,6 +222,48 @@ def resolve_outcomes(outcomes: Iterable[str] | None, source: str = "--outcome") 
     return [BY_NAME[n] for n in dict.fromkeys(names)]
 
 
+def _recorded_only(model: Any) -> float:  # pragma: no cover - never called
+    raise RuntimeError("a user-defined outcome is read from the folder, not computed here")
+
+
+def user_outcomes(f: Folder) -> list[Outcome]:
+    """The folder's user-defined outcomes (its scenario's ``outcomes:`` section): levels
+    recorded monthly under their name, summarized as ``<name>_mean`` and ``<name>_final``."""
+    out = []
+    for entry in f.scenario.get("outcomes") or []:
+        if not isinstance(entry, dict) or not entry.get("name") or entry["name"] in BY_NAME:
+            continue
+        description, unit = user_outcome_text(entry)
+        name = str(entry["name"])
+        out.append(Outcome(name, description, unit or "value", False, _recorded_only))
+    return out
+
+
+def user_outcome_text(entry: dict) -> tuple[str, str]:
+    """(meaning, unit) of a user-defined outcome, as its reporter describes itself."""
+    try:
+        from sim.reporters import Reporter
+
+        r = Reporter.model_validate(entry)
+        return f"user-defined: {r.describe()}", r.unit
+    except Exception:  # older folders or another schema: say what the entry says
+        what = entry.get("attribute") or entry.get("condition") or ""
+        group = entry.get("group") or "everyone"
+        return f"user-defined: {entry.get('statistic', '')} of {what} over {group}", ""
+
+
+def outcomes_of(f: Folder, outcomes: Iterable[str] | None) -> list[Outcome]:
+    """Outcomes for a folder: built-in ones and the folder's user-defined ones by name;
+    by default the headline set plus every user-defined outcome."""
+    users = {o.name: o for o in user_outcomes(f)}
+    names = list(outcomes) if outcomes else None
+    if names is None or names == ["all"]:
+        return [*resolve_outcomes(names), *users.values()]
+    builtin = resolve_outcomes([n for n in names if n not in users] or ["legitimacy"])
+    by = {o.name: o for o in builtin}
+    return [users.get(n) or by[n] for n in dict.fromkeys(names)]
+
+
 def summary_column(outcome: Outcome, stat: str | None = None) -> str:
     """Per-run summary column: levels default to the run mean, flows to the rate per year."""
     stat = stat or ("per_year" if outcome.flow else "mean")
@@ -283,24 +324,217 @@ def _panels(fig: Figure, n: int, nrows: int, ncols: int, top: int = 0, **kw) -> 
     return axes, gs
 
 
+def _suptitle(fig: Figure, text: str, fontsize: float = 12) -> None:
+    """The figure's title, each line wrapped to the canvas width (never cut at the edge)."""
+    import textwrap
+
+    width = fig.get_size_inches()[0]
+    chars = max(30, int(width / (0.0078 * fontsize)))  # average glyph ≈ 0.55 em
+    lines = [w for line in text.split("\n") for w in textwrap.wrap(line, chars) or [""]]
+    fig.suptitle("\n".join(lines), fontsize=fontsize)
+
+
 def _note(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="0.4")
-
-
-def _kde(values: np.ndarray, grid: np.ndarray) -> np.ndarray | None:
-    """Gaussian kernel density of ``values`` on ``grid`` with Scott's bandwidth
-    (n^(-1/5) × sd, as ``scipy.stats.gaussian_kde``); None when there is no spread."""
-    values = np.asarray(values, dtype=float)
-    if values.size < 2 or np.ptp(values) == 0:
-        return None
-    bw = values.std(ddof=1) * values.size ** (-1 / 5)
-    z = (grid[:, None] - values[None, :]) / bw
-    return np.exp(-0.5 * z**2).sum(axis=1) / (values.size * bw * np.sqrt(2 * np.pi))
 
 
 def _finite(series: pd.Series) -> np.ndarray:
     v = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     return v[np.isfinite(v)]
+
+
+# --------------------------------------------------------------------------------------
+# Factors: the design's parameters as groups
+# --------------------------------------------------------------------------------------
+
+MAX_LEVELS = 8  # a numeric parameter with at most this many values is drawn per value
+BINS = 5  # otherwise it is cut into this many equal-width bins of its design range
+MAX_COLOURS = 5  # a numeric colour factor with more values is cut into this many bins
+FEW_RUNS = 20  # below this many runs per group, draw every run as a point
+
+
+def param_label(path: str) -> str:
+    """A short readable name for a dotted parameter path (``stance [repression_concession]``)."""
+    parts = path.split(".")
+    if parts[0] == "regimes" and len(parts) >= 3:
+        return f"{'.'.join(parts[2:])} [{parts[1]}]"
+    if parts[0] == "params" and len(parts) >= 2:
+        return ".".join(parts[1:])
+    return path
+
+
+def resolve_factors(f: Folder, by: Iterable[str] | None) -> list[str]:
+    """Varied parameters named by ``--by`` (a dotted path or a unique last part of one).
+
+    Without ``--by``: the sweep's parameters when there are one or two, else none.
+    """
+    by = [b for b in (by or []) if b]
+    if not by:
+        if f.kind != "sweep" or not 1 <= len(f.params) <= 2:
+            return []
+        # the parameter with most values goes on the x axis, the other becomes colour
+        return sorted(f.params, key=lambda p: (not _numeric(f.summary[p]), -f.summary[p].nunique()))
+    if f.kind != "sweep" or not f.params:
+        raise ScenarioError("--by", [("", "grouping needs a sweep folder with varied parameters")])
+    if len(by) > 2:
+        raise ScenarioError("--by", [("", f"give at most two factors, got {len(by)}")])
+    out = []
+    for b in by:
+        hits = [p for p in f.params if p == b] or [
+            p for p in f.params if p.split(".")[-1] == b or p.endswith("." + b)
+        ]
+        if len(hits) != 1:
+            import difflib
+
+            close = difflib.get_close_matches(b, f.params + [p.split(".")[-1] for p in f.params])
+            why = "matches several parameters" if hits else "is not a varied parameter"
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ScenarioError("--by", [(b, f"{why} of this sweep ({', '.join(f.params)}){hint}")])
+        out.append(hits[0])
+    if len(set(out)) < len(out):
+        raise ScenarioError("--by", [("", "give two different factors")])
+    return out
+
+
+@dataclass
+class Groups:
+    """Runs grouped by one factor: a label per run and the labels in axis order."""
+
+    param: str
+    labels: pd.Series  # per run (aligned with the summary)
+    order: list[str]
+    numeric: bool  # the factor is numeric
+    binned: bool  # numeric values cut into bins
+    centres: dict[str, float]  # numeric position of each label (bin centre or value)
+
+    @property
+    def title(self) -> str:
+        return param_label(self.param) + (" (binned)" if self.binned else "")
+
+
+def _category_order(f: Folder, param: str, values: Sequence[str]) -> list[str]:
+    """Categories in the order the sweep file lists them (soft, mixed, hard), else sorted."""
+    vary = (f.manifest.get("sweep") or {}).get("vary") or {}
+    listed = vary.get(param)
+    if isinstance(listed, list):
+        order = [str(v) for v in listed if str(v) in set(values)]
+        return order + sorted(set(values) - set(order))
+    return sorted(set(values))
+
+
+def factor_groups(f: Folder, param: str, max_groups: int = BINS) -> Groups:
+    """Group the runs by ``param``: categories, each numeric value, or equal-width bins."""
+    col = f.summary[param]
+    if not _numeric(col):
+        labels = col.astype(str)
+        order = _category_order(f, param, labels.unique().tolist())
+        return Groups(param, labels, order, False, False, {k: i for i, k in enumerate(order)})
+    x = col.to_numpy(dtype=float)
+    values = np.unique(x[np.isfinite(x)])
+    if values.size <= min(MAX_LEVELS, max(max_groups, 2)):
+        labels = col.map(_fmt).astype(str)
+        order = [_fmt(v) for v in values]
+        return Groups(param, labels, order, True, False, dict(zip(order, values, strict=True)))
+    lo, hi = float(values.min()), float(values.max())
+    spec = ((f.manifest.get("sweep") or {}).get("vary") or {}).get(param)
+    if isinstance(spec, dict) and spec.get("low") is not None and spec.get("high") is not None:
+        # bins of the design's own range, so labels read 0–0.1, 0.1–0.2, ...
+        lo, hi = min(lo, float(spec["low"])), max(hi, float(spec["high"]))
+    edges = np.linspace(lo, hi, max_groups + 1)
+    k = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, max_groups - 1)
+    names = [f"{_fmt(edges[i])}–{_fmt(edges[i + 1])}" for i in range(max_groups)]
+    labels = pd.Series([names[i] for i in k], index=col.index)
+    centres = {names[i]: 0.5 * (edges[i] + edges[i + 1]) for i in range(max_groups)}
+    order = [n for n in names if (labels == n).any()]
+    return Groups(param, labels, order, True, True, centres)
+
+
+def varying_outcomes(
+    f: Folder, outs: Sequence[Outcome], stat: str | None = None
+) -> tuple[list[Outcome], list[str]]:
+    """Outcomes whose per-run summary varies across runs, and a note for each that does not."""
+    keep, notes = [], []
+    for o in outs:
+        col = summary_column(o, stat)
+        v = _finite(f.summary[col]) if col in f.summary else np.array([])
+        if v.size == 0:
+            notes.append(f"{o.name}: no values")
+        elif np.ptp(v) == 0:
+            notes.append(f"{o.name}: the same in every run ({_fmt(v[0])} {o.unit})")
+        else:
+            keep.append(o)
+    return keep, notes
+
+
+def _require(outs: list[Outcome], notes: list[str], what: str) -> None:
+    if not outs:
+        raise ScenarioError(
+            what,
+            [("", "no chosen outcome varies, so there is nothing to draw: " + "; ".join(notes))],
+        )
+
+
+def _counts(o: Outcome) -> bool:
+    """Counts (flows, people, events) get ECDFs; shares and indices get histograms."""
+    return o.flow or o.unit in ("count", "agents", "people", "events", "cadres", "accidents")
+
+
+def _fmt(x: Any) -> str:
+    """A number as people read it: thousands separated, no exponent, 3 significant digits."""
+    if isinstance(x, bool | np.bool_) or not isinstance(x, int | float | np.integer | np.floating):
+        return str(x)
+    x = float(x)
+    if not np.isfinite(x):
+        return "–"
+    if x == 0:
+        return "0"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    digits = max(0, 2 - int(math.floor(math.log10(abs(x)))))
+    text = f"{x:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text  # 0.25, not 0.250
+
+
+def _figure_legend(fig: Figure, axes: list, title: str | None = None, **kw) -> None:
+    """One legend for the figure, below the panels, with as many columns as fit the width."""
+    handles, labels = {}, []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in handles and not lab.startswith("_"):
+                handles[lab] = h
+                labels.append(lab)
+    if not handles:
+        return
+    # about 0.075 in per character at 9 pt plus the marker: keep every entry on the canvas
+    entry = max(len(lab) for lab in labels) * 0.075 + 0.55
+    width = fig.get_size_inches()[0] - 0.3
+    ncols = int(max(1, min(len(labels), width // entry)))
+    fig.legend(
+        [handles[k] for k in labels],
+        labels,
+        loc="outside lower center",
+        ncols=ncols,
+        frameon=False,
+        fontsize=9,
+        title=title,
+        title_fontsize=9,
+        markerscale=2,
+        **kw,
+    )
+
+
+def _min_width(n_panels_wide: int) -> float:
+    # a figure with one or two panels is still wide enough for its legend and title
+    return max(PANEL_W * n_panels_wide, 7.2)
+
+
+def _panel_grid(n: int, ncols: int = 3, extra: float = 0.9) -> tuple[Figure, list]:
+    ncols = max(1, min(ncols, n))
+    nrows = max(1, math.ceil(n / ncols))
+    fig = new_figure(_min_width(ncols), PANEL_H * nrows + extra)
+    gs = fig.add_gridspec(nrows, ncols)
+    axes = [fig.add_subplot(gs[divmod(i, ncols)]) for i in range(n)]
+    return fig, axes
 
 
 # --------------------------------------------------------------------------------------
@@ -312,122 +546,230 @@ def plot_distributions(
     folder: str | Path | Folder,
     outcomes: Iterable[str] | None = None,
     stat: str | None = None,
-    max_points: int = 16,
+    by: Iterable[str] | None = None,
 ) -> Figure:
-    """Each outcome's per-run summary across replicates.
+    """Each outcome's per-run summary, across runs or at each design value.
 
-    A run folder (or a sweep with many design points) gets a histogram of the runs with a
-    Gaussian kernel density scaled to counts and a rug of the individual runs; a sweep with
-    at most ``max_points`` design points gets box plots side by side, one per point.
+    Ungrouped (a run folder, or a sweep drawn without ``by``): every run as a point when
+    there are fewer than :data:`FEW_RUNS`; otherwise a histogram for shares and indices and
+    an empirical CDF for counts (no kernel density, which would spill below zero).
+    Grouped by a factor: one box per design value (or bin of values) with every run drawn
+    on it; a second factor splits each box by colour. Outcomes that do not vary are left
+    out (raises when none varies, or when there is only one run to show).
     """
     f = open_folder(folder)
-    outs = resolve_outcomes(outcomes)
-    fig, _, nrows, ncols = _grid(len(outs))
-    axes, _ = _panels(fig, len(outs), nrows, ncols)
-    by_point = f.kind == "sweep" and "point" in f.summary and 1 < f.n_points <= max_points
-    for ax, o in zip(axes, outs, strict=True):
-        col = summary_column(o, stat)
-        ax.set_title(title_of(o), fontsize=10)
-        if col not in f.summary:
-            _note(ax, f"{col} not in summary")
-            continue
-        if by_point:
-            _boxes_by_point(ax, f, col)
-            ax.set_ylabel(summary_label(o, stat))
-            continue
-        v = _finite(f.summary[col])
-        ax.set_xlabel(summary_label(o, stat))
-        ax.set_ylabel("runs")
-        if v.size == 0:
-            _note(ax, "no finite values")
-            continue
-        if np.ptp(v) == 0:
-            ax.plot(v, np.zeros_like(v), "|", color="black", ms=12, mew=1.2, label="one run")
-            ax.set_yticks([])
-            ax.text(
-                0.5,
-                0.6,
-                f"no variation:\nall {v.size} runs = {v[0]:.4g}",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-                color="0.3",
-            )
-            continue
-        bins = int(np.clip(np.ceil(np.sqrt(v.size)) + 2, 5, 30))
-        counts, edges, _ = ax.hist(
-            v, bins=bins, color=OKABE_ITO[4], edgecolor="white", label="runs (histogram)"
+    factors = list(by) if by is not None else []
+    factors = resolve_factors(f, factors) if factors else []
+    outs, notes = varying_outcomes(f, outcomes_of(f, outcomes), stat)
+    if f.n_runs < 2:
+        raise ScenarioError(
+            str(f.path), [("summary.parquet", "one run: no distribution across runs to draw")]
         )
-        grid = np.linspace(edges[0] - np.ptp(v) * 0.15, edges[-1] + np.ptp(v) * 0.15, 200)
-        dens = _kde(v, grid)
-        if dens is not None:
+    _require(outs, notes, str(f.path))
+    fig, axes = _panel_grid(len(outs))
+    if factors:
+        g1 = factor_groups(f, factors[0])
+        g2 = factor_groups(f, factors[1], MAX_COLOURS) if len(factors) > 1 else None
+        for ax, o in zip(axes, outs, strict=True):
+            _grouped_boxes(ax, f, summary_column(o, stat), g1, g2)
+            ax.set_title(title_of(o), fontsize=10)
+            ax.set_ylabel(summary_label(o, stat))
+        _figure_legend(fig, axes, title=g2.title if g2 else None)
+        what = param_label(factors[0]) + (f" and {param_label(factors[1])}" if g2 else "")
+        _suptitle(
+            fig, f"How do per-run outcomes spread at each value of {what}?\n{f.label}", fontsize=12
+        )
+        return fig
+    for ax, o in zip(axes, outs, strict=True):
+        v = _finite(f.summary[summary_column(o, stat)])
+        ax.set_title(title_of(o), fontsize=10)
+        ax.set_xlabel(summary_label(o, stat))
+        if v.size < FEW_RUNS:
+            rng = np.random.default_rng(0)  # fixed jitter: reproducible figures
             ax.plot(
-                grid,
-                dens * v.size * (edges[1] - edges[0]),
+                v,
+                rng.uniform(-0.3, 0.3, v.size),
+                "o",
                 color=OKABE_ITO[0],
-                lw=2,
-                label="kernel density",
+                ms=5,
+                alpha=0.7,
+                label="one run",
             )
-        ax.plot(v, np.zeros_like(v), "|", color="black", ms=12, mew=1.2, label="one run")
+            ax.set_ylim(-1, 1)
+            ax.set_yticks([])
+        elif _counts(o):
+            # matplotlib's own ECDF: a step from 0 to 1, no smoothing below zero
+            ax.ecdf(v, color=OKABE_ITO[0], lw=1.8, label="share of runs ≤ value (ECDF)")
+            ax.set_ylim(0, 1.02)
+            ax.set_ylabel("share of runs")
+        else:
+            bins = int(np.clip(np.ceil(np.sqrt(v.size)) + 2, 5, 30))
+            ax.hist(v, bins=bins, color=OKABE_ITO[4], edgecolor="white", label="runs (histogram)")
+            ax.set_ylabel("runs")
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.axvline(np.median(v), color=OKABE_ITO[5], ls="--", lw=1.3, label="median")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if axes and not by_point:
-        _figure_legend(fig, axes)
-    what = "per design point" if by_point else "across runs"
-    fig.suptitle(f"Per-run outcome distributions {what}\n{f.label}", fontsize=12)
+    _figure_legend(fig, axes)
+    _suptitle(fig, f"How much do outcomes vary between seeded runs?\n{f.label}", fontsize=12)
     return fig
 
 
-def _point_labels(f: Folder) -> tuple[list, list[str]]:
-    points = sorted(f.summary["point"].unique())
-    if len(f.params) == 1:
-        p = f.params[0]
-        first = f.summary.groupby("point")[p].first()
-        return points, [_fmt(first[k]) for k in points]
-    return points, [str(k) for k in points]
+def _grouped_boxes(ax, f: Folder, col: str, g1: Groups, g2: Groups | None) -> None:
+    """Boxes at each value of g1 (split by g2's colours), every run drawn on top."""
+    y = pd.to_numeric(f.summary[col], errors="coerce").to_numpy(dtype=float)
+    sub = g2.order if g2 else [None]
+    width = 0.8 / len(sub)
+    rng = np.random.default_rng(0)
+    for j, s in enumerate(sub):
+        colour = OKABE_ITO[j % 7] if g2 else OKABE_ITO[0]
+        pos, data = [], []
+        for i, lab in enumerate(g1.order):
+            m = (g1.labels == lab).to_numpy().copy()
+            if g2:
+                m &= (g2.labels == s).to_numpy()
+            d = y[m & np.isfinite(y)]
+            if d.size:
+                pos.append(i - 0.4 + width * (j + 0.5))
+                data.append(d)
+        if not data:
+            continue
+        if max(d.size for d in data) >= 5:
+            ax.boxplot(
+                data,
+                positions=pos,
+                widths=width * 0.8,
+                patch_artist=True,
+                manage_ticks=False,
+                showfliers=False,
+                boxprops={"facecolor": colour, "alpha": 0.25, "edgecolor": colour},
+                medianprops={"color": colour, "lw": 2},
+                whiskerprops={"color": colour},
+                capprops={"color": colour},
+            )
+        for p, d in zip(pos, data, strict=True):
+            ax.plot(
+                p + rng.uniform(-0.3, 0.3, d.size) * width,
+                d,
+                "o",
+                ms=3,
+                color=colour,
+                alpha=0.75,
+                label=str(s) if g2 else "one run",
+            )
+    for i in range(1, len(g1.order)):  # thin separators: which boxes share a design value
+        ax.axvline(i - 0.5, color="0.88", lw=0.8, zorder=0)
+    ax.set_xticks(range(len(g1.order)), g1.order, rotation=30 if g1.binned else 0, fontsize=8)
+    ax.set_xlim(-0.6, len(g1.order) - 0.4)
+    ax.set_xlabel(g1.title)
 
 
-def _fmt(x: Any) -> str:
-    if isinstance(x, float | np.floating):
-        return f"{x:.3g}"
-    return str(x)
+# --------------------------------------------------------------------------------------
+# Interaction: outcome against one factor, coloured by another
+# --------------------------------------------------------------------------------------
 
 
-def _boxes_by_point(ax, f: Folder, col: str) -> None:
-    points, labels = _point_labels(f)
-    data = [_finite(f.summary.loc[f.summary["point"] == k, col]) for k in points]
-    ax.boxplot(
-        data,
-        positions=range(len(points)),
-        widths=0.6,
-        patch_artist=True,
-        boxprops={"facecolor": OKABE_ITO[4], "alpha": 0.6},
-        medianprops={"color": OKABE_ITO[5], "lw": 1.5},
-        showfliers=False,
-    )
-    rng = np.random.default_rng(0)  # fixed jitter so figures are reproducible
-    for i, d in enumerate(data):
-        ax.plot(i + rng.uniform(-0.15, 0.15, d.size), d, ".", color=OKABE_ITO[0], ms=4)
-    ax.set_xticks(range(len(points)), labels, rotation=45 if len(points) > 6 else 0, fontsize=8)
-    ax.set_xlabel(f.params[0] if len(f.params) == 1 else "design point")
+def interaction_table(
+    f: Folder, col: str, x_param: str, colour: Groups | None, bins: int = BINS
+) -> pd.DataFrame:
+    """Mean and 95 % interval of ``col`` per colour group and value (or bin) of ``x_param``.
 
+    Runs are the unit: the interval is mean ± t(0.975, n−1) × sd / √n over the runs in
+    the cell (replicates and design points alike), so it shows seed noise and the spread
+    of the other parameters within the bin.
+    """
+    from scipy import stats
 
-def _figure_legend(fig: Figure, axes: list, **kw) -> None:
-    handles, labels = {}, []
-    for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in handles:
-                handles[lab] = h
-                labels.append(lab)
-    if handles:
-        fig.legend(
-            [handles[k] for k in labels],
-            labels,
-            loc="outside lower center",
-            ncols=min(len(labels), 6),
-            frameon=False,
-            **kw,
+    gx = factor_groups(f, x_param, bins)
+    y = pd.to_numeric(f.summary[col], errors="coerce")
+    df = pd.DataFrame({"x": gx.labels, "c": colour.labels if colour else "all", "y": y}).dropna()
+    rows = []
+    for (c, x), d in df.groupby(["c", "x"], sort=False):
+        n = len(d)
+        sd = d["y"].std(ddof=1) if n > 1 else np.nan
+        half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n) if n > 1 else np.nan
+        rows.append(
+            {
+                "colour": c,
+                "x": x,
+                "x_pos": gx.centres[x] if gx.numeric else gx.order.index(x),
+                "n": n,
+                "mean": d["y"].mean(),
+                "lo": d["y"].mean() - half,
+                "hi": d["y"].mean() + half,
+            }
         )
+    return pd.DataFrame(rows).sort_values(["colour", "x_pos"], ignore_index=True)
+
+
+def plot_interaction(
+    folder: str | Path | Folder,
+    outcomes: Iterable[str] | None = None,
+    by: Sequence[str] | None = None,
+    stat: str | None = None,
+) -> Figure:
+    """Outcome against the first factor, one colour per value (or bin) of the second.
+
+    Each design point's replicate mean is a small dot; the line is the mean over runs in
+    each value or equal-width bin of the first factor with its 95 % interval (band).
+    Parallel lines mean no interaction; diverging or crossing lines mean the first
+    factor's effect depends on the second. A categorical first factor gets dodged means
+    with interval bars and no line between categories.
+    """
+    f = open_folder(folder)
+    factors = resolve_factors(f, by)
+    if not factors:
+        raise ScenarioError(
+            str(f.path), [("--by", "an interaction plot needs a sweep and one or two factors")]
+        )
+    outs, notes = varying_outcomes(f, outcomes_of(f, outcomes), stat)
+    _require(outs, notes, str(f.path))
+    xp = factors[0]
+    colour = factor_groups(f, factors[1], MAX_COLOURS) if len(factors) > 1 else None
+    gx = factor_groups(f, xp)
+    fig, axes = _panel_grid(len(outs))
+    s = f.summary
+    for ax, o in zip(axes, outs, strict=True):
+        col = summary_column(o, stat)
+        t = interaction_table(f, col, xp, colour)
+        groups = colour.order if colour else ["all"]
+        k = len(groups)
+        for j, c in enumerate(groups):
+            tc = t[t["colour"] == c]
+            hue = OKABE_ITO[j % 7] if colour else OKABE_ITO[0]
+            label = c if colour else "mean of runs (95% interval)"
+            mask = (colour.labels == c).to_numpy() if colour else np.ones(len(s), bool)
+            if gx.numeric:
+                pts = s[mask].groupby("point" if "point" in s else "run_id")
+                px = pts[xp].first().to_numpy(dtype=float)
+                py = pts[col].mean().to_numpy(dtype=float)
+                ax.plot(px, py, "o", ms=3, color=hue, alpha=0.45, label="_pt")
+                ax.fill_between(tc["x_pos"], tc["lo"], tc["hi"], color=hue, alpha=0.18, lw=0)
+                ax.plot(tc["x_pos"], tc["mean"], "-", color=hue, lw=2, label=label)
+            else:
+                off = (j - (k - 1) / 2) * 0.7 / max(k, 1)
+                ax.errorbar(
+                    tc["x_pos"] + off,
+                    tc["mean"],
+                    yerr=[tc["mean"] - tc["lo"], tc["hi"] - tc["mean"]],
+                    fmt="o",
+                    color=hue,
+                    capsize=3,
+                    label=label,
+                )
+        if not gx.numeric:
+            ax.set_xticks(range(len(gx.order)), gx.order, fontsize=8)
+            ax.set_xlim(-0.6, len(gx.order) - 0.4)
+        ax.set_xlabel(param_label(xp))
+        ax.set_title(title_of(o), fontsize=10)
+        ax.set_ylabel(summary_label(o, stat))
+    _figure_legend(fig, axes, title=colour.title if colour else None)
+    if colour:
+        q = f"Does the effect of {param_label(xp)} depend on {param_label(factors[1])}?"
+        how = "line: mean of runs per bin with 95% interval; dot: one design point"
+    else:
+        q = f"How do outcomes change with {param_label(xp)}?"
+        how = "line: mean of runs per bin with 95% interval"
+    _suptitle(fig, f"{q}\n{f.label} — {how}", fontsize=11)
+    return fig
 
 
 # --------------------------------------------------------------------------------------
@@ -454,23 +796,40 @@ def regime_periods(scenario: dict) -> list[tuple[str, np.datetime64, np.datetime
     return out
 
 
-def envelope_table(
-    f: Folder, outcomes: Sequence[Outcome], quantiles=(0.05, 0.25, 0.5, 0.75, 0.95)
-) -> dict[str, pd.DataFrame]:
-    """Quantiles over runs at each recorded month, per outcome: {name: DataFrame(date × q)}."""
+def _read_timeseries(f: Folder, names: Sequence[str]) -> pd.DataFrame:
     source = f.file("timeseries.parquet")
     if not source.exists():
         raise ScenarioError(str(f.path), [("timeseries.parquet", "missing; no time series")])
-    names = [o.name for o in outcomes]
-    ts = read_columns(source, ["step", "date", *names])
+    ts = read_columns(source, ["run_id", "step", "date", *names])
     if "date" in ts:
         dates = ts["date"].astype(str).str[:7]
     else:
         start = _month(f.scenario.get("start", "2000-01"))
         dates = pd.Series(start + ts["step"].to_numpy().astype("timedelta64[M]")).astype(str)
     ts["month"] = pd.to_datetime(dates.to_numpy(), format="%Y-%m")
+    return ts
+
+
+def envelope_table(
+    f: Folder,
+    outcomes: Sequence[Outcome],
+    quantiles=(0.05, 0.25, 0.5, 0.75, 0.95),
+    groups: Groups | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Quantiles over runs at each recorded month, per outcome: {name: DataFrame(date × q)}.
+
+    With ``groups``: {name: DataFrame indexed by (group, month)}, the quantiles over the
+    runs of each group, so parameter spread is not mixed with seed noise.
+    """
+    names = [o.name for o in outcomes]
+    ts = _read_timeseries(f, names)
+    keys: list[Any] = ["month"]
+    if groups is not None:
+        label = dict(zip(f.summary["run_id"], groups.labels, strict=True))
+        ts["group"] = ts["run_id"].map(label)
+        keys = ["group", "month"]
     out = {}
-    grouped = ts.groupby("month", sort=True)
+    grouped = ts.groupby(keys, sort=True)
     for n in names:
         if n not in ts:
             continue
@@ -480,70 +839,151 @@ def envelope_table(
     return out
 
 
-def _shade_regimes(ax, periods, colours, label: bool) -> None:
-    for (_name, a, b), c in zip(periods, colours, strict=False):
-        ax.axvspan(a, b, color=c, alpha=0.10, lw=0)
-        ax.axvline(a, color=c, lw=0.8, alpha=0.7)
+def _windows(periods, span) -> list:
+    """Regimes that switch on or off inside the run; those active throughout are only
+    named in the strip (shading every panel end to end would say nothing)."""
+    a0, b0 = span
+    return [p for p in periods if p[1] > a0 or p[2] < b0]
 
 
-def _timeline(ax, periods, colours) -> None:
-    """A strip above the panels naming each regime over its period."""
-    for i, ((name, a, b), c) in enumerate(zip(periods, colours, strict=False)):
-        ax.barh(i, b - a, left=a, height=0.7, color=c, alpha=0.55)
+def _shade_regimes(ax, windows) -> None:
+    # grey, so the colours in the panels stay those of the groups or bands
+    for _name, a, b in windows:
+        ax.axvspan(a, b, color="0.5", alpha=0.08, lw=0)
+        for t in (a, b):
+            ax.axvline(t, color="0.45", lw=0.8, ls=":")
+
+
+def _timeline(ax, periods, windows, span) -> None:
+    """One strip above all panels naming each regime over its period, on its own axis."""
+    for i, (name, a, b) in enumerate(periods):
+        inside = (name, a, b) in windows
+        ax.barh(i, b - a, left=a, height=0.7, color="0.55" if inside else "0.82")
         ax.text(
             a,
             i,
             f" {name} {str(a)}…{str(b - np.timedelta64(1, 'M'))}",
             va="center",
             ha="left",
-            fontsize=7.5,
+            fontsize=8,
             clip_on=False,
         )
+    ax.set_xlim(*span)
     ax.set_ylim(len(periods) - 0.4, -0.6)
     ax.set_yticks([])
-    ax.tick_params(labelbottom=False)
-    ax.set_title("regimes (shaded below)", fontsize=8, loc="left", color="0.3")
-    for s in ("top", "right", "left"):
-        ax.spines[s].set_visible(False)
+    loc = AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
+    ax.tick_params(labelsize=7)
+    ax.set_title(
+        "regimes (those switching on or off during the run are shaded grey in every panel)",
+        fontsize=8,
+        loc="left",
+        color="0.3",
+    )
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
 
 
-def plot_envelopes(folder: str | Path | Folder, outcomes: Iterable[str] | None = None) -> Figure:
-    """Median and 50 %/90 % bands over runs for each outcome against calendar months.
+def _constant_series(q: pd.DataFrame) -> bool:
+    v = q[[c for c in q.columns if c != "n"]].to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    return v.size == 0 or np.ptp(v) == 0
 
-    Regime periods from the manifest's scenario are shaded in every panel and named in a
-    timeline strip above them (a regime without start/end runs over the whole scenario).
+
+def plot_envelopes(
+    folder: str | Path | Folder,
+    outcomes: Iterable[str] | None = None,
+    by: Iterable[str] | None = None,
+) -> Figure:
+    """Outcomes over calendar months: median and bands over runs, per group with ``by``.
+
+    Ungrouped: median, 50 % and 90 % of runs (a single run: its line). Grouped by the
+    first factor: one colour per value or bin, median and 50 % band of that group's runs.
+    Regime periods are shaded in every panel and named once in a strip above; outcomes
+    that never change are left out.
     """
     f = open_folder(folder)
-    outs = resolve_outcomes(outcomes)
-    env = envelope_table(f, outs)
+    factors = resolve_factors(f, by) if by else []
+    groups = factor_groups(f, factors[0], MAX_COLOURS) if factors else None
+    outs = outcomes_of(f, outcomes)
+    env = envelope_table(f, outs, groups=groups)
+    shown = [o for o in outs if o.name in env and not _constant_series(env[o.name])]
+    if not shown:
+        raise ScenarioError(
+            str(f.path), [("timeseries.parquet", "no chosen outcome changes over time or runs")]
+        )
     periods = regime_periods(f.scenario)
-    colours = [OKABE_ITO[(i + 1) % 7] for i in range(len(periods))]
-    fig, _, nrows, ncols = _grid(len(outs), extra_top=0.3 * len(periods) + (0.3 if periods else 0))
-    axes, gs = _panels(fig, len(outs), nrows, ncols, top=len(periods), sharex=True)
-    if periods:  # one strip above each column, on that column's time axis
-        for c in range(min(ncols, len(axes))):
-            _timeline(fig.add_subplot(gs[0, c], sharex=axes[c]), periods, colours)
-    for ax, o in zip(axes, outs, strict=True):
+    any_q = next(iter(env.values()))
+    months = any_q.index.get_level_values(-1)
+    span = (
+        np.datetime64(months.min(), "M"),
+        np.datetime64(months.max(), "M") + np.timedelta64(1, "M"),
+    )
+    windows = _windows(periods, span)
+    ncols = max(1, min(3, len(shown)))
+    nrows = math.ceil(len(shown) / ncols)
+    strip = 0.28 * len(periods) + 0.35 if periods else 0.0
+    fig = new_figure(_min_width(ncols), PANEL_H * nrows + 1.0 + strip)
+    ratios = ([strip / PANEL_H] if periods else []) + [1.0] * nrows
+    gs = fig.add_gridspec(nrows + (1 if periods else 0), ncols, height_ratios=ratios)
+    top = 1 if periods else 0
+    axes = []
+    for i in range(len(shown)):
+        r, c = divmod(i, ncols)
+        axes.append(fig.add_subplot(gs[r + top, c], sharex=axes[0] if axes else None))
+    if periods:
+        _timeline(fig.add_subplot(gs[0, :]), periods, windows, span)
+    single = f.n_runs == 1
+    for ax, o in zip(axes, shown, strict=True):
         ax.set_title(title_of(o), fontsize=10)
         ax.set_ylabel(o.unit + (" per month" if o.flow else ""))
-        q = env.get(o.name)
-        if q is None or q.empty:
-            _note(ax, "not in the time series")
-            continue
-        x = q.index.to_numpy()
-        ax.fill_between(
-            x, q[0.05], q[0.95], color=OKABE_ITO[4], alpha=0.30, lw=0, label="90% of runs (5–95%)"
-        )
-        ax.fill_between(
-            x, q[0.25], q[0.75], color=OKABE_ITO[0], alpha=0.35, lw=0, label="50% of runs (25–75%)"
-        )
-        ax.plot(x, q[0.5], color=OKABE_ITO[0], lw=1.6, label="median")
-        _shade_regimes(ax, periods, colours, label=False)
-        loc = AutoDateLocator(minticks=3, maxticks=7)
+        q = env[o.name]
+        if groups is not None:
+            for j, g in enumerate(groups.order):
+                if g not in q.index.get_level_values(0):
+                    continue
+                qg = q.loc[g]
+                x, hue = qg.index.to_numpy(), OKABE_ITO[j % 7]
+                ax.fill_between(x, qg[0.25], qg[0.75], color=hue, alpha=0.2, lw=0)
+                ax.plot(x, qg[0.5], color=hue, lw=1.6, label=g)
+        elif single:
+            ax.plot(q.index.to_numpy(), q[0.5], color=OKABE_ITO[0], lw=1.6, label="the run")
+        else:
+            x = q.index.to_numpy()
+            ax.fill_between(
+                x,
+                q[0.05],
+                q[0.95],
+                color=OKABE_ITO[4],
+                alpha=0.30,
+                lw=0,
+                label="90% of runs (5–95%)",
+            )
+            ax.fill_between(
+                x,
+                q[0.25],
+                q[0.75],
+                color=OKABE_ITO[0],
+                alpha=0.35,
+                lw=0,
+                label="50% of runs (25–75%)",
+            )
+            ax.plot(x, q[0.5], color=OKABE_ITO[0], lw=1.6, label="median")
+        _shade_regimes(ax, windows)
+        ax.set_xlim(*span)
+        loc = AutoDateLocator(minticks=3, maxticks=6)
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
-    _figure_legend(fig, axes)
-    fig.suptitle(f"Outcomes over time: median and bands across runs\n{f.label}", fontsize=12)
+    title = groups.title + ": median and 50% of runs" if groups else None
+    _figure_legend(fig, axes, title=title)
+    if groups is not None:
+        q = f"When do outcomes diverge over time between values of {param_label(factors[0])}?"
+    elif single:
+        q = "How do outcomes evolve over time in this run?"
+    else:
+        q = "How do outcomes evolve over time, and how far apart are the runs?"
+    _suptitle(fig, f"{q}\n{f.label}", fontsize=12)
     return fig
 
 
@@ -592,7 +1032,8 @@ def plot_compare(
             )
         ax.set_xticks(range(len(fs)), names, rotation=20 if len(fs) > 3 else 0, fontsize=8)
     _figure_legend(fig, axes)
-    fig.suptitle(
+    _suptitle(
+        fig,
         "Scenario comparison: per-run summaries\n"
         + " vs ".join(f"{n} ({f.n_runs} runs)" for n, f in zip(names, fs, strict=True)),
         fontsize=12,
@@ -634,7 +1075,8 @@ def plot_compare_envelopes(
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(loc))
     _figure_legend(fig, axes)
-    fig.suptitle(
+    _suptitle(
+        fig,
         "Scenario comparison over time: median (line) and 50% of runs (band)\n"
         + " vs ".join(names),
         fontsize=12,
@@ -731,7 +1173,7 @@ def plot_size_distribution(
     ax.set_ylabel("share of events with size ≥ s")
     ax.grid(True, which="major", alpha=0.3)
     title = " vs ".join(f"{n} ({f.n_runs} runs)" for n, f in zip(names, fs, strict=True))
-    fig.suptitle(f"Protest event sizes: complementary CDF (log–log)\n{title}", fontsize=12)
+    _suptitle(fig, f"Protest event sizes: complementary CDF (log–log)\n{title}", fontsize=12)
     return fig
 
 
@@ -765,17 +1207,22 @@ def binned_median(x: np.ndarray, y: np.ndarray, bins: int | None = None) -> pd.D
     ).reset_index(drop=True)
 
 
+SCATTER_W, SCATTER_H = 3.5, 2.7  # inches per panel of the outcome × parameter grid
+MAX_SCATTER_COLS = 6  # panels per row of that grid
+
+
 def plot_sweep_scatter(
     folder: str | Path | Folder,
     outcomes: Iterable[str] | None = None,
     params: Sequence[str] | None = None,
     stat: str | None = None,
 ) -> Figure:
-    """Each outcome (rows) against each varied parameter (columns): runs and a binned trend.
+    """Each outcome against each varied parameter: runs and a binned trend.
 
-    Numeric parameters: one dot per run with the median (line) and interquartile range
-    (band) in quantile bins of the parameter. Categorical parameters: runs jittered per
-    category with the category median.
+    One row per outcome (those that vary), one column per parameter, every panel labelled
+    with its parameter. Numeric parameters: one dot per run with the median (line) and
+    interquartile range (band) in quantile bins. Categorical parameters: runs jittered per
+    category with the category median as a bar; categories are not joined by lines.
     """
     f = open_folder(folder)
     if f.kind != "sweep":
@@ -783,26 +1230,28 @@ def plot_sweep_scatter(
     params = list(params or f.params)
     if not params:
         raise ScenarioError(str(f.path), [("summary.parquet", "no varied parameter columns")])
-    outs = resolve_outcomes(outcomes)
-    nr, nc = len(outs), len(params)
-    fig = new_figure(min(4.2 * nc, 18) + 0.5, 2.8 * nr + 0.9)
+    outs, notes = varying_outcomes(f, outcomes_of(f, outcomes), stat)
+    _require(outs, notes, str(f.path))
+    # Several outcomes share a row when there are few parameters, so a dozen outcomes
+    # make a wide grid rather than a strip thousands of pixels tall.
+    per_row = max(1, min(len(outs), MAX_SCATTER_COLS // len(params)))
+    nr, nc = math.ceil(len(outs) / per_row), per_row * len(params)
+    fig = new_figure(max(SCATTER_W * nc, 7.2), SCATTER_H * nr + 1.1)
     gs = fig.add_gridspec(nr, nc)
     rng = np.random.default_rng(0)
     s = f.summary
     for i, o in enumerate(outs):
         col = summary_column(o, stat)
+        y = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
         for j, p in enumerate(params):
-            ax = fig.add_subplot(gs[i, j])
+            r, c = divmod(i, per_row)
+            ax = fig.add_subplot(gs[r, c * len(params) + j])
+            ax.set_title(f"{title_of(o)} vs {param_label(p)}", fontsize=9)
+            ax.set_xlabel(param_label(p), fontsize=8)
             if j == 0:
-                ax.set_ylabel(f"{title_of(o)}\n{summary_label(o, stat)}", fontsize=9)
-            if i == nr - 1:
-                ax.set_xlabel(p, fontsize=9)
-            if col not in s:
-                _note(ax, f"{col} not in summary")
-                continue
-            y = pd.to_numeric(s[col], errors="coerce").to_numpy(dtype=float)
+                ax.set_ylabel(summary_label(o, stat), fontsize=8)
             xs = s[p]
-            if pd.api.types.is_numeric_dtype(xs) and not pd.api.types.is_bool_dtype(xs):
+            if _numeric(xs):
                 x = xs.to_numpy(dtype=float)
                 ax.plot(x, y, ".", color=OKABE_ITO[0], alpha=0.35, ms=4, label="one run")
                 b = binned_median(x, y)
@@ -817,7 +1266,7 @@ def plot_sweep_scatter(
                 )
                 ax.plot(b["x"], b["median"], color=OKABE_ITO[5], lw=2, label="median (binned)")
             else:
-                cats = sorted(xs.astype(str).unique())
+                cats = _category_order(f, p, xs.astype(str).unique().tolist())
                 pos = xs.astype(str).map({c: k for k, c in enumerate(cats)}).to_numpy()
                 ax.plot(
                     pos + rng.uniform(-0.15, 0.15, pos.size),
@@ -830,12 +1279,22 @@ def plot_sweep_scatter(
                 )
                 med = [np.nanmedian(y[pos == k]) for k in range(len(cats))]
                 ax.plot(
-                    range(len(cats)), med, "D-", color=OKABE_ITO[5], lw=1.5, label="median (binned)"
+                    range(len(cats)),
+                    med,
+                    "_",
+                    ms=22,
+                    mew=2.5,
+                    color=OKABE_ITO[5],
+                    ls="none",
+                    label="median of the category",
                 )
                 ax.set_xticks(range(len(cats)), cats, fontsize=8)
+                ax.set_xlim(-0.6, len(cats) - 0.4)
             ax.tick_params(labelsize=8)
     _figure_legend(fig, fig.axes)
-    fig.suptitle(f"Sweep: outcomes against varied parameters\n{f.label}", fontsize=12)
+    _suptitle(
+        fig, f"How does each outcome depend on each varied parameter?\n{f.label}", fontsize=12
+    )
     return fig
 
 
@@ -915,17 +1374,21 @@ def sensitivity_indices(
     method: str | None = None,
     conf_level: float = 0.95,
     num_resamples: int = 200,
-    seed: int = 0,
+    seed: int = 1,
 ) -> pd.DataFrame:
     """Sobol S1/ST (``SALib.analyze.sobol``) or Morris mu*/sigma (``SALib.analyze.morris``).
 
     The outcome of a design point is its per-run summary averaged over replicates. Rows:
     one per outcome and parameter. Sobol columns ``S1, S1_conf, ST, ST_conf``; Morris
     columns ``mu, mu_star, mu_star_conf, sigma``. Confidence intervals are bootstrap
-    half-widths at ``conf_level`` (fixed ``seed``, so tables are reproducible).
+    half-widths at ``conf_level`` (fixed ``seed``, so tables are reproducible; it must
+    not be 0, which ``SALib.analyze.sobol`` treats as "no seed").
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
+
+    if not seed:
+        raise ValueError("seed must be a positive integer (SALib reads 0 as no seed)")
 
     f = open_folder(folder)
     method = method or f.method
@@ -942,7 +1405,7 @@ def sensitivity_indices(
     problem = design_problem(f)
     names, d = problem["names"], problem["num_vars"]
     rows = []
-    for o in resolve_outcomes(outcomes):
+    for o in outcomes_of(f, outcomes):
         col = summary_column(o, stat)
         if col not in f.summary:
             continue
@@ -1024,39 +1487,101 @@ def sensitivity_indices(
     return pd.DataFrame(rows)
 
 
+MAX_SOBOL_CI = 0.25  # widest 95 % half-width (share of variance) a Sobol index is drawn with
+
+
+def index_reliability(t: pd.DataFrame, f: Folder, max_ci: float = MAX_SOBOL_CI) -> pd.DataFrame:
+    """Add ``reliable`` and ``reason`` per outcome to a :func:`sensitivity_indices` table.
+
+    Sobol: every S1/ST of the outcome needs a 95 % half-width ≤ ``max_ci``; the interval
+    shrinks like 1/√N, so the reason says how many base samples would do. Morris: the most
+    influential parameter's mu* must be told apart from zero (mu* > its CI half-width).
+    """
+    t = t.copy()
+    t["reliable"], t["reason"] = True, ""
+    n = f.n_points
+    base = f.design.get("samples")
+    for _o, sub in t.groupby("outcome", sort=False):
+        idx = sub.index
+        if "S1" in t:
+            if sub["S1"].isna().all():
+                t.loc[idx, ["reliable", "reason"]] = [False, "does not vary across design points"]
+                continue
+            ci = float(np.nanmax(sub[["S1_conf", "ST_conf"]].to_numpy()))
+            if not ci <= max_ci:
+                need = (
+                    f"; about N = {math.ceil(base * (ci / max_ci) ** 2)} would do" if base else ""
+                )
+                t.loc[idx, ["reliable", "reason"]] = [
+                    False,
+                    f"95% intervals up to ±{ci:.2f} (limit ±{max_ci:g}): {n} design points "
+                    f"(N = {base or '?'} base samples) are too few{need}",
+                ]
+        else:
+            top = sub.loc[sub["mu_star"].idxmax()] if sub["mu_star"].notna().any() else None
+            if top is None or not top["mu_star"] > top["mu_star_conf"]:
+                t.loc[idx, ["reliable", "reason"]] = [
+                    False,
+                    f"no parameter's mu* exceeds its 95% interval with {n} design points: "
+                    "add trajectories (design.samples)",
+                ]
+    return t
+
+
+def _refusal(t: pd.DataFrame, f: Folder) -> str:
+    """One sentence on why no index is drawn (the table's ``reason`` column has each)."""
+    by = t.drop_duplicates("outcome").set_index("outcome")["reason"]
+    flat = [o for o, r in by.items() if r.startswith("does not vary")]
+    wide = [o for o in by.index if o not in flat]
+    parts = []
+    if wide:
+        if "S1" in t:
+            sub = t[t["outcome"].isin(wide)]
+            ci = sub[["S1_conf", "ST_conf"]].max(axis=1).groupby(sub["outcome"]).max()
+            base = f.design.get("samples")
+            need = max(math.ceil(base * (c / MAX_SOBOL_CI) ** 2) for c in ci) if base else None
+            parts.append(
+                f"95% intervals of {len(wide)} outcome(s) reach ±{ci.min():.2f}–±{ci.max():.2f} "
+                f"(drawn up to ±{MAX_SOBOL_CI:g}) with N = {base or '?'} base samples"
+                + (f"; N ≈ {need} would do for the widest" if need else "")
+            )
+        else:
+            parts.append(f"no mu* of {len(wide)} outcome(s) exceeds its interval; add trajectories")
+    if flat:
+        parts.append(f"{', '.join(flat)} do(es) not vary across design points")
+    return "no index drawn: " + "; ".join(parts) + " (each reason in sensitivity.csv)"
+
+
 def plot_sensitivity(
     folder: str | Path | Folder,
     outcomes: Iterable[str] | None = None,
     stat: str | None = None,
     table: pd.DataFrame | None = None,
 ) -> Figure:
-    """Bar charts of sensitivity indices with confidence intervals, one panel per outcome.
+    """Bar charts of sensitivity indices with 95 % intervals, one panel per outcome.
 
     Sobol designs: first-order S1 and total-order ST per parameter (share of the outcome's
     variance, 0–1). Morris designs: mu* (mean absolute elementary effect, in the outcome's
-    unit, with its CI) and sigma (spread of effects: interaction or non-linearity).
+    unit, with its interval) and sigma (spread of effects: interaction or non-linearity).
+    Outcomes whose intervals are too wide for the sample (:func:`index_reliability`) get
+    no bars; when no outcome qualifies the figure is refused with the reason.
     """
     f = open_folder(folder)
-    outs = resolve_outcomes(outcomes)
+    outs = outcomes_of(f, outcomes)
     t = table if table is not None else sensitivity_indices(f, [o.name for o in outs], stat)
+    if "reliable" not in t:
+        t = index_reliability(t, f)
     sobol = "S1" in t.columns
-    fig, _, nrows, ncols = _grid(len(outs))
-    axes, _ = _panels(fig, len(outs), nrows, ncols)
-    for ax, o in zip(axes, outs, strict=True):
+    drawn = [o for o in outs if t.loc[t["outcome"] == o.name, "reliable"].any()]
+    if not drawn:
+        raise ScenarioError(str(f.path), [("design", _refusal(t, f))])
+    fig, axes = _panel_grid(len(drawn))
+    for ax, o in zip(axes, drawn, strict=True):
         ax.set_title(title_of(o), fontsize=10)
         sub = t[t["outcome"] == o.name]
-        if sub.empty:
-            _note(ax, "no index")
-            continue
         x = np.arange(len(sub))
         w = 0.38
-        main = sub["S1" if sobol else "mu_star"]
-        if main.isna().all():
-            _note(ax, "outcome does not vary\nacross design points:\nno index")
-            ax.set_xticks(x, [p.split(".")[-1] for p in sub["parameter"]], fontsize=8)
-            ax.set_xlim(-0.6, len(sub) - 0.4)
-            ax.set_yticks([])
-            continue
+        err = {"ecolor": "0.3", "elinewidth": 1}
         if sobol:
             ax.bar(
                 x - w / 2,
@@ -1064,9 +1589,9 @@ def plot_sensitivity(
                 w,
                 yerr=sub["S1_conf"],
                 capsize=3,
-                error_kw={"ecolor": "0.3", "elinewidth": 1},
+                error_kw=err,
                 color=OKABE_ITO[0],
-                label="first order S1 (95% CI)",
+                label="first order S1 (95% interval)",
             )
             ax.bar(
                 x + w / 2,
@@ -1074,27 +1599,15 @@ def plot_sensitivity(
                 w,
                 yerr=sub["ST_conf"],
                 capsize=3,
-                error_kw={"ecolor": "0.3", "elinewidth": 1},
+                error_kw=err,
                 color=OKABE_ITO[1],
-                label="total order ST (95% CI)",
+                label="total order ST (95% interval)",
             )
             ax.set_ylabel("share of variance")
             ax.axhline(0, color="0.3", lw=0.8)
-            # Indices are shares of variance; wider CIs (small samples) are cut and flagged.
-            ax.set_ylim(-0.25, 1.25)
-            hi = np.maximum(sub["S1"] + sub["S1_conf"], sub["ST"] + sub["ST_conf"])
-            lo = np.minimum(sub["S1"] - sub["S1_conf"], sub["ST"] - sub["ST_conf"])
-            if (hi > 1.25).any() or (lo < -0.25).any():
-                ax.text(
-                    0.98,
-                    0.97,
-                    "CI cut at the axis:\ntoo few samples",
-                    ha="right",
-                    va="top",
-                    fontsize=7.5,
-                    color=OKABE_ITO[5],
-                    transform=ax.transAxes,
-                )
+            hi = np.nanmax(sub[["S1", "ST"]].to_numpy() + sub[["S1_conf", "ST_conf"]].to_numpy())
+            lo = np.nanmin(sub[["S1", "ST"]].to_numpy() - sub[["S1_conf", "ST_conf"]].to_numpy())
+            ax.set_ylim(min(-0.05, lo - 0.05), max(1.05, hi + 0.05))
         else:
             ax.bar(
                 x - w / 2,
@@ -1102,17 +1615,22 @@ def plot_sensitivity(
                 w,
                 yerr=sub["mu_star_conf"],
                 capsize=3,
-                error_kw={"ecolor": "0.3", "elinewidth": 1},
+                error_kw=err,
                 color=OKABE_ITO[0],
-                label="mu* mean |elementary effect| (95% CI)",
+                label="mu*: mean |elementary effect| (95%)",
             )
-            ax.bar(x + w / 2, sub["sigma"], w, color=OKABE_ITO[1], label="sigma spread of effects")
+            ax.bar(x + w / 2, sub["sigma"], w, color=OKABE_ITO[1], label="sigma: spread of effects")
             ax.set_ylabel(summary_label(o, stat).replace("run ", "effect on run "))
-        ax.set_xticks(x, [p.split(".")[-1] for p in sub["parameter"]], rotation=20, fontsize=8)
+        ax.set_xticks(x, [param_label(p) for p in sub["parameter"]], rotation=15, fontsize=8)
     _figure_legend(fig, axes)
-    kind = "Sobol indices" if sobol else "Morris screening"
+    left_out = [o.name for o in outs if o not in drawn]
     design = f"{f.method or ''} design, {f.n_points} points"
-    fig.suptitle(f"Sensitivity: {kind} ({design})\n{f.label}", fontsize=12)
+    if sobol:
+        q = "Which parameters drive the variance of each outcome? (Sobol indices)"
+    else:
+        q = "Which parameters matter at all? (Morris screening)"
+    tail = f"; intervals too wide, not drawn: {', '.join(left_out)}" if left_out else ""
+    _suptitle(fig, f"{q}\n{f.label} ({design}){tail}", fontsize=11)
     return fig
 
 
@@ -1127,28 +1645,68 @@ class FigureSpec:
     title: str
     figure: Figure | None
     note: str = ""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # written beside it
 
 
 def figures_for(
-    folder: str | Path | Folder, outcomes: Iterable[str] | None = None
+    folder: str | Path | Folder,
+    outcomes: Iterable[str] | None = None,
+    by: Iterable[str] | None = None,
 ) -> list[FigureSpec]:
-    """Every figure that applies to a folder (skipped ones carry a note saying why)."""
+    """Every figure that answers a question about the folder (skipped ones say why).
+
+    A sweep with one or two varied parameters (or ``by``) gets, first, the interaction
+    plot, then distributions at each design value and envelopes per group; a sweep with
+    more parameters gets the outcome × parameter grid; Sobol/Morris designs add the
+    sensitivity indices, whose table is attached to the spec.
+    """
     f = open_folder(folder)
-    outs = [o.name for o in resolve_outcomes(outcomes)]
+    outs = [o.name for o in outcomes_of(f, outcomes)]
+    factors = resolve_factors(f, by)
     specs: list[FigureSpec] = []
 
-    def add(name: str, title: str, fn, *args) -> None:
+    def add(name: str, title: str, fn, *args, **kw) -> None:
         try:
-            specs.append(FigureSpec(name, title, fn(*args)))
+            specs.append(FigureSpec(name, title, fn(*args, **kw)))
         except ScenarioError as e:
             specs.append(FigureSpec(name, title, None, "; ".join(m for _, m in e.problems)))
 
-    add("distributions", "Per-run outcome distributions", plot_distributions, f, outs)
-    add("envelopes", "Outcomes over time", plot_envelopes, f, outs)
-    if f.kind == "sweep":
-        add("sweep_scatter", "Outcomes against varied parameters", plot_sweep_scatter, f, outs)
-        if f.method in ("sobol", "morris"):
-            add("sensitivity", "Sensitivity indices", plot_sensitivity, f, outs)
+    if factors:
+        what = " × ".join(param_label(p) for p in factors)
+        add("interaction", f"Outcomes against {what}", plot_interaction, f, outs, factors)
+        add(
+            "distributions",
+            f"Per-run distributions by {what}",
+            plot_distributions,
+            f,
+            outs,
+            by=factors,
+        )
+        add(
+            "envelopes",
+            f"Outcomes over time by {param_label(factors[-1])}",
+            plot_envelopes,
+            f,
+            outs,
+            by=factors[-1:],
+        )
+    else:
+        add("distributions", "Per-run outcome distributions", plot_distributions, f, outs)
+        add("envelopes", "Outcomes over time", plot_envelopes, f, outs)
+    if f.kind == "sweep" and (len(f.params) > 2 or not factors):
+        add("sweep_scatter", "Outcomes against each varied parameter", plot_sweep_scatter, f, outs)
+    if f.kind == "sweep" and f.method in ("sobol", "morris"):
+        try:
+            table = index_reliability(sensitivity_indices(f, outs), f)
+        except ScenarioError as e:
+            specs.append(
+                FigureSpec(
+                    "sensitivity", "Sensitivity indices", None, "; ".join(m for _, m in e.problems)
+                )
+            )
+        else:
+            add("sensitivity", "Sensitivity indices", plot_sensitivity, f, outs, table=table)
+            specs[-1].tables["sensitivity"] = table
     if f.file("events.parquet").exists():
         add("event_sizes", "Protest event size distribution", plot_size_distribution, f)
     return specs
@@ -1172,6 +1730,19 @@ def compare_figures(
     return specs
 
 
+def write_tables(spec: FigureSpec, target: Path) -> list[Path]:
+    """The spec's tables as CSV and Parquet beside its figure."""
+    from sim.store import atomic_write_bytes, write_table
+
+    paths = []
+    for name, df in spec.tables.items():
+        csv = target / f"{name}.csv"
+        atomic_write_bytes(csv, df.to_csv(index=False).encode("utf-8"))
+        write_table(df, target / f"{name}.parquet")
+        paths += [csv, target / f"{name}.parquet"]
+    return paths
+
+
 def save(fig: Figure, path: str | Path, fmt: str = "png") -> Path:
     """Save a figure at :data:`DPI` (pixel size = figsize × DPI, no tight cropping)."""
     path = Path(path).with_suffix(f".{fmt}")
@@ -1191,56 +1762,66 @@ def _metadata(fmt: str) -> dict:
     return {}
 
 
-def register(app) -> None:
-    """Add the ``plot`` command to the CLI."""
+def command(
+    dirs: list[Path],
+    by: list[str] | None,
+    out_dir: Path | None,
+    outcome: list[str] | None,
+    fmt: str,
+    compare: bool,
+) -> None:
+    """The body of ``cadresim plot`` (see :mod:`sim.analysis_commands`)."""
+    import typer
+
     from sim.cli import EXIT_FAILURE, err, invalid, out
 
-    @app.command()
-    def plot(
-        dirs: Annotated[list[Path], typer.Argument(help="run or sweep folder(s)")],
-        out_dir: Annotated[
-            Path | None,
-            typer.Option("--out", "-o", help="folder for the figures (default: DIR/figures)"),
-        ] = None,
-        outcome: Annotated[
-            list[str] | None,
-            typer.Option("--outcome", help="outcome to plot (repeatable; 'all' for every one)"),
-        ] = None,
-        fmt: Annotated[str, typer.Option("--format", help="png, svg or pdf")] = "png",
-        compare: Annotated[
-            bool, typer.Option("--compare", help="put two or more folders on one figure")
-        ] = False,
-    ) -> None:
-        """Plot outcome distributions, envelopes, sweeps, sensitivity and event sizes."""
-        try:
-            if fmt not in ("png", "svg", "pdf"):
-                raise ScenarioError("--format", [("", f"{fmt!r}; use png, svg or pdf")])
-            resolve_outcomes(outcome)
-            folders = [open_folder(d) for d in dirs]
-            if compare and len(folders) < 2:
-                raise ScenarioError("--compare", [("", "give two or more folders to compare")])
-        except ScenarioError as e:
-            raise invalid(e) from None
-        try:
-            jobs: list[tuple[Path, list[FigureSpec]]] = []
-            if compare:
-                target = out_dir or folders[0].path / "figures" / "compare"
-                jobs.append((target, compare_figures(folders, outcome)))
-            else:
-                for f in folders:
-                    target = out_dir or f.path / "figures"
-                    if out_dir and len(folders) > 1:
-                        target = out_dir / f.path.name
-                    jobs.append((target, figures_for(f, outcome)))
-            for target, specs in jobs:
-                for spec in specs:
-                    if spec.figure is None:
-                        err.print(f"skipped {spec.name}: {spec.note}", highlight=False)
-                        continue
+    try:
+        if fmt not in ("png", "svg", "pdf"):
+            raise ScenarioError("--format", [("", f"{fmt!r}; use png, svg or pdf")])
+        folders = [open_folder(d) for d in dirs]
+        for f in folders:
+            outcomes_of(f, outcome)
+        if compare and len(folders) < 2:
+            raise ScenarioError("--compare", [("", "give two or more folders to compare")])
+        if compare and by:
+            raise ScenarioError(
+                "--by", [("", "--by groups one sweep; it does not go with --compare")]
+            )
+        for f in folders:
+            resolve_factors(f, by)
+    except ScenarioError as e:
+        raise invalid(e) from None
+    try:
+        jobs: list[tuple[Path, list[FigureSpec]]] = []
+        if compare:
+            target = out_dir or folders[0].path / "figures" / "compare"
+            jobs.append((target, compare_figures(folders, outcome)))
+        else:
+            for f in folders:
+                target = out_dir or f.path / "figures"
+                if out_dir and len(folders) > 1:
+                    target = out_dir / f.path.name
+                jobs.append((target, figures_for(f, outcome, by)))
+        for target, specs in jobs:
+            for spec in specs:
+                if spec.figure is None:
+                    err.print(f"skipped {spec.name}: {spec.note}", highlight=False)
+                else:
                     p = save(spec.figure, target / spec.name, fmt)
                     out.print(f"wrote {p}", highlight=False)
-        except ScenarioError as e:
-            raise invalid(e) from None
-        except Exception as e:  # pragma: no cover - unexpected failure while drawing
-            err.print(f"[bold red]plot failed[/]: {type(e).__name__}: {e}")
-            raise typer.Exit(EXIT_FAILURE) from None
+                # tables are written even when their figure is refused: they say why
+                target.mkdir(parents=True, exist_ok=True)
+                for t in write_tables(spec, target):
+                    out.print(f"wrote {t}", highlight=False)
+    except ScenarioError as e:
+        raise invalid(e) from None
+    except Exception as e:  # pragma: no cover - unexpected failure while drawing
+        err.print(f"[bold red]plot failed[/]: {type(e).__name__}: {e}")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+def register(app) -> None:
+    """Add this module's command to the CLI (see :mod:`sim.analysis_commands`)."""
+    from sim.analysis_commands import register_plot
+
+    register_plot(app)

@@ -8,6 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.image import imread
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
@@ -141,28 +143,72 @@ def assert_image(fig, path):
 OUTS = ["protest_events", "legitimacy", "arrests"]
 
 
+def _legend_inside(fig):
+    """Every legend lies within the canvas (none is cut off at an edge)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    r = fig.canvas.get_renderer()
+    box = fig.bbox
+    for leg in fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]:
+        b = leg.get_window_extent(r)
+        assert b.x0 >= box.x0 - 1 and b.x1 <= box.x1 + 1 and b.y0 >= box.y0 - 1, (b, box)
+
+
 def test_run_folder_figures_render_at_expected_size(run_a, run_b, tmp_path):
     fig = plots.plot_distributions(run_a, OUTS)
-    assert fig.get_size_inches() == pytest.approx(
-        (3 * plots.PANEL_W, plots.PANEL_H + 0.7), abs=0.01
-    )
+    assert fig.get_size_inches()[0] == pytest.approx(3 * plots.PANEL_W, abs=0.01)
     assert_image(fig, tmp_path / "dist")
-    assert "tiny_high" in fig._suptitle.get_text() and "3 runs" in fig._suptitle.get_text()
+    title = fig._suptitle.get_text()
+    assert "tiny_high" in title and "3 runs" in title and "?" in title  # asks its question
     assert [ax.get_title() for ax in fig.axes[:2]] == ["Protest events", "Legitimacy"]
     assert fig.axes[0].get_xlabel() == "events per year"
     assert fig.axes[1].get_xlabel() == "run mean (share)"
+    _legend_inside(fig)
 
     env = plots.plot_envelopes(run_a, OUTS)
     assert_image(env, tmp_path / "env")
     timeline = env.axes[-1]
     assert any("privatization" in t.get_text() for t in timeline.texts)
     assert "1995-07…1996-06" in " ".join(t.get_text() for t in timeline.texts)
+    # the regime strip is drawn once, above all panels
+    strips = [ax for ax in env.axes if ax.get_title(loc="left").startswith("regimes")]
+    assert len(strips) == 1
+    _legend_inside(env)
 
     # the quiet city (L = 0.85) may hold no events at all; the tense one (L = 0.35) does
     sizes = plots.plot_size_distribution(run_b)
     assert_image(sizes, tmp_path / "sizes")
     ax = sizes.axes[0]
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+def test_one_outcome_keeps_its_legend_on_the_canvas(run_a):
+    fig = plots.plot_envelopes(run_a, ["protest_events"])
+    assert fig.get_size_inches()[0] >= 7.0
+    _legend_inside(fig)
+
+
+def test_outcomes_that_do_not_vary_get_no_panel(run_a, tmp_path):
+    s = pd.read_parquet(run_a / "summary.parquet")
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    s["gini_mean"] = 0.3  # the same in every run
+    write_table(s, folder / "summary.parquet")
+    (folder / "manifest.json").write_text((run_a / "manifest.json").read_text())
+    fig = plots.plot_distributions(folder, ["gini", "legitimacy"], stat="mean")
+    assert [ax.get_title() for ax in fig.axes] == ["Legitimacy"]
+    with pytest.raises(ScenarioError, match="nothing to draw.*gini"):
+        plots.plot_distributions(folder, ["gini"], stat="mean")
+
+
+def test_single_run_gets_no_empty_panels(tmp_path):
+    scn = parse_scenario({**TINY, "name": "one", "seed": 2})
+    write_run_folder(scn, tmp_path / "one", [2])
+    specs = {s.name: s for s in plots.figures_for(tmp_path / "one", OUTS)}
+    assert specs["distributions"].figure is None and "one run" in specs["distributions"].note
+    env = specs["envelopes"].figure
+    assert "this run" in env._suptitle.get_text()
 
 
 def test_envelope_quantiles_are_ordered_and_dated(run_a):
@@ -196,7 +242,11 @@ def test_sweep_scatter_and_trend(sobol_sweep, tmp_path):
     fig = plots.plot_sweep_scatter(sobol_sweep, ["protest_events", "legitimacy"])
     assert_image(fig, tmp_path / "scatter")
     assert len(fig.axes) == 4  # 2 outcomes × 2 parameters
-    assert fig.axes[2].get_xlabel() == "params.legitimacy"
+    # every panel names its parameter, not only the bottom row
+    assert [ax.get_xlabel() for ax in fig.axes] == ["legitimacy", "noise"] * 2
+    # two outcomes share a row: a wide grid, not a tall strip
+    w, h = fig.get_size_inches()
+    assert w > h
     # the binned trend follows y = 5 x
     s = plots.open_folder(sobol_sweep).summary
     b = plots.binned_median(s["params.legitimacy"].to_numpy(), s["protest_events_per_year"])
@@ -206,6 +256,70 @@ def test_sweep_scatter_and_trend(sobol_sweep, tmp_path):
     assert_image(
         plots.plot_envelopes(sobol_sweep, ["protest_events", "legitimacy"]), tmp_path / "e"
     )
+
+
+def test_interaction_plot_shows_the_planted_interaction(tmp_path):
+    """y = 10 x under 'soft', 0 under 'hard': the soft line rises, the hard one is flat."""
+    rng = np.random.default_rng(1)
+    n = 120
+    x = rng.uniform(0, 1, n)
+    stance = np.array(["soft", "hard"] * (n // 2))
+    y = np.where(stance == "soft", 10 * x, 0.0) + rng.normal(0, 0.1, n)
+    names = ["params.legitimacy", "regimes.repression_concession.stance"]
+    folder = tmp_path / "inter"
+    folder.mkdir()
+    write_table(
+        pd.DataFrame(
+            {
+                "run_id": [f"run-{i:06d}" for i in range(n)],
+                "point": np.arange(n),
+                "replicate": 0,
+                "seed": np.arange(n),
+                names[0]: x,
+                names[1]: stance,
+                "protest_events_total": y,
+                "protest_events_per_year": y,
+            }
+        ),
+        folder / "summary.parquet",
+    )
+    write_json(
+        {
+            "kind": "sweep",
+            "name": "inter",
+            "parameters": names,
+            "sweep": {"vary": {names[0]: {"low": 0, "high": 1}, names[1]: ["soft", "hard"]}},
+        },
+        folder / "manifest.json",
+    )
+    f = plots.open_folder(folder)
+    assert plots.resolve_factors(f, None) == names  # numeric on x, categories as colour
+    assert plots.resolve_factors(f, ["stance"]) == [names[1]]
+    with pytest.raises(ScenarioError, match="did you mean"):
+        plots.resolve_factors(f, ["stanse"])
+    colour = plots.factor_groups(f, names[1])
+    assert colour.order == ["soft", "hard"]  # as the sweep file lists them
+    t = plots.interaction_table(f, "protest_events_per_year", names[0], colour)
+    soft = t[t["colour"] == "soft"].sort_values("x_pos")
+    hard = t[t["colour"] == "hard"].sort_values("x_pos")
+    assert (np.diff(soft["mean"]) > 0).all()
+    assert np.ptp(hard["mean"]) < 0.3
+    assert (soft["lo"] <= soft["mean"]).all() and (soft["mean"] <= soft["hi"]).all()
+    fig = plots.plot_interaction(folder, ["protest_events"])
+    assert_image(fig, tmp_path / "inter")
+    assert "depend on" in fig._suptitle.get_text()
+    _legend_inside(fig)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["soft", "hard"]
+    # a categorical x axis gets no line between categories
+    fig = plots.plot_interaction(folder, ["protest_events"], by=[names[1], names[0]])
+    assert not [
+        ln
+        for ln in fig.axes[0].get_lines()
+        if len(ln.get_xdata()) > 1 and ln.get_linestyle() == "-"
+    ]
+    dist = plots.plot_distributions(folder, ["protest_events"], by=names)
+    assert [t.get_text() for t in dist.axes[0].get_xticklabels()][0].count("–") == 1  # bins
 
 
 def test_sobol_indices_known_answer(sobol_sweep, tmp_path):
@@ -218,6 +332,58 @@ def test_sobol_indices_known_answer(sobol_sweep, tmp_path):
     fig = plots.plot_sensitivity(sobol_sweep, ["protest_events", "legitimacy"])
     assert_image(fig, tmp_path / "sobol")
     assert "Sobol" in fig._suptitle.get_text()
+    # the bootstrap intervals are seeded: the same sweep gives the same table
+    again = plots.sensitivity_indices(sobol_sweep, ["protest_events"]).set_index("parameter")
+    pd.testing.assert_frame_equal(t, again)
+    rel = plots.index_reliability(
+        plots.sensitivity_indices(sobol_sweep, ["protest_events"]), plots.open_folder(sobol_sweep)
+    )
+    assert rel["reliable"].all()
+
+
+def test_sobol_with_too_few_samples_is_refused_with_a_reason(tmp_path):
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {"num_vars": 2, "names": NAMES, "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    X = sobol_sample.sample(problem, 4, calc_second_order=True, seed=1)
+    rng = np.random.default_rng(0)
+    y = rng.normal(0, 1, len(X))  # pure noise: indices with huge intervals
+    folder = tmp_path / "small"
+    folder.mkdir()
+    write_table(
+        pd.DataFrame(
+            {
+                "run_id": [f"run-{i:06d}" for i in range(len(X))],
+                "point": np.arange(len(X)),
+                "replicate": 0,
+                "seed": np.arange(len(X)),
+                NAMES[0]: X[:, 0],
+                NAMES[1]: X[:, 1],
+                "protest_events_total": y,
+                "protest_events_per_year": y,
+            }
+        ),
+        folder / "summary.parquet",
+    )
+    write_json(
+        {
+            "kind": "sweep",
+            "name": "small",
+            "parameters": NAMES,
+            "sweep": {"design": {"method": "sobol", "samples": 4, "second_order": True}},
+            "design": {"method": "sobol", "points": len(X)},
+        },
+        folder / "manifest.json",
+    )
+    specs = {s.name: s for s in plots.figures_for(folder, ["protest_events"])}
+    spec = specs["sensitivity"]
+    assert spec.figure is None
+    assert (
+        "intervals" in spec.note and "N = 4 base samples" in spec.note and "would do" in spec.note
+    )
+    # the numbers are still written, each row saying why it is not drawn
+    table = spec.tables["sensitivity"]
+    assert not table["reliable"].any() and table["reason"].str.contains("too few").all()
 
 
 def test_morris_indices_known_answer(morris_sweep, tmp_path):
@@ -288,6 +454,26 @@ def test_cli_plot_and_report(cli, run_a, run_b, sobol_sweep, tmp_path):
     r = cli("plot", sobol_sweep, "--out", tmp_path / "s", "--outcome", "protest_events")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "s" / "sensitivity.png").exists()
+    # the indices are a table beside their figure, in CSV and Parquet alike
+    csv = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
+    pq = pd.read_parquet(tmp_path / "s" / "sensitivity.parquet")
+    assert csv["parameter"].tolist() == pq["parameter"].tolist() == NAMES
+    assert csv["S1"].to_numpy() == pytest.approx(pq["S1"].to_numpy())
+    assert (tmp_path / "s" / "interaction.png").exists()
+    r = cli(
+        "plot",
+        sobol_sweep,
+        "--by",
+        "legitimacy",
+        "--out",
+        tmp_path / "b",
+        "--outcome",
+        "legitimacy",
+    )
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "b" / "interaction.png").exists()
+    r = cli("plot", sobol_sweep, "--by", "legitimacyy")
+    assert r.exit_code == 2 and "did you mean" in r.output
     r = cli("report", run_a, "--out", tmp_path / "r.html", "--outcome", "gini")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "r.html").read_text().count("<img") == 3
@@ -311,3 +497,11 @@ def test_cli_bad_input_exits_2(cli, run_a, tmp_path):
     assert cli("plot", tmp_path / "missing").exit_code == 2
     assert cli("plot", run_a, "--compare").exit_code == 2
     assert cli("plot", run_a, "--format", "bmp").exit_code == 2
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12))
+def test_numbers_are_read_without_exponents(x):
+    """One format in figures and the report: no 1.377e+06, three significant digits."""
+    text = plots._fmt(x)
+    assert "e" not in text.lower()
+    assert float(text.replace(",", "")) == pytest.approx(x, rel=0.006, abs=1e-9)
