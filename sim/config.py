@@ -88,7 +88,21 @@ class Params(StrictModel):
     legitimacy_chaos: float = _p(0.03, 0, 1, "monthly legitimacy lost per unit campaign intensity")
     legitimacy_repression: float = _p(0.5, 0, 10, "legitimacy lost per share of people arrested")
     legitimacy_concession: float = _p(
-        0.2, 0, 10, "legitimacy gained per share of people conceded to"
+        0.2, 0, 10, "legitimacy gained per share of people won policy concessions (per share)"
+    )
+    legitimacy_broken_pledges: float = _p(
+        0.05,
+        0,
+        1,
+        "monthly legitimacy lost per share of people laid off, weighted by status lost "
+        "(seed 003 line 29: pledges not kept) (per share per month)",
+    )
+    legitimacy_unrest: float = _p(
+        0.5,
+        0,
+        10,
+        "legitimacy lost per visibility-weighted share of people in protest left "
+        "unresolved (seed 003 line 108) (per share)",
     )
     legitimacy_presence: float = _p(0.15, 0, 1, "local legitimacy bonus at full cadre presence")
     legitimacy_corruption: float = _p(
@@ -117,9 +131,19 @@ class Params(StrictModel):
         "formula (default here), floor = NetLogo Rebellion, round = Mesa's example",
     )
     vision: int = Field(
-        40, ge=1, le=10_000, description="people an agent sees in its unit or village"
+        40,
+        ge=1,
+        le=10_000,
+        description="represented people a person sees in their unit or village (people)",
     )
     network_weight: float = _p(1.0, 0, 10, "weight of active network ties in the active count A")
+    nothing_to_lose: float = _p(
+        0.5,
+        0,
+        1,
+        "share of risk aversion shed at full status loss (seed 003 B6, line 100: "
+        "'not afraid to die, since they have nothing') (share)",
+    )
     police_per_1000: float = _p(6.0, 0, 1000, "public-security officers per 1000 people")
     police_reach: float = _p(15.0, 0, 1000, "people one officer or security cadre can watch")
     security_cadre_share: float = _p(0.1, 0, 1, "share of cadres in a security role")
@@ -140,7 +164,16 @@ class Params(StrictModel):
     pacification_payment: float = _p(
         3.0, 0, 100, "one-time payment to participants, months of wage"
     )
-    fear_after_defeat: float = _p(0.15, 0, 1, "fear added to a locality whose protest was crushed")
+    fear_after_defeat: float = _p(
+        0.15, 0, 1, "fear added to a locality whose protest was crushed, at full turnout"
+    )
+    fear_turnout: float = _p(
+        0.01,
+        0.001,
+        1,
+        "turnout (share of the locality's people) at which a crushed protest frightens "
+        "everyone there fully; smaller defeats frighten in proportion (seed 003 D7) (share)",
+    )
     fear_decay: float = _p(0.1, 0, 1, "monthly decay of fear")
     visibility_scale: float = _p(1000.0, 1, 1e7, "protest size at which an event is fully visible")
     rural_visibility: float = _p(0.3, 0, 1, "visibility of rural protest relative to urban")

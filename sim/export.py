@@ -50,6 +50,10 @@ ID_COLUMNS: dict[str, tuple[str, str]] = {
     "step": ("recorded month index (0 = the first recorded month)", "months"),
     "date": ("calendar month (first day of the month)", "date"),
     "locality": ("locality of the event (unit, then village, then the city)", "index"),
+    "claim": (
+        "what the event's group presses for: wages, stipend, status, pension, migrant, land",
+        "text",
+    ),
     "urban": ("event in the city (1) or in a village (0)", "0/1"),
     "participants": ("agents taking part in the event", "agents"),
     "size": ("represented people taking part (participants × people_per_agent)", "people"),

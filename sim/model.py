@@ -108,7 +108,10 @@ class CadreModel(mesa.Model):
         p, n_loc = self.people, self.n_localities
         self.locality = population.locality_of(p, self.units.n, self.villages.n)
         self.loc_size = np.bincount(self.locality, minlength=n_loc).astype(np.float64)
-        self.loc_vision = np.minimum(self.params.vision, np.maximum(self.loc_size - 1, 0))
+        # Vision is in represented people, so perceived risk is free of people_per_agent.
+        self.loc_vision = protest.people_in_view(
+            self.loc_size * self.params.people_per_agent, self.params.vision
+        )
         cadre = p.kind == Kind.CADRE
         c_loc = self.locality[cadre]
         self.loc_security = np.bincount(

@@ -17,6 +17,7 @@ import numpy as np
 from sim.state import Kind, Status
 from sim.submodels import careers
 from sim.submodels.economy import gini
+from sim.submodels.protest import BENEFIT_CLAIMS
 
 if TYPE_CHECKING:
     from sim.model import CadreModel
@@ -54,6 +55,11 @@ def _tally(key: str) -> Callable[[CadreModel], float]:
 
 def _cadre_factions(m: CadreModel) -> np.ndarray:
     return m.people.faction[m.people.rows(Kind.CADRE)]
+
+
+def _benefit_events(m: CadreModel) -> np.ndarray:
+    ev = m.events
+    return (ev.locality < m.units.n) & np.isin(ev.claim, BENEFIT_CLAIMS)
 
 
 def _size_class(k: int) -> Callable[[CadreModel], float]:
@@ -159,17 +165,33 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "protest_events",
-        "localities holding a protest event this month (≥ 5 people)",
+        "protest events this month: groups of one locality pressing one claim whose "
+        "represented people reach the class I floor (≥ 5 people)",
         "events",
         True,
         lambda m: float(m.events.n),
     ),
     Outcome(
         "protest_participants",
-        "people taking part in protest events this month",
+        "represented people taking part in protest events this month",
         "people",
         True,
         lambda m: float(m.events.size.sum()),
+    ),
+    Outcome(
+        "benefit_events",
+        "events of the laid-off and retired at their (former) work unit, defending "
+        "stipends, status or pensions (seed 003 line 27)",
+        "events",
+        True,
+        lambda m: float(np.count_nonzero(_benefit_events(m))),
+    ),
+    Outcome(
+        "benefit_participants",
+        "represented people in benefit_events this month",
+        "people",
+        True,
+        lambda m: float(m.events.size[_benefit_events(m)].sum()),
     ),
     Outcome(
         "protest_max_size",

@@ -85,7 +85,10 @@ def build_people(scn: Scenario, units: Columns, rng: np.random.Generator) -> Peo
     p.political_capital[c] = rng.exponential(1.0, size=nc)
     p.corruption[c] = rng.beta(2, 5, size=nc)
     p.native[c] = rng.random(nc) < prm.native_cadre_share
-    p.security[c] = rng.random(nc) < prm.security_cadre_share
+    # Security roles as a share of the cadres each agent stands for, not a coin flip: a
+    # flip at 10 people per agent leaves most units with no security cadres and a few
+    # with ten, which changes perceived risk with the scale (issue 12, point 3).
+    p.security[c] = prm.security_cadre_share
     p.wage[c] = prm.cadre_wage
     p.status[c] = Status.EMPLOYED
     # Patron: a higher-ranked cadre, from the same unit when there is one.

@@ -18,6 +18,7 @@ from sim import store
 from sim.config import Scenario, ScenarioError
 from sim.model import CadreModel
 from sim.outcomes import OUTCOME_NAMES, summarize
+from sim.submodels.protest import CLAIMS
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
@@ -89,6 +90,7 @@ def run_scenario(
                     (
                         model.step_index - 1,
                         int(ev.locality[j]),
+                        CLAIMS[int(ev.claim[j])],
                         bool(ev.urban[j]),
                         int(ev.participants[j]),
                         float(ev.size[j]),
@@ -167,12 +169,13 @@ def timeseries_frame(model: CadreModel, run_id: str) -> pd.DataFrame:
 
 
 def events_frame(scenario: Scenario, run_id: str, rows: list[tuple]) -> pd.DataFrame:
-    cols = ["step", "locality", "urban", "participants", "size", "size_class"]
+    cols = ["step", "locality", "claim", "urban", "participants", "size", "size_class"]
     df = pd.DataFrame(rows, columns=cols)
     df = df.astype(
         {
             "step": np.int32,
             "locality": np.int32,
+            "claim": str,
             "urban": bool,
             "participants": np.int64,
             "size": np.float64,

@@ -105,7 +105,7 @@ PEOPLE_COLUMNS: dict[str, tuple[type, float]] = {
     "corruption": (np.float32, 0.0),
     "labour_share": (np.float32, 0.0),
     "native": (np.bool_, False),
-    "security": (np.bool_, False),
+    "security": (np.float32, 0.0),  # share of the cadres an agent stands for in security roles
     "patron": (np.int32, -1),
 }
 

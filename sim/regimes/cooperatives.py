@@ -246,10 +246,7 @@ class Cooperatives(Regime):
     def _seizures(self, model: CadreModel) -> None:
         prm, u, p, rng = self.params, model.units, model.people, model.rng
         n_u = u.n
-        ev = model.events
-        size = np.zeros(n_u)
-        in_unit = ev.locality < n_u
-        size[ev.locality[in_unit]] = ev.size[in_unit]
+        size = model.events.people_by_locality(model.n_localities)[:n_u]
         cand = seizure_candidates(u.restructured >= 0, u.ownership, size, prm.seizure_min_size)
         seize = cand & (rng.random(n_u) < prm.seizure_rate)
         if seize.any():

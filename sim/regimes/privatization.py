@@ -200,12 +200,12 @@ class Privatization(Regime):
         # Sales this month; a protest last month can block its unit's sale (C1, line 21).
         remaining = np.flatnonzero(self.targets & ~self.sold)
         n_sell, self.carry = sale_quota(remaining.size, prm.sale_rate, self.carry)
-        ev = model.events
+        # A unit's protest is all its events together (its employed, laid-off, retired).
+        size = model.events.people_by_locality(model.n_localities)[: u.n]
         blocked = np.zeros(u.n, dtype=bool)
-        in_units = ev.locality < u.n
-        if np.any(in_units):
-            loc, size = ev.locality[in_units], ev.size[in_units]
-            blocked[loc] = rng.random(loc.size) < block_probability(size, prm.sale_block_size)
+        loc = np.flatnonzero(size > 0)
+        if loc.size:
+            blocked[loc] = rng.random(loc.size) < block_probability(size[loc], prm.sale_block_size)
         candidates = remaining[~blocked[remaining]]
         t["sales_blocked"] = int(np.count_nonzero(blocked[remaining]))
         n_sell = min(n_sell, candidates.size)

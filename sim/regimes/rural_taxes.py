@@ -156,9 +156,9 @@ class RuralTaxes(Regime):
         rural = (ev.locality >= first) & (ev.locality < first + n_v)
         protested = np.zeros(n_v, dtype=bool)
         protested[ev.locality[rural] - first] = True
-        turnout = np.zeros(n_v)
-        vloc = ev.locality[rural]
-        turnout[vloc - first] = ev.participants[rural] / np.maximum(model.loc_size[vloc], 1)
+        # Turnout: agents in all the village's events over its agents (a share).
+        in_events = ev.agents_by_locality(model.n_localities)[first : first + n_v]
+        turnout = in_events / np.maximum(model.loc_size[first : first + n_v], 1)
         if model.step_index >= prm.burn_in:
             self.history = np.vstack([self.history, protested[None, :]])[-prm.window :]
         recent = model.step_index - self.last_seizure <= 3

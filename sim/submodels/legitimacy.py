@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.submodels.hardship import STATUS_LOSS
+
 # Cadres on the line one day a week (seed 000 line 8) counts as full presence.
 FULL_PRESENCE_SHARE = 0.2
 # Trend growth beyond ±2 % a month (±27 % a year) counts as ±2 %: legitimacy answers to
@@ -38,8 +40,17 @@ def global_change(
     w_chaos: float,
     w_rep: float,
     w_conc: float,
+    broken_share: float = 0.0,
+    unrest_share: float = 0.0,
+    w_broken: float = 0.0,
+    w_unrest: float = 0.0,
 ) -> float:
-    """Next month's global legitimacy, in [0, 1]."""
+    """Next month's global legitimacy, in [0, 1].
+
+    ``broken_share`` is the share of people whose work unit broke its pledge (laid off,
+    weighted by the status they lost) and ``unrest_share`` the visibility-weighted share
+    of people in protest the state left unresolved this month.
+    """
     delta = (
         reversion * (target - legitimacy)
         + w_perf * growth
@@ -47,8 +58,23 @@ def global_change(
         - w_chaos * chaos
         - w_rep * repression_share
         + w_conc * concession_share
+        - w_broken * broken_share
+        - w_unrest * unrest_share
     )
     return float(np.clip(legitimacy + delta, 0.0, 1.0))
+
+
+def broken_pledges(laid_off: np.ndarray, status_loss: np.ndarray) -> float:
+    """Share of people laid off from their unit, weighted by the status they lost.
+
+    The danwei's pledges — jobs, pensions, housing, "won through many decades of
+    socialist revolution" (seed 003 line 21) — broken by a layoff count fully for those
+    denied any status and in part for xiagang, who keep a stipend (``STATUS_LOSS``);
+    re-employment (``laid_off`` reset to −1) ends it.
+    """
+    if laid_off.size == 0:
+        return 0.0
+    return float(np.sum(np.where(laid_off >= 0, status_loss, 0.0)) / laid_off.size)
 
 
 def local(
@@ -80,9 +106,19 @@ def update_local(model) -> None:
 
 
 def update_global(model) -> None:
-    """Move global legitimacy after this month's production and state response."""
-    prm, lv, t = model.params, model.levers, model.tally
-    n = max(model.people.n, 1)
+    """Move global legitimacy after this month's production and state response.
+
+    Besides performance, privilege, chaos and visible repression, two rules tie it to the
+    layoff chain of seed 003: broken pledges (line 29: "the party and state authorities
+    break their pledges ... fueling mass protests"; the working classes are "too accepting
+    of government promises, which are not kept") lower it for as long as the laid-off stay
+    without their jobs, and visible protest the state leaves unresolved lowers it (line
+    108: nightly singing "to show our opposition to the Communist Party—what it has
+    become"), while only policy concessions raise it: one-time payments are "by no means
+    sufficient" (line 97) and win no trust.
+    """
+    prm, lv, t, p = model.params, model.levers, model.tally, model.people
+    n = max(p.n, 1)
     model.legitimacy = global_change(
         model.legitimacy,
         float(np.clip(prm.legitimacy + lv.legitimacy_target_shift, 0.0, 1.0)),
@@ -97,4 +133,8 @@ def update_global(model) -> None:
         prm.legitimacy_chaos,
         prm.legitimacy_repression,
         prm.legitimacy_concession,
+        broken_share=broken_pledges(p.laid_off, STATUS_LOSS[p.status]),
+        unrest_share=t["unresolved_people"] / n,
+        w_broken=prm.legitimacy_broken_pledges,
+        w_unrest=prm.legitimacy_unrest,
     )

@@ -1,0 +1,148 @@
+"""Protest outcomes at the same represented city across people_per_agent (issue 12, point 3).
+
+The same city — the same people, the same work units and villages, the reform-era
+regimes of ``scenarios/reform_privatization.yaml`` — is represented by agents standing
+for 1, 5 and 10 people each. Protest outcomes are defined on represented people, so they
+should agree: per-capita participants (people in events per person per year), events
+per 100,000 people per year and the shares of size classes I–IV. The table gives the
+mean ± standard error over seeds at each scale and the ratio to the finest scale
+(people_per_agent 1); the acceptance band is ±15 %. Run with
+
+    .venv/bin/python -m benchmarks.scale_invariance [--seeds 4] [--people 60000] [--years 6]
+
+CPU time (``time.process_time``) per run is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from sim.config import parse_scenario
+from sim.runner import derive_seeds, run_scenario
+
+SCALES = (1.0, 5.0, 10.0)
+TOLERANCE = 0.15
+# Shares of the represented city by type, as in scenarios/reform_privatization.yaml.
+SHARES = {
+    "cadres": 300,
+    "technicians": 600,
+    "workers": 9000,
+    "migrants": 4000,
+    "peasants": 16000,
+}
+METRICS = (
+    "participants per person-year",
+    "events per 100k people-year",
+    "share class I",
+    "share class II",
+    "share class III",
+    "share class IV",
+)
+
+
+def city(people: int, people_per_agent: float, years: int, units: int, villages: int) -> dict:
+    """The scenario of a city of ``people`` represented people at the given scale."""
+    total = sum(SHARES.values())
+    pop = {k: max(1, int(round(people * v / total / people_per_agent))) for k, v in SHARES.items()}
+    return {
+        "name": "scale_invariance",
+        "start": "1995-01",
+        "end": f"{1995 + years - 1}-12",
+        "seed": 1,
+        "population": {**pop, "units": units, "villages": villages},
+        "params": {"legitimacy": 0.8, "people_per_agent": people_per_agent},
+        "regimes": [
+            {"type": "privatization", "start": "1995-01", "layoff_share": 0.75},
+            {"type": "residency", "start": "1995-01"},
+            {"type": "repression_concession", "start": "1995-01", "stance": "mixed"},
+            {"type": "rural_taxes", "start": "1995-01"},
+        ],
+        "output": {"events": True},
+    }
+
+
+def measure(scenario: dict, seed: int) -> tuple[np.ndarray, float]:
+    """The protest metrics of one run, and its CPU seconds."""
+    scn = parse_scenario(scenario)
+    ppa = scn.params.people_per_agent
+    people = scn.population.total * ppa
+    years = scn.n_steps / 12.0
+    t0 = time.process_time()
+    res = run_scenario(scn, seed)
+    cpu = time.process_time() - t0
+    ev = res.events
+    n_ev = max(len(ev), 1)
+    classes = [np.count_nonzero(ev["size_class"].to_numpy() == k) / n_ev for k in (1, 2, 3, 4)]
+    return (
+        np.array(
+            [
+                res.summary["protest_participants_total"] / people / years,
+                res.summary["protest_events_total"] / people * 1e5 / years,
+                *classes,
+            ]
+        ),
+        cpu,
+    )
+
+
+def run(seeds: int, people: int, years: int, units: int, villages: int) -> dict[float, np.ndarray]:
+    out: dict[float, np.ndarray] = {}
+    for ppa in SCALES:
+        rows, cpus = [], []
+        for sd in derive_seeds(20260601, seeds):
+            r, c = measure(city(people, ppa, years, units, villages), sd)
+            rows.append(r)
+            cpus.append(c)
+        out[ppa] = np.array(rows)
+        print(f"  people_per_agent {ppa:g}: {np.mean(cpus):.1f} s CPU per run", file=sys.stderr)
+    return out
+
+
+def table(results: dict[float, np.ndarray]) -> tuple[str, bool]:
+    ref = results[SCALES[0]].mean(axis=0)
+    lines = ["| metric | " + " | ".join(f"ppa {s:g}" for s in SCALES) + " | worst ratio |"]
+    lines.append("|---" * (len(SCALES) + 2) + "|")
+    ok = True
+    for j, name in enumerate(METRICS):
+        cells, worst = [], 1.0
+        for s in SCALES:
+            x = results[s][:, j]
+            se = x.std(ddof=1) / np.sqrt(x.size) if x.size > 1 else float("nan")
+            cells.append(f"{x.mean():.4g} ± {se:.2g}")
+            if ref[j] > 0:
+                ratio = x.mean() / ref[j]
+                if abs(ratio - 1) > abs(worst - 1):
+                    worst = ratio
+        # Shares below 2 % are too rare to compare at this size; they are shown, not judged.
+        judged = not name.startswith("share") or ref[j] >= 0.02
+        ok &= (abs(worst - 1) <= TOLERANCE) or not judged
+        mark = f"{worst:.3f}" + ("" if judged else " (not judged)")
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {mark} |")
+    return "\n".join(lines), ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--people", type=int, default=60_000, help="represented people")
+    ap.add_argument("--years", type=int, default=6)
+    ap.add_argument("--units", type=int, default=20)
+    ap.add_argument("--villages", type=int, default=20)
+    a = ap.parse_args(argv)
+    cmd = (
+        f".venv/bin/python -m benchmarks.scale_invariance --seeds {a.seeds} --people "
+        f"{a.people} --years {a.years} --units {a.units} --villages {a.villages}"
+    )
+    print(cmd)
+    text, ok = table(run(a.seeds, a.people, a.years, a.units, a.villages))
+    print(text)
+    print(f"within ±{TOLERANCE:.0%} of people_per_agent 1: {'yes' if ok else 'NO'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

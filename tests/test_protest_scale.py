@@ -1,0 +1,231 @@
+"""Protest is measured in represented people, and layoffs feed protest (issue 12, points 3–4).
+
+- Scale invariance at small size: the same represented city at 2 and 4 people per agent
+  gives the same per-capita participants.
+- Events are (locality, claim) groups whose represented people reach the class I floor:
+  never a sub-floor group, several per large locality, not capped by the localities.
+- The rules that used to depend on the number of agents (arrest capacity rounded to
+  whole agents, a whole locality frightened by one crushed agent) are scale-free.
+- With paired seeds, more layoffs under privatization give more protest by the laid-off
+  at their former units, more protest overall, and lower legitimacy (seed 003 lines 27–29).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import small_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.config import parse_scenario
+from sim.model import CadreModel
+from sim.runner import run_scenario
+from sim.state import Kind, Status
+from sim.submodels import legitimacy, protest, state_response
+from sim.submodels.protest import (
+    CLAIM_PENSION,
+    CLAIM_STATUS,
+    CLAIM_STIPEND,
+    CLAIM_WAGES,
+    MIN_EVENT_SIZE,
+    N_CLAIMS,
+)
+
+# A represented city of 12,000 people: at 2 people per agent 6,000 agents, at 4 3,000.
+CITY = {"cadres": 120, "technicians": 240, "workers": 3600, "migrants": 600, "peasants": 7440}
+
+
+def city(people_per_agent: float, **params) -> dict:
+    pop = {k: int(round(v / people_per_agent)) for k, v in CITY.items()}
+    return {
+        "name": "scale",
+        "start": "1995-01",
+        "end": "1997-12",
+        "seed": 3,
+        "population": {**pop, "units": 8, "villages": 8},
+        "params": {"legitimacy": 0.6, "people_per_agent": people_per_agent, **params},
+        "regimes": [
+            {"type": "privatization", "start": "1995-01"},
+            {"type": "repression_concession", "start": "1995-01"},
+        ],
+    }
+
+
+def per_capita_participants(people_per_agent: float, seed: int) -> float:
+    s = parse_scenario(city(people_per_agent))
+    r = run_scenario(s, seed)
+    people = s.population.total * people_per_agent
+    return r.summary["protest_participants_total"] / people / (s.n_steps / 12)
+
+
+def test_per_capita_participants_do_not_depend_on_people_per_agent():
+    # Six seeds per scale; the seed-to-seed sd of the mean is about 4 % here, so 15 % is
+    # a difference of more than three standard errors, not noise. Before participants
+    # were measured in people (vision in agents, arrests rounded to whole agents,
+    # security cadres drawn per agent) the same city at 4 people per agent protested
+    # about 20 % more than at 2.
+    fine = [per_capita_participants(2.0, k) for k in range(6)]
+    coarse = [per_capita_participants(4.0, k) for k in range(6)]
+    assert np.mean(fine) > 0.001, "the test city must protest"
+    assert np.mean(coarse) / np.mean(fine) == pytest.approx(1.0, abs=0.15)
+
+
+def test_vision_is_in_people():
+    a = CadreModel(parse_scenario(city(2.0)), seed=1)
+    b = CadreModel(parse_scenario(city(4.0)), seed=1)
+    assert a.params.vision == b.params.vision
+    # Every locality holds more people than vision, so both see exactly `vision` people.
+    big_a = a.loc_size * 2.0 > a.params.vision + 1
+    big_b = b.loc_size * 4.0 > b.params.vision + 1
+    assert np.all(a.loc_vision[big_a] == a.params.vision)
+    assert np.all(b.loc_vision[big_b] == b.params.vision)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, N_CLAIMS - 1)), max_size=80),
+    st.sampled_from([0.5, 1.0, 2.0, 4.0, 5.0, 10.0]),
+)
+def test_events_are_groups_at_or_above_the_floor(actives, ppa):
+    loc = np.array([a[0] for a in actives], dtype=np.int64)
+    claim = np.array([a[1] for a in actives], dtype=np.int8)
+    e_loc, e_claim, agents, size = protest.group_events(loc, claim, 6, ppa)
+    assert np.all(size >= MIN_EVENT_SIZE)
+    assert np.allclose(size, agents * ppa)
+    # Every group at or above the floor is an event, and no other.
+    for g_loc in range(6):
+        for g_claim in range(N_CLAIMS):
+            n = int(np.count_nonzero((loc == g_loc) & (claim == g_claim)))
+            is_event = np.any((e_loc == g_loc) & (e_claim == g_claim))
+            assert is_event == (n * ppa >= MIN_EVENT_SIZE)
+
+
+def _quiet_model(people_per_agent: float) -> CadreModel:
+    s = small_scenario(params={"people_per_agent": people_per_agent})
+    m = CadreModel(s, seed=0)
+    m.people.active[:] = False
+    return m
+
+
+def test_a_single_agent_below_the_floor_is_not_an_event():
+    m = _quiet_model(2.0)
+    worker = m.people.rows(Kind.WORKER).start
+    m.people.active[worker] = True
+    ev = protest.aggregate(m)
+    assert ev.n == 0 and not ev.member.any()
+    # At ten people per agent the same agent stands for ten people acting alike.
+    m = _quiet_model(10.0)
+    m.people.active[worker] = True
+    ev = protest.aggregate(m)
+    assert ev.n == 1 and ev.size[0] == 10.0 and ev.member[worker]
+
+
+def test_a_large_unit_holds_several_events_in_a_month():
+    m = _quiet_model(5.0)
+    p = m.people
+    workers = np.arange(p.rows(Kind.WORKER).start, p.rows(Kind.WORKER).stop)
+    unit0 = workers[p.unit[workers] == 0][:40]
+    # Employed, xiagang, denied and retired workers of one unit, ten of each.
+    for k, status in enumerate(
+        (Status.EMPLOYED, Status.XIAGANG, Status.UNEMPLOYED, Status.RETIRED)
+    ):
+        p.status[unit0[10 * k : 10 * k + 10]] = status
+    p.active[unit0] = True
+    m.refresh_structure()
+    ev = protest.aggregate(m)
+    assert ev.n == 4 and np.all(ev.locality == m.locality[unit0[0]])
+    assert sorted(ev.claim.tolist()) == [CLAIM_WAGES, CLAIM_STIPEND, CLAIM_STATUS, CLAIM_PENSION]
+    assert np.all(ev.size == 50.0)
+    assert ev.breadth == 1 / m.units.n
+
+
+def test_events_are_not_capped_by_the_number_of_localities():
+    m = _quiet_model(5.0)
+    p = m.people
+    p.status[p.kind == Kind.WORKER] = np.where(
+        np.arange(np.count_nonzero(p.kind == Kind.WORKER)) % 2, Status.EMPLOYED, Status.XIAGANG
+    )
+    p.active[(p.kind == Kind.WORKER) | (p.kind == Kind.PEASANT)] = True
+    m.refresh_structure()
+    ev = protest.aggregate(m)
+    assert ev.n > m.n_localities - 1  # units × 2 claims + villages > units + villages
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0, 50), st.integers(0, 10_000))
+def test_arrest_capacity_is_unbiased(x, seed):
+    u = np.random.default_rng(seed).random(4000)
+    cap = state_response.arrest_capacity(np.full(4000, x), 1.0, 1.0, np.ones(4000), u)
+    assert np.all(cap >= np.floor(x)) and np.all(cap <= np.floor(x) + 1)
+    assert abs(cap.mean() - x) < 0.05
+
+
+def test_deterrence_grows_with_turnout_not_with_agents():
+    loc_people = np.full(4, 10_000.0)
+    # The same people defeated give the same fear whatever the agents stood for.
+    fear = state_response.deterrence_fear(np.array([0.0, 5.0, 10.0, 500.0]), loc_people, 0.2, 0.01)
+    assert fear[0] == 0 and 0 < fear[1] < fear[2] < fear[3]
+    assert fear[2] == 2 * fear[1] and fear[3] == 0.2
+
+
+def test_broken_pledges_weigh_lost_status():
+    laid_off = np.array([-1, 3, 3, 3])
+    loss = np.array([0.0, 0.6, 1.0, 0.0])  # employed, xiagang, denied, re-employed
+    assert legitimacy.broken_pledges(laid_off, loss) == (0.6 + 1.0) / 4
+    assert legitimacy.broken_pledges(np.array([-1, -1]), np.array([1.0, 1.0])) == 0.0
+
+
+def privatization_city(layoff_share: float) -> dict:
+    return {
+        "name": "layoffs",
+        "start": "1995-01",
+        "end": "1999-12",
+        "seed": 1,
+        "population": {
+            "cadres": 60,
+            "technicians": 120,
+            "workers": 1800,
+            "migrants": 600,
+            "peasants": 2400,
+            "units": 10,
+            "villages": 10,
+        },
+        "params": {"legitimacy": 0.8, "people_per_agent": 10},
+        "regimes": [
+            {"type": "privatization", "start": "1995-01", "layoff_share": layoff_share},
+            {"type": "residency", "start": "1995-01"},
+            {"type": "repression_concession", "start": "1995-01", "stance": "mixed"},
+            {"type": "rural_taxes", "start": "1995-01"},
+        ],
+    }
+
+
+def test_more_layoffs_more_protest_at_former_units_and_lower_legitimacy():
+    # Paired seeds: the same four seeds at layoff_share 0.25 and 0.9 (seed 003 A1: 0.7–0.8).
+    keys = (
+        "benefit_participants_total",
+        "benefit_events_total",
+        "protest_events_total",
+        "legitimacy_mean",
+    )
+    runs = {
+        share: np.array(
+            [
+                [
+                    run_scenario(parse_scenario(privatization_city(share)), k).summary[x]
+                    for x in keys
+                ]
+                for k in range(4)
+            ]
+        )
+        for share in (0.25, 0.9)
+    }
+    diff = runs[0.9] - runs[0.25]
+    benefit_people, benefit_events, events, legit = diff.T
+    # The laid-off protest at their former units (L27: "pensions, Xiagang payments"):
+    # more of them, in more events, on every seed.
+    assert np.all(benefit_people > 0) and benefit_events.sum() > 0
+    assert events.sum() > 0
+    # ... and legitimacy falls (L29: pledges broken), on every seed.
+    assert np.all(legit < 0)
