@@ -15,10 +15,11 @@ Mesa's example gets a time budget rather than a step count, because a
 
 Run: ``python -m benchmarks.bench_epstein`` (prints a Markdown table).
 
-The same module reproduces the measurements quoted in ``docs/epstein-docking.md``:
-``python -m benchmarks.bench_epstein dock`` (kernel against Mesa's example,
-distributions over seeds) and ``python -m benchmarks.bench_epstein experiments``
-(punctuated equilibrium, deceptive behaviour, legitimacy, cop reductions).
+The same module reproduces measurements quoted in ``docs/epstein-docking.md``:
+``python -m benchmarks.bench_epstein experiments`` (punctuated equilibrium, deceptive
+behaviour, legitimacy, cop reductions). ``python -m benchmarks.bench_epstein dock`` is the
+previous round's three-statistic comparison; the docking quoted now (six statistics, both
+update orders, TOST) is ``benchmarks/dock_epstein.py``.
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ from sim.config import (
     read_yaml,
 )
 from sim.outcomes import OUTCOME_NAMES, OUTCOMES, summary_columns
+from sim.posterior import AbcSettings
 from sim.runner import pool_context
 from sim.schema import StrictModel, field_error
 from sim.state import Kind
@@ -160,6 +161,8 @@ class RunData:
     summary: dict[str, float]
     # promotion cells [tie, high performance] -> (promoted, at risk), pooled over months
     promo: np.ndarray = field(default_factory=lambda: np.zeros((2, 2, 2)))
+    # per recorded month, the sizes (people) of that month's protest events
+    event_sizes: list[np.ndarray] = field(default_factory=list)
 
     def col(self, name: str) -> np.ndarray:
         return self.records[:, _IDX[name]]
@@ -171,6 +174,7 @@ class Statistic:
     description: str
     compute: Callable[[RunData], float]
     needs_promotions: bool = False
+    needs_events: bool = False
 
 
 SPINUP_MONTHS = 12
@@ -304,6 +308,67 @@ def persecution_after_faction_peak(d: RunData) -> float:
     return float((pers[-1] - pers[k]) / total)
 
 
+def _years(d: RunData, n: int) -> np.ndarray:
+    """Calendar year of each of ``n`` recorded months."""
+    return d.start.year + (d.start.month - 1 + np.arange(n)) // 12
+
+
+def yearly_total(d: RunData, outcome: str, year: int) -> float:
+    """Sum of a monthly flow over one calendar year (NaN unless all 12 months are recorded)."""
+    x = d.col(outcome)
+    sel = _years(d, x.size) == year
+    return float(x[sel].sum()) if np.count_nonzero(sel) == 12 else float("nan")
+
+
+def yearly_log_ratio(d: RunData, outcome: str, year: int, base: int) -> float:
+    """``ln((X_year + 1) / (X_base + 1))`` for a yearly flow X: scale-free growth between years.
+
+    The +1 keeps the ratio finite in a quiet small city; observed ratios use the raw counts.
+    """
+    a, b = yearly_total(d, outcome, year), yearly_total(d, outcome, base)
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return float("nan")
+    return float(math.log((a + 1.0) / (b + 1.0)))
+
+
+def event_share_over(d: RunData, size: float, year: int) -> float:
+    """Share of one year's protest events larger than ``size`` people (NaN without events).
+
+    Event sizes are in represented people (actives x people_per_agent), so the share does
+    not depend on the agent scale; the national denominator is all mass incidents
+    (science-anchors §3.6: in 2004, 120 of 74,000 over 1,000 people, 46 over 5,000, 17 over
+    10,000).
+    """
+    years = _years(d, len(d.event_sizes))
+    sizes = [s for s, y in zip(d.event_sizes, years, strict=True) if y == year]
+    allv = np.concatenate(sizes) if sizes else np.zeros(0)
+    return float(np.mean(allv > size)) if allv.size else float("nan")
+
+
+def _yearly_statistics() -> list[Statistic]:
+    """The yearly shape of protest growth, science-anchors §3.6 (issue 14, point 6)."""
+    out = []
+    for outcome, label, pairs in (
+        ("protest_events", "protest", ((1994, 1993), (2000, 1994), (2003, 2000), (2004, 2000))),
+        ("protest_participants", "participants", ((2004, 2003),)),
+    ):
+        for year, base in pairs:
+
+            def f(d: RunData, outcome=outcome, year=year, base=base) -> float:
+                return yearly_log_ratio(d, outcome, year, base)
+
+            doc = f"ln(({outcome} in {year} + 1) / ({outcome} in {base} + 1)), yearly totals."
+            out.append(Statistic(f"{label}_growth_{base}_{year}", doc, f))
+    for size in (1000, 5000, 10000):
+
+        def g(d: RunData, size=size) -> float:
+            return event_share_over(d, size, 2004)
+
+        doc = f"Share of 2004 protest events over {size:,} people (event_share_over)."
+        out.append(Statistic(f"event_share_over_{size}_2004", doc, g, needs_events=True))
+    return out
+
+
 STATISTICS: dict[str, Statistic] = {
     s.name: s
     for s in (
@@ -332,6 +397,7 @@ STATISTICS: dict[str, Statistic] = {
             persecution_after_faction_peak.__doc__ or "",
             persecution_after_faction_peak,
         ),
+        *_yearly_statistics(),
     )
 }
 
@@ -367,11 +433,18 @@ def simulate(scenario: Scenario, seed: int, statistics: list[str]) -> dict[str, 
     from sim.submodels.careers import N_RANKS
 
     need_promo = any(STATISTICS[s].needs_promotions for s in statistics if s in STATISTICS)
+    need_events = any(STATISTICS[s].needs_events for s in statistics if s in STATISTICS)
     model = CadreModel(scenario, seed=seed)
     promo = np.zeros((2, 2, 2))
+    event_sizes: list[np.ndarray] = []
     while model.running and model.step_index < model.n_steps:
         snap = _promotion_snapshot(model) if need_promo else None
         model.step()
+        if need_events:
+            # only the events' sizes (people) are read, so a change in how events are
+            # aggregated (sim/submodels/protest.py) does not break this
+            size = getattr(getattr(model, "events", None), "size", None)
+            event_sizes.append(np.asarray(size if size is not None else [], float).copy())
         if snap is not None:
             rank0, perf, tie = snap
             rank1 = model.people.rank[model.people.rows(Kind.CADRE)]
@@ -391,6 +464,7 @@ def simulate(scenario: Scenario, seed: int, statistics: list[str]) -> dict[str, 
         n_people=int(model.people.n),
         summary=summarize(records, model.step_index),
         promo=promo,
+        event_sizes=event_sizes,
     )
     return {s: _compute(s, data) for s in statistics}
 
@@ -429,6 +503,11 @@ class Target(StrictModel):
     source: str = Field("", description="citation of the empirical figure")
     anchor: str = Field("", description="where the figure is documented in the project")
     comparison: str = Field("", description="how the simulated statistic is compared")
+    convention: bool = Field(
+        False,
+        description="a modelling convention (a plausibility bound chosen by the modellers), "
+        "not an observed figure; reported separately from observations",
+    )
 
     @model_validator(mode="after")
     def _known(self) -> Target:
@@ -521,6 +600,22 @@ class CalibrationConfig(StrictModel):
     startup_trials: int = Field(10, ge=1, le=100_000, description="random trials before TPE")
     accept: Accept = Accept()
     synthetic: Synthetic | None = None
+    method: Literal["optuna", "abc"] = Field(
+        "optuna",
+        description="abc: a posterior by pyabc's ABC-SMC (sim/posterior.py); optuna: a "
+        "point fit (simulated minimum distance), labelled as such",
+    )
+    abc: AbcSettings = AbcSettings()
+    holdout: list[str | Target] = Field(
+        default_factory=list,
+        description="statistics the fit does not see, predicted by the posterior on fresh "
+        "seeds (coverage of 50 % and 90 % predictive intervals)",
+    )
+    variants: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="structural variants for ABC model selection: name -> dotted-path "
+        "overrides of the base scenario (e.g. a mechanism switched off)",
+    )
 
 
 @dataclass
@@ -531,6 +626,7 @@ class Calibration:
     source: str
     base: dict
     targets: list[Target]
+    holdout: list[Target] = field(default_factory=list)
 
     @property
     def statistics(self) -> list[str]:
@@ -550,6 +646,7 @@ class Calibration:
             "replicates": c.replicates,
             "seed": c.seed,
             "synthetic": c.synthetic.model_dump() if c.synthetic else None,
+            "variants": c.variants,
         }
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -628,20 +725,44 @@ def load_calibration(path: str | Path) -> Calibration:
             problems.append(("target_dir", f"folder not found: {folder}"))
         else:
             library = load_targets(folder)
-    targets: list[Target] = []
-    for i, t in enumerate(cfg.targets):
-        if isinstance(t, str):
-            if t not in library:
-                known = ", ".join(sorted(library)) or "(none)"
-                problems.append((f"targets[{i}]", f"unknown target '{t}'; known targets: {known}"))
-                continue
-            t = library[t]
-        if t.value is None and cfg.synthetic is None:
-            problems.append((f"targets[{i}] ({t.name})", "needs a value (or a synthetic: block)"))
-        targets.append(t)
+    if any(isinstance(t, str) for t in cfg.holdout) and not library:
+        folder = here / cfg.target_dir
+        if folder.is_dir():
+            library = load_targets(folder)
+    resolved: dict[str, list[Target]] = {"targets": [], "holdout": []}
+    for part in ("targets", "holdout"):
+        for i, t in enumerate(getattr(cfg, part)):
+            if isinstance(t, str):
+                if t not in library:
+                    known = ", ".join(sorted(library)) or "(none)"
+                    problems.append(
+                        (f"{part}[{i}]", f"unknown target '{t}'; known targets: {known}")
+                    )
+                    continue
+                t = library[t]
+            if t.value is None and cfg.synthetic is None:
+                problems.append(
+                    (f"{part}[{i}] ({t.name})", "needs a value (or a synthetic: block)")
+                )
+            resolved[part].append(t)
+    targets, holdout = resolved["targets"], resolved["holdout"]
     names = [t.name for t in targets]
     if len(set(names)) != len(names):
         problems.append(("targets", "a target is listed twice"))
+    for t in holdout:
+        if t.name in names:
+            problems.append((f"holdout.{t.name}", "also a fitted target; held-out means unseen"))
+    if cfg.variants and not problems:
+        for v, overrides in cfg.variants.items():
+            for p_, val in overrides.items():
+                try:
+                    get_path(base, p_)
+                    scenario_with(base, {p_: val})
+                except KeyError as e:
+                    problems.append((f"variants.{v}.{p_}", str(e.args[0])))
+                except ScenarioError as e:
+                    msg = "; ".join(m for _, m in e.problems)
+                    problems.append((f"variants.{v}.{p_}", f"{val!r} is not allowed: {msg}"))
     for w, v in cfg.weights.items():
         if w not in names:
             problems.append((f"weights.{w}", f"not one of the targets: {', '.join(names)}"))
@@ -658,12 +779,31 @@ def load_calibration(path: str | Path) -> Calibration:
                 )
     if problems:
         raise ScenarioError(src, problems)
-    return Calibration(config=cfg, source=src, base=base, targets=targets)
+    return Calibration(config=cfg, source=src, base=base, targets=targets, holdout=holdout)
 
 
 # --------------------------------------------------------------------------------------
 # The fit
 # --------------------------------------------------------------------------------------
+
+
+def with_abc_settings(cal: Calibration, items: list[str]) -> Calibration:
+    """``cal`` with ``KEY=VALUE`` overrides of its ``abc:`` settings (``--abc``)."""
+    values: dict[str, Any] = cal.config.abc.model_dump()
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in values:
+            allowed = ", ".join(values)
+            raise ScenarioError(
+                "--abc", [(f"--abc {item}", f"use KEY=VALUE with KEY in {allowed}")]
+            )
+        values[key] = raw
+    try:
+        abc = AbcSettings.model_validate(values)
+    except ValidationError as e:
+        raise ScenarioError("--abc", format_validation_error(e)) from None
+    cal.config = cal.config.model_copy(update={"abc": abc})
+    return cal
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -691,11 +831,13 @@ def synthesize_targets(cal: Calibration) -> None:
     if syn is None:
         return
     seeds = replicate_seeds(syn.seed, syn.replicates)
-    per = evaluate(cal.base, dict(syn.truth), seeds, cal.statistics)
+    stats = sorted({t.statistic for t in cal.targets + cal.holdout})
+    per = evaluate(cal.base, dict(syn.truth), seeds, stats)
     means = {
         k: float(np.nanmean(v)) if np.isfinite(v).any() else float("nan") for k, v in per.items()
     }
     cal.targets = [t.model_copy(update={"value": means[t.statistic]}) for t in cal.targets]
+    cal.holdout = [t.model_copy(update={"value": means[t.statistic]}) for t in cal.holdout]
 
 
 def _nanmean(values: list[float]) -> float:
@@ -1021,16 +1163,50 @@ def register(app: Any) -> None:
             int | None, typer.Option(min=1, help="trials to add now (default: the config's)")
         ] = None,
         workers: Annotated[int, typer.Option(min=1, help="parallel worker processes")] = 1,
+        method: Annotated[
+            str | None,
+            typer.Option(
+                help="abc (posterior, pyabc ABC-SMC) or optuna (point fit); "
+                "default: the config's method"
+            ),
+        ] = None,
+        dask: Annotated[
+            str | None,
+            typer.Option(help="ABC only: address of a dask.distributed scheduler to sample on"),
+        ] = None,
+        abc_set: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--abc",
+                help="ABC only: override a setting of the config's abc: block, KEY=VALUE "
+                "(e.g. --abc population_size=40 --abc max_populations=3); repeatable",
+            ),
+        ] = None,
     ) -> None:
-        """Fit parameters to stylized-fact targets (optuna simulated moments; resumable).
+        """Fit parameters to stylized-fact targets; resumable with the same --out.
 
-        Writes study.db (resume by running again with the same --out), trials.parquet,
-        estimates.json, fit.png and marginals.png.
+        method abc: ABC-SMC posterior (abc.db, posterior.parquet, posterior.json with
+        credible intervals, posterior predictive coverage on fresh seeds and held-out
+        statistics, posterior_pairs.png, ppc.png). method optuna: a point fit by simulated
+        minimum distance (study.db, trials.parquet, estimates.json, fit.png, marginals.png).
         """
         try:
             cal = load_calibration(config)
         except ScenarioError as e:
             raise invalid(e) from None
+        if abc_set:
+            try:
+                cal = with_abc_settings(cal, abc_set)
+            except ScenarioError as e:
+                raise invalid(e) from None
+        chosen = method or cal.config.method
+        if chosen not in ("abc", "optuna"):
+            raise invalid(
+                ScenarioError("--method", [("--method", f"'{chosen}'; use abc or optuna")])
+            ) from None
+        if chosen == "abc":
+            _calibrate_abc(cal, out_dir, workers, dask)
+            return
         n = cal.config.trials if trials is None else trials
         bar = Progress(
             TextColumn(f"[bold]{cal.config.name}"),
@@ -1086,3 +1262,52 @@ def register(app: Any) -> None:
             )
         out.print(ptab)
         out.print(f"wrote {out_dir}/estimates.json, trials.parquet, fit.png, marginals.png")
+
+    def _calibrate_abc(cal: Calibration, out_dir: Path, workers: int, dask: str | None) -> None:
+        from sim.posterior import run_abc
+
+        try:
+            res = run_abc(cal, out_dir, workers=workers, dask=dask)
+        except ScenarioError as e:
+            raise invalid(e) from None
+        except KeyboardInterrupt:
+            err.print(f"interrupted; run again with --out {out_dir} to continue")
+            raise typer.Exit(EXIT_FAILURE) from None
+        except Exception as e:
+            err.print(f"[bold red]calibration failed[/]: {type(e).__name__}: {e}")
+            raise typer.Exit(EXIT_FAILURE) from None
+        eps = res["epsilon_schedule"]
+        ptab = Table(
+            title=f"{cal.config.name}: ABC-SMC posterior, {res['generations']} generations, "
+            f"{res['simulations']} simulations, final epsilon {eps[-1]:.3g}"
+        )
+        for c in ("parameter", "median", "q05", "q25", "q75", "q95"):
+            ptab.add_column(c, justify="right" if c != "parameter" else "left")
+        for p, s in res["credible_intervals"].items():
+            ptab.add_row(p, *(f"{s[k]:.4g}" for k in ("median", "q05", "q25", "q75", "q95")))
+        out.print(ptab)
+        if len(res["model_probabilities"]) > 1:
+            out.print(
+                "posterior model probabilities: "
+                + ", ".join(f"{k} {v:.3f}" for k, v in res["model_probabilities"].items())
+            )
+        pc = res.get("predictive_checks")
+        if pc:
+            ctab = Table(title=f"posterior predictive checks, {pc['draws']} fresh seeds")
+            for c in ("statistic", "observed", "median", "90 % interval", "in 50 %", "in 90 %"):
+                ctab.add_column(c, justify="right" if c != "statistic" else "left")
+            for name, r in pc["statistics"].items():
+                label = name + (" (held out)" if r["held_out"] else "")
+                ctab.add_row(
+                    label,
+                    f"{r['observed']:.4g}" if r["observed"] is not None else "-",
+                    f"{r['predictive_median']:.4g}",
+                    f"[{r['q05']:.3g}, {r['q95']:.3g}]",
+                    str(r["in_50"]),
+                    str(r["in_90"]),
+                )
+            out.print(ctab)
+        out.print(
+            f"wrote {out_dir}/posterior.json, posterior.parquet, ppc.parquet, "
+            "posterior_pairs.png, ppc.png (abc.db: run again to continue)"
+        )

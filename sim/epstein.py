@@ -67,12 +67,16 @@ __all__ = [
     "PRESETS",
     "EpsteinLattice",
     "EpsteinModel",
+    "DOCKING_METRICS",
     "EpsteinParams",
     "arrest_probability",
     "decide_active",
+    "docking_metrics",
+    "equivalence_test",
     "granovetter_cascade",
     "granovetter_mean_field",
     "gradual_schedule",
+    "make_lattice",
     "grievance",
     "neighborhood_offsets",
     "outbursts",
@@ -103,6 +107,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "discretization": "floor",
         "jail_occupies_site": False,
         "cop_moves_to_arrestee": True,
+        "placement": "exact",
+        "turn_rules": "netlogo",
     },
     # Mesa 3.5 EpsteinScenario defaults. Von Neumann diamond of radius vision,
     # Python round() of C/A, jailed citizens keep their cell, cops stay put.
@@ -119,6 +125,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "discretization": "round",
         "jail_occupies_site": True,
         "cop_moves_to_arrestee": False,
+        "placement": "per_site",
+        "turn_rules": "mesa",
     },
 }
 
@@ -205,6 +213,27 @@ class EpsteinParams(StrictModel):
         True,
         description="The arresting cop moves onto the arrestee's site (NetLogo); "
         "ignored when jail_occupies_site, since the site stays taken.",
+    )
+    placement: Literal["exact", "per_site"] = Field(
+        "exact",
+        description="Setup: 'exact' places round(density x sites) citizens and cops "
+        "(NetLogo's create-agents round(...)); 'per_site' draws each site's occupant "
+        "independently (Mesa's random.choices per cell), so the counts vary by seed.",
+    )
+    update: Literal["synchronous", "sequential"] = Field(
+        "synchronous",
+        description="Update order. 'synchronous' (default): four phases, each for everyone "
+        "at once (fast, vectorized). 'sequential': every agent takes its turn in a fresh "
+        "random order each step, as NetLogo's `ask turtles` and Mesa's `shuffle_do` "
+        "(sim/epstein_sequential.py; a per-agent loop, for docking).",
+    )
+    turn_rules: Literal["netlogo", "mesa"] = Field(
+        "netlogo",
+        description="Within a sequential turn: 'netlogo' moves first, then decides or "
+        "arrests, counts its own patch in its vision (an active citizen counts itself in "
+        "A twice), draws J ~ U{0..Jmax-1} and counts jail down at the end of the tick; "
+        "'mesa' decides or arrests first, then moves, draws J ~ U{0..Jmax} and counts "
+        "jail down in the citizen's own turn. Read only when update='sequential'.",
     )
 
     @model_validator(mode="before")
@@ -455,11 +484,21 @@ class EpsteinLattice:
         self._cops_at = dict(params.cop_schedule or [])
         self.legitimacy = float(self._legitimacy_at.get(0, params.legitimacy))
 
-        n_cops = round(params.cop_density * self.n_sites)
-        n_citizens = min(round(params.citizen_density * self.n_sites), self.n_sites - n_cops)
-        sites = rng.permutation(self.n_sites)
-        self.cop_pos = sites[:n_cops].astype(np.int64)
-        self.pos = sites[n_cops : n_cops + n_citizens].astype(np.int64)
+        if params.placement == "per_site":
+            # Mesa: each cell independently holds a citizen, a cop or nobody
+            u = rng.random(self.n_sites)
+            cd = params.citizen_density
+            self.pos = np.flatnonzero(u < cd).astype(np.int64)
+            self.cop_pos = np.flatnonzero((u >= cd) & (u < cd + params.cop_density)).astype(
+                np.int64
+            )
+            n_citizens = self.pos.size
+        else:
+            n_cops = round(params.cop_density * self.n_sites)
+            n_citizens = min(round(params.citizen_density * self.n_sites), self.n_sites - n_cops)
+            sites = rng.permutation(self.n_sites)
+            self.cop_pos = sites[:n_cops].astype(np.int64)
+            self.pos = sites[n_cops : n_cops + n_citizens].astype(np.int64)
         self.hardship = rng.random(n_citizens)
         self.risk_aversion = rng.random(n_citizens)
         if params.threshold_sd > 0:
@@ -737,15 +776,18 @@ class EpsteinLattice:
     def step(self) -> None:
         """Advance one step: schedules, jail countdown, move, decide, arrest, record."""
         self.t += 1
-        if self.t in self._legitimacy_at:
-            self.legitimacy = float(self._legitimacy_at[self.t])
-        if self.t in self._cops_at:
-            self._set_cop_count(round(self._cops_at[self.t] * self.n_sites))
+        self._apply_schedules()
         self._jail_countdown()
         self._move()
         self._decide()
         self._arrest()
         self._record()
+
+    def _apply_schedules(self) -> None:
+        if self.t in self._legitimacy_at:
+            self.legitimacy = float(self._legitimacy_at[self.t])
+        if self.t in self._cops_at:
+            self._set_cop_count(round(self._cops_at[self.t] * self.n_sites))
 
     def run(self, steps: int) -> EpsteinLattice:
         for _ in range(steps):
@@ -789,7 +831,16 @@ def run_epstein(params: EpsteinParams, rng: np.random.Generator) -> pd.DataFrame
     Columns: ``step, active, quiet, jailed, tension, legitimacy`` plus ``cops``
     and ``arrests`` (arrests made in that step).
     """
-    return EpsteinLattice(params, rng).run(params.steps).frame()
+    return make_lattice(params, rng).run(params.steps).frame()
+
+
+def make_lattice(params: EpsteinParams, rng: np.random.Generator) -> EpsteinLattice:
+    """The lattice for ``params.update``: synchronous phases or sequential turns."""
+    if params.update == "sequential":
+        from sim.epstein_sequential import SequentialLattice
+
+        return SequentialLattice(params, rng)
+    return EpsteinLattice(params, rng)
 
 
 class EpsteinModel(mesa.Model):
@@ -806,7 +857,7 @@ class EpsteinModel(mesa.Model):
     def __init__(self, params: EpsteinParams | None = None, rng: Any = None):
         super().__init__(rng=rng)
         self.params = params if params is not None else EpsteinParams()
-        self.lattice = EpsteinLattice(self.params, self.rng)
+        self.lattice = make_lattice(self.params, self.rng)
 
     def step(self) -> None:
         self.lattice.step()
@@ -890,3 +941,59 @@ def run_mesa_reference(
         }
     )
     return out
+
+
+# ---------------------------------------------------------------------------
+# Docking statistics (one value per run, so runs are independent samples)
+# ---------------------------------------------------------------------------
+
+DOCKING_METRICS = (
+    "mean_actives",
+    "outbursts",
+    "median_wait",
+    "peak_actives",
+    "outburst_peak",
+    "mean_jailed",
+)
+
+
+def docking_metrics(
+    frame: pd.DataFrame, drop: int = 50, level: float = 50, end_level: float = 10
+) -> dict[str, float]:
+    """The six run-level statistics of the docking (issue 14; Epstein Figs. 3-5).
+
+    Steps ``0..drop`` are dropped as burn-in. An outburst starts when actives exceed
+    ``level`` and ends when they fall to ``end_level`` or below (:func:`outbursts`).
+    ``median_wait`` is the median of :func:`waiting_times` (NaN with fewer than two
+    outbursts); ``outburst_peak`` is the median over outbursts of each one's peak
+    (NaN without outbursts); ``mean_jailed`` counts citizens in jail.
+    """
+    a = frame["active"].to_numpy()[drop + 1 :]
+    jailed = frame["jailed"].to_numpy()[drop + 1 :]
+    starts = outbursts(a, level, end_level)
+    ends = np.append(starts[1:], a.size)[: starts.size]
+    peaks = [a[s:e].max() for s, e in zip(starts, ends, strict=True)]
+    waits = np.diff(starts)
+    return {
+        "mean_actives": float(a.mean()),
+        "outbursts": float(starts.size),
+        "median_wait": float(np.median(waits)) if waits.size else float("nan"),
+        "peak_actives": float(a.max()),
+        "outburst_peak": float(np.median(peaks)) if peaks else float("nan"),
+        "mean_jailed": float(jailed.mean()),
+    }
+
+
+def equivalence_test(a: np.ndarray, b: np.ndarray, margin: float) -> float:
+    """Two one-sided Welch t-tests (TOST) that ``|mean(a) - mean(b)| < margin``.
+
+    Returns the TOST p-value, the larger of the two one-sided p-values from
+    ``scipy.stats.ttest_ind``: p < 0.05 shows equivalence within ``margin``
+    (Schuirmann 1987), which a non-significant difference test does not.
+    """
+    from scipy import stats
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    lower = stats.ttest_ind(a + margin, b, equal_var=False, alternative="greater").pvalue
+    upper = stats.ttest_ind(a - margin, b, equal_var=False, alternative="less").pvalue
+    return float(max(lower, upper))

@@ -236,3 +236,180 @@ def test_cultural_revolution_config_persecution_after_faction_peak():
     assert np.isfinite(default).all() and (default > 0).all() and (default <= 1).all()
     assert default.mean() > 0.3
     assert strong.mean() > default.mean() + 0.05
+
+
+# --------------------------------------------------------------------------------------
+# The posterior (method: abc, sim/posterior.py)
+# --------------------------------------------------------------------------------------
+
+SYNTHETIC_ABC = ROOT / "calibration" / "synthetic_abc.yaml"
+
+
+def _abc_config(tmp_path: Path, name: str, edit=None) -> Path:
+    cfg = yaml.safe_load(SYNTHETIC_ABC.read_text())
+    cfg["scenario"] = str(ROOT / "scenarios" / "baseline.yaml")
+    if edit:
+        edit(cfg)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("truth", "seed"),
+    [((0.6, 0.1), 777), ((0.45, 0.06), 31), ((0.8, 0.15), 4242)],
+)
+def test_abc_posterior_covers_the_truth(tmp_path, truth, seed):
+    """Three synthetic data sets made by the model at known (L, T), other seeds.
+
+    Asserted: the 90 % credible interval covers the true value of both parameters and,
+    for L (identified by mean grievance), is under a third of the prior's width, so
+    coverage is not bought with a posterior as wide as the prior.
+    """
+    from sim.calibration import load_calibration as load
+    from sim.posterior import run_abc
+
+    def edit(c):
+        c["synthetic"] = {
+            "truth": {"params.legitimacy": truth[0], "params.threshold": truth[1]},
+            "replicates": 4,
+            "seed": seed,
+        }
+
+    cal = load(_abc_config(tmp_path, "syn", edit))
+    res = run_abc(cal, tmp_path / "out", ppc=False)
+    ci = res["credible_intervals"]
+    for p, true in zip(("params.legitimacy", "params.threshold"), truth, strict=True):
+        assert ci[p]["q05"] <= true <= ci[p]["q95"], (p, true, ci[p])
+    assert ci["params.legitimacy"]["q95"] - ci["params.legitimacy"]["q05"] < 0.65 / 3
+    eps = res["epsilon_schedule"]
+    assert all(b < a for a, b in zip(eps, eps[1:], strict=False)), "tolerance shrinks"
+
+
+def test_abc_cli_writes_posterior_checks_and_resumes(tmp_path):
+    out = tmp_path / "abc"
+    args = ["calibrate", str(SYNTHETIC_ABC), "--out", str(out)]
+    r = runner.invoke(app, [*args, "--abc", "max_populations=2"])
+    assert r.exit_code == 0, r.output
+    first = json.loads((out / "posterior.json").read_text())
+    assert first["generations"] == 2
+    r = runner.invoke(app, args)  # the config's max_populations: 3 -> one more generation
+    assert r.exit_code == 0, r.output
+    res = json.loads((out / "posterior.json").read_text())
+    assert res["generations"] == 3
+    assert res["simulations"] > first["simulations"]
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert len(post) == 30 and math.isclose(post["weight"].sum(), 1.0)
+    assert {"params.legitimacy", "params.threshold", "model", "weight"} <= set(post.columns)
+    pc = res["predictive_checks"]
+    assert pc["draws"] == 10
+    assert pc["statistics"]["peak_active"]["held_out"] is True
+    assert pc["statistics"]["worker_grievance"]["held_out"] is False
+    ppc = pd.read_parquet(out / "ppc.parquet")
+    # fresh seeds: none is a fitting seed (those are hashed from the parameter values)
+    assert ppc["seed"].nunique() == 10
+    for f in ("posterior_pairs.png", "ppc.png", "abc.db"):
+        assert (out / f).stat().st_size > 0
+    # a different config may not continue this run
+    other = _abc_config(tmp_path, "other", lambda c: c.update(replicates=2))
+    r = runner.invoke(app, ["calibrate", str(other), "--out", str(out)])
+    assert r.exit_code == 2
+    assert "different config" in " ".join(r.output.split())
+
+
+def test_abc_model_selection_prefers_the_generating_variant(tmp_path):
+    """Data from the base model; a variant with 90 % grievance memory cannot reach the
+    observed mean grievance within the prior (0.026 at L = 0.6, 0.04 at L = 0.4, against
+    0.086), so ABC model selection must put most posterior mass on the base model."""
+    from sim.calibration import load_calibration as load
+    from sim.posterior import run_abc
+
+    def edit(c):
+        c["variants"] = {"generating": {}, "grievance_memory": {"params.grievance_memory": 0.9}}
+        c["abc"]["max_populations"] = 2
+
+    cal = load(_abc_config(tmp_path, "sel", edit))
+    res = run_abc(cal, tmp_path / "out", ppc=False)
+    probs = res["model_probabilities"]
+    assert set(probs) == {"generating", "grievance_memory"}
+    assert probs["generating"] > 0.9, probs
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["abc"].update(population_size=3), "abc.population_size"),
+        (lambda c: c["abc"].update(ppc_draws=5), "abc.ppc_draws"),
+        (lambda c: c["abc"].update(popsize=5), "popsize: unknown key"),
+        (lambda c: c["holdout"].append("protest_grwoth"), "unknown target 'protest_grwoth'"),
+        (
+            lambda c: c["holdout"].append(c["targets"][0]),
+            "also a fitted target",
+        ),
+        (
+            lambda c: c.update(variants={"v": {"params.legitimacyy": 0.5}}),
+            "variants.v.params.legitimacyy",
+        ),
+        (
+            lambda c: c.update(variants={"v": {"params.legitimacy": 5}}),
+            "variants.v.params.legitimacy: 5 is not allowed",
+        ),
+        (lambda c: c.update(method="mcmc"), "method"),
+    ],
+)
+def test_bad_abc_configs_exit_2_and_write_nothing(tmp_path, edit, message):
+    path = _abc_config(tmp_path, "bad", edit)
+    r = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2, r.output
+    assert message in " ".join(r.output.split()), r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_coverage_and_weighted_quantiles():
+    from sim.posterior import coverage, particle_seed, weighted_quantile
+
+    draws = np.arange(100.0)
+    assert coverage(50.0, draws, 0.5) and not coverage(10.0, draws, 0.5)
+    assert coverage(10.0, draws, 0.9) and not coverage(2.0, draws, 0.9)
+    assert coverage(1.0, np.array([np.nan]), 0.9) is None
+    v = np.array([0.0, 1.0, 2.0, 3.0])
+    w = np.array([0.0, 0.0, 0.0, 1.0])
+    assert weighted_quantile(v, w, 0.5) == 3.0
+    assert particle_seed(1, 0, {"a": 0.5}, 0) == particle_seed(1, 0, {"a": 0.5}, 0)
+    assert particle_seed(1, 0, {"a": 0.5}, 0) != particle_seed(1, 0, {"a": 0.5000001}, 0)
+    assert particle_seed(1, 0, {"a": 0.5}, 0) != particle_seed(1, 1, {"a": 0.5}, 0)
+
+
+def test_reform_era_config_separates_fit_holdout_and_conventions():
+    cal = load_calibration(ROOT / "calibration" / "reform_era.yaml")
+    fitted = {t.name for t in cal.targets}
+    held = {t.name for t in cal.holdout}
+    assert cal.config.method == "abc"
+    # true by construction: not fitted
+    assert not fitted & {"promotion_rewards_performance", "promotion_ties_complement_performance"}
+    # nothing the fit sees uses protest counts after 2000
+    assert "protest_growth" not in fitted and "protest_growth_1994_2000" in fitted
+    assert {"protest_growth_2000_2003", "protest_growth_2000_2004"} <= held
+    assert {"events_over_1000_2004", "events_over_5000_2004", "events_over_10000_2004"} <= held
+    assert [t.name for t in cal.targets if t.convention] == ["regime_survives"]
+    assert len(cal.config.variants) >= 2
+
+
+def test_yearly_statistics_use_calendar_years():
+    n = 36  # 1993-01 .. 1995-12
+    rec = np.zeros((n, len(OUTCOME_NAMES)))
+    j = OUTCOME_NAMES.index("protest_events")
+    rec[:12, j] = 1.0  # 12 events in 1993
+    rec[12:24, j] = 3.0  # 36 in 1994
+    d = RunData(records=rec, start=Month(1993, 1), n_people=100, summary={})
+    got = STATISTICS["protest_growth_1993_1994"].compute(d)
+    assert math.isclose(got, math.log(37 / 13))
+    d_late = RunData(records=rec, start=Month(1993, 2), n_people=100, summary={})
+    assert math.isnan(STATISTICS["protest_growth_1993_1994"].compute(d_late))  # 1993 partial
+    sizes = [np.array([10.0, 2000.0])] * 12 + [np.array([20000.0])] * 24
+    d.event_sizes = sizes
+    from sim.calibration import event_share_over
+
+    assert event_share_over(d, 1000, 1993) == 0.5
+    assert event_share_over(d, 1000, 1994) == 1.0
+    assert math.isnan(event_share_over(d, 1000, 1999))

@@ -1,0 +1,509 @@
+"""A posterior for ``cadresim calibrate``: pyabc's ABC-SMC, held-out checks, model choice.
+
+Method (science-anchors §4.3-4.4; Beaumont et al. 2009, Toni et al. 2009; pyabc,
+Schaelte et al. 2022, doi:10.21105/joss.04304):
+
+* priors: uniform (or log-uniform, ``log: true``) on each ``parameters`` range of the
+  calibration config;
+* distance: the calibration's weighted mean of squared standardized deviations
+  ``z = (sim - target) / sd`` (one-sided for floor/ceiling targets), the same distance the
+  optuna point fit minimizes (``sim.calibration.distance``);
+* ABC-SMC (``pyabc.ABCSMC``): populations of ``population_size`` accepted particles,
+  each proposed from the previous population with a multivariate normal kernel; the
+  tolerance of each generation is the ``epsilon_quantile`` quantile of the previous
+  generation's distances (``pyabc.QuantileEpsilon``: adaptive); the run stops at
+  ``min_epsilon``, ``max_populations``, ``min_acceptance_rate`` or ``max_simulations``,
+  whichever comes first (pyabc's own stopping rules);
+* the history lives in ``OUT/abc.db`` (pyabc's SQL database): running the command again
+  continues the same ABC run from its last population;
+* each simulation's replicate seeds are derived from the config's root seed and the
+  parameter values, so a particle is reproducible; the proposal order depends on the
+  sampler (a multicore or dask sampler is not bit-reproducible, pyabc's own limitation);
+* posterior predictive checks: ``ppc_draws`` (>= 10) particles resampled by weight, each
+  run on a *fresh* seed (``derive_seeds(ppc_seed, ppc_draws)``, never used in fitting),
+  on every target statistic and every ``holdout`` statistic (which the fit never sees);
+  for each, the 50 % and 90 % central predictive intervals and whether the observed value
+  lies inside (coverage);
+* model selection: ``variants`` (name -> dotted-path overrides of the base scenario) are
+  the competing structural models of one ABC-SMC run (pyabc's model jumps; uniform model
+  prior); the output reports each variant's posterior probability.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from sim import store
+from sim.config import ScenarioError
+from sim.schema import StrictModel
+
+__all__ = ["AbcSettings", "run_abc", "weighted_quantile", "coverage"]
+
+
+class AbcSettings(StrictModel):
+    """The ``abc:`` block of a calibration config."""
+
+    population_size: int = Field(
+        200, ge=10, le=100_000, description="accepted particles per ABC-SMC generation"
+    )
+    max_populations: int = Field(
+        8, ge=1, le=200, description="stop after this many generations (pyabc)"
+    )
+    min_epsilon: float = Field(
+        0.5, ge=0.0, description="stop once the tolerance (distance: mean squared z) is this low"
+    )
+    epsilon_quantile: float = Field(
+        0.5, gt=0.0, lt=1.0, description="next tolerance = this quantile of the last distances"
+    )
+    min_acceptance_rate: float = Field(
+        0.01, ge=0.0, le=1.0, description="stop when a generation accepts fewer proposals"
+    )
+    max_simulations: int = Field(
+        50_000, ge=1, description="stop after this many simulations in total (all generations)"
+    )
+    ppc_draws: int = Field(
+        20, ge=10, le=100_000, description="posterior draws re-run on fresh seeds (>= 10)"
+    )
+    ppc_seed: int = Field(
+        20_240_101, ge=0, lt=2**63, description="root of the fresh posterior-predictive seeds"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Small pure helpers
+# --------------------------------------------------------------------------------------
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.ndarray):
+    """Quantile of a weighted sample (pyabc's particles carry importance weights)."""
+    from pyabc.weighted_statistics import weighted_quantile as wq
+
+    v = np.asarray(values, float)
+    w = np.asarray(weights, float)
+    qs = np.atleast_1d(q)
+    out = np.array([wq(v, w, alpha=float(a)) for a in qs])
+    return out if np.ndim(q) else float(out[0])
+
+
+def coverage(observed: float, draws: np.ndarray, level: float) -> bool | None:
+    """Is ``observed`` inside the central ``level`` interval of the predictive ``draws``?"""
+    d = np.asarray(draws, float)
+    d = d[np.isfinite(d)]
+    if d.size == 0 or observed is None or not np.isfinite(observed):
+        return None
+    lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+    return bool(lo <= observed <= hi)
+
+
+def _safe(path: str) -> str:
+    """pyabc parameter names: dotted paths with the dots replaced (and back)."""
+    return path.replace(".", "__").replace("[", "_I").replace("]", "_")
+
+
+def particle_seed(root: int, model: int, values: dict[str, float], replicate: int) -> int:
+    """A simulation's seed from the root seed, the model index and the parameter values."""
+    key = json.dumps([root, model, replicate, sorted((k, repr(v)) for k, v in values.items())])
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") % 2**63
+
+
+# --------------------------------------------------------------------------------------
+# What pyabc calls (module level, so worker processes can unpickle it)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Simulator:
+    base: dict
+    paths: list[str]
+    statistics: list[str]
+    replicates: int
+    root: int
+    model_index: int
+
+    def __call__(self, pars: Any) -> dict[str, float]:
+        from sim.calibration import _nanmean, evaluate
+
+        values = {p: float(pars[_safe(p)]) for p in self.paths}
+        seeds = [
+            particle_seed(self.root, self.model_index, values, r) for r in range(self.replicates)
+        ]
+        per = evaluate(self.base, values, seeds, self.statistics)
+        return {k: _nanmean(v) for k, v in per.items()}
+
+
+@dataclass
+class _Distance:
+    cal: Any
+
+    def __call__(self, x: dict, x0: dict) -> float:
+        from sim.calibration import distance
+
+        return float(distance(self.cal, x)[0])
+
+
+def _prior(cal: Any):
+    import pyabc
+
+    rvs = {}
+    for p, spec in cal.config.parameters.items():
+        if spec.log:
+            rvs[_safe(p)] = pyabc.RV("loguniform", spec.low, spec.high)
+        else:
+            rvs[_safe(p)] = pyabc.RV("uniform", spec.low, spec.high - spec.low)
+    return pyabc.Distribution(**rvs)
+
+
+def _variant_bases(cal: Any) -> list[tuple[str, dict]]:
+    """(name, dumped scenario) per structural variant; the base alone if none."""
+    from sim.calibration import scenario_with
+
+    variants = getattr(cal.config, "variants", None) or {}
+    if not variants:
+        return [("base", cal.base)]
+    out = []
+    for name, overrides in variants.items():
+        out.append((name, scenario_with(cal.base, overrides).model_dump(mode="json")))
+    return out
+
+
+def _sampler(workers: int, client: Any = None):
+    from pyabc import sampler
+
+    if client is not None:
+        return sampler.DaskDistributedSampler(dask_client=client)
+    if workers > 1:
+        return sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    return sampler.SingleCoreSampler()
+
+
+# --------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------
+
+
+def run_abc(
+    cal: Any, out: str | Path, workers: int = 1, dask: str | None = None, ppc: bool = True
+) -> dict:
+    """Run (or continue) ABC-SMC for ``cal`` in ``out``; write the posterior and checks."""
+    import pyabc
+
+    from sim.calibration import synthesize_targets
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings: AbcSettings = cal.config.abc
+    synthesize_targets(cal)
+    fp = cal.fingerprint()
+    fp_file = out / "abc_fingerprint.txt"
+    db = out / "abc.db"
+    if db.exists():
+        if not fp_file.exists() or fp_file.read_text().strip() != fp:
+            raise ScenarioError(
+                str(out),
+                [("--out", "holds an ABC run made with a different config; use a new folder")],
+            )
+    bases = _variant_bases(cal)
+    paths = list(cal.config.parameters)
+    stats = cal.statistics
+    models = [
+        _Simulator(b, paths, stats, cal.config.replicates, cal.config.seed, i)
+        for i, (_, b) in enumerate(bases)
+    ]
+    priors = [_prior(cal) for _ in models]
+    # pyabc draws its proposals from numpy's global generator; seed it from the config
+    np.random.seed(cal.config.seed % 2**32)  # noqa: NPY002
+    # a dask client made here is closed here, so its connection does not outlive the run
+    client = None
+    if dask:
+        from distributed import Client
+
+        client = Client(dask)
+    try:
+        abc = pyabc.ABCSMC(
+            models,
+            priors,
+            _Distance(cal),
+            population_size=settings.population_size,
+            eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile),
+            sampler=_sampler(workers, client),
+        )
+        observed = {t.statistic: float(t.value) for t in cal.targets}
+        storage = f"sqlite:///{db.resolve()}"
+        if db.exists():
+            abc.load(storage, 1)
+            done = abc.history.max_t + 1
+        else:
+            abc.new(storage, observed)
+            fp_file.write_text(fp)
+            done = 0
+        left = max(settings.max_populations - done, 0)
+        if left:
+            abc.run(
+                minimum_epsilon=settings.min_epsilon,
+                max_nr_populations=left,
+                min_acceptance_rate=settings.min_acceptance_rate,
+                max_total_nr_simulations=settings.max_simulations,
+            )
+        history = abc.history
+    finally:
+        if client is not None:
+            client.close()
+    return write_posterior(cal, history, [n for n, _ in bases], bases, out, ppc=ppc)
+
+
+def posterior_frame(history: Any, names: list[str], paths: list[str]) -> pd.DataFrame:
+    """Last generation's particles: model, parameters (dotted names), weight."""
+    t = history.max_t
+    probs = model_probabilities(history, len(names))
+    frames = []
+    for m, name in enumerate(names):
+        if probs[m] <= 0:
+            continue
+        df, w = history.get_distribution(m=m, t=t)
+        f = pd.DataFrame({p: df[_safe(p)].to_numpy() for p in paths})
+        f.insert(0, "model", name)
+        f["weight"] = w * probs[m]
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    out["weight"] = out["weight"] / out["weight"].sum()
+    out.insert(1, "generation", t)
+    return out
+
+
+def model_probabilities(history: Any, n_models: int) -> list[float]:
+    """Posterior probability of each model index in the last generation (0 if extinct)."""
+    probs = history.get_model_probabilities(history.max_t)
+    col = probs["p"] if "p" in probs.columns else probs.iloc[0]
+    return [float(col.get(m, 0.0)) for m in range(n_models)]
+
+
+def _resample(post: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(post), size=n, replace=True, p=post["weight"].to_numpy())
+    return post.iloc[idx].reset_index(drop=True)
+
+
+def predictive_checks(
+    cal: Any, post: pd.DataFrame, bases: list[tuple[str, dict]], settings: AbcSettings
+) -> tuple[pd.DataFrame, dict]:
+    """Re-run ``ppc_draws`` posterior particles on fresh seeds; coverage of the observed values."""
+    from sim.calibration import evaluate
+    from sim.runner import derive_seeds
+
+    checks = list(cal.targets) + list(getattr(cal, "holdout", []))
+    stats = sorted({t.statistic for t in checks})
+    draws = _resample(post, settings.ppc_draws, settings.ppc_seed)
+    seeds = derive_seeds(settings.ppc_seed, settings.ppc_draws)
+    base_of = dict(bases)
+    rows = []
+    for i, row in draws.iterrows():
+        values = {p: float(row[p]) for p in cal.config.parameters}
+        res = evaluate(base_of[row["model"]], values, [seeds[i]], stats)
+        rows.append(
+            {"draw": i, "model": row["model"], "seed": seeds[i], **values}
+            | {s: res[s][0] for s in stats}
+        )
+    frame = pd.DataFrame(rows)
+    held = {t.name for t in getattr(cal, "holdout", [])}
+    report = {}
+    for t in checks:
+        sim = frame[t.statistic].to_numpy(float)
+        fin = sim[np.isfinite(sim)]
+        report[t.name] = {
+            "statistic": t.statistic,
+            "held_out": t.name in held,
+            "observed": t.value,
+            "kind": t.kind,
+            "predictive_median": float(np.median(fin)) if fin.size else float("nan"),
+            "q05": float(np.quantile(fin, 0.05)) if fin.size else float("nan"),
+            "q25": float(np.quantile(fin, 0.25)) if fin.size else float("nan"),
+            "q75": float(np.quantile(fin, 0.75)) if fin.size else float("nan"),
+            "q95": float(np.quantile(fin, 0.95)) if fin.size else float("nan"),
+            "in_50": coverage(t.value, sim, 0.5),
+            "in_90": coverage(t.value, sim, 0.9),
+            "finite_draws": int(fin.size),
+        }
+    return frame, report
+
+
+def _coverage_summary(report: dict, held_out: bool) -> dict:
+    sel = [r for r in report.values() if r["held_out"] == held_out]
+    out = {"n": len(sel)}
+    for lv in ("in_50", "in_90"):
+        known = [r[lv] for r in sel if r[lv] is not None]
+        out[lv] = (sum(known) / len(known)) if known else None
+    return out
+
+
+def write_posterior(
+    cal: Any,
+    history: Any,
+    names: list[str],
+    bases: list[tuple[str, dict]],
+    out: Path,
+    ppc: bool = True,
+) -> dict:
+    settings: AbcSettings = cal.config.abc
+    paths = list(cal.config.parameters)
+    post = posterior_frame(history, names, paths)
+    store.write_table(post, out / "posterior.parquet")
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    intervals = {}
+    for p in paths:
+        q = weighted_quantile(post[p], post["weight"], np.array([0.05, 0.25, 0.5, 0.75, 0.95]))
+        q = [float(x) for x in q]
+        mean = float(np.average(post[p], weights=post["weight"]))
+        intervals[p] = {
+            "mean": mean,
+            "q05": q[0],
+            "q25": q[1],
+            "median": q[2],
+            "q75": q[3],
+            "q95": q[4],
+        }
+    model_prob = dict(zip(names, model_probabilities(history, len(names)), strict=True))
+    result: dict[str, Any] = {
+        "kind": "posterior",
+        "method": "ABC-SMC (pyabc.ABCSMC, QuantileEpsilon, multivariate normal transitions)",
+        "name": cal.config.name,
+        "config_file": cal.source,
+        "generations": int(history.max_t + 1),
+        "epsilon_schedule": [float(e) for e in pops["epsilon"]],
+        "simulations": int(pops["samples"].sum()),
+        "population_size": settings.population_size,
+        "replicates_per_simulation": cal.config.replicates,
+        "credible_intervals": intervals,
+        "model_probabilities": model_prob,
+        "truth": dict(cal.config.synthetic.truth) if cal.config.synthetic else None,
+        "targets": [t.model_dump(mode="json") for t in cal.targets],
+        "holdout": [t.model_dump(mode="json") for t in getattr(cal, "holdout", [])],
+        "versions": store.versions(),
+        "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    if ppc:
+        frame, report = predictive_checks(cal, post, bases, settings)
+        store.write_table(frame, out / "ppc.parquet")
+        result["predictive_checks"] = {
+            "draws": settings.ppc_draws,
+            "seed_root": settings.ppc_seed,
+            "statistics": report,
+            "coverage_fitted": _coverage_summary(report, held_out=False),
+            "coverage_held_out": _coverage_summary(report, held_out=True),
+        }
+        plot_ppc(cal, frame, report, out / "ppc.png")
+    store.write_json(result, out / "posterior.json")
+    plot_posterior(cal, post, out / "posterior_pairs.png")
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------
+
+
+def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
+    """Pair plot: weighted marginal histograms on the diagonal, particles below it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    params = list(cal.config.parameters.items())
+    n = len(params)
+    truth = cal.config.synthetic.truth if cal.config.synthetic else {}
+    fig, axes = plt.subplots(n, n, figsize=(2.6 * n + 0.6, 2.6 * n + 0.6), squeeze=False)
+    w = post["weight"].to_numpy()
+    for i, (pi, si) in enumerate(params):
+        for j, (pj, sj) in enumerate(params):
+            ax = axes[i, j]
+            if j > i:
+                ax.axis("off")
+                continue
+            if i == j:
+                bins = (
+                    np.geomspace(si.low, si.high, 25)
+                    if si.log
+                    else np.linspace(si.low, si.high, 25)
+                )
+                ax.hist(post[pi], bins=bins, weights=w, color="tab:blue", alpha=0.8)
+                q = weighted_quantile(post[pi], w, np.array([0.05, 0.95]))
+                for x in q:
+                    ax.axvline(x, color="tab:blue", ls=":")
+                if pi in truth:
+                    ax.axvline(truth[pi], color="k", ls="--")
+                ax.set_yticks([])
+                ax.set_xlim(si.low, si.high)
+            else:
+                ax.scatter(post[pj], post[pi], s=4 + 400 * w, alpha=0.4, color="tab:blue")
+                if pi in truth and pj in truth:
+                    ax.scatter([truth[pj]], [truth[pi]], marker="x", color="k", s=60)
+                ax.set_xlim(sj.low, sj.high)
+                ax.set_ylim(si.low, si.high)
+            if i == n - 1:
+                ax.set_xlabel(pj, fontsize=8)
+            if j == 0 and i > 0:
+                ax.set_ylabel(pi, fontsize=8)
+            ax.tick_params(labelsize=7)
+    fig.suptitle(
+        f"{cal.config.name}: ABC-SMC posterior (dotted: 90 % interval; dashed/x: truth)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_ppc(cal: Any, frame: pd.DataFrame, report: dict, path: Path) -> None:
+    """One row per checked statistic: predictive draws, 50/90 % intervals, the observed value."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(report)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.2))
+    for k, name in enumerate(names):
+        r = report[name]
+        sim = frame[r["statistic"]].to_numpy(float)
+        fin = sim[np.isfinite(sim)]
+        # standardize each row by its target's sd so rows share an axis
+        tgt = next(
+            t for t in list(cal.targets) + list(getattr(cal, "holdout", [])) if t.name == name
+        )
+        obs = r["observed"]
+
+        def z(x, tgt=tgt, obs=obs):
+            if tgt.scale == "log":
+                return (np.log(np.maximum(x, 1e-12)) - math.log(obs)) / tgt.sd
+            return (np.asarray(x) - obs) / tgt.sd
+
+        if fin.size:
+            zz = z(fin)
+            lo90, lo50, hi50, hi90 = np.quantile(zz, [0.05, 0.25, 0.75, 0.95])
+            ax.plot([lo90, hi90], [k, k], color="tab:blue", lw=1.5)
+            ax.plot([lo50, hi50], [k, k], color="tab:blue", lw=5, alpha=0.6)
+            ax.scatter(zz, np.full(zz.size, k) + 0.18, s=5, color="0.5")
+        ax.scatter([0], [k], marker="D", color="tab:red" if r["held_out"] else "tab:green")
+    ax.set_yticks(range(len(names)))
+    ax.set_yticklabels([f"{n}{' (held out)' if report[n]['held_out'] else ''}" for n in names])
+    ax.axvline(0, color="0.7", lw=0.8)
+    ax.set_xlabel("(simulated - observed) / target sd; bars: 50 % and 90 % predictive intervals")
+    ax.set_title(
+        f"{cal.config.name}: posterior predictive checks on fresh seeds "
+        "(diamond: observed; green fitted, red held out)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
