@@ -7,6 +7,7 @@ the CLI turns that into exit code 2.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,8 +16,9 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from sim.calendar import Month
-from sim.epstein import EpsteinParams
+from sim.epstein_params import EpsteinParams
 from sim.regimes import RegimeSpec
+from sim.reporters import Reporter, Snapshots, outcome_problems
 from sim.schema import StrictModel, field_error
 
 MAX_AGENTS = 5_000_000
@@ -218,6 +220,9 @@ class Output(StrictModel):
     record_every: int = Field(1, ge=1, le=1200, description="record the time series every n months")
     events: bool = Field(True, description="write events.parquet with every protest event")
     plots: bool = Field(False, description="draw plots into the run folder after the run")
+    snapshots: Snapshots | None = Field(
+        None, description="agent-level rows every K months in agents.parquet (sim.reporters)"
+    )
 
 
 class Scenario(StrictModel):
@@ -233,6 +238,11 @@ class Scenario(StrictModel):
     params: Params = Params()
     regimes: list[RegimeSpec] = Field(default_factory=list)
     output: Output = Output()
+    outcomes: list[Reporter] = Field(
+        default_factory=list,
+        description="user-defined outcomes: a statistic of an agent attribute over a group "
+        "(sim.reporters), recorded monthly and summarized per run",
+    )
     epstein: EpsteinParams | None = Field(
         None,
         description="run Epstein's Model I on a torus lattice instead of the city model "
@@ -263,6 +273,12 @@ class Scenario(StrictModel):
         self._regime_conflicts()
         if self.params.jail_max < self.params.jail_min:
             raise field_error("params.jail_max", "must be >= params.jail_min")
+        for path, msg in outcome_problems(self.outcomes, self.population):
+            raise field_error(path, msg)
+        if self.epstein is not None and (self.outcomes or self.output.snapshots):
+            raise field_error(
+                "outcomes", "user outcomes and snapshots need the city model, not epstein:"
+            )
         return self
 
     def _regime_conflicts(self) -> None:
@@ -349,7 +365,11 @@ def format_validation_error(err: ValidationError) -> list[tuple[str, str]]:
             path = f"{path}.{ctx['key']}" if path else ctx["key"]
             msg = f"unknown key{ctx['hint']}; allowed keys: {ctx['allowed']}"
         elif e["type"] == "union_tag_invalid":
-            msg = f"unknown regime type {ctx.get('tag')}; allowed: {ctx.get('expected_tags')}"
+            tag = str(ctx.get("tag")).strip("'")
+            allowed = [t.strip(" '") for t in str(ctx.get("expected_tags")).split(",")]
+            close = difflib.get_close_matches(tag, allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            msg = f"unknown regime type {ctx.get('tag')}{hint}; allowed: {ctx.get('expected_tags')}"
         elif e["type"] == "union_tag_not_found":
             msg = "each regime needs a 'type' key naming the regime (see `cadresim regimes`)"
         elif "input" in e and not isinstance(e["input"], dict | list):

@@ -25,6 +25,7 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -237,6 +238,56 @@ def control_values(specs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     return {k: v["value"] for k, v in specs.items()}
 
 
+# --- how the page shows the controls ----------------------------------------------------
+@dataclass
+class ControlGroup:
+    """A collapsible section of the control panel."""
+
+    title: str
+    keys: list[str]
+    expanded: bool = False
+
+
+def control_groups(
+    scenario: Scenario, specs: Mapping[str, Mapping[str, Any]]
+) -> list[ControlGroup]:
+    """The controls in sections: the run (seed), the main parameters (open), every other
+    parameter (with ``--all-params``), then one section per regime with its on/off switch
+    and parameters. Every key of ``specs`` is in exactly one section."""
+    run = [k for k in specs if k == "seed"]
+    main = [k for k in specs if k.startswith("params.") and k[7:] in MAIN_PARAMS]
+    other = [k for k in specs if k.startswith("params.") and k[7:] not in MAIN_PARAMS]
+    groups = [ControlGroup("Run", run, True), ControlGroup("Main parameters", main, True)]
+    if other:
+        groups.append(ControlGroup(f"Other parameters ({len(other)})", other))
+    for i, spec in enumerate(scenario.regimes):
+        keys = [k for k in specs if k.startswith(f"regimes[{i}].")]
+        start, end = scenario.regime_window(spec)
+        title = f"Regime {spec.type} ({start} … {end}), {len(keys) - 1} parameters"
+        groups.append(ControlGroup(title, keys))
+    return [g for g in groups if g.keys]
+
+
+def format_value(value: Any) -> str:
+    """A control's value as the panel shows it (``0.8``, ``12``, ``mixed``, ``on``)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def control_caption(spec: Mapping[str, Any], value: Any) -> str:
+    """The line above a control: its label, current value and range,
+    e.g. ``legitimacy = 0.8  (0 … 1)`` or ``stance = mixed  (soft | mixed | hard)``."""
+    text = f"{spec.get('label', '')} = {format_value(value)}"
+    if "min" in spec:
+        text += f"  ({spec['min']:g} … {spec['max']:g})"
+    elif "values" in spec:
+        text += f"  ({' | '.join(map(str, spec['values']))})"
+    return text
+
+
 # --- controls back into a scenario ------------------------------------------------------
 def _as_scenario(base: Scenario | Mapping[str, Any]) -> Scenario:
     return base if isinstance(base, Scenario) else parse_scenario(dict(base))
@@ -367,6 +418,21 @@ def default_save_path(source: str | Path) -> Path:
     """Where "save as scenario" proposes to write: ``<stem>_explore.yaml`` beside the source."""
     source = Path(source)
     return source.with_name(f"{source.stem}_explore.yaml")
+
+
+# --- in a notebook ----------------------------------------------------------------------
+def page(scenario: str | Path | Scenario, all_params: bool = False) -> Any:
+    """The explore page for ``scenario`` (a file or a :class:`~sim.config.Scenario`) as a
+    solara element. In Jupyter, a cell ending in ``page("scenarios/baseline.yaml")`` shows
+    the same page ``cadresim explore`` serves. Raises :class:`~sim.config.ScenarioError`
+    for an invalid file."""
+    from sim.explore_app import ExplorePage
+
+    if isinstance(scenario, Scenario):
+        base, source = scenario, None
+    else:
+        base, source = load_scenario(scenario), str(scenario)
+    return ExplorePage(base=base, source=source, all_params=all_params)
 
 
 # --- serving ------------------------------------------------------------------------------

@@ -11,14 +11,17 @@ run panel with "save as scenario".
 
 from __future__ import annotations
 
+import io
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 import numpy as np
+import reacton.ipywidgets as rw
 import solara
 from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
@@ -38,6 +41,14 @@ def _latest(j: int, model: ExploreModel) -> float:
     return float(model.latest[j])
 
 
+@dataclass
+class ControlState:
+    """The values of the page's controls, shared by the control panel (which writes them)
+    and every model Reset creates (which reads them)."""
+
+    values: dict[str, Any]
+
+
 class ExploreModel(CadreModel):
     """A :class:`CadreModel` built from a base scenario and control values.
 
@@ -52,23 +63,95 @@ class ExploreModel(CadreModel):
         base_scenario: Scenario,
         source: str | None = None,
         scenario: Any = None,
+        controls: ControlState | None = None,
         **values: Any,
     ):
         del scenario
         self.base_scenario = base_scenario
         self.source = source
-        self.control_values = dict(values)
-        self.scenario_data = explore.scenario_from_controls(base_scenario, values)
+        # The page's control panel writes into `controls`; Mesa's Reset re-creates the
+        # model with the same holder, so the run starts from the values shown.
+        self.control_values = {**(controls.values if controls else {}), **values}
+        self.scenario_data = explore.scenario_from_controls(base_scenario, self.control_values)
         super().__init__(parse_scenario(self.scenario_data, "<explore controls>"))
         self.latest = np.full(len(OUTCOME_NAMES), np.nan)
         self.datacollector = DataCollector(
             model_reporters={name: partial(_latest, j) for j, name in enumerate(OUTCOME_NAMES)}
         )
+        self.clock = FrameClock()
+
+    @property
+    def frame(self) -> int:
+        """The figures' frame: it advances when they should be redrawn (see FrameClock)."""
+        return self.clock.frame
 
     def step(self) -> None:
+        t0 = time.perf_counter()
         super().step()
         self.latest = self.records[self.step_index - 1]
         self.datacollector.collect(self)
+        t1 = time.perf_counter()
+        if self.clock.stepped(t0, t1, not self.running, self.step_index):
+            self.on_frame()  # on the page: the live view renders now, in this thread
+            self.clock.rendered(t1, time.perf_counter())
+
+    def on_frame(self) -> None:
+        """Redraw the figures: tell the live view of this browser tab (see LiveView)."""
+        frames.value += 1
+
+
+#: Advanced when a model's figures are due for redrawing; :func:`LiveView` follows it
+#: instead of Mesa's per-month update counter (a solara reactive, so per browser tab).
+frames = solara.reactive(0)
+
+#: A model that waited this long before a month was not playing at full speed (a Step
+#: by hand, or play with a Play Interval this long or longer): draw every such month.
+IDLE_REDRAW = 0.05
+
+
+def frame_due(
+    step_seconds: float, idle_seconds: float, draw_seconds: float, finished: bool
+) -> bool:
+    """Whether the figures should be redrawn after this month.
+
+    Drawing the map and four plots costs far more than a month of the model (0.2–0.3 s
+    against 5–10 ms of CPU on the shipped scenarios), so redrawing every month while
+    playing would make play 20–50× slower than a headless run. The figures are redrawn
+    once the months stepped since the last drawing took at least as long as that drawing
+    (``step_seconds >= draw_seconds``), which keeps drawing to at most half of the time
+    and play within about 2× of headless; and always when the model had waited
+    (``idle_seconds >= IDLE_REDRAW``: a Step by hand, a slow play interval) or the run
+    has finished.
+    """
+    return finished or step_seconds >= draw_seconds or idle_seconds >= IDLE_REDRAW
+
+
+@dataclass
+class FrameClock:
+    """Times the model's months and the figures' drawing; :meth:`stepped` says (and counts
+    in ``frame``) when :func:`frame_due` asks for a redraw, :meth:`rendered` records
+    what that redraw cost."""
+
+    frame: int = 0
+    draw_seconds: float = 0.0  # what the last redraw cost
+    _steps: float = 0.0  # seconds stepped since the last redraw
+    _last_end: float | None = None  # when the last month (and its redraw) ended
+    history: list[int] = field(default_factory=list)  # months at which frames were drawn
+
+    def stepped(self, start: float, end: float, finished: bool, month: int = -1) -> bool:
+        idle = 0.0 if self._last_end is None else start - self._last_end
+        self._steps += end - start
+        self._last_end = end
+        due = frame_due(self._steps, idle, self.draw_seconds, finished)  # first month: 0 >= 0
+        if due:
+            self.frame += 1
+            self._steps = 0.0
+            self.history.append(month)
+        return due
+
+    def rendered(self, start: float, end: float) -> None:
+        self.draw_seconds = end - start
+        self._last_end = end
 
 
 # --- outcome plots ----------------------------------------------------------------------
@@ -189,13 +272,21 @@ class OutcomeFigure:
 
 
 def _svg(fig: Figure, model: CadreModel):
-    """The figure as SVG, re-encoded only when the model or its month changed."""
-    return solara.FigureMatplotlib(fig, format="svg", dependencies=[model, model.step_index])
+    """The figure as SVG, re-encoded only when the model's frame advanced (see
+    :class:`FrameClock`)."""
+
+    def encode() -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg")
+        return buf.getvalue()
+
+    frame = getattr(model, "frame", model.step_index)
+    return rw.Image(value=solara.use_memo(encode, [model, frame]), format="svg+xml")
 
 
 @solara.component
-def OutcomePlot(model: CadreModel, spec: PlotSpec):
-    update_counter.get()
+def OutcomePlot(model: CadreModel, spec: PlotSpec, month: int = 0):
+    """One plot; re-rendered by its parent (:func:`LiveView`) every month."""
     figure = solara.use_memo(lambda: OutcomeFigure(model, spec), [model, spec])
     figure.update()
     _svg(figure.fig, model)
@@ -205,7 +296,8 @@ def outcome_plot(spec: PlotSpec):
     """A SolaraViz component (a function of the model) drawing one :class:`PlotSpec`."""
 
     def component(model: CadreModel):
-        return OutcomePlot(model, spec)
+        update_counter.get()  # standalone in SolaraViz's grid: follow Mesa's counter
+        return OutcomePlot(model, spec, model.step_index)
 
     component.__name__ = f"OutcomePlot_{spec.series[0][0]}"
     return component
@@ -323,8 +415,7 @@ def draw_localities(model: CadreModel) -> Figure:
 
 
 @solara.component
-def LocalityView(model: CadreModel):
-    update_counter.get()
+def LocalityView(model: CadreModel, month: int = 0):
     figure = solara.use_memo(lambda: LocalityFigure(model), [model])
     figure.update()
     _svg(figure.fig, model)
@@ -343,8 +434,7 @@ def step_text(model: CadreModel) -> str:
 
 
 @solara.component
-def RunPanel(model: ExploreModel):
-    update_counter.get()
+def RunPanel(model: ExploreModel, month: int = 0):
     default = explore.default_save_path(model.source) if model.source else Path("explore.yaml")
     path, set_path = solara.use_state(str(default))
     message, set_message = solara.use_state(("", "info"))
@@ -365,7 +455,10 @@ def RunPanel(model: ExploreModel):
             f"Scenario `{model.config.name}` from `{model.source or 'memory'}`, "
             f"seed {model.config.seed}. Active regimes: {regimes}.\n\n"
             f"Changed from the file: {changes or 'nothing'}.\n\n"
-            "Sliders take effect when you press **Reset** (a new run from the start month)."
+            "Settings take effect when you press **Reset** (a new run from the start "
+            "month). ▶ draws every month at the default Play Interval (100 ms); at 1 ms "
+            "the model runs at full speed and the figures are redrawn every few months, as "
+            "often as drawing allows."
         )
         solara.InputText("save to (.yaml)", value=path, on_value=set_path, continuous_update=True)
         solara.Button("Save as scenario", on_click=save, color="primary")
@@ -374,87 +467,176 @@ def RunPanel(model: ExploreModel):
             (solara.Error if kind == "error" else solara.Success)(text)
 
 
+# --- the control panel -------------------------------------------------------------------
+@solara.component
+def Control(key: str, spec: dict[str, Any], value: Any, on_value):
+    """One control: a caption with its label, value and range on its own line (so a long
+    label never squeezes the slider's track), then the input (the value also shows on the
+    thumb while dragging). (Solara's ``tick_labels="end_points"`` builds one label per step, which
+    runs out of memory on fine steps, so the range is in the caption.)"""
+    kind = spec["type"]
+    if kind not in ("Checkbox", "InputText"):  # those show their value themselves
+        solara.Text(explore.control_caption(spec, value), style={"font-size": "0.9em"})
+    if spec.get("description"):
+        solara.Text(spec["description"], style={"font-size": "0.75em", "color": "#666"})
+    if kind in ("SliderFloat", "SliderInt"):
+        slider = solara.SliderFloat if kind == "SliderFloat" else solara.SliderInt
+        slider(
+            "",
+            value=value,
+            min=spec["min"],
+            max=spec["max"],
+            step=spec["step"],
+            on_value=on_value,
+            thumb_label=True,
+        )
+    elif kind == "Select":
+        solara.Select(spec["label"], values=spec["values"], value=value, on_value=on_value)
+    elif kind == "Checkbox":
+        solara.Checkbox(label=spec["label"], value=bool(value), on_value=on_value)
+    else:
+        solara.InputText(spec["label"], value=str(value), on_value=on_value)
+
+
+@solara.component
+def Section(title: str, expanded: bool, render):
+    """A collapsible section whose content is built only while it is open, so a scenario
+    with many regimes does not keep hundreds of hidden widgets on the page."""
+    from solara.alias import rv
+    from solara.util import IPYVUETIFY_V3
+
+    is_open, set_open = solara.use_state(expanded)
+    with rv.ExpansionPanels(v_model=0 if is_open else None, on_v_model=lambda v: set_open(v == 0)):
+        with rv.ExpansionPanel():
+            if IPYVUETIFY_V3:
+                from ipyvuetify.components import ExpansionPanelText, ExpansionPanelTitle
+
+                head, body = ExpansionPanelTitle, ExpansionPanelText
+            else:
+                head, body = rv.ExpansionPanelHeader, rv.ExpansionPanelContent
+            head(children=[title])
+            with body():
+                if is_open:
+                    render()
+
+
+@solara.component
+def ControlPanel(base: Scenario, specs: dict[str, dict[str, Any]], state: ControlState):
+    """Every control, grouped (the run, main parameters, then one section per regime) in
+    collapsible sections. Values go to ``state``; **Reset** starts a run from them."""
+    values, set_values = solara.use_state(dict(state.values))
+
+    def setter(key: str):
+        def on_value(value: Any) -> None:
+            new = {**state.values, key: value}
+            state.values = new
+            set_values(new)
+
+        return on_value
+
+    def section(keys: list[str]):
+        def render() -> None:
+            with solara.Column(gap="4px"):
+                for key in keys:
+                    Control(key, specs[key], values.get(key, specs[key]["value"]), setter(key))
+
+        return render
+
+    with solara.Card("Settings"):
+        solara.Markdown("Press **Reset** to start a run from these settings.")
+        for group in explore.control_groups(base, specs):
+            Section(group.title, group.expanded, section(group.keys))
+
+
 # --- the page ---------------------------------------------------------------------------
+#: Mesa's play loop sleeps this long between months (its Play Interval slider starts
+#: here). At 100 ms every month is drawn (the model waits longer than IDLE_REDRAW), as in
+#: Mesa. At 1 ms the model plays at full speed and FrameClock paces the figures (about
+#: 2.5× the CPU of a headless run), but on the project's loaded 2-core machine the
+#: browser then received no update until the run ended, so full speed is not the default.
+PLAY_INTERVAL_MS = 100
+
+
 def page_parts(base: Scenario, source: str | None, all_params: bool = False):
-    """The first model and the ``model_params`` of the SolaraViz page for ``base``."""
+    """The first model, the ``model_params`` of the SolaraViz page (fixed: the scenario,
+    its source and the shared control state) and the control specs for ``base``."""
     specs = explore.controls(base, all_params=all_params)
-    model = ExploreModel(base_scenario=base, source=source, **explore.control_values(specs))
-    return model, {"base_scenario": base, "source": source, **specs}
+    state = ControlState(explore.control_values(specs))
+    model = ExploreModel(base_scenario=base, source=source, controls=state)
+    return model, {"base_scenario": base, "source": source, "controls": state}, specs
 
 
 def _settings() -> tuple[str | None, bool]:
     return os.environ.get(explore.ENV_SCENARIO), os.environ.get(explore.ENV_ALL_PARAMS) == "1"
 
 
-def guide_rows(model_params: dict[str, Any], values: dict[str, Any]) -> list[str]:
-    """Markdown table rows: each control, its value in the run shown, meaning and range."""
-    rows = ["| control | this run | meaning | range |", "|---|---|---|---|"]
-    for key, spec in model_params.items():
-        if not isinstance(spec, dict):
-            continue
-        meaning = spec.get("description") or spec.get("label", key)
-        if "min" in spec:
-            allowed = f"{spec['min']:g} … {spec['max']:g}"
-        elif "values" in spec:
-            allowed = " / ".join(map(str, spec["values"]))
-        else:
-            allowed = ""
-        value = values.get(key, spec.get("value"))
-        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-        rows.append(f"| `{key}` | {shown} | {meaning} | {allowed} |")
-    return rows
-
-
 @solara.component
-def ParameterGuide(model: ExploreModel, model_params: dict[str, Any]):
-    """The sliders show no numbers: this lists each control's value in the run shown."""
-    with solara.Details("Settings of this run, and what each control means"):
-        solara.Markdown("\n".join(guide_rows(model_params, model.control_values)))
-
-
-@solara.component
-def Dashboard(model: ExploreModel, model_params: dict[str, Any]):
-    """The main area: the run panel and the map, then the four outcome plots."""
-    update_counter.get()
+def LiveView(model: ExploreModel):
+    """What the run shows: the run panel, the map and the four plots, rendered once per
+    frame of :class:`FrameClock` (one render pass over these, not one per figure, and
+    never over the settings); Mesa's own month counter in the sidebar follows every
+    month."""
+    frames.get()  # not Mesa's update_counter: between frames nothing here is rendered
+    month = model.frame
     with solara.Columns([1, 1]):
+        RunPanel(model, month)
+        LocalityView(model, month)
+    with solara.Columns([1, 1]):
+        OutcomePlot(model, PLOTS[0], month)
+        OutcomePlot(model, PLOTS[1], month)
+    with solara.Columns([1, 1]):
+        OutcomePlot(model, PLOTS[2], month)
+        OutcomePlot(model, PLOTS[3], month)
+
+
+@solara.component
+def Dashboard(model: ExploreModel, base: Scenario, specs: dict[str, Any], state: ControlState):
+    """The main area: the settings on the left, the live view of the run on the right."""
+    with solara.Columns([1, 2]):
+        ControlPanel(base, specs, state)
         with solara.Column():
-            RunPanel(model)
-            ParameterGuide(model, model_params)
-        LocalityView(model)
-    with solara.Columns([1, 1]):
-        OutcomePlot(model, PLOTS[0])
-        OutcomePlot(model, PLOTS[1])
-    with solara.Columns([1, 1]):
-        OutcomePlot(model, PLOTS[2])
-        OutcomePlot(model, PLOTS[3])
+            LiveView(model)
+
+
+@solara.component
+def ExplorePage(base: Scenario | None, source: str | None, all_params: bool = False, problem=""):
+    """The page for one scenario. SolaraViz supplies the app bar and the sidebar (play,
+    step, reset); the main area is :func:`Dashboard`, laid out here rather than in
+    SolaraViz's draggable grid, whose script does not render in Solara's Vue 3 app."""
+    parts = solara.use_memo(
+        lambda: page_parts(base, source, all_params) if base is not None else None,
+        [base, source, all_params],
+    )
+    model = solara.use_reactive(parts[0] if parts else None)
+    if parts is None:
+        solara.Error(problem or "No scenario given.")
+        return
+    _, model_params, specs = parts
+    SolaraViz(
+        model,
+        components=[],
+        model_params=model_params,
+        name=f"cadresim explore: {base.name}",
+        play_interval=PLAY_INTERVAL_MS,
+    )
+    Dashboard(model.value, base, specs, model_params["controls"])
 
 
 @solara.component
 def Page():
-    """SolaraViz supplies the app bar and the sidebar (controls, parameters); the main area
-    is :func:`Dashboard`, laid out here rather than in SolaraViz's draggable grid, whose
-    script does not render in Solara's Vue 3 app (the page stayed empty)."""
+    """What ``solara run sim.explore_app`` serves: the scenario named by the environment
+    (``cadresim explore`` sets it)."""
     source, all_params = _settings()
     base, problem = solara.use_memo(lambda: _load(source), [source])
-    parts = solara.use_memo(
-        lambda: page_parts(base, source, all_params) if base is not None else None, [source]
-    )
-    model = solara.use_reactive(parts[0] if parts else None)
-    if parts is None:
-        solara.Error(problem)
-        return
-    model_params = parts[1]
-    SolaraViz(
-        model, components=[], model_params=model_params, name=f"cadresim explore: {base.name}"
-    )
-    Dashboard(model.value, model_params)
+    ExplorePage(base, source, all_params, problem)
 
 
 def _load(source: str | None) -> tuple[Scenario | None, str]:
     if not source:
         return None, (
             "No scenario: start this page with `cadresim explore SCENARIO.yaml` "
-            f"(or set {explore.ENV_SCENARIO})."
+            f"(or set {explore.ENV_SCENARIO}), or in a notebook with "
+            "sim.explore.page('SCENARIO.yaml')."
         )
     try:
         return load_scenario(source), ""

@@ -11,7 +11,7 @@ from sim.calendar import Month
 from sim.config import Scenario
 from sim.grouping import mean_by_group
 from sim.levers import Levers
-from sim.outcomes import OUTCOMES
+from sim.outcomes import OUTCOMES, observe
 from sim.state import Kind, Status
 from sim.submodels import (
     careers,
@@ -100,6 +100,7 @@ class CadreModel(mesa.Model):
         self.windows = [scenario.regime_window(spec) for spec in scenario.regimes]
         self.events = protest.aggregate(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
+        self.user_records = np.full((self.n_steps, len(scenario.outcomes)), np.nan)
         self._spin_up(self.params.spinup_months)
 
     # --- structure derived from state, recomputed each month ---------------------------
@@ -175,8 +176,8 @@ class CadreModel(mesa.Model):
             if regime.active:
                 regime.on_step(self)
         self._processes()
-        # 7. Observation.
-        self.records[self.step_index] = [o.compute(self) for o in OUTCOMES]
+        # 7. Observation (built-in outcomes, then the scenario's own).
+        observe(self)
         self.step_index += 1
         if self.step_index >= self.n_steps:
             self.running = False

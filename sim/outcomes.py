@@ -330,6 +330,27 @@ OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)
 BY_NAME: dict[str, Outcome] = {o.name: o for o in OUTCOMES}
 
 
+def observe(model: CadreModel) -> None:
+    """Step 7 of the month: record every built-in outcome in ``model.records`` and every
+    user-defined one (the scenario's ``outcomes:``, :mod:`sim.reporters`) in
+    ``model.user_records``, in the row of the current month."""
+    model.records[model.step_index] = [o.compute(model) for o in OUTCOMES]
+    if model.config.outcomes:
+        from sim.reporters import measure_one
+
+        model.user_records[model.step_index] = [
+            measure_one(model, r) for r in model.config.outcomes
+        ]
+
+
+def did_you_mean(name: str, choices) -> str:
+    """``" (did you mean 'x'?)"`` for the closest name in ``choices``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), sorted(map(str, choices)), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def summary_columns(outcome: Outcome) -> list[str]:
     """Names of the per-run summary columns an outcome produces."""
     if outcome.flow:

@@ -42,7 +42,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.config import ScenarioError
-from sim.outcomes import BY_NAME, OUTCOME_NAMES, Outcome
+from sim.outcomes import BY_NAME, OUTCOME_NAMES, Outcome, did_you_mean
 
 # Okabe & Ito (2008) colour-blind-safe palette, black last.
 OKABE_ITO = (
@@ -215,7 +215,11 @@ def resolve_outcomes(outcomes: Iterable[str] | None, source: str = "--outcome") 
         raise ScenarioError(
             source,
             [
-                (n, f"unknown outcome; valid outcomes: {', '.join(OUTCOME_NAMES)} (or 'all')")
+                (
+                    n,
+                    f"unknown outcome{did_you_mean(n, OUTCOME_NAMES)}; valid outcomes: "
+                    f"{', '.join(OUTCOME_NAMES)} (or 'all')",
+                )
                 for n in bad
             ],
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import store
+from sim import reporters, store
 from sim.config import Scenario, ScenarioError
 from sim.model import CadreModel
 from sim.outcomes import OUTCOME_NAMES, summarize
@@ -66,6 +66,7 @@ class RunResult:
     summary: dict
     events: pd.DataFrame
     elapsed: float
+    snapshots: pd.DataFrame | None = None  # agent-level rows (output.snapshots), else None
 
 
 def run_scenario(
@@ -81,8 +82,12 @@ def run_scenario(
         return _run_epstein(scenario, seed, run_id, progress, t0)
     model = CadreModel(scenario, seed=seed)
     event_rows: list[tuple] = []
+    snap = scenario.output.snapshots
+    snapshots: list[pd.DataFrame] = []
     while model.running and model.step_index < model.n_steps:
         model.step()
+        if snap is not None and snap.due(model.step_index - 1, model.n_steps):
+            snapshots.append(reporters.snapshot_frame(model, snap, run_id))
         ev = model.events
         if scenario.output.events and ev.n:
             for j in range(ev.n):
@@ -103,9 +108,15 @@ def run_scenario(
         run_id=run_id,
         seed=seed,
         timeseries=timeseries_frame(model, run_id),
-        summary={"run_id": run_id, "seed": seed, **summarize(model.records, model.n_steps)},
+        summary={
+            "run_id": run_id,
+            "seed": seed,
+            **summarize(model.records, model.n_steps),
+            **reporters.summarize(model.user_records, scenario.outcomes),
+        },
         events=events_frame(scenario, run_id, event_rows),
         elapsed=time.perf_counter() - t0,
+        snapshots=pd.concat(snapshots, ignore_index=True) if snapshots else None,
     )
 
 
@@ -162,6 +173,8 @@ def timeseries_frame(model: CadreModel, run_id: str) -> pd.DataFrame:
     steps = np.arange(0, model.step_index, every)
     start = model.config.start
     df = pd.DataFrame(model.records[steps], columns=list(OUTCOME_NAMES))
+    for j, rep in enumerate(model.config.outcomes):
+        df[rep.name] = model.user_records[steps, j]
     df.insert(0, "date", [str(start.plus(int(s))) for s in steps])
     df.insert(0, "step", steps.astype(np.int32))
     df.insert(0, "run_id", run_id)
@@ -247,6 +260,9 @@ def write_run_folder(
         store.write_table(
             pd.concat([r.events for r in results], ignore_index=True), out / "events.parquet"
         )
+    snaps = [r.snapshots for r in results if r.snapshots is not None]
+    if snaps:
+        store.write_table(pd.concat(snaps, ignore_index=True), out / "agents.parquet")
     manifest.update(
         status="complete",
         finished=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -50,6 +50,7 @@ from sim import runner, store
 from sim.calendar import Month
 from sim.config import Scenario, ScenarioError, format_validation_error, read_yaml
 from sim.design import DesignSpec, DistSpec, Parameter, RangeSpec, expected_size, make_design
+from sim.reporters import Reporter
 from sim.schema import StrictModel
 
 RUN_ID = "run-{:06d}"
@@ -80,6 +81,10 @@ class SweepSpec(StrictModel):
     design: DesignSpec = DesignSpec()
     replicates: int = Field(1, ge=1, le=100_000, description="seeded runs per design point")
     seed: int = Field(0, ge=0, lt=2**63, description="root seed; run seeds are spawned from it")
+    outcomes: list[Reporter] = Field(
+        default_factory=list,
+        description="user-defined outcomes added to the base scenario's (sim.reporters)",
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -295,6 +300,10 @@ def parse_sweep(
     else:
         base = spec.base
     merged = deep_merge(base, spec.overrides)
+    if spec.outcomes:
+        merged["outcomes"] = list(merged.get("outcomes") or []) + [
+            r.model_dump(mode="json", exclude_defaults=True) for r in spec.outcomes
+        ]
     try:
         merged = Scenario.model_validate(merged).model_dump(mode="json")
     except ValidationError as err:
@@ -1188,6 +1197,14 @@ def register(app: Any) -> None:
             f"({report.executor}, {report.workers} workers)",
             highlight=False,
         )
+        from sim.cli import sweep_table
+
+        summary_file = Path(target) / "summary.parquet"
+        if summary_file.exists():
+            summary = pd.read_parquet(summary_file)
+            outcomes = plan.spec.outcomes or Scenario.model_validate(plan.base).outcomes
+            names = [p.name for p in plan.params]
+            out.print(sweep_table(summary, names, outcomes, f"{plan.spec.name}: design points"))
         out.print(f"wrote {target}/manifest.json, summary.parquet, timeseries.parquet/")
         if report.missing:
             err.print(

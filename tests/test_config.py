@@ -261,7 +261,7 @@ def test_every_number_is_bounded(tmp_path, text, field):
 def test_every_numeric_scenario_field_is_bounded_above_and_below():
     """The generic rule: a number without explicit bounds is finite and within +-LIMIT."""
     from sim.config import Scenario
-    from sim.epstein import EpsteinParams
+    from sim.epstein_params import EpsteinParams
     from sim.regimes import REGISTRY
     from sim.schema import LIMIT
 

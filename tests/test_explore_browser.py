@@ -97,6 +97,8 @@ def test_explore_page_steps_saves_and_reproduces(server, tmp_path):
         legit.focus()
         legit.press("ArrowLeft")
         legit.press("ArrowLeft")
+        # the caption above the slider shows the value the next Reset starts from
+        expect(page.get_by_text("legitimacy = 0.79  (0 … 1)")).to_be_visible()
         page.get_by_role("button", name="Reset").click()
         expect(page.get_by_text("legitimacy 0.8 → 0.79")).to_be_visible()
 

@@ -15,10 +15,14 @@ faction hardens it; without mobilization factions slowly dissolve.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
 
 from sim.state import Kind
+
+if TYPE_CHECKING:  # only an annotation; importing scipy here would slow `cadresim validate`
+    from scipy import sparse
 
 N_RANKS = 5
 RANK_SHARES = np.array([0.52, 0.25, 0.13, 0.07, 0.03])

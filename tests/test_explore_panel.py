@@ -1,0 +1,190 @@
+"""The explore page's control panel, frame pacing and notebook entry point (no browser)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+
+from sim import explore
+from sim.config import ScenarioError, load_scenario
+
+REFORM = "scenarios/reform_privatization.yaml"
+
+
+# --- grouping and captions ----------------------------------------------------------------
+def test_every_control_in_exactly_one_group_and_regimes_each_their_own():
+    scn = load_scenario(REFORM)
+    specs = explore.controls(scn, all_params=True)
+    groups = explore.control_groups(scn, specs)
+    keys = [k for g in groups for k in g.keys]
+    assert sorted(keys) == sorted(specs) and len(keys) == len(set(keys))
+    regime_groups = [g for g in groups if g.title.startswith("Regime ")]
+    assert len(regime_groups) == len(scn.regimes)
+    for i, (g, spec) in enumerate(zip(regime_groups, scn.regimes, strict=True)):
+        assert spec.type in g.title
+        assert all(k.startswith(f"regimes[{i}].") for k in g.keys)
+        assert g.keys[0] == f"regimes[{i}].enabled" and not g.expanded  # collapsed
+    open_ = [g.title for g in groups if g.expanded]
+    assert open_ == ["Run", "Main parameters"]
+
+
+def test_caption_shows_value_and_range_for_every_control():
+    scn = load_scenario(REFORM)
+    specs = explore.controls(scn, all_params=True)
+    for key, spec in specs.items():
+        text = explore.control_caption(spec, spec["value"])
+        assert explore.format_value(spec["value"]) in text, key
+        if "min" in spec:
+            assert f"({spec['min']:g} … {spec['max']:g})" in text, key
+        if "values" in spec:
+            assert all(str(v) in text for v in spec["values"]), key
+    legit = specs["params.legitimacy"]
+    assert explore.control_caption(legit, 0.75) == "legitimacy = 0.75  (0 … 1)"
+
+
+# --- frame pacing -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "steps, idle, draw, finished, due",
+    [
+        (0.01, 0.0, 0.2, False, False),  # playing fast: keep stepping
+        (0.25, 0.0, 0.2, False, True),  # stepped as long as a drawing: draw
+        (0.01, 1.5, 0.2, False, True),  # a Step by hand after a pause: draw
+        (0.01, 0.0, 0.2, True, True),  # the last month: draw
+        (0.0, 0.0, 0.0, False, True),  # nothing drawn yet: draw
+    ],
+)
+def test_frame_due(steps, idle, draw, finished, due):
+    from sim.explore_app import frame_due
+
+    assert frame_due(steps, idle, draw, finished) is due
+
+
+def test_drawing_takes_at_most_half_the_play_time():
+    """Simulated play: months of 10 ms, 1 ms apart; each redraw costs 200 ms."""
+    from sim.explore_app import FrameClock
+
+    clock, now, drawn = FrameClock(), 0.0, 0.0
+    for month in range(600):
+        if clock.stepped(now, now + 0.010, finished=month == 599, month=month):
+            clock.rendered(now + 0.010, now + 0.210)
+            now += 0.2
+            drawn += 0.2
+        now += 0.010 + 0.001  # the month, then the play loop's sleep
+    assert drawn <= 0.5 * now + 0.2
+    assert 600 * 0.011 / now >= 0.45  # play at least ~half the headless pace
+    assert clock.history[0] == 0 and clock.history[-1] == 599  # first and last drawn
+    gaps = np.diff(clock.history[:-1])
+    assert gaps.min() >= 15 and gaps.max() <= 25  # about draw / month months per frame
+
+
+def test_a_step_by_hand_is_always_drawn():
+    from sim.explore_app import FrameClock
+
+    clock, now = FrameClock(), 0.0
+    for month in range(5):
+        assert clock.stepped(now, now + 0.01, finished=False, month=month)
+        clock.rendered(now + 0.01, now + 0.21)
+        now += 0.21 + 0.3  # the user clicks Step again after 0.3 s
+    assert clock.frame == 5
+
+
+def test_play_within_3x_of_headless_cpu():
+    """The page's play loop on the server (model step, the figures redrawn as SVG when a
+    frame is due) against the headless model, in CPU time on the reform scenario."""
+    from sim.explore_app import PLOTS, ExploreModel, LocalityFigure, OutcomeFigure
+    from sim.model import CadreModel
+
+    scn = load_scenario(REFORM)
+    months = 60
+    headless = CadreModel(scn)
+    t0 = time.process_time()
+    for _ in range(months):
+        headless.step()
+    step = time.process_time() - t0
+
+    m = ExploreModel(base_scenario=scn, **explore.control_values(explore.controls(scn)))
+    figures = [LocalityFigure(m), *(OutcomeFigure(m, s) for s in PLOTS)]
+
+    def draw() -> None:
+        for f in figures:
+            f.update().savefig(io.BytesIO(), format="svg")
+
+    m.on_frame = draw
+    t0 = time.process_time()
+    for _ in range(months):
+        m.step()
+    play = time.process_time() - t0
+    print(f"play {play:.2f} s vs headless {step:.2f} s CPU for {months} months")
+    assert m.frame >= 2  # the figures were drawn along the way
+    assert play < 3 * step
+
+
+# --- the page, rendered without a browser ---------------------------------------------------
+@pytest.fixture(scope="module")
+def rendered():
+    import solara
+
+    el = explore.page(REFORM)
+    box, rc = solara.render(el, handle_error=False)
+    return rc
+
+
+def _our_sliders(rc):
+    import ipyvuetify as v
+
+    return [s for s in rc.find(v.Slider).widgets if s.label in ("", None)]  # not Mesa's
+
+
+def test_page_from_python_shows_each_sliders_value_and_range(rendered):
+    import ipyvuetify as v
+
+    scn = load_scenario(REFORM)
+    specs = explore.controls(scn)
+    groups = explore.control_groups(scn, specs)
+    shown = [k for g in groups if g.expanded for k in g.keys if specs[k]["type"].startswith("S")]
+    sliders = _our_sliders(rendered)
+    assert len(sliders) == len(shown)  # closed sections build no widgets
+    assert [s.v_model for s in sliders] == [specs[k]["value"] for k in shown]
+    texts = [t.children[0] for t in rendered.find(v.Html, tag="span").widgets if t.children]
+    for k in shown:
+        assert explore.control_caption(specs[k], specs[k]["value"]) in texts
+    assert "legitimacy = 0.8  (0 … 1)" in texts
+
+
+def test_page_groups_regimes_in_collapsed_sections_that_open(rendered):
+    import ipyvuetify as v
+
+    scn = load_scenario(REFORM)
+    panels = rendered.find(v.ExpansionPanels).widgets
+    assert len(panels) == 2 + len(scn.regimes)
+    assert [p.v_model for p in panels[:3]] == [0, 0, None]  # run, main open; regimes closed
+    before = len(_our_sliders(rendered))
+    panels[2].v_model = 0  # open the first regime's section, as a click does
+    n_regime = sum(
+        s["type"].startswith("Slider")
+        for k, s in explore.controls(scn).items()
+        if k.startswith("regimes[0].")
+    )
+    assert len(_our_sliders(rendered)) == before + n_regime > before
+
+
+def test_panel_values_reach_the_next_reset():
+    from sim.explore_app import ExploreModel, page_parts
+
+    scn = load_scenario(REFORM)
+    model, params, specs = page_parts(scn, REFORM)
+    state = params["controls"]
+    state.values = {**state.values, "params.legitimacy": 0.6}
+    again = ExploreModel(**params)  # what Mesa's Reset does with the fixed params
+    assert again.config.params.legitimacy == 0.6 and model.config.params.legitimacy == 0.8
+    assert "legitimacy 0.8 → 0.6" in explore.describe_changes(scn, again.control_values)
+
+
+def test_page_refuses_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nstart: 1993-01\nend: 1992-01\n")
+    with pytest.raises(ScenarioError, match="end"):
+        explore.page(bad)
