@@ -18,13 +18,27 @@ SHARES = {"cadres": 0.01, "technicians": 0.02, "workers": 0.45, "migrants": 0.17
 
 def all_regimes_scenario(n_agents: int, months: int) -> dict:
     """A scenario with every registered regime active for the whole run, at defaults."""
+    from sim.config import Params, parse_scenario
+    from sim.population import urban_counts
     from sim.regimes import REGISTRY
+    from sim.submodels.demography import GRADUATE_DELAY, retirees_per_worker
+
+    # The shares are of rows. Technician and worker rows also hold their retired
+    # (docs/ODD.md 5), so the population counts (the employed) are their share of the
+    # block; peasants take up the rounding so the model has exactly ``n_agents`` rows.
+    prm = Params()
+
+    def employed(share: float, entry: float) -> int:
+        r = retirees_per_worker(entry, prm.retirement_age, prm.mortality_60, prm.mortality_slope)
+        return max(int(round(share * n_agents / (1.0 + r))), 1)
 
     pop = {k: max(int(round(v * n_agents)), 1) for k, v in SHARES.items()}
+    pop["technicians"] = employed(SHARES["technicians"], prm.entry_age + GRADUATE_DELAY)
+    pop["workers"] = employed(SHARES["workers"], prm.entry_age)
     pop["units"] = max(n_agents // 250, 2)
     pop["villages"] = max(n_agents // 300, 1)
     end_year, end_month = 1993 + (months - 1) // 12, (months - 1) % 12 + 1
-    return {
+    data = {
         "name": f"scaling_{n_agents}",
         "start": "1993-01",
         "end": f"{end_year}-{end_month:02d}",
@@ -33,6 +47,10 @@ def all_regimes_scenario(n_agents: int, months: int) -> dict:
         "params": {"people_per_agent": max(1.0, 1e6 / n_agents)},
         "regimes": [{"type": name} for name in sorted(REGISTRY)],
     }
+    retired_w, retired_t = urban_counts(parse_scenario(data))
+    others = sum(pop[k] for k in ("cadres", "technicians", "workers", "migrants"))
+    pop["peasants"] = max(n_agents - others - retired_w - retired_t, 1)
+    return data
 
 
 def measure(n_agents: int, months: int) -> dict:

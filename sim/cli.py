@@ -49,6 +49,10 @@ PLUGINS: dict[str, tuple[str, str]] = {
     ),
     "calibrate": ("sim.calibration", "Fit parameters to stylized-fact targets (resumable)."),
     "explore": ("sim.explore", "Watch one run in the browser: sliders, play, save as scenario."),
+    "effects": (
+        "sim.effects",
+        "Paired effects of switching off each regime and each mechanism (resumable).",
+    ),
 }
 
 

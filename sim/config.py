@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.calendar import Month
 from sim.epstein_params import EpsteinParams
+from sim.mechanisms import Mechanisms
 from sim.regimes import RegimeSpec
 from sim.reporters import Reporter, Snapshots, outcome_problems
 from sim.schema import StrictModel, field_error
@@ -209,9 +210,67 @@ class Params(StrictModel):
     pension: float = _p(0.7, 0, 100, "monthly pension of a retiree")
     stipend: float = _p(0.4, 0, 100, "monthly xiagang stipend")
     informal_income: float = _p(0.25, 0, 100, "income without any job or status")
+    # demography and hiring (docs/ODD.md 7.6.1; seed 003 lines 14, 15, 35, 40, 43, 86, 95;
+    # Gompertz 1825; levels near China's 2000 life table, Banister & Hill 2004)
+    mortality_60: float = _p(
+        0.012, 0, 0.5, "annual death hazard at age 60 (Gompertz level) (1/year)"
+    )
+    mortality_slope: float = _p(
+        0.09, 0, 0.3, "Gompertz slope: growth of the log death hazard per year of age (1/year)"
+    )
+    entry_age: float = _p(
+        18.0, 14, 30, "mean age school-leavers enter the urban labour force (years; ±2)"
+    )
+    hiring_rate: float = _p(
+        0.5, 0, 1, "monthly share of a unit's vacancies it fills while hiring (share/month)"
+    )
+    restructured_hiring: float = _p(
+        0.5, 0, 1, "hiring rate of a sold or converted unit relative to others (ratio)"
+    )
+    migrant_hiring_share: float = _p(
+        0.8, 0, 1, "share of a non-state unit's hires drawn from migrants, if any (share)"
+    )
+    migrant_health_decay: float = _p(
+        0.02, 0, 1, "health a migrant loses per month on the job at average safety (1/month)"
+    )
+    migrant_frailty_sd: float = _p(
+        0.4, 0, 2, "spread (log sd) of migrants' frailty, the multiplier on health decay"
+    )
+    migrant_exit_health: float = _p(0.3, 0, 1, "health below which a migrant is worn out (0–1)")
+    migrant_exhaustion_exit: float = _p(
+        0.3, 0, 1, "monthly chance a worn-out migrant leaves the city for good (share/month)"
+    )
+    migrant_return_rate: float = _p(
+        0.01, 0, 1, "monthly chance a migrant goes home for a spell (share/month)"
+    )
+    migrant_remigration: float = _p(
+        0.2, 0, 1, "monthly chance a migrant at home looks for city work again (share/month)"
+    )
+    migrant_max_age: float = _p(
+        45.0, 16, 90, "age after which migrants find no city work and stay home (years)"
+    )
+    migrant_entry_age: float = _p(19.0, 14, 40, "mean age villagers first migrate (years; ±3)")
+    migrant_home_land: float = _p(0.5, 0, 2, "land a migrant at home farms (household plots)")
+    health_recovery: float = _p(
+        0.02, 0, 1, "health regained per month away from the line (1/month)"
+    )
     # network
     ties_per_agent: int = Field(6, ge=0, le=100, description="network ties each agent forms")
     long_tie_share: float = _p(0.05, 0, 1, "share of ties outside the agent's own unit or village")
+
+    @model_validator(mode="after")
+    def _life_course(self) -> Params:
+        # Entrants (school-leavers ±2 years, graduates 4 years later) must reach working
+        # age before retirement, and young villagers must be able to migrate at all.
+        if self.entry_age + 6 >= self.retirement_age:
+            raise field_error(
+                "entry_age", f"must be < retirement_age - 6 ({self.retirement_age - 6:g})"
+            )
+        if self.migrant_entry_age + 3 >= self.migrant_max_age:
+            raise field_error(
+                "migrant_entry_age", f"must be < migrant_max_age - 3 ({self.migrant_max_age - 3:g})"
+            )
+        return self
 
 
 class Output(StrictModel):
@@ -238,6 +297,10 @@ class Scenario(StrictModel):
     params: Params = Params()
     regimes: list[RegimeSpec] = Field(default_factory=list)
     output: Output = Output()
+    mechanisms: Mechanisms = Field(
+        default_factory=Mechanisms,
+        description="feedback mechanisms switched on (default) or off by name (sim.mechanisms)",
+    )
     outcomes: list[Reporter] = Field(
         default_factory=list,
         description="user-defined outcomes: a statistic of an agent attribute over a group "

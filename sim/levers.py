@@ -52,6 +52,10 @@ class Levers:
     """Extra monthly arrears probability for migrants without local rights."""
     migrant_rights: float = 1.0
     """0..1: local rights of migrants (residency, schooling, claims on employers)."""
+    hiring_freeze: float = 0.0
+    """0..1: share of state units' replacement hiring suspended (restructuring, seed 003 L14)."""
+    migrant_supply: float = 1.0
+    """0..1: villagers' willingness to (re)migrate to the city (wage convergence lowers it)."""
     cadre_privilege: float = 0.0
     """0..1: visible cadre privilege and enrichment (salary multiples, asset deals)."""
     tax_rate: float = 0.0

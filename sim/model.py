@@ -15,6 +15,7 @@ from sim.outcomes import OUTCOMES, observe
 from sim.state import Kind, Status
 from sim.submodels import (
     careers,
+    demography,
     economy,
     hardship,
     legitimacy,
@@ -42,6 +43,7 @@ class CadreModel(mesa.Model):
         self.seed = seed
         self.config = scenario  # (Mesa reserves `scenario` for its own Scenario class)
         self.params = scenario.params
+        self.mechanisms = scenario.mechanisms.enabled()  # feedbacks switched on
         self.n_steps = scenario.n_steps
         self.step_index = 0
         self.date: Month = scenario.start
@@ -185,9 +187,11 @@ class CadreModel(mesa.Model):
     def _processes(self) -> None:
         """Steps 2–6 of the month: everything but policy and observation."""
         self.refresh_structure()
-        # 2. Work: benefits owed, ageing and retirement, production, pay.
+        # 2. Work: benefits owed, ageing and retirement, deaths and entrants, migrants'
+        #    departures, hiring into vacant posts, production, pay.
         economy.benefits(self)
         economy.age_and_retire(self)
+        demography.update(self)
         production.produce(self)
         economy.pay(self)
         # 3. Perception: legitimacy where people live, then hardship and grievance.

@@ -49,6 +49,12 @@ def _status_count(status: Status) -> Callable[[CadreModel], float]:
     return f
 
 
+def _waiting(m: CadreModel) -> float:
+    p = m.people
+    urban = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
+    return float(np.count_nonzero(urban & (p.status == Status.NONE)))
+
+
 def _tally(key: str) -> Callable[[CadreModel], float]:
     return lambda m: float(m.tally.get(key, 0))
 
@@ -287,6 +293,21 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "retired", "retired workers and technicians", "agents", False, _status_count(Status.RETIRED)
+    ),
+    Outcome(
+        "waiting",
+        "school-leavers in the city waiting for a first post",
+        "agents",
+        False,
+        _waiting,
+    ),
+    Outcome("hires", "people hired into vacant posts this month", "agents", True, _tally("hires")),
+    Outcome(
+        "migrant_departures",
+        "migrants leaving city work this month (for good or for a spell at home)",
+        "agents",
+        True,
+        _tally("migrant_departures"),
     ),
     Outcome(
         "gini",

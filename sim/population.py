@@ -25,6 +25,7 @@ from sim.state import (
     Sector,
     Status,
 )
+from sim.submodels import demography
 from sim.submodels.careers import N_RANKS, RANK_SHARES
 
 
@@ -56,28 +57,62 @@ def build_villages(scn: Scenario, rng: np.random.Generator) -> Columns:
     return v
 
 
+def urban_counts(scn: Scenario) -> tuple[int, int]:
+    """Retired workers and technicians added to the employed of the population counts.
+
+    The city's population is stationary (docs/ODD.md 5, 7.6.1): beside the
+    ``workers`` and ``technicians`` employed at the start it holds the retired of the
+    same life table, so deaths (which free rows for school-leavers) balance
+    retirements (which open posts) from the first month.
+    """
+    pop, prm = scn.population, scn.params
+    ratio = {
+        kind: demography.retirees_per_worker(
+            _entry(kind, prm), prm.retirement_age, prm.mortality_60, prm.mortality_slope
+        )
+        for kind in (Kind.WORKER, Kind.TECHNICIAN)
+    }
+    return (
+        int(round(pop.workers * ratio[Kind.WORKER])),
+        int(round(pop.technicians * ratio[Kind.TECHNICIAN])),
+    )
+
+
+def _entry(kind: Kind, prm) -> float:
+    return prm.entry_age + (demography.GRADUATE_DELAY if kind == Kind.TECHNICIAN else 0.0)
+
+
+def _urban_ages(rng, n_employed: int, n_retired: int, kind: Kind, prm) -> np.ndarray:
+    """Ages of a stationary urban block: the employed first, then the retired."""
+    entry, ret = _entry(kind, prm), prm.retirement_age
+    mu, slope = prm.mortality_60, prm.mortality_slope
+    return np.concatenate(
+        (
+            demography.stationary_ages(rng, n_employed, entry, ret, entry, mu, slope),
+            demography.stationary_ages(rng, n_retired, ret, demography.MAX_AGE, entry, mu, slope),
+        )
+    )
+
+
 def build_people(scn: Scenario, units: Columns, rng: np.random.Generator) -> People:
     pop, prm = scn.population, scn.params
+    retired_w, retired_t = urban_counts(scn)
     counts = {
         Kind.CADRE: pop.cadres,
-        Kind.TECHNICIAN: pop.technicians,
-        Kind.WORKER: pop.workers,
+        Kind.TECHNICIAN: pop.technicians + retired_t,
+        Kind.WORKER: pop.workers + retired_w,
         Kind.MIGRANT: pop.migrants,
         Kind.PEASANT: pop.peasants,
     }
     p = People(counts)
-    n = p.n
-    p.hardship_base = rng.random(n)
-    p.risk_aversion = rng.random(n)
-    p.threshold = np.clip(prm.threshold + prm.threshold_sd * rng.standard_normal(n), 0.0, None)
-    p.skill = rng.random(n)
     weights = units.capacity / units.capacity.sum()
 
     # Cadres: overwhelmingly good class and party members (seed 002 C1-C2, lines 2273-2277).
     c = p.rows(Kind.CADRE)
     nc = pop.cadres
-    p.unit[c] = rng.choice(units.n, size=nc, p=weights)
     p.age[c] = rng.uniform(28, 58, size=nc)
+    demography.draw_person(p, c, Kind.CADRE, prm, rng)
+    p.unit[c] = rng.choice(units.n, size=nc, p=weights)
     p.class_label[c] = _labels(rng, nc, 0.8, 0.15)
     p.party[c] = True
     p.rank[c] = rng.choice(N_RANKS, size=nc, p=RANK_SHARES / RANK_SHARES.sum())
@@ -101,55 +136,75 @@ def build_people(scn: Scenario, units: Columns, rng: np.random.Generator) -> Peo
             patron[clients] = seniors[rng.integers(0, seniors.size, size=clients.size)]
     p.patron[c] = np.where(patron >= 0, patron + c.start, -1)
 
-    # Technicians: more often of bourgeois background, few in the party (part 2 §2).
-    t = p.rows(Kind.TECHNICIAN)
-    nt = pop.technicians
-    p.unit[t] = rng.choice(units.n, size=nt, p=weights)
-    p.age[t] = rng.uniform(24, 58, size=nt)
-    p.class_label[t] = _labels(rng, nt, 0.4, 0.35)
-    p.party[t] = rng.random(nt) < 0.25
-    p.skill[t] = rng.uniform(0.5, 1.0, size=nt)
-    p.dossier[t] = rng.poisson(0.5, size=nt)
-    p.wage[t] = prm.wage * 1.3
-    p.status[t] = Status.EMPLOYED
+    # Technicians and workers: the employed of a stationary population, then its retired,
+    # attached to their (former) unit. Technicians are more often of bourgeois background,
+    # few in the party (part 2 §2); workers' activism rises with age (seed 003 B1, line 29).
+    for kind, n_emp, n_ret, good, middle in (
+        (Kind.TECHNICIAN, pop.technicians, retired_t, 0.4, 0.35),
+        (Kind.WORKER, pop.workers, retired_w, 0.75, 0.2),
+    ):
+        rows = p.rows(kind)
+        n = n_emp + n_ret
+        p.age[rows] = _urban_ages(rng, n_emp, n_ret, kind, prm)
+        demography.draw_person(p, rows, kind, prm, rng)
+        p.unit[rows] = rng.choice(units.n, size=n, p=weights)
+        p.class_label[rows] = _labels(rng, n, good, middle)
+        p.wage[rows] = demography.starting_wage(p.kind[rows], p.skill[rows], prm)
+        retired = np.arange(n) >= n_emp
+        p.status[rows] = np.where(retired, Status.RETIRED, Status.EMPLOYED)
+        p.pension[rows] = np.where(retired, prm.pension, 0.0)
+        if kind == Kind.TECHNICIAN:
+            p.dossier[rows] = rng.poisson(0.5, size=n)
 
-    # Workers: urban residency, employed in a unit; older cohorts carry more activism
-    # (seed 003 B1, line 29).
-    w = p.rows(Kind.WORKER)
-    nw = pop.workers
-    p.unit[w] = rng.choice(units.n, size=nw, p=weights)
-    p.age[w] = rng.uniform(18, 58, size=nw)
-    p.class_label[w] = _labels(rng, nw, 0.75, 0.2)
-    p.party[w] = rng.random(nw) < 0.1
-    p.wage[w] = prm.wage * (0.8 + 0.4 * p.skill[w])
-    p.status[w] = Status.EMPLOYED
-    p.activism[w] = np.clip(rng.beta(1.2, 6.0, size=nw) + 0.004 * (p.age[w] - 18), 0, 1)
-
-    # Migrants: rural residency, from a village, employed by non-state units first.
+    # Migrants: rural residency, from a village, employed by non-state units first. Their
+    # ages, health and time on the job are spread as in a steady stream (no cohort): on
+    # the job health is uniform between worn out and whole, and tenure is the months it
+    # took to get there in their unit; a steady-state share is at home between spells.
     m = p.rows(Kind.MIGRANT)
     nm = pop.migrants
     if nm:
         nonstate = np.flatnonzero(units.ownership != Ownership.STATE)
         hosts = nonstate if nonstate.size else np.arange(units.n)
+        lo = prm.migrant_entry_age - demography.MIGRANT_ENTRY_SPREAD
+        p.age[m] = rng.uniform(lo, prm.migrant_max_age, size=nm)
+        demography.draw_person(p, m, Kind.MIGRANT, prm, rng)
         p.unit[m] = hosts[rng.integers(0, hosts.size, size=nm)]
         p.village[m] = rng.integers(0, max(pop.villages, 1), size=nm)
-        p.age[m] = rng.uniform(16, 40, size=nm)
         p.residency[m] = Residency.RURAL
         p.wage[m] = prm.migrant_wage
         p.status[m] = Status.EMPLOYED
-        p.activism[m] = rng.beta(1.0, 8.0, size=nm)
+        decay = (
+            prm.migrant_health_decay
+            * p.frailty[m].astype(np.float64)
+            * (demography.SAFETY_PIVOT - units.safety[p.unit[m]].astype(np.float64))
+        )
+        worn = rng.random(nm) * (1.0 - prm.migrant_exit_health) if prm.migrant_health_decay else 0
+        p.health[m] = 1.0 - worn
+        months = np.minimum(worn / np.maximum(decay, 1e-9), 12 * (p.age[m] - lo))
+        p.tenure[m] = np.clip(np.round(months), 0, np.iinfo(np.int16).max)
+        home_share = demography.migrant_home_share(
+            prm.migrant_health_decay,
+            prm.migrant_exit_health,
+            prm.migrant_exhaustion_exit,
+            prm.migrant_return_rate,
+            prm.migrant_remigration,
+        )
+        home = np.flatnonzero(rng.random(nm) < home_share) + m.start
+        p.status[home] = Status.NONE
+        p.unit[home] = -1
+        p.land[home] = prm.migrant_home_land
 
     # Peasants: a village and land.
     q = p.rows(Kind.PEASANT)
     nq = pop.peasants
     if nq:
-        p.village[q] = rng.integers(0, max(pop.villages, 1), size=nq)
         p.age[q] = rng.uniform(18, 70, size=nq)
+        demography.draw_person(p, q, Kind.PEASANT, prm, rng)
+        p.village[q] = rng.integers(0, max(pop.villages, 1), size=nq)
         p.residency[q] = Residency.RURAL
         p.land[q] = rng.uniform(0.6, 1.4, size=nq)
         p.class_label[q] = _labels(rng, nq, 0.85, 0.1)
         p.status[q] = Status.NONE
-        p.activism[q] = rng.beta(1.0, 8.0, size=nq)
     return p
 
 

@@ -91,6 +91,7 @@ PEOPLE_COLUMNS: dict[str, tuple[type, float]] = {
     "persecuted": (np.int16, 0),
     "alienation": (np.float32, 0.0),
     "health": (np.float32, 1.0),
+    "frailty": (np.float32, 1.0),  # multiplier on health lost per month on the job
     "land": (np.float32, 0.0),
     "tax_burden": (np.float32, 0.0),
     "coop": (np.bool_, False),

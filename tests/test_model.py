@@ -9,6 +9,7 @@ from conftest import small_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim import population
 from sim.agents import Cadre, Migrant, Peasant, Technician, Worker, WorkUnit
 from sim.model import CadreModel
 from sim.outcomes import OUTCOME_NAMES, OUTCOMES, summary_columns
@@ -18,9 +19,12 @@ from sim.state import Kind, Status
 
 def test_agents_registered_and_views_on_rows(small):
     m = CadreModel(small, seed=1)
-    assert len(m.agents_by_type[Worker]) == 900
+    # The employed of the population counts, plus their stationary stock of retirees.
+    retired_w, retired_t = population.urban_counts(small)
+    assert 0.3 * 900 < retired_w < 0.6 * 900
+    assert len(m.agents_by_type[Worker]) == 900 + retired_w
     assert len(m.agents_by_type[Cadre]) == 60
-    assert len(m.agents_by_type[Technician]) == 60
+    assert len(m.agents_by_type[Technician]) == 60 + retired_t
     assert len(m.agents_by_type[Migrant]) == 200
     assert len(m.agents_by_type[Peasant]) == 400
     assert len(m.agents_by_type[WorkUnit]) == 8
@@ -122,7 +126,8 @@ def test_workers_retire_at_retirement_age():
     p = m.people
     w = p.rows(Kind.WORKER)
     assert np.all(p.status[w][p.age[w] >= 40.25] == Status.RETIRED)
-    assert np.all(p.status[w][p.age[w] < 40] == Status.EMPLOYED)
+    assert np.all(p.status[w][p.age[w] < 40] != Status.RETIRED)
+    assert np.all(p.age[w][p.status[w] == Status.EMPLOYED] < 40.25)
 
 
 def test_low_legitimacy_raises_grievance_and_protest():

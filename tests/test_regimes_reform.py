@@ -21,6 +21,7 @@ from sim.regimes import residency as res
 from sim.regimes import rural_taxes as rt
 from sim.runner import run_scenario
 from sim.state import Kind, Status
+from sim.submodels import demography
 
 SEEDS = (1, 2, 3)
 POP = dict(
@@ -144,7 +145,7 @@ def test_consequences_of_restructuring_outlive_the_policy_window():
 
 # --- residency -------------------------------------------------------------------------
 def test_residency_rules():
-    h = res.deplete_health(np.array([1.0, 0.01], np.float32), np.array([True, True]), 1 / 36)
+    h = demography.deplete_health(np.array([1.0, 0.01], np.float32), np.array([True, True]), 1 / 36)
     assert h[0] == pytest.approx(1 - 1 / 36) and h[1] == 0.0
     assert res.convergence_at(5, 10, 0.5, 10) == 0.0
     assert res.convergence_at(14, 10, 0.5, 10) == pytest.approx(0.25)
@@ -165,7 +166,7 @@ def test_residency_directions_and_turnover():
     worn = 0
     while m.running:
         m.step()
-        worn += m.tally.get("migrants_worn_out", 0)
+        worn += m.tally.get("migrants_exhausted", 0)  # core demography (G4)
     assert m.people.n == n0 and m.people.count(Kind.MIGRANT) == POP["migrants"]
     assert worn > POP["migrants"] // 2  # G4: health gone in ~3 years, replaced
     assert m.people.health[mig].min() >= 0.0
@@ -179,6 +180,7 @@ def test_residency_resentment_restored_on_end():
             {"type": "residency", "competition": 1.0, "end": "1995-06"},
         ),
         end="1995-12",
+        mortality_60=0.0,  # no one dies, so no row passes to a newcomer with a new H0
     )
     m = CadreModel(s, 4)
     base0 = m.people.hardship_base.copy()
@@ -219,7 +221,8 @@ def test_rural_taxes_directions():
 
 def test_rural_relief_enacted_when_unrest_widespread():
     reg = {"type": "rural_taxes", "tax_rate": 0.4, "relief_trigger": 0.2, "burn_in": 6}
-    m = CadreModel(scenario((reg,)), 1)
+    # Legitimacy 0.7 makes village unrest widespread enough in every seed tried (1–8).
+    m = CadreModel(scenario((reg,), legitimacy=0.7), 1)
     taxes_before = None
     while m.running:
         m.step()

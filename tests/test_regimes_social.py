@@ -108,7 +108,9 @@ def test_captured_union_defers_conflict():
         for s in SEEDS:
             m = run(regs, s)
             h = m.n_steps // 2
-            e.append(col(m, "protest_events")[:h].sum())
+            # The agreement holds through the first third; with the city's retirees among
+            # the members (docs/ODD.md 7.6.1) the stock breaks it before the half.
+            e.append(col(m, "protest_events")[: m.n_steps // 3].sum())
             lp.append(col(m, "protest_participants")[h:].sum())
             lm.append(col(m, "protest_max_size")[h:].max())
         early[mode], late[mode], late_max[mode] = np.mean(e), np.mean(lp), np.mean(lm)
@@ -259,7 +261,13 @@ def test_grassroots_lowers_community_grievance_and_arrears():
 
 def test_grassroots_end_relapses_and_restores_levers():
     spec = {"type": "grassroots", "end": "1994-12", "persistence": 0.0}
-    scn = small_scenario(end="1995-03", regimes=[spec])
+    # No deaths and no migrants' turnover, so no row passes to a newcomer with a new H0.
+    scn = small_scenario(
+        end="1995-03",
+        regimes=[spec],
+        population={"migrants": 0},
+        params={"people_per_agent": 5, "mortality_60": 0.0},
+    )
     m = CadreModel(scn, seed=4)
     base0 = m.people.hardship_base.copy()
     for _ in range(24):

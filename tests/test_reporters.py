@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import reporters
+from sim import population, reporters
 from sim.config import ScenarioError, parse_scenario
 from sim.model import CadreModel
 from sim.reporters import Group, Reporter
@@ -260,7 +260,10 @@ def test_snapshots_every_k_months_and_last(tmp_path):
     agents = pd.read_parquet(tmp_path / "a" / "agents.parquet")
     assert sorted(agents["step"].unique()) == [0, 5, 10, 11]
     assert set(agents["type"].astype(str)) == {"worker", "migrant"}
-    assert (agents.groupby("step").size() == 460).all()
+    # workers (with their retired, docs/ODD.md 5) and migrants: every row, every snapshot
+    retired_w, _ = population.urban_counts(scn)
+    n = scn.population.workers + retired_w + scn.population.migrants
+    assert (agents.groupby("step").size() == n).all()
     assert {"agent", "status", "unit", "village", "grievance", "laid_off"} <= set(agents.columns)
     assert agents["date"].iloc[-1] == "1993-12"
     write_run_folder(scn, tmp_path / "b", [11])

@@ -19,6 +19,9 @@ Seed 003 R1–R2 and rules A1–A3, A7, A8, C1 (``003_34c2b211615d9395.txt``):
 - Asset stripping and cadre enrichment (lines 12, 19, 23, 93): the sold unit loses
   equipment, its cadres' corruption rises, and visible cadre privilege grows with the
   share sold, up to salaries "maybe three times as much as before" (line 19).
+- Hiring freezes (lines 14, 86): while the programme runs, state units fill only
+  (1 − ``hiring_freeze``) of their vacancies (``levers.hiring_freeze``, read by
+  ``sim.submodels.demography.hire``); a sold unit runs with the staff it kept.
 - Demands shift with the stage of privatization (C1, line 27): before its sale a unit's
   protest is about *blocking the sale* — a large enough protest postpones it (line 21:
   the textile workers "prevented the selloff"); after the sale protest is about
@@ -108,6 +111,12 @@ class PrivatizationParams(RegimeParams):
     pension_arrears_rate: float = Field(
         0.08, ge=0, le=1, description="monthly chance a sold unit's pension/stipend is unpaid"
     )
+    hiring_freeze: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="share of state units' replacement hiring suspended while it runs (share)",
+    )
     sale_block_size: float = Field(
         1000.0, ge=1, le=1e7, description="protest size that surely blocks a sale (people)"
     )
@@ -174,6 +183,7 @@ class Privatization(Regime):
         Source("003_34c2b211615d9395.txt", "21", "mass protest prevented the selloff"),
         Source("003_34c2b211615d9395.txt", "27", "after sale, protests defend pensions"),
         Source("003_34c2b211615d9395.txt", "29", "one-time payments quickly used up"),
+        Source("003_34c2b211615d9395.txt", "86", "no more guaranteed posts: hiring frozen"),
         Source("003_34c2b211615d9395.txt", "93", "strip-down, land to a developer"),
     )
 
@@ -191,6 +201,10 @@ class Privatization(Regime):
     def apply(self, model, levers) -> None:
         share = self.privatized_share()
         levers.extra["privatized_share"] = share
+        # Restructuring freezes hiring in the state units still waiting for their turn:
+        # even those still working "are afraid for their jobs" (line 14), and the state
+        # no longer guarantees school-leavers a post (line 86).
+        levers.hiring_freeze = max(levers.hiring_freeze, self.params.hiring_freeze)
 
     def on_step(self, model) -> None:
         prm, _p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally

@@ -79,7 +79,7 @@ def count_factions(factions: np.ndarray, min_members: float) -> int:
 
 def promote(model) -> None:
     """Monthly promotions into vacancies, best-scoring lucky candidates first."""
-    p, prm, rng = model.people, model.params, model.rng
+    p, prm, rng, on = model.people, model.params, model.rng, model.mechanisms.gain
     rows = p.rows(Kind.CADRE)
     rank = p.rank[rows]
     unit = p.unit[rows]
@@ -94,10 +94,10 @@ def promote(model) -> None:
         tie,
         p.class_label[rows].astype(np.float64),
         prm.promotion_rate,
-        prm.promotion_performance,
-        prm.promotion_ties,
-        prm.promotion_interaction,
-        prm.promotion_label,
+        prm.promotion_performance * on("promotion_tournament"),
+        prm.promotion_ties * on("promotion_patronage"),
+        prm.promotion_interaction * on("promotion_tournament") * on("promotion_patronage"),
+        prm.promotion_label * on("promotion_labels"),
     )
     # Authority over personnel: under party-committee leadership the party weighs
     # political capital; under one-man management the manager weighs performance
@@ -132,6 +132,8 @@ def update_loyalty(model) -> None:
     Rank and privilege pull loyalty up; persecution and labels (and humiliation in
     campaigns, recorded as ``persecuted``) pull it down.
     """
+    if "loyalty_cooptation" not in model.mechanisms:
+        return
     p = model.people
     rows = p.rows(Kind.CADRE)
     target = (
@@ -199,6 +201,8 @@ def update_factions(model) -> None:
     patron = p.patron[cand]
     patron_faction = faction[np.maximum(patron, 0)]
     majority = np.where((patron >= 0) & (patron_faction >= 0), patron_faction, majority)
+    if "faction_alignment" not in model.mechanisms:  # sides by earlier labels alone
+        majority[:] = -1
     fallback = label_side(
         p.class_label[cand], p.persecuted[cand], np.where(p.kind[cand] == 0, p.loyalty[cand], 0.5)
     )

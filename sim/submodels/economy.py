@@ -1,4 +1,4 @@
-"""Incomes, arrears, ageing and retirement.
+"""Incomes, arrears, ageing and retirement (deaths, entry and hiring: ``demography``).
 
 Who is paid what: wages for the employed (less arrears), a stipend for xiagang, a
 pension for retirees, informal income for those denied any status (seed 003 R2, lines
@@ -42,8 +42,10 @@ def arrears_hazard(
 def age_and_retire(model) -> None:
     """Everyone ages a month; workers and technicians past retirement age retire.
 
-    Cadres who reach retirement age are replaced in their post by a young recruit
-    (the row is reused), so the population is conserved.
+    A retiree keeps a pension and the tie to the former unit, whose post falls vacant
+    for a new hire (``sim.submodels.demography.hire``). Cadres who reach retirement age
+    are replaced in their post by a young recruit (the row is reused), so the
+    population is conserved.
     """
     p, prm, rng = model.people, model.params, model.rng
     p.age = p.age + np.float32(1.0 / 12.0)
@@ -81,8 +83,10 @@ def benefits(model) -> None:
         & (p.laid_off >= 0)
         & (model.step_index - p.laid_off >= p.stipend_months)
     )
+    expired &= "stipend_expiry" in model.mechanisms  # off: stipends never run out
     p.status = np.where(expired, Status.UNEMPLOYED, p.status)
     hazard = np.where(p.unit >= 0, u.benefit_arrears[np.maximum(p.unit, 0)], 0.0)
+    hazard = hazard * model.mechanisms.gain("benefit_arrears")
     owed = ((p.status == Status.RETIRED) | (p.status == Status.XIAGANG)) & (hazard > 0)
     unpaid = owed & (rng.random(p.n) < hazard)
     p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
@@ -109,6 +113,10 @@ def pay(model) -> None:
     income = np.where(p.status == Status.XIAGANG, prm.stipend, income)
     income = np.where(p.status == Status.RETIRED, p.pension, income)
     income = np.where(p.status == Status.UNEMPLOYED, prm.informal_income, income)
+    # School-leavers waiting for a post live off casual work and street sales (seed 003
+    # line 17: youth "in casual labor, or to do street sales").
+    urban = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
+    income = np.where(urban & (p.status == Status.NONE), prm.informal_income, income)
     cadre = p.kind == Kind.CADRE
     privilege = np.where(p.unit >= 0, model.unit_privilege[np.maximum(p.unit, 0)], 0.0)
     # "Cadre salaries are much higher now, maybe three times" (seed 003 line 19).
@@ -137,5 +145,5 @@ def pay(model) -> None:
     p.relief = p.relief - spend
     p.income = income + spend
     # Health recovers away from the line; regimes deplete it (seed 003 G4, line 43).
-    p.health = np.where(employed, p.health, np.minimum(p.health + 0.02, 1.0))
+    p.health = np.where(employed, p.health, np.minimum(p.health + prm.health_recovery, 1.0))
     p.tenure = np.where(employed, p.tenure + 1, p.tenure)

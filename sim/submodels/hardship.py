@@ -89,4 +89,5 @@ def update(model) -> None:
     )
     p.hardship = h
     local_l = model.local_legitimacy[model.locality]
-    p.grievance = grievance(h, local_l, p.grievance, prm.grievance_memory)
+    memory = prm.grievance_memory * model.mechanisms.gain("grievance_memory")
+    p.grievance = grievance(h, local_l, p.grievance, memory)

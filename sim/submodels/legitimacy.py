@@ -100,8 +100,8 @@ def update_local(model) -> None:
         model.legitimacy,
         pres,
         model.loc_cadre_corruption,
-        prm.legitimacy_presence,
-        prm.legitimacy_corruption,
+        prm.legitimacy_presence * model.mechanisms.gain("cadre_presence"),
+        prm.legitimacy_corruption * model.mechanisms.gain("local_corruption"),
     )
 
 
@@ -118,6 +118,7 @@ def update_global(model) -> None:
     sufficient" (line 97) and win no trust.
     """
     prm, lv, t, p = model.params, model.levers, model.tally, model.people
+    on = model.mechanisms.gain
     n = max(p.n, 1)
     model.legitimacy = global_change(
         model.legitimacy,
@@ -128,13 +129,13 @@ def update_global(model) -> None:
         lv.campaign_intensity,
         t["visible_arrests"] / n,
         t["conceded_people"] / n,
-        prm.legitimacy_performance,
-        prm.legitimacy_privilege,
+        prm.legitimacy_performance * on("legitimacy_performance"),
+        prm.legitimacy_privilege * on("legitimacy_privilege"),
         prm.legitimacy_chaos,
-        prm.legitimacy_repression,
-        prm.legitimacy_concession,
+        prm.legitimacy_repression * on("legitimacy_repression"),
+        prm.legitimacy_concession * on("legitimacy_concession"),
         broken_share=broken_pledges(p.laid_off, STATUS_LOSS[p.status]),
         unrest_share=t["unresolved_people"] / n,
-        w_broken=prm.legitimacy_broken_pledges,
-        w_unrest=prm.legitimacy_unrest,
+        w_broken=prm.legitimacy_broken_pledges * on("legitimacy_broken_pledges"),
+        w_unrest=prm.legitimacy_unrest * on("legitimacy_unrest"),
     )

@@ -73,6 +73,7 @@ def produce(model) -> None:
     active_share = np.bincount(model.locality[p.active], minlength=model.n_localities)[
         : u.n
     ] / np.maximum(staff, 1)
+    active_share = active_share * model.mechanisms.gain("protest_disruption")
     disruption = np.clip(active_share + 0.3 * lv.campaign_intensity, 0.0, 0.9)
     u.output_prev = u.output.copy()
     u.output = output(
@@ -120,8 +121,8 @@ def accidents(model) -> None:
         distance,
         lv.safety_enforcement,
         u.safety,
-        prm.collusion_effect,
-        prm.distance_effect,
+        prm.collusion_effect * model.mechanisms.gain("accident_collusion"),
+        prm.distance_effect * model.mechanisms.gain("accident_distance"),
         prm.enforcement_effect,
     )
     workers = line_workers(model)

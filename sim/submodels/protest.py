@@ -206,7 +206,8 @@ def update(model) -> None:
     share_seen = (active_in_loc[loc] - was_active) / others
     seen = np.rint(share_seen * model.loc_vision[loc])
     ties_active = model.ties @ was_active if model.ties.nnz else 0.0
-    actives = 1.0 + seen + prm.network_weight * ties_active
+    w_net = prm.network_weight * model.mechanisms.gain("network_influence")
+    actives = 1.0 + seen + w_net * ties_active
     cops = perceived_enforcers(model)[loc]
     p_arrest = arrest_probability(cops, actives, prm.arrest_k, prm.discretization)
     risk = effective_risk(

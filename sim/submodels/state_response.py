@@ -112,6 +112,7 @@ def respond(model, events: Events) -> None:
         prm.concession_breadth,
         lv.concession_bias + seizure_bonus,
     )
+    p_c = p_c * model.mechanisms.gain("concessions")
     conceded = rng.random(events.n) < p_c
     # Policy needs scale (D1: thousands, line 21); isolated protests of a single factory
     # get a one-time payment at most (D2, line 97). Breadth raises the chance (above).
@@ -149,6 +150,7 @@ def respond(model, events: Events) -> None:
     capacity = arrest_capacity(
         hands, prm.arrests_per_officer, lv.repression, brutality, rng.random(n_loc)
     )
+    capacity = capacity * model.mechanisms.gain("arrests")
     members = np.flatnonzero(in_event)
     if members.size:
         loc_a = model.locality[members]
@@ -172,7 +174,7 @@ def respond(model, events: Events) -> None:
     added = deterrence_fear(
         defeated,
         model.loc_size * prm.people_per_agent,
-        prm.fear_after_defeat * lv.deterrence,
+        prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence"),
         prm.fear_turnout,
     )
     p.fear = np.minimum(p.fear + added[model.locality], 1.0).astype(np.float32)

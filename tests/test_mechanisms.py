@@ -1,0 +1,436 @@
+"""Mechanism switches: validation, guards where the registry says, and what each changes.
+
+Each mechanism gets a test that switching it off moves the outcome it should, in the
+direction the texts give where they give one. Some are whole runs with the same seeds;
+where feedbacks downstream can reverse a rule's first-order sign over a run (more
+protest now, more arrests and fear later), the test applies the rule once to the same
+state with the switch on and off.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import small_scenario
+from typer.testing import CliRunner
+
+from sim import mechanisms
+from sim.cli import app
+from sim.config import ScenarioError, parse_scenario
+from sim.mechanisms import MECHANISMS, NAMES, Enabled
+from sim.model import CadreModel
+from sim.runner import run_scenario
+from sim.state import Kind
+from sim.submodels import careers, legitimacy, production, protest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = (1, 2)
+
+CITY = {
+    "end": "1995-12",
+    "regimes": [
+        {"type": "privatization", "start": "1993-03", "layoff_share": 0.75},
+        {"type": "repression_concession", "stance": "mixed"},
+        {"type": "cadre_labour", "share": 0.2},
+    ],
+}
+MINE = {
+    "end": "1995-12",
+    "population": {"mining_share": 1.0},
+    "regimes": [{"type": "mine_safety"}],
+}
+CR = {
+    "start": "1966-05",
+    "end": "1969-12",
+    "population": {
+        "cadres": 100,
+        "technicians": 100,
+        "workers": 900,
+        "units": 6,
+        "migrants": 0,
+        "peasants": 0,
+        "villages": 0,
+    },
+    "regimes": [{"type": "campaign", "kind": "cultural_revolution"}],
+}
+
+
+def _without(name: str) -> Enabled:
+    return Enabled(n for n in NAMES if n != name)
+
+
+def pair(kw: dict, name: str, column: str, seeds=SEEDS) -> tuple[float, float]:
+    """Mean of a summary column over ``seeds``: (all on, ``name`` off), same seeds."""
+    mech = {**kw.get("mechanisms", {}), name: False}
+    on = [run_scenario(small_scenario(**kw), seed=s).summary[column] for s in seeds]
+    off = [
+        run_scenario(small_scenario(**kw, mechanisms=mech), seed=s).summary[column] for s in seeds
+    ]
+    return float(np.mean(on)), float(np.mean(off))
+
+
+def model_after(kw: dict, months: int, name: str | None = None, seed: int = 1) -> CadreModel:
+    mech = {} if name is None else {name: False}
+    m = CadreModel(small_scenario(**kw, mechanisms=mech), seed=seed)
+    for _ in range(months):
+        m.step()
+    return m
+
+
+# --- the registry and the scenario section -------------------------------------------
+
+
+def test_default_is_all_on_and_off_is_recorded():
+    scn = small_scenario()
+    assert scn.mechanisms.enabled() == frozenset(NAMES)
+    scn = small_scenario(mechanisms={"arrests": False, "concessions": "off"})
+    assert scn.mechanisms.disabled() == ("arrests", "concessions")
+    assert CadreModel(scn, seed=1).mechanisms == frozenset(NAMES) - {"arrests", "concessions"}
+
+
+def test_unknown_mechanism_names_the_field_and_the_allowed_list():
+    with pytest.raises(ScenarioError) as exc:
+        small_scenario(mechanisms={"fear_deterence": False})
+    (path, msg), *_ = exc.value.problems
+    assert path == "mechanisms.fear_deterence"
+    assert "did you mean 'fear_deterrence'?" in msg
+    assert all(name in msg for name in NAMES)
+
+
+def test_a_switch_must_be_a_boolean():
+    with pytest.raises(ScenarioError) as exc:
+        small_scenario(mechanisms={"arrests": "sometimes"})
+    assert exc.value.problems[0][0] == "mechanisms.arrests"
+
+
+def test_unknown_mechanism_exits_2_before_anything_runs(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text(
+        "name: bad\nstart: 1993-01\nend: 1993-06\n"
+        "population: {cadres: 10, technicians: 10, workers: 100, units: 2}\n"
+        "mechanisms: {network_influense: false}\n"
+    )
+    out = tmp_path / "never"
+    res = CliRunner().invoke(app, ["run", str(p), "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())  # rich wraps long lines
+    assert str(p) in text and "mechanisms.network_influense" in text
+    assert "did you mean 'network_influence'" in text and "benefit_arrears" in text
+    assert not out.exists()
+
+
+def test_asking_for_an_unregistered_name_is_an_error():
+    with pytest.raises(KeyError, match="did you mean 'arrests'"):
+        _ = "arests" in mechanisms.ALL
+    assert mechanisms.ALL.gain("arrests") == 1.0 and _without("arrests").gain("arrests") == 0.0
+
+
+def _function_source(where: str) -> str:
+    path, func = where.split(":")
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == func:
+            return ast.get_source_segment((ROOT / path).read_text(encoding="utf-8"), node)
+    raise AssertionError(f"{where}: no function {func}")
+
+
+@pytest.mark.parametrize("mech", MECHANISMS, ids=lambda m: m.name)
+def test_each_guard_sits_where_the_registry_says(mech):
+    assert f'"{mech.name}"' in _function_source(mech.where), mech.where
+    assert mech.description and mech.source and mech.off
+
+
+def test_every_guard_in_the_code_is_registered():
+    used = set()
+    for path in (ROOT / "sim").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'"(\w+)" (?:not )?in model\.mechanisms', text))
+        used |= set(re.findall(r'\b(?:gain|on)\("(\w+)"\)', text))
+    assert used and used <= set(NAMES), used - set(NAMES)
+    assert set(NAMES) <= used, set(NAMES) - used
+
+
+def test_docs_list_every_mechanism():
+    odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    section = odd.split("### 7.10 Mechanism switches")[1]
+    for m in MECHANISMS:
+        assert f"`{m.name}`" in section, m.name
+    assert "cadresim effects" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_all_on_is_the_model_without_switches():
+    """The guards are neutral when on: explicit all-on equals the default, byte for byte."""
+    a = run_scenario(small_scenario(**CITY), seed=3).timeseries
+    b = run_scenario(
+        small_scenario(**CITY, mechanisms=dict.fromkeys(NAMES, True)), seed=3
+    ).timeseries
+    assert a.equals(b)
+
+
+# --- contention -----------------------------------------------------------------------
+
+
+def test_fear_deterrence_off_leaves_no_fear_and_more_protest():
+    on, off = pair(CITY, "fear_deterrence", "fear_mean")
+    assert on > 0 and off == 0
+    on, off = pair(CITY, "fear_deterrence", "protest_participants_total")
+    assert off > on  # D7: "everyone is afraid to continue struggling"
+
+
+def test_arrests_off_detains_no_one():
+    on, off = pair(CITY, "arrests", "arrests_total")
+    assert on > 0 and off == 0
+    assert pair(CITY, "arrests", "jailed_mean")[1] == 0
+
+
+def _conceded(kw: dict) -> tuple[float, float]:
+    """Policy concessions plus pacification payments: (all on, concessions off)."""
+    policy = pair(kw, "concessions", "concessions_total")
+    payment = pair(kw, "concessions", "pacifications_total")
+    return policy[0] + payment[0], policy[1] + payment[1]
+
+
+def test_concessions_off_concedes_nothing():
+    on, off = _conceded(CITY)
+    assert on > 0 and off == 0
+
+
+def test_network_influence_ties_lower_the_perceived_risk():
+    """Granovetter/Kuran: the same state with active ties counted yields more actives."""
+    kw = dict(CITY, params={"police_per_1000": 1.0, "security_cadre_share": 0.02})
+    m = model_after(kw, 12)
+    rng = np.random.default_rng(0)
+    m.people.active = (rng.random(m.people.n) < 0.15) & (m.people.kind != Kind.CADRE)
+    before = m.people.active.copy()
+    protest.update(m)
+    with_ties = m.people.active.copy()
+    m.people.active = before
+    m.mechanisms = _without("network_influence")
+    protest.update(m)
+    assert with_ties.sum() > m.people.active.sum()
+    assert np.all(with_ties >= m.people.active)  # perceived risk only falls with ties
+
+
+def test_grievance_memory_delays_the_reaction():
+    """G2: grievance lags a rising hardship, so its run mean is lower with memory."""
+    kw = dict(CITY, params={"grievance_memory": 0.9})
+    on, off = pair(kw, "grievance_memory", "grievance_worker_mean")
+    assert on < off
+
+
+# --- legitimacy -----------------------------------------------------------------------
+
+
+VISIBLE = dict(CITY, params={"visibility_scale": 5})
+
+
+def test_legitimacy_repression_off_raises_legitimacy():
+    on, off = pair(VISIBLE, "legitimacy_repression", "legitimacy_mean")
+    assert off > on
+
+
+def _one_global_update(m: CadreModel, name: str, **tally) -> tuple[float, float]:
+    m.tally.update(tally)
+    start = m.legitimacy
+    legitimacy.update_global(m)
+    with_ = m.legitimacy
+    m.legitimacy = start
+    m.mechanisms = _without(name)
+    legitimacy.update_global(m)
+    return with_, m.legitimacy
+
+
+def test_legitimacy_concession_off_earns_no_legitimacy():
+    assert _conceded(VISIBLE)[0] > 0
+    m = model_after(CITY, 6)
+    with_, without = _one_global_update(
+        m, "legitimacy_concession", visible_arrests=0.0, conceded_people=50.0
+    )
+    assert with_ > without
+
+
+def test_legitimacy_broken_pledges_cost_legitimacy():
+    m = model_after(CITY, 18)  # months after the layoffs began
+    with_, without = _one_global_update(
+        m, "legitimacy_broken_pledges", visible_arrests=0.0, conceded_people=0.0
+    )
+    assert with_ < without  # seed 003 line 29: pledges broken, protest fuelled
+
+
+def test_legitimacy_unrest_costs_legitimacy():
+    m = model_after(CITY, 6)
+    with_, without = _one_global_update(
+        m, "legitimacy_unrest", visible_arrests=0.0, conceded_people=0.0, unresolved_people=50.0
+    )
+    assert with_ < without  # seed 003 line 108: opposition shown night after night
+
+
+def test_legitimacy_performance_growth_raises_legitimacy():
+    on, off = pair({"end": "1995-12"}, "legitimacy_performance", "legitimacy_mean")
+    assert on > off  # capacity grows in a quiet city
+
+
+def test_legitimacy_privilege_off_raises_legitimacy():
+    on, off = pair(CITY, "legitimacy_privilege", "legitimacy_mean")
+    assert off > on  # seed 003 line 19: privilege is resented
+
+
+def test_cadre_presence_off_raises_grievance():
+    on, off = pair(CITY, "cadre_presence", "grievance_worker_mean")
+    assert off > on  # seed 000: cadres on the line are trusted
+
+
+def test_local_corruption_off_lowers_grievance():
+    on, off = pair(CITY, "local_corruption", "grievance_worker_mean")
+    assert off < on
+
+
+# --- work and accidents -----------------------------------------------------------------
+
+
+def test_protest_disruption_costs_output():
+    m = model_after(CITY, 12)
+    rng = np.random.default_rng(0)
+    m.people.active = (rng.random(m.people.n) < 0.2) & (m.people.kind == Kind.WORKER)
+    capacity, output = m.units.capacity.copy(), m.units.output.copy()
+    production.produce(m)
+    with_ = m.units.output.copy()
+    m.units.capacity, m.units.output = capacity, output
+    m.mechanisms = _without("protest_disruption")
+    production.produce(m)
+    assert with_.sum() < m.units.output.sum()
+
+
+@pytest.mark.parametrize("name", ["accident_collusion", "accident_distance"])
+def test_accident_hazard_terms_raise_accidents(name):
+    on, off = pair(MINE, name, "accidents_total")
+    assert off < on
+
+
+# --- careers and factions -----------------------------------------------------------------
+
+
+def _rank_gap(m: CadreModel, group: np.ndarray) -> float:
+    rank = m.people.rank[m.people.rows(Kind.CADRE)].astype(float)
+    return float(rank[group].mean() - rank[~group].mean())
+
+
+# A cadre corps with turnover (early retirement) has vacancies to fill every month.
+CAREER = {
+    "end": "2002-12",
+    "population": {"cadres": 300},
+    "params": {"promotion_rate": 0.05, "retirement_age": 45},
+}
+
+
+def test_promotion_labels_hold_back_the_labelled():
+    on = model_after(CAREER, 120)
+    off = model_after(CAREER, 120, "promotion_labels")
+    labelled = on.people.class_label[on.people.rows(Kind.CADRE)] > 0
+    assert labelled.any() and _rank_gap(on, labelled) < _rank_gap(off, labelled)
+
+
+def test_promotion_patronage_favours_clients_of_senior_patrons():
+    gaps = []
+    for name in (None, "promotion_patronage"):
+        kw = dict(CAREER, mechanisms={} if name is None else {name: False})
+        m = CadreModel(small_scenario(**kw), seed=1)
+        patron = m.people.patron[m.people.rows(Kind.CADRE)]
+        senior = (patron >= 0) & (m.people.rank[np.maximum(patron, 0)] >= 2)
+        for _ in range(120):
+            m.step()
+        gaps.append(_rank_gap(m, senior))
+    assert gaps[0] > gaps[1]
+
+
+def test_promotion_tournament_rewards_performance():
+    """Cadres of units that grew faster over the run rise further with the tournament on
+    (mean over three seeds: one run's final ranks are a noisy record of ten years)."""
+    gaps = {None: [], "promotion_tournament": []}
+    for seed in (1, 2, 3):
+        for name in gaps:
+            kw = dict(CAREER, mechanisms={} if name is None else {name: False})
+            m = CadreModel(small_scenario(**kw), seed)
+            cum = np.zeros(m.units.n)
+            for _ in range(120):
+                m.step()
+                cum += m.unit_performance
+            unit = m.people.unit[m.people.rows(Kind.CADRE)]
+            top = (unit >= 0) & (cum[np.maximum(unit, 0)] > np.median(cum))
+            gaps[name].append(_rank_gap(m, top))
+    assert np.mean(gaps[None]) > np.mean(gaps["promotion_tournament"])
+
+
+def test_loyalty_cooptation_off_spares_loyalty_from_the_campaign():
+    on, off = pair(CR, "loyalty_cooptation", "cadre_cooptation_final")
+    assert off > on  # E1: struggled cadres are demoralized
+
+
+def _agreement(m: CadreModel) -> float:
+    f = m.people.faction
+    aligned = np.flatnonzero(f >= 0)
+    majority = careers.tie_faction_majority(m.ties, f, aligned)
+    seen = majority >= 0
+    return float(np.mean(f[aligned][seen] == majority[seen]))
+
+
+def test_faction_alignment_makes_ties_share_a_side():
+    """K2-K3: with alignment through ties, more members share their ties' faction."""
+    on = model_after(CR, 24)
+    off = model_after(CR, 24, "faction_alignment")
+    assert _agreement(on) > _agreement(off)
+
+
+# --- benefits -----------------------------------------------------------------------------
+
+
+def test_stipend_expiry_off_leaves_no_one_without_status():
+    kw = dict(CITY, end="1997-12")
+    on, off = pair(kw, "stipend_expiry", "unemployed_final")
+    assert on > off
+    x_on, x_off = pair(kw, "stipend_expiry", "xiagang_final")
+    assert x_off > x_on
+
+
+def test_benefit_arrears_raise_grievance():
+    on, off = pair(CITY, "benefit_arrears", "grievance_worker_mean")
+    assert on > off  # C1, line 27: pensions and xiagang payments unpaid
+
+
+def test_every_mechanism_has_a_directional_test():
+    text = Path(__file__).read_text(encoding="utf-8")
+    for name in NAMES:
+        assert f'"{name}"' in text, name
+
+
+def test_parse_accepts_a_switched_scenario_round_trip():
+    scn = small_scenario(mechanisms={"arrests": False})
+    again = parse_scenario(scn.model_dump(mode="json"))
+    assert again.mechanisms.disabled() == ("arrests",)
+
+
+# ../shared/seeds from a clone next to shared/; ../../shared/seeds from a worktree.
+SEED_DIR = next(
+    (
+        d
+        for d in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds")
+        if d.is_dir()
+    ),
+    ROOT.parent / "shared" / "seeds",
+)
+
+
+@pytest.mark.skipif(not SEED_DIR.is_dir(), reason="../shared/seeds not available")
+@pytest.mark.parametrize("mech", MECHANISMS, ids=lambda m: m.name)
+def test_seed_citations_are_within_the_file(mech):
+    cited = re.match(r"(\d{3}_[0-9a-f]{16}\.txt):([\d, -]+)", mech.source)
+    if cited is None:  # a publication or an extraction
+        assert re.search(r"\b(19|20)\d\d\b|science-anchors\.md", mech.source), mech.source
+        return
+    n_lines = len((SEED_DIR / cited[1]).read_text(encoding="utf-8").splitlines())
+    numbers = [int(k) for k in re.findall(r"\d+", cited[2])]
+    assert numbers and all(1 <= k <= n_lines for k in numbers), mech.source
