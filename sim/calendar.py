@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic_core import core_schema
 
-_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?\s*$")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -27,7 +27,10 @@ class Month:
 
     @classmethod
     def parse(cls, value: Any) -> Month:
-        """Accept ``"1993-01"``, a ``date`` (day ignored) or a ``Month``."""
+        """Accept ``"1993-01"``, ``"1993-01-15"`` or a ``date`` (a real day, then
+        ignored) or a ``Month``. Scenario files are read with YAML timestamps left as
+        strings (``sim.config.read_yaml``), so an impossible day such as ``1995-02-30``
+        is reported here, for its field, rather than by the YAML parser."""
         if isinstance(value, Month):
             return value
         if isinstance(value, _dt.date):
@@ -36,7 +39,13 @@ class Month:
             m = _MONTH_RE.match(value)
             if not m:
                 raise ValueError(f"expected a month as YYYY-MM (e.g. 1993-01), got {value!r}")
-            return cls(int(m.group(1)), int(m.group(2)))
+            year, month = int(m.group(1)), int(m.group(2))
+            if m.group(3) is not None:
+                try:
+                    _dt.date(year, month, int(m.group(3)))
+                except ValueError as err:
+                    raise ValueError(f"{value.strip()} is not a real date: {err}") from None
+            return cls(year, month)
         raise ValueError(f"expected a month as YYYY-MM (e.g. 1993-01), got {value!r}")
 
     @property

@@ -45,6 +45,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import typer
+import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from sim import store
@@ -797,7 +798,12 @@ def with_abc_settings(cal: Calibration, items: list[str]) -> Calibration:
             raise ScenarioError(
                 "--abc", [(f"--abc {item}", f"use KEY=VALUE with KEY in {allowed}")]
             )
-        values[key] = raw
+        # a command-line value is text: read it as a YAML scalar, as the file would be
+        # (config types are strict, so "2" would not be taken for the number 2)
+        try:
+            values[key] = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            values[key] = raw
     try:
         abc = AbcSettings.model_validate(values)
     except ValidationError as e:

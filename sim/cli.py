@@ -337,7 +337,17 @@ def run(
         "results/run"
     ),
     seed: Annotated[int | None, typer.Option(help="override the scenario's seed")] = None,
-    replicates: Annotated[int, typer.Option(min=1, help="seeded runs to make")] = 1,
+    replicates: Annotated[
+        int, typer.Option(min=1, max=100_000, help="seeded runs to make (at most 100000)")
+    ] = 1,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="replace another run in --out (a re-run of the same scenario and seeds "
+            "replaces its own folder without it; a sweep folder is never replaced)",
+        ),
+    ] = False,
 ) -> None:
     """Run a scenario and write manifest.json, timeseries.parquet and summary.parquet."""
     from sim.config import ScenarioError, load_scenario
@@ -349,16 +359,27 @@ def run(
     root = scn.seed if seed is None else seed
     if not 0 <= root < 2**63:
         raise invalid(ValueError(f"--seed: must be in [0, 2**63), got {root}"))
-    from sim.runner import derive_seeds, write_run_folder
+    from sim.runner import check_run_out, derive_seeds, write_run_folder
 
     seeds = [root] if replicates == 1 else derive_seeds(root, replicates)
     total = scn.n_steps * len(seeds)
+    try:  # the folder is checked before anything runs or is written
+        check_run_out(scn, out_dir, seeds, force)
+    except ScenarioError as e:
+        raise invalid(e) from None
     try:
         with progress_bar(total, scn.name) as bar:
             task = bar.add_task("run", total=total)
             summary, _ = write_run_folder(
-                scn, out_dir, seeds, progress=lambda k: bar.advance(task, k), source=str(scenario)
+                scn,
+                out_dir,
+                seeds,
+                progress=lambda k: bar.advance(task, k),
+                source=str(scenario),
+                force=force,
             )
+    except ScenarioError as e:  # the folder changed between the check and the write
+        raise invalid(e) from None
     except KeyboardInterrupt:
         err.print("interrupted")
         raise typer.Exit(EXIT_FAILURE) from None
@@ -376,18 +397,22 @@ def run(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="scenario or sweep files")],
 ) -> None:
-    """Check scenario (or sweep) files without running them."""
+    """Check scenario (or sweep) files without running them; every file is reported."""
     from sim.config import ScenarioError
 
     bad = 0
     for f in files:
         try:
             _validate_any(f)
-            out.print(f"[green]ok[/] {f}")
+            out.print(f"[green]ok[/] {f}", highlight=False)
         except ScenarioError as e:
             bad += 1
             err.print(f"[bold red]invalid[/] {e}", highlight=False)
+        except Exception as e:  # an unforeseen fault in one file must not hide the others
+            bad += 1
+            err.print(f"[bold red]invalid[/] {f}: {type(e).__name__}: {e}", highlight=False)
     if bad:
+        err.print(f"{bad} of {len(files)} files invalid", highlight=False)
         raise typer.Exit(EXIT_INVALID)
 
 

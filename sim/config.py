@@ -8,6 +8,7 @@ the CLI turns that into exit code 2.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -339,6 +340,7 @@ class Scenario(StrictModel):
                 )
             if re_ < rs:
                 raise field_error(f"{where}.end", f"{re_} is before the regime's start {rs}")
+        self._regime_conflicts()
         if self.params.jail_max < self.params.jail_min:
             raise field_error("params.jail_max", "must be >= params.jail_min")
         for path, msg in outcome_problems(self.outcomes, self.population):
@@ -349,6 +351,51 @@ class Scenario(StrictModel):
             )
         return self
 
+    def _regime_conflicts(self) -> None:
+        """Refuse regimes that cannot hold together (issue 15, case 10).
+
+        - A month-valued regime parameter (``convergence_start``) must fall inside the
+          scenario, like the regime's own start and end.
+        - Two regimes of one type may not be active in the same month: each sets the
+          same rules (``Levers``) and state, so overlapping windows would either count
+          one policy twice or ask for two incompatible ones at once (``management``
+          ``one_man`` and ``party_committee``). Consecutive windows are fine. A regime
+          class may opt out with ``exclusive = False``.
+        """
+        from sim.regimes import REGISTRY
+
+        windows = [self.regime_window(r) for r in self.regimes]
+        for i, reg in enumerate(self.regimes):
+            where = f"regimes[{i}] ({reg.type})"
+            for name in type(reg).model_fields:
+                value = getattr(reg, name)
+                if name in ("start", "end") or not isinstance(value, Month):
+                    continue
+                if not self.start <= value <= self.end:
+                    raise field_error(
+                        f"{where}.{name}",
+                        f"{value} is outside the scenario ({self.start} … {self.end})",
+                    )
+        for j, reg in enumerate(self.regimes):
+            if not getattr(REGISTRY.get(reg.type), "exclusive", True):
+                continue
+            for i in range(j):
+                other = self.regimes[i]
+                if other.type != reg.type:
+                    continue
+                (s_i, e_i), (s_j, e_j) = windows[i], windows[j]
+                if s_j <= e_i and s_i <= e_j:
+                    skip = {"type", "start", "end"}
+                    a, b = other.model_dump(mode="json"), reg.model_dump(mode="json")
+                    diff = [f"{k}: {a[k]} vs {b[k]}" for k in a if k not in skip and a[k] != b[k]]
+                    what = f" ({'; '.join(diff)})" if diff else ""
+                    raise field_error(
+                        f"regimes[{j}] ({reg.type}).start",
+                        f"{s_j} … {e_j} overlaps regimes[{i}] ({s_i} … {e_i}){what}; two "
+                        f"{reg.type} regimes cannot be active in the same month: give them "
+                        "consecutive windows (start/end) or keep one",
+                    )
+
     @property
     def n_steps(self) -> int:
         """Number of monthly steps, start and end months included."""
@@ -356,6 +403,12 @@ class Scenario(StrictModel):
 
     def regime_window(self, spec: Any) -> tuple[Month, Month]:
         return spec.start or self.start, spec.end or self.end
+
+
+# Labels pydantic puts in an error's location for the member of a union that was tried.
+_UNION_MEMBER = re.compile(
+    r"^(function-(after|before|wrap|plain)\[.*\]|[a-z-]+\[.*\]|str|int|float|bool)$"
+)
 
 
 def format_validation_error(err: ValidationError) -> list[tuple[str, str]]:
@@ -366,6 +419,8 @@ def format_validation_error(err: ValidationError) -> list[tuple[str, str]]:
         # Discriminated unions add the tag to the path ("regimes.0.privatization.x").
         path = ""
         for part in loc:
+            if isinstance(part, str) and _UNION_MEMBER.match(part):
+                continue  # "targets[0].function-after[_known(), Target].sd" -> "targets[0].sd"
             if isinstance(part, int):
                 path += f"[{part}]"
             else:
@@ -388,9 +443,23 @@ def format_validation_error(err: ValidationError) -> list[tuple[str, str]]:
         elif e["type"] == "union_tag_not_found":
             msg = "each regime needs a 'type' key naming the regime (see `cadresim regimes`)"
         elif "input" in e and not isinstance(e["input"], dict | list):
-            msg = f"{msg} (got {e['input']!r})"
+            msg = f"{msg} (got {e['input']!r}){_type_hint(e['type'], e['input'])}"
         problems.append((path, msg))
     return problems
+
+
+def _type_hint(kind: str, value: Any) -> str:
+    """Why a YAML value has the wrong type, when the value looks right to a reader."""
+    numeric = kind.startswith(("int_", "float_")) or kind in ("int_type", "float_type")
+    if numeric and isinstance(value, bool):
+        return "; true/false/yes/no/on/off are booleans in YAML, not numbers"
+    if numeric and isinstance(value, str):
+        return "; a quoted value is text: write the number without quotes"
+    if kind == "int_from_float" or (kind == "int_type" and isinstance(value, float)):
+        return "; this field counts whole things: write an integer"
+    if kind == "bool_type":
+        return "; write true or false"
+    return ""
 
 
 def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
@@ -403,20 +472,147 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(source, format_validation_error(err)) from None
 
 
+MAX_FILE_BYTES = 16 * 2**20  # a scenario, sweep or calibration file is a few kB
+MAX_NODES = 1_000_000  # YAML nodes after expanding aliases ("billion laughs")
+
+
+class StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, stricter in two ways that matter for scenario files.
+
+    - A key given twice in one mapping is an error naming both lines (PyYAML keeps the
+      last value silently: ``seed: 42`` then ``seed: 7`` ran with seed 7). Keys brought
+      in by a ``<<`` merge may still be overridden, as YAML intends.
+    - Timestamps stay strings: YAML 1.1 turns ``1993-01-15`` into a date and raises a
+      bare ``ValueError`` from inside the parser for ``1995-02-30``; as a string the
+      date reaches :class:`~sim.calendar.Month`, which names the field at fault.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        f"while reading the mapping starting on line {node.start_mark.line + 1}",
+                        node.start_mark,
+                        f"duplicate key {key!r} on line {seen[key]} and line {line}; "
+                        "give each key once",
+                        key_node.start_mark,
+                    )
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+StrictLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+# YAML 1.1 (PyYAML) reads 1e-3 and 1e30 as strings (it wants 1.0e-3); YAML 1.2 and every
+# reader of these files reads them as numbers, so this loader does too.
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _expanded_size(node: yaml.Node, limit: int) -> int:
+    """Number of nodes once aliases are expanded, stopping early above ``limit``."""
+    memo: dict[int, int] = {}
+
+    def size(n: yaml.Node, depth: int) -> int:
+        if id(n) in memo:
+            return memo[id(n)]
+        if depth > 200:
+            raise RecursionError
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            for child in n.value:
+                total += size(child, depth + 1)
+                if total > limit:
+                    break
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+                if total > limit:
+                    break
+        memo[id(n)] = total
+        return total
+
+    return size(node, 0)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """The file's text; anything but UTF-8 is refused with a hint (UTF-16 has a BOM)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(
+            str(path), [("", "the file is UTF-16 text; save it as UTF-8 (YAML files are UTF-8)")]
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ScenarioError(
+            str(path),
+            [
+                (
+                    "",
+                    f"not UTF-8 text: byte 0x{raw[err.start]:02x} on line {line} "
+                    f"(offset {err.start}) cannot be decoded; is this a binary file? "
+                    "Save scenario, sweep and calibration files as UTF-8",
+                )
+            ],
+        ) from None
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Read a YAML file, turning I/O and syntax errors into :class:`ScenarioError`."""
+    """Read a YAML file, turning I/O, encoding and syntax errors into :class:`ScenarioError`.
+
+    Uses :class:`StrictLoader` (safe, no duplicate keys, dates as strings) and refuses
+    files larger than ``MAX_FILE_BYTES`` or documents that expand beyond ``MAX_NODES``.
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise ScenarioError(str(path), [("", "is a folder; give a YAML file")])
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise ScenarioError(str(path), [("", f"cannot read file: {err.strerror or err}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            str(path), [("", f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")]
+        )
+    text = _decode(path, raw)
+    loader = None
     try:
-        return yaml.safe_load(text)
+        loader = StrictLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, MAX_NODES) > MAX_NODES:
+            raise ScenarioError(
+                str(path),
+                [("", f"the document expands (through aliases) beyond {MAX_NODES} nodes")],
+            )
+        return loader.construct_document(node)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(err, "problem", None) or str(err)
         raise ScenarioError(str(path), [("", f"malformed YAML: {where}{problem}")]) from None
+    except RecursionError:
+        raise ScenarioError(str(path), [("", "malformed YAML: nested too deeply")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def load_scenario(path: str | Path) -> Scenario:

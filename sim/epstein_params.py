@@ -86,10 +86,18 @@ class EpsteinParams(StrictModel):
         0.82, ge=0.0, le=1.0, description="Regime legitimacy L at step 0 (global)."
     )
     max_jail_term: int = Field(
-        30, ge=0, description="Jmax; a jail term J ~ U{0..Jmax} steps sat out after arrest."
+        30,
+        ge=0,
+        le=10_000,
+        description="Jmax; a jail term J ~ U{0..Jmax} steps sat out after arrest "
+        "(NetLogo's slider stops at 50).",
     )
     arrest_k: float = Field(
-        2.3, ge=0.0, description="k in P = 1 - exp(-k disc(C/A)); 1 - exp(-2.3) = 0.8997."
+        2.3,
+        ge=0.0,
+        le=100.0,
+        description="k in P = 1 - exp(-k disc(C/A)); 1 - exp(-2.3) = 0.8997 "
+        "(P is already 1 - 4e-44 at k = 100).",
     )
     threshold: float = Field(0.1, ge=0.0, le=1.0, description="Activation threshold T.")
     threshold_sd: float = Field(

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim import reporters, store
-from sim.config import Scenario
+from sim.config import Scenario, ScenarioError
 from sim.model import CadreModel
 from sim.outcomes import OUTCOME_NAMES, summarize
 from sim.submodels.protest import CLAIMS
@@ -41,12 +41,19 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
+MAX_SEEDS = 10_000_000  # a sweep's limit on runs (sim.sweep: 10 x MAX_POINTS)
+MAX_REPLICATES = 100_000  # `cadresim run --replicates`, as a sweep's `replicates`
+
+
 def derive_seeds(root: int, n: int) -> list[int]:
     """``n`` independent run seeds from a root seed via ``SeedSequence(root).spawn``.
 
     Each child's state is folded into a 63-bit integer, which is what the run records;
-    ``cadresim run --seed <that integer>`` reproduces the run exactly.
+    ``cadresim run --seed <that integer>`` reproduces the run exactly. ``n`` is at most
+    ``MAX_SEEDS`` (checked first: spawning 10^8 children exhausts memory).
     """
+    if not 0 <= n <= MAX_SEEDS:
+        raise ValueError(f"can derive at most {MAX_SEEDS} seeds, got {n}")
     children = np.random.SeedSequence(root).spawn(n)
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
 
@@ -199,10 +206,18 @@ def write_run_folder(
     seeds: list[int],
     progress: Callable[[int], None] | None = None,
     source: str | None = None,
+    force: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run ``scenario`` once per seed and write the run folder; returns (summary, timeseries)."""
+    """Run ``scenario`` once per seed and write the run folder; returns (summary, timeseries).
+
+    ``out`` is checked first (:func:`check_run_out`); :class:`ScenarioError` if refused.
+    """
     out = Path(out)
+    check_run_out(scenario, out, seeds, force)
     out.mkdir(parents=True, exist_ok=True)
+    for name in store.RUN_FILES:  # replacing a run: no table of the old one survives
+        if (out / name).is_file():
+            (out / name).unlink()
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     manifest = {
         "kind": "run",
@@ -255,3 +270,60 @@ def write_run_folder(
     )
     store.write_json(manifest, out / "manifest.json")
     return summary, ts
+
+
+def check_run_out(scenario: Scenario, out: Path, seeds: list[int], force: bool = False) -> None:
+    """Refuse an output folder a run may not write, touching nothing (issue 15, case 1).
+
+    The policy: a run writes into a new or empty folder, or replaces its own run folder
+    (a run of the same resolved scenario with the same seeds, whose tables it would
+    write byte for byte again). Another run's folder, or a folder with other files, is
+    refused unless ``force`` (then only the run files are replaced; other files stay).
+    A sweep folder is refused even with ``force``: a run never overwrites a sweep.
+    """
+    where = str(out)
+    problem = store.out_path_problem(out)
+    if problem:
+        raise ScenarioError(where, [("--out", problem)])
+    if not out.is_dir() or store.is_empty(out):
+        _make(out)
+        return
+    manifest = store.read_manifest(out)
+    kind = manifest.get("kind") if manifest else None
+    what = store.describe_folder(out)
+    if kind == "sweep":
+        raise ScenarioError(
+            where,
+            [
+                (
+                    "--out",
+                    f"holds {what}; a run never writes into a sweep folder: choose another --out",
+                )
+            ],
+        )
+    if (
+        kind == "run"
+        and manifest.get("scenario") == scenario.model_dump(mode="json")
+        and manifest.get("seeds") == list(seeds)
+    ):
+        _make(out)
+        return
+    if force:
+        _make(out)
+        return
+    raise ScenarioError(
+        where,
+        [
+            (
+                "--out",
+                f"holds {what}; choose another --out, or pass --force to replace "
+                + ("that run" if kind == "run" else "the run files in it"),
+            )
+        ],
+    )
+
+
+def _make(out: Path) -> None:
+    problem = store.make_out_dir(out)
+    if problem:
+        raise ScenarioError(str(out), [("--out", problem)])

@@ -15,6 +15,13 @@ counts. ``summary.parquet`` and ``failures.parquet`` are compacted from the reco
 the start of a resume and at the end. A resumed sweep skips every committed run and
 deletes shards no record refers to, so a ``kill -9`` at any moment leaves exactly one
 result per design point and replicate once the sweep is run again.
+
+Nothing damaged is trusted (issue 15): a record holds the sweep's hash, the sha256 of each
+shard it commits and a checksum of itself, and :func:`scan` verifies all of it on every
+resume. A record that is unreadable, altered, from another sweep or whose shard is
+missing or altered is removed with its shard, reported, and its runs run again; a lost
+``manifest.json`` is rebuilt from the plan and the intact records. A session reports
+``complete`` only when the records on disk hold every run.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ RUN_ID = "run-{:06d}"
 OWNED = ("manifest.json", "summary.parquet", "failures.parquet", "timeseries.parquet")
 OWNED_DIRS = ("runs", "timeseries.parquet", "events.parquet")
 MAX_POINTS = 1_000_000
+MAX_VALUES = 10_000  # values in one `vary` list
 
 
 class SweepSpec(StrictModel):
@@ -246,6 +254,7 @@ class SweepPlan:
             "seed": self.seeds[i],
             "params": values,
             "scenario": self.scenarios[point],
+            "sweep": self.file_hash,
         }
 
 
@@ -333,7 +342,7 @@ def parse_sweep(
             problems.append((where, str(err)))
             continue
         params.append(Parameter(key, pspec, integer=kind.integer))
-        problems += _check_values(merged, key, pspec, where)
+        problems += _check_values(merged, key, pspec, where, kind.integer)
     if problems:
         raise ScenarioError(source, problems)
 
@@ -371,6 +380,8 @@ def _parse_vary_value(value: Any, kind: FieldKind) -> RangeSpec | DistSpec | lis
     if isinstance(value, list):
         if not value:
             raise ValueError("the list of values is empty")
+        if len(value) > MAX_VALUES:  # each value is validated as a scenario first
+            raise ValueError(f"{len(value)} values; a list may hold at most {MAX_VALUES}")
         return list(value)
     if not isinstance(value, dict):
         raise ValueError(
@@ -387,13 +398,18 @@ def _parse_vary_value(value: Any, kind: FieldKind) -> RangeSpec | DistSpec | lis
     return RangeSpec.model_validate(value)
 
 
-def _check_values(base: dict, path: str, pspec: Any, where: str) -> list[tuple[str, str]]:
-    """Validate the extreme values of a parameter on the base scenario, one at a time."""
+def _check_values(
+    base: dict, path: str, pspec: Any, where: str, integer: bool = False
+) -> list[tuple[str, str]]:
+    """Validate the extreme values of a parameter on the base scenario, one at a time
+    (a range's ends as the design would set them: rounded for an integer field)."""
     if isinstance(pspec, list):
         probes = [(f"{where}[{i}]", v) for i, v in enumerate(pspec)]
     else:
         probes = [(f"{where}.{b}", getattr(pspec, b)) for b in ("low", "high")]
         probes = [(w, v) for w, v in probes if v is not None]
+        if integer:
+            probes = [(w, int(round(v))) for w, v in probes]
     out = []
     for w, v in probes:
         if isinstance(v, Month):
@@ -489,13 +505,22 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
     if _orphaned():
         return {"batch": batch_id, "aborted": True}
     shard = f"part-{batch_id}.parquet"
-    if frames:
-        store.write_table(pd.concat(frames, ignore_index=True), outp / "timeseries.parquet" / shard)
-    if events:
-        store.write_table(pd.concat(events, ignore_index=True), outp / "events.parquet" / shard)
+    files: dict[str, str] = {}  # folder -> sha256 of the shard written there
+    for folder, parts in (("timeseries.parquet", frames), ("events.parquet", events)):
+        if parts:
+            data = store.table_bytes(pd.concat(parts, ignore_index=True))
+            store.atomic_write_bytes(outp / folder / shard, data)
+            files[folder] = hashlib.sha256(data).hexdigest()
     if _orphaned():
         return {"batch": batch_id, "aborted": True}
-    record = {"batch": batch_id, "shard": shard if frames else None, "runs": entries}
+    record = {
+        "batch": batch_id,
+        "sweep": tasks[0].get("sweep") if tasks else None,
+        "shard": shard if frames else None,
+        "files": files,
+        "runs": entries,
+    }
+    record["checksum"] = _digest(record)
     store.atomic_write_bytes(
         outp / "runs" / f"{batch_id}.json", json.dumps(record, allow_nan=True).encode()
     )
@@ -511,53 +536,194 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
 # The store
 
 
-def _records(out: Path) -> list[dict]:
-    recs = []
+def _digest(record: dict) -> str:
+    """Checksum of a run record's content (key order and whitespace do not matter)."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True, allow_nan=True).encode()).hexdigest()
+
+
+@dataclass
+class Committed:
+    """What a sweep folder's intact run records hold (see :func:`scan`)."""
+
+    ok: dict[str, dict] = field(default_factory=dict)  # finished runs by run id
+    failed: dict[str, dict] = field(default_factory=dict)  # failed runs by run id
+    files: dict[str, set[str]] = field(default_factory=dict)  # folder -> shards referred to
+    records: set[str] = field(default_factory=set)  # names of intact records
+    damaged: dict[Path, str] = field(default_factory=dict)  # record file -> what is wrong
+    foreign: int = 0  # records written by another sweep
+
+
+def _entries_ok(rec: Any) -> bool:
+    if not isinstance(rec, dict) or not isinstance(rec.get("runs"), list):
+        return False
+    for e in rec["runs"]:
+        if not (
+            isinstance(e, dict)
+            and e.get("status") in ("ok", "failed")
+            and isinstance(e.get("row"), dict)
+            and isinstance(e["row"].get("run_id"), str)
+        ):
+            return False
+    return isinstance(rec.get("shard"), str | None) and isinstance(rec.get("files", {}), dict)
+
+
+def _check_record(out: Path, f: Path, plan: SweepPlan | None) -> tuple[str | None, Any]:
+    """(what is wrong with run record ``f``, or None; the record)."""
+    try:
+        rec = json.loads(f.read_bytes())
+    except (OSError, ValueError) as e:
+        return f"unreadable ({type(e).__name__})", None
+    if not _entries_ok(rec):
+        return "not a run record", None
+    if "checksum" in rec:  # records written before checksums were kept have none
+        body_ = {k: v for k, v in rec.items() if k != "checksum"}
+        if rec["checksum"] != _digest(body_):
+            return "altered since it was written (checksum mismatch)", None
+    if plan is not None and rec.get("sweep") not in (None, plan.file_hash):
+        return "foreign", rec
+    if plan is not None:
+        for e in rec["runs"]:
+            row = e["row"]
+            try:
+                i = int(row["run_id"].removeprefix("run-"))
+                point, rep = divmod(i, plan.spec.replicates)
+                fits = (
+                    row["run_id"] == RUN_ID.format(i)
+                    and i < plan.n_runs
+                    and row.get("seed") == plan.seeds[i]
+                    and row.get("point") == point
+                    and row.get("replicate") == rep
+                )
+            except (TypeError, ValueError):
+                fits = False
+            if not fits:
+                return f"holds {row['run_id']}, which does not match this sweep's runs", None
+    files = dict(rec.get("files") or {})
+    if not files and rec.get("shard"):  # an older record: no checksums
+        files = {"timeseries.parquet": None}
+    if any(e["status"] == "ok" for e in rec["runs"]) and "timeseries.parquet" not in files:
+        return "names no time-series shard for its finished runs", None
+    for folder, sha in files.items():
+        if folder not in ("timeseries.parquet", "events.parquet") or not rec.get("shard"):
+            return "not a run record", None
+        path = out / folder / rec["shard"]
+        rel = f"{folder}/{rec['shard']}"
+        if not path.is_file():
+            return f"its shard {rel} is missing", None
+        if sha is not None:
+            if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+                return f"its shard {rel} is damaged (checksum mismatch)", None
+            continue
+        want = {e["row"]["run_id"] for e in rec["runs"] if e["status"] == "ok"}
+        try:
+            import pyarrow.parquet as pq
+
+            got = set(pq.read_table(path, columns=["run_id"]).column(0).to_pylist())
+        except Exception as e:  # noqa: BLE001 - any read error means a damaged shard
+            return f"its shard {rel} is damaged ({type(e).__name__})", None
+        if got != want:
+            return f"its shard {rel} does not hold the record's runs", None
+    return None, rec
+
+
+def scan(out: Path, plan: SweepPlan | None = None) -> Committed:
+    """Read and verify every run record in ``out/runs``.
+
+    A record is intact when it parses, its checksum matches, its runs are this sweep's
+    (run id, seed, point and replicate as ``plan`` derives them) and every shard it
+    names exists with the checksum recorded (older records: readable, with the record's
+    run ids). Anything else is listed in ``damaged``; its runs count as not done. A run
+    found finished in two records keeps the first (the second record counts as damaged,
+    so its shard cannot duplicate time series).
+    """
+    c = Committed()
     runs = out / "runs"
-    if runs.is_dir():
-        for f in sorted(runs.glob("*.json")):
-            if f.name.startswith("."):
-                continue
-            recs.append(json.loads(f.read_text()))
-    return recs
-
-
-def committed(out: Path) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
-    """(ok entries by run id, failed entries by run id, shard names referred to)."""
-    ok: dict[str, dict] = {}
-    failed: dict[str, dict] = {}
-    shards: set[str] = set()
-    for rec in _records(out):
-        if rec.get("shard"):
-            shards.add(rec["shard"])
+    if not runs.is_dir():
+        return c
+    for f in sorted(runs.glob("*.json")):
+        if f.name.startswith("."):
+            continue
+        problem, rec = _check_record(out, f, plan)
+        if problem == "foreign":
+            c.foreign += 1
+            c.damaged[f] = "written by another sweep"
+            continue
+        if problem is None:
+            dup = [e["row"]["run_id"] for e in rec["runs"] if e["status"] == "ok"]
+            dup = [r for r in dup if r in c.ok]
+            if dup:
+                problem = f"repeats finished run {dup[0]}"
+        if problem:
+            c.damaged[f] = problem
+            continue
+        c.records.add(f.stem)
+        for folder in rec.get("files") or ({"timeseries.parquet": None} if rec["shard"] else {}):
+            c.files.setdefault(folder, set()).add(rec["shard"])
         for e in rec["runs"]:
             rid = e["row"]["run_id"]
             if e["status"] == "ok":
-                ok.setdefault(rid, e)
+                c.ok[rid] = e
             else:
-                failed.setdefault(rid, e)
-    for rid in ok:
-        failed.pop(rid, None)
-    return ok, failed, shards
+                c.failed.setdefault(rid, e)
+    for rid in c.ok:
+        c.failed.pop(rid, None)
+    return c
 
 
-def tidy(out: Path) -> None:
-    """Remove what a killed sweep may leave: temporary files, and shards that no
-    committed record refers to (their runs will be run again)."""
-    _, _, shards = committed(out)
+def committed(out: Path) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
+    """(ok entries by run id, failed entries by run id, time-series shard names)."""
+    c = scan(out)
+    return c.ok, c.failed, c.files.get("timeseries.parquet", set())
+
+
+def tidy(out: Path, plan: SweepPlan | None = None) -> tuple[Committed, list[str]]:
+    """Remove what a killed or damaged sweep may leave, and say what was removed:
+    temporary files, damaged run records, and shards no intact record refers to (their
+    runs will be run again)."""
+    notes = []
+    for name in ("runs", "timeseries.parquet", "events.parquet"):
+        if (out / name).is_file():  # a sweep keeps folders there: a file holds nothing of it
+            (out / name).unlink()
+            notes.append(f"{name} was a file, not a folder of shards: removed")
+    c = scan(out, plan)
+    for f, problem in sorted(c.damaged.items()):
+        n = len(_record_runs(f))
+        runs = f"; its {n} run(s) will run again" if n else ""
+        notes.append(f"runs/{f.name} {problem}: removed{runs}")
+        f.unlink(missing_ok=True)
     for d in (out, out / "runs", out / "timeseries.parquet", out / "events.parquet"):
         if not d.is_dir():
             continue
         for f in d.iterdir():
             if f.name.startswith(".") and f.name.endswith(".tmp"):
                 f.unlink(missing_ok=True)
-            elif d.name in ("timeseries.parquet", "events.parquet") and f.name not in shards:
-                f.unlink(missing_ok=True)
+            elif d.name in ("timeseries.parquet", "events.parquet") and f.name not in c.files.get(
+                d.name, set()
+            ):
+                if f.is_dir():
+                    import shutil
+
+                    shutil.rmtree(f)
+                else:
+                    f.unlink(missing_ok=True)
+    return c, notes
 
 
-def compact(out: Path, plan: SweepPlan) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Write ``summary.parquet`` and ``failures.parquet`` from the committed records."""
-    ok, failed, _ = committed(out)
+def _record_runs(f: Path) -> list:
+    """The run ids a (possibly damaged) record lists, as far as it can be read."""
+    try:
+        rec = json.loads(f.read_bytes())
+        return [e["row"]["run_id"] for e in rec["runs"]]
+    except Exception:  # noqa: BLE001 - damaged beyond reading: the count is unknown
+        return []
+
+
+def compact(
+    out: Path, plan: SweepPlan, c: Committed | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write ``summary.parquet`` and ``failures.parquet`` from the intact records."""
+    c = scan(out, plan) if c is None else c
+    ok, failed = c.ok, c.failed
     head = ["run_id", "point", "replicate", "seed"] + [p.name for p in plan.params]
     rows = [ok[k]["row"] for k in sorted(ok)]
     summary = pd.DataFrame(rows, columns=None if rows else head)
@@ -595,20 +761,55 @@ def _lock(out: Path) -> Any:
     return fh
 
 
-def prepare(out: Path, plan: SweepPlan, force: bool) -> dict | None:
-    """Check the folder against the plan; returns the previous manifest on a resume."""
-    manifest_path = out / "manifest.json"
-    previous = None
-    if manifest_path.is_file():
-        try:
-            previous = json.loads(manifest_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            previous = None
-    entries = [e for e in out.iterdir() if e.name != ".lock"] if out.is_dir() else []
+def _ours(out: Path) -> bool:
+    """Whether every entry of ``out`` is a name a sweep folder holds."""
+    names = set(OWNED) | set(OWNED_DIRS) | {"events.parquet", ".lock"}
+    return all(
+        e.name in names or (e.name.startswith(".") and e.name.endswith(".tmp"))
+        for e in out.iterdir()
+    )
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse, before anything is created in it, an ``--out`` a sweep may not use: a
+    file, a path under a file, an unwritable place, or a non-empty folder that is
+    neither a sweep folder nor forced (issue 15, cases 1 and 12)."""
+    problem = store.out_path_problem(out)
+    if problem:
+        raise ScenarioError(str(out), [("--out", problem)])
+    if out.is_dir() and not force and not store.is_empty(out):
+        kind = (store.read_manifest(out) or {}).get("kind")
+        if kind != "sweep" and (kind == "run" or not _ours(out)):
+            raise ScenarioError(
+                str(out),
+                [
+                    (
+                        "--out",
+                        f"holds {store.describe_folder(out)}; choose another --out, or pass "
+                        "--force to replace the sweep files in it",
+                    )
+                ],
+            )
+    problem = store.make_out_dir(out)
+    if problem:
+        raise ScenarioError(str(out), [("--out", problem)])
+
+
+def prepare(out: Path, plan: SweepPlan, force: bool) -> tuple[dict | None, list[str]]:
+    """Check the folder against the plan: (previous manifest on a resume, or None for a
+    fresh start; notes on what was recovered).
+
+    A folder whose ``manifest.json`` is missing or unreadable but which holds only sweep
+    files is resumed from its intact run records (the manifest is rebuilt from the
+    plan), unless those records belong to another sweep.
+    """
+    previous = store.read_manifest(out)
+    if store.is_empty(out):
+        return None, []
     if previous is not None and previous.get("kind") == "sweep":
         if force:
             _clear(out)
-            return None
+            return None, []
         if previous.get("hash") != plan.file_hash:
             raise ScenarioError(
                 str(out),
@@ -622,14 +823,33 @@ def prepare(out: Path, plan: SweepPlan, force: bool) -> dict | None:
                     )
                 ],
             )
-        return previous
-    if entries and not force:
+        return previous, []
+    if force:
+        _clear(out)
+        return None, []
+    if not _ours(out) or (previous is not None and previous.get("kind") == "run"):
         raise ScenarioError(
             str(out),
-            [("--out", "folder is not empty and holds no sweep; choose another or pass --force")],
+            [("--out", f"holds {store.describe_folder(out)}; choose another or pass --force")],
         )
-    _clear(out)
-    return None
+    c = scan(out, plan)
+    if c.foreign and not c.records:
+        raise ScenarioError(
+            str(out),
+            [
+                (
+                    "--out",
+                    f"manifest.json is missing or unreadable and the {c.foreign} run "
+                    "record(s) in runs/ belong to another sweep; pass --force to discard "
+                    "them, or choose another --out",
+                )
+            ],
+        )
+    state = "unreadable" if (out / "manifest.json").exists() else "missing"
+    return {}, [
+        f"manifest.json was {state}: rebuilt from the sweep file and {len(c.records)} "
+        "intact run record(s)"
+    ]
 
 
 def _clear(out: Path) -> None:
@@ -658,6 +878,8 @@ class SweepReport:
     run_seconds: list[float] = field(default_factory=list)
     workers: int = 1
     executor: str = "local"
+    repaired: list[str] = field(default_factory=list)  # what a resume found damaged
+    missing: int = 0  # runs neither finished nor failed when the session ended
 
     @property
     def overhead(self) -> float:
@@ -666,11 +888,20 @@ class SweepReport:
         return (self.wall_seconds * self.workers - s) / s if s else float("nan")
 
 
-def batches(plan: SweepPlan, pending: list[int], size: int) -> list[tuple[str, list[dict]]]:
+def batches(
+    plan: SweepPlan, pending: list[int], size: int, taken: set[str] | frozenset = frozenset()
+) -> list[tuple[str, list[dict]]]:
+    """Pending runs in batches, each named by its first run id. A name an intact record
+    already has gets a suffix (``run-000003.1``): a retried run that opened a batch must
+    not replace the record of that batch's finished runs (issue 15, case 2)."""
     out = []
     for k in range(0, len(pending), size):
         tasks = [plan.run(i) for i in pending[k : k + size]]
-        out.append((tasks[0]["run_id"], tasks))
+        name, n = tasks[0]["run_id"], 0
+        while name in taken:
+            n += 1
+            name = f"{tasks[0]['run_id']}.{n}"
+        out.append((name, tasks))
     return out
 
 
@@ -698,7 +929,7 @@ def run_sweep(
     if not isinstance(plan, SweepPlan):
         plan = load_sweep(plan)
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    check_out(out, force)
     lock = _lock(out)
     try:
         return _run_locked(plan, out, workers, dask, force, batch_size, retry_failed, progress)
@@ -706,50 +937,61 @@ def run_sweep(
         lock.close()
 
 
+def _manifest(plan: SweepPlan, previous: dict | None) -> dict:
+    """The manifest, rebuilt from the plan every session (so a damaged manifest cannot
+    carry damage forward); only the start time and past sessions come from before."""
+    previous = previous or {}
+    started = previous.get("started")
+    sessions = previous.get("sessions")
+    return {
+        "kind": "sweep",
+        "status": "running",
+        "name": plan.spec.name,
+        "sweep_file": plan.source,
+        "hash": plan.file_hash,
+        "sweep": plan.spec.model_dump(mode="json"),
+        "base_scenario": plan.base,
+        "parameters": [p.name for p in plan.params],
+        "design": {
+            "method": plan.spec.design.method,
+            "seed": plan.design_seed,
+            "points": len(plan.design),
+            "table": {p.name: [_native(v) for v in plan.design[p.name]] for p in plan.params},
+        },
+        "replicates": plan.spec.replicates,
+        "runs": plan.n_runs,
+        "root_seed": plan.spec.seed,
+        "versions": store.versions(),
+        "started": started if isinstance(started, str) else _now(),
+        "sessions": [x for x in sessions if isinstance(x, dict)]
+        if isinstance(sessions, list)
+        else [],
+    }
+
+
 def _run_locked(plan, out, workers, dask, force, batch_size, retry_failed, progress):
     t_start = time.perf_counter()
-    previous = prepare(out, plan, force)
-    tidy(out)
-    ok, failed, _ = committed(out)
-    done = set(ok) | (set() if retry_failed else set(failed))
+    previous, notes = prepare(out, plan, force)
+    c, removed = tidy(out, plan)
+    notes += removed
+    done = set(c.ok) | (set() if retry_failed else set(c.failed))
     pending = [i for i in range(plan.n_runs) if RUN_ID.format(i) not in done]
-    if previous is None:
-        manifest = {
-            "kind": "sweep",
-            "status": "running",
-            "name": plan.spec.name,
-            "sweep_file": plan.source,
-            "hash": plan.file_hash,
-            "sweep": plan.spec.model_dump(mode="json"),
-            "base_scenario": plan.base,
-            "parameters": [p.name for p in plan.params],
-            "design": {
-                "method": plan.spec.design.method,
-                "seed": plan.design_seed,
-                "points": len(plan.design),
-                "table": {p.name: [_native(v) for v in plan.design[p.name]] for p in plan.params},
-            },
-            "replicates": plan.spec.replicates,
-            "runs": plan.n_runs,
-            "root_seed": plan.spec.seed,
-            "versions": store.versions(),
-            "started": _now(),
-            "sessions": [],
-        }
-    else:
-        manifest = previous
-        manifest["status"] = "running"
-        compact(out, plan)
+    manifest = _manifest(plan, previous)
+    if previous is not None:
+        compact(out, plan, c)
     workers = workers or os.cpu_count() or 1
     executor = "dask" if dask is not None else ("local" if workers > 1 else "in-process")
     session = {"started": _now(), "pending": len(pending), "workers": workers, "executor": executor}
-    manifest.setdefault("sessions", []).append(session)
+    if notes:
+        session["repaired"] = notes
+    manifest["sessions"].append(session)
     store.write_json(manifest, out / "manifest.json")
 
     report = SweepReport(
         out, plan.n_runs, plan.n_runs - len(pending), 0, 0, 0.0, [], workers, executor
     )
-    jobs = batches(plan, pending, max(1, batch_size))
+    report.repaired = notes
+    jobs = batches(plan, pending, max(1, batch_size), taken=c.records)
     count = report.skipped
 
     def tick(res: dict) -> None:
@@ -778,10 +1020,16 @@ def _run_locked(plan, out, workers, dask, force, batch_size, retry_failed, progr
         session["error"] = f"{type(e).__name__}: {e}"
         raise
     finally:
-        summary, failures = compact(out, plan)
+        final = scan(out, plan)
+        summary, failures = compact(out, plan, final)
         report.wall_seconds = time.perf_counter() - t_start
+        report.missing = plan.n_runs - len(final.ok) - len(final.failed)
         if status == "complete":
-            status = "complete" if failures.empty else "complete_with_failures"
+            # never report complete with less: count what the records on disk hold
+            if report.missing:
+                status = "incomplete"
+            elif not failures.empty:
+                status = "complete_with_failures"
         manifest["status"] = status
         manifest["finished"] = _now()
         manifest["finished_runs"] = int(len(summary))
@@ -870,7 +1118,8 @@ def register(app: Any) -> None:
             Path | None, typer.Option("--out", "-o", help="sweep folder (default results/<name>)")
         ] = None,
         workers: Annotated[
-            int | None, typer.Option(min=1, help="local worker processes (default: CPUs)")
+            int | None,
+            typer.Option(min=1, max=1024, help="local worker processes (default: CPUs)"),
         ] = None,
         dask: Annotated[
             str | None, typer.Option("--dask", help="Dask scheduler address, e.g. tcp://host:8786")
@@ -879,7 +1128,8 @@ def register(app: Any) -> None:
             bool, typer.Option("--force", help="discard results in --out and start afresh")
         ] = False,
         batch_size: Annotated[
-            int, typer.Option("--batch-size", min=1, help="runs per worker task and shard")
+            int,
+            typer.Option("--batch-size", min=1, max=100_000, help="runs per worker task and shard"),
         ] = 1,
         retry_failed: Annotated[
             bool, typer.Option("--retry-failed", help="on resume, run failed runs again")
@@ -939,6 +1189,8 @@ def register(app: Any) -> None:
             raise typer.Exit(EXIT_FAILURE) from None
         finally:
             bar.stop()
+        for note in report.repaired:
+            err.print(f"[bold yellow]damaged or missing[/]: {note}", highlight=False)
         out.print(
             f"{report.n_runs} runs: {report.skipped} already done, {report.ok} ran, "
             f"{report.failed} failed in total; {report.wall_seconds:.1f} s wall "
@@ -954,6 +1206,12 @@ def register(app: Any) -> None:
             names = [p.name for p in plan.params]
             out.print(sweep_table(summary, names, outcomes, f"{plan.spec.name}: design points"))
         out.print(f"wrote {target}/manifest.json, summary.parquet, timeseries.parquet/")
+        if report.missing:
+            err.print(
+                f"[bold red]{report.missing} run(s) have no result[/]: run the same command "
+                "again to resume",
+            )
+            raise typer.Exit(EXIT_FAILURE)
         if report.failed:
             err.print(f"[bold red]{report.failed} run(s) failed[/]: see {target}/failures.parquet")
             raise typer.Exit(EXIT_FAILURE)

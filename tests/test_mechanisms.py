@@ -87,7 +87,7 @@ def model_after(kw: dict, months: int, name: str | None = None, seed: int = 1) -
 def test_default_is_all_on_and_off_is_recorded():
     scn = small_scenario()
     assert scn.mechanisms.enabled() == frozenset(NAMES)
-    scn = small_scenario(mechanisms={"arrests": False, "concessions": "off"})
+    scn = small_scenario(mechanisms={"arrests": False, "concessions": False})
     assert scn.mechanisms.disabled() == ("arrests", "concessions")
     assert CadreModel(scn, seed=1).mechanisms == frozenset(NAMES) - {"arrests", "concessions"}
 

@@ -371,5 +371,210 @@ def test_shipped_sweeps_validate():
             )
 
 
+# --- issue 15: nothing lost ---------------------------------------------------------------
+
+
+def _tables(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    res = load(out)
+    return body(res.summary), res.timeseries()
+
+
+def test_retry_failed_with_batches_keeps_every_finished_run(tmp_path, monkeypatch):
+    # case 2: the retry's record replaced a batch record that also held finished runs
+    real = sim_runner.run_scenario
+    plan = parse_sweep(sweep_dict())
+    bad_seed = plan.seeds[3]  # batches of 3: run 3 opens the second batch
+
+    def flaky(scenario, seed=None, run_id="run-0000", progress=None):
+        if seed == bad_seed:
+            raise RuntimeError("boom")
+        return real(scenario, seed, run_id, progress)
+
+    monkeypatch.setattr(sim_runner, "run_scenario", flaky)
+    run_sweep(plan, tmp_path / "out", workers=1, batch_size=3)
+    monkeypatch.setattr(sim_runner, "run_scenario", real)
+    rep = run_sweep(plan, tmp_path / "out", workers=1, batch_size=3, retry_failed=True)
+    assert rep.ok == 1
+    s, ts = _tables(tmp_path / "out")
+    assert len(s) == 8 and s["run_id"].is_unique and load(tmp_path / "out").failures.empty
+    assert ts["run_id"].nunique() == 8 and not ts[["run_id", "step"]].duplicated().any()
+    run_sweep(plan, tmp_path / "ref", workers=1)
+    ref_s, ref_ts = _tables(tmp_path / "ref")
+    pd.testing.assert_frame_equal(s, ref_s)
+    pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An undamaged sweep (batches of 2) to damage and compare against."""
+    tmp = tmp_path_factory.mktemp("ref")
+    plan = parse_sweep(sweep_dict(replicates=1))
+    run_sweep(plan, tmp / "ref", workers=1, batch_size=2)
+    return plan, tmp / "ref", _tables(tmp / "ref")
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate_half", "truncate_zero", "delete", "flip_byte"],
+)
+def test_damaged_shards_are_detected_and_rerun(tmp_path, reference, damage):
+    # case 3: a truncated shard was reported as done; a deleted one silently lost a run
+    plan, ref, (ref_s, ref_ts) = reference
+    out = _copy(ref, tmp_path / "out")
+    shard = sorted((out / "timeseries.parquet").iterdir())[1]
+    data = shard.read_bytes()
+    if damage == "truncate_half":
+        shard.write_bytes(data[: len(data) // 2])
+    elif damage == "truncate_zero":
+        shard.write_bytes(b"")
+    elif damage == "delete":
+        shard.unlink()
+    else:
+        shard.write_bytes(data[:100] + bytes([data[100] ^ 0xFF]) + data[101:])
+    rep = run_sweep(plan, out, workers=1, batch_size=2)
+    assert rep.ok == 2 and rep.skipped == 2
+    assert any(shard.name in note for note in rep.repaired), rep.repaired
+    s, ts = _tables(out)
+    pd.testing.assert_frame_equal(s, ref_s)
+    pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "edit_value"])
+def test_damaged_records_are_detected_and_rerun(tmp_path, reference, damage):
+    # case 4: a truncated runs/*.json crashed the resume with JSONDecodeError
+    plan, ref, (ref_s, ref_ts) = reference
+    out = _copy(ref, tmp_path / "out")
+    rec = sorted((out / "runs").iterdir())[0]
+    text = rec.read_text()
+    if damage == "truncate":
+        rec.write_text(text[: len(text) // 2])
+    elif damage == "garbage":
+        rec.write_bytes(b"\x00\xff garbage")
+    else:  # still valid JSON, but not what the worker wrote
+        rec.write_text(text.replace('"replicate": 0', '"replicate": 0 ', 1).replace("0.", "1.", 1))
+    rep = run_sweep(plan, out, workers=1, batch_size=2)
+    assert rep.ok == 2 and rep.skipped == 2 and rep.repaired
+    s, ts = _tables(out)
+    pd.testing.assert_frame_equal(s, ref_s)
+    pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "delete", "truncate"])
+def test_a_lost_manifest_is_rebuilt_from_intact_records(tmp_path, reference, damage):
+    # case 4: a garbage manifest made the folder "hold no sweep"; only --force helped
+    plan, ref, (ref_s, ref_ts) = reference
+    out = _copy(ref, tmp_path / "out")
+    m = out / "manifest.json"
+    if damage == "garbage":
+        m.write_bytes(b"\x89PNG garbage")
+    elif damage == "delete":
+        m.unlink()
+    else:
+        m.write_text(m.read_text()[:50])
+    rep = run_sweep(plan, out, workers=1, batch_size=2)
+    assert rep.skipped == 4 and rep.ok == 0
+    assert any("manifest.json" in note for note in rep.repaired)
+    manifest = json.loads(m.read_text())
+    assert manifest["kind"] == "sweep" and manifest["status"] == "complete"
+    assert manifest["hash"] == plan.file_hash
+    s, ts = _tables(out)
+    pd.testing.assert_frame_equal(s, ref_s)
+    pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+def test_resume_says_what_it_repaired(tmp_path):
+    f = write(tmp_path, sweep_dict(replicates=1))
+    out = tmp_path / "out"
+    run_sweep(load_sweep(f), out, workers=1, batch_size=2)
+    next(iter(sorted((out / "timeseries.parquet").iterdir()))).write_bytes(b"")
+    r = CliRunner().invoke(
+        app, ["sweep", str(f), "--out", str(out), "--workers", "1", "--batch-size", "2"]
+    )
+    assert r.exit_code == 0, r.output
+    assert "damaged" in r.output and "part-run-000000.parquet" in r.output
+    assert "4 runs: 2 already done, 2 ran" in r.output
+
+
+def test_records_of_another_sweep_are_not_taken(tmp_path, reference):
+    plan, ref, _ = reference
+    other = parse_sweep(sweep_dict(replicates=1, seed=12))
+    out = _copy(ref, tmp_path / "out")
+    (out / "manifest.json").unlink()
+    with pytest.raises(ScenarioError, match="another sweep"):
+        run_sweep(other, out, workers=1)
+    assert len(list((out / "runs").iterdir())) == 2
+
+
+def test_sweep_refuses_bad_out_and_foreign_folders(tmp_path):
+    # cases 1 and 12 for `sweep`
+    f = write(tmp_path, sweep_dict(replicates=1))
+    afile = tmp_path / "file.txt"
+    afile.write_text("x")
+    run = tmp_path / "run"
+    CliRunner().invoke(app, ["run", str(write(tmp_path, TINY, "tiny.yaml")), "--out", str(run)])
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    for target, words in (
+        (afile, "is a file"),
+        (afile / "sub", "is under"),
+        (run, "run of scenario 'tiny'"),
+    ):
+        r = CliRunner().invoke(app, ["sweep", str(f), "--out", str(target), "--workers", "1"])
+        assert r.exit_code == 2 and words in " ".join(r.output.split()), r.output
+    assert afile.read_text() == "x"
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_huge_design_values_are_refused_before_anything_runs(tmp_path):
+    # case 5: a value too large for int64 crashed every compaction
+    (tmp_path / "base.yaml").write_text(BASE_OK + "epstein: {width: 10, height: 10}\n")
+    texts = [
+        "name: x\nbase: base.yaml\nvary: {params.legitimacy: [0.5]}\n"
+        "overrides: {epstein: {max_jail_term: 1000000000000000000000000000000}}\n",
+        "name: x\nbase: base.yaml\nvary: {params.legitimacy: [0.5]}\n"
+        "overrides: {epstein: {max_jail_term: 1.0e+30}}\n",
+        "name: x\nbase: base.yaml\nvary: {params.spinup_months: {low: 0, high: 1.0e+30}}\n",
+        "name: x\nbase: base.yaml\nvary: {params.legitimacy: {dist: normal, mean: 0.5, sd: 1.0e+300}}\n",
+    ]
+    for text in texts:
+        f = write(tmp_path, text)
+        r = CliRunner().invoke(app, ["sweep", str(f), "--out", str(tmp_path / "out")])
+        assert r.exit_code == 2, r.output
+        assert not (tmp_path / "out").exists()
+
+
+def test_a_shard_folder_replaced_by_a_file_is_repaired(tmp_path, reference):
+    plan, ref, (ref_s, ref_ts) = reference
+    out = _copy(ref, tmp_path / "out")
+    import shutil
+
+    shutil.rmtree(out / "timeseries.parquet")
+    (out / "timeseries.parquet").write_bytes(b"PAR1")
+    rep = run_sweep(plan, out, workers=1, batch_size=2)
+    assert rep.ok == 4 and any("was a file" in n for n in rep.repaired)
+    s, ts = _tables(out)
+    pd.testing.assert_frame_equal(ts, ref_ts)
+
+
+def test_a_vary_list_is_bounded():
+    with pytest.raises(ScenarioError, match="at most 10000"):
+        parse_sweep(sweep_dict(vary={"params.legitimacy": [0.5] * 20_000}))
+
+
+def test_worker_and_batch_counts_are_bounded(tmp_path):
+    # found while looking for the next fault: --workers 100000 forked that many processes
+    f = write(tmp_path, sweep_dict(replicates=1))
+    for opt in (["--workers", "100000"], ["--batch-size", "1000000000"]):
+        r = CliRunner().invoke(app, ["sweep", str(f), "--out", str(tmp_path / "o"), *opt])
+        assert r.exit_code == 2 and opt[0] in r.output
+        assert not (tmp_path / "o").exists()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
