@@ -354,8 +354,10 @@ class Scenario(StrictModel):
     def _regime_conflicts(self) -> None:
         """Refuse regimes that cannot hold together (issue 15, case 10).
 
-        - A month-valued regime parameter (``convergence_start``) must fall inside the
-          scenario, like the regime's own start and end.
+        - A month-valued regime parameter the file sets (``convergence_start``) must fall
+          inside the scenario, like the regime's own start and end. Defaults may lie
+          outside: ``rural_taxes.relief_not_before`` (2003-03) in a 1978–92 run says
+          that the tax-for-fee relief cannot come within it.
         - Two regimes of one type may not be active in the same month: each sets the
           same rules (``Levers``) and state, so overlapping windows would either count
           one policy twice or ask for two incompatible ones at once (``management``
@@ -369,7 +371,9 @@ class Scenario(StrictModel):
             where = f"regimes[{i}] ({reg.type})"
             for name in type(reg).model_fields:
                 value = getattr(reg, name)
-                if name in ("start", "end") or not isinstance(value, Month):
+                if name in ("start", "end") or name not in reg.model_fields_set:
+                    continue
+                if not isinstance(value, Month):
                     continue
                 if not self.start <= value <= self.end:
                     raise field_error(

@@ -129,6 +129,10 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("rural_taxes", "violence_weight"): {"relief_trigger": 0.9},
     ("cooperatives", "market_rate"): {"market_pressure": 0.5},
     ("cooperatives", "collective_services"): {"collective_share": 0.5},
+    # A seized unit's fate needs a seizure: with events counted per claim, the sold units'
+    # protests in this small city stay under the 300-person default.
+    ("cooperatives", "seized_capacity_loss"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "seized_failure_rate"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
     ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
