@@ -408,18 +408,10 @@ def register(app: Any) -> None:
         ] = False,
     ) -> None:
         """Paired effects of switching off each regime and each mechanism (resumable)."""
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
         from sim.cli import EXIT_FAILURE, err, invalid, out
         from sim.config import ScenarioError, load_scenario
         from sim.outcomes import OUTCOMES, summary_columns
+        from sim.progress import run_progress
 
         try:
             scn = load_scenario(scenario_file)
@@ -436,26 +428,7 @@ def register(app: Any) -> None:
         except ScenarioError as e:
             raise invalid(e) from None
         target = out_dir or Path("results") / f"{scn.name}-effects"
-        bar = Progress(
-            TextColumn(f"[bold]{scn.name} effects"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("runs"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=err,
-            transient=False,
-            disable=not err.is_terminal,
-        )
-        task = bar.add_task("effects", total=sweep_plan.n_runs)
-        started = [False]
-
-        def progress(done: int, total: int) -> None:
-            if not started[0]:  # start the display thread only after workers are forked
-                started[0] = True
-                bar.start()
-            bar.update(task, completed=done)
+        bar, progress = run_progress(f"{scn.name} effects", sweep_plan.n_runs, err)
 
         err.print(
             f"effects {scn.name}: {len(arm_list)} arms x {seeds} seeds = "

@@ -1136,42 +1136,15 @@ def register(app: Any) -> None:
         ] = False,
     ) -> None:
         """Run a parameter sweep (resumable: run the same command again to continue)."""
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
         from sim.cli import EXIT_FAILURE, err, invalid, out
+        from sim.progress import run_progress
 
         try:
             plan = load_sweep(file)
         except ScenarioError as e:
             raise invalid(e) from None
         target = out_dir or Path("results") / plan.spec.name
-        bar = Progress(
-            TextColumn(f"[bold]{plan.spec.name}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("runs"),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=err,
-            transient=False,
-            disable=not err.is_terminal,
-        )
-        task = bar.add_task("sweep", total=plan.n_runs)
-        started = [False]
-
-        def progress(done: int, total: int) -> None:
-            if not started[0]:  # start the display thread only after workers are forked
-                started[0] = True
-                bar.start()
-            bar.update(task, completed=done)
+        bar, progress = run_progress(plan.spec.name, plan.n_runs, err)
 
         err.print(
             f"sweep {plan.spec.name}: {len(plan.design)} points x {plan.spec.replicates} "
