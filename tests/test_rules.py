@@ -261,3 +261,29 @@ def test_arrears_hazard_migrants_without_rights():
     h = economy.arrears_hazard(np.zeros(2), np.array([False, True]), 0.2, 0.0)
     assert h[1] > h[0]
     assert economy.arrears_hazard(np.zeros(1), np.array([True]), 0.2, 1.0)[0] == 0.0
+
+
+@given(
+    autonomy=st.floats(0.0, 1.0),
+    a=st.floats(0.0, 1.0),
+    b=st.floats(0.0, 1.0),
+)
+def test_alienated_technicians_never_raise_output(autonomy, a, b):
+    """Issue 12 point 6: below autonomy 0.5 the old rule let alienation raise output.
+
+    Output must be non-increasing in technician alienation and non-decreasing in
+    autonomy at every setting (seed 002 B2, E6, E10)."""
+    kw = dict(
+        capacity=np.ones(1),
+        staffing=np.ones(1),
+        labour_share=np.zeros(1),
+        management_cost=0.0,
+        disruption=np.zeros(1),
+    )
+    lo, hi = min(a, b), max(a, b)
+    calm = production.output(autonomy=autonomy, tech_alienation=np.array([lo]), **kw)[0]
+    alienated = production.output(autonomy=autonomy, tech_alienation=np.array([hi]), **kw)[0]
+    assert alienated <= calm + 1e-12
+    freer = production.output(autonomy=max(autonomy, a), tech_alienation=np.array([b]), **kw)[0]
+    tighter = production.output(autonomy=min(autonomy, a), tech_alienation=np.array([b]), **kw)[0]
+    assert freer >= tighter - 1e-12
