@@ -27,9 +27,13 @@ from sim.terms import Terms
 
 #: Per-person quantities composed from named terms each month (see sim/terms.py):
 #: ``hardship`` is added to perceived hardship H, ``threshold`` to the protest threshold,
-#: ``fear`` to risk aversion; the last two are written into their state columns.
+#: ``fear`` to risk aversion, ``merit`` to a cadre's promotion log-odds; the last two
+#: are written into their state columns.
 COMPOSED_COLUMNS = ("labour_share", "tax_burden")
-PERSON_TERMS = ("hardship", "threshold", "fear", *COMPOSED_COLUMNS)
+PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
+#: Per-locality quantities composed from named terms: ``presence`` (cadres on the line or
+#: in the community) and ``local_legitimacy`` (added to a locality's legitimacy).
+LOCALITY_TERMS = ("presence", "local_legitimacy")
 
 
 class CadreModel(mesa.Model):
@@ -95,7 +99,9 @@ class CadreModel(mesa.Model):
         # --- collective state ---------------------------------------------------------
         self.levers = Levers()
         n = self.people.n
-        self.terms = Terms({**dict.fromkeys(PERSON_TERMS, n), "presence": self.n_localities})
+        self.terms = Terms(
+            {**dict.fromkeys(PERSON_TERMS, n), **dict.fromkeys(LOCALITY_TERMS, self.n_localities)}
+        )
         self.legitimacy = float(self.params.legitimacy)
         self.output_growth = 0.0
         self.growth_trend = 0.0

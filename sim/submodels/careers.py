@@ -103,6 +103,9 @@ def promote(model) -> None:
     # political capital; under one-man management the manager weighs performance
     # (seed 002 R1, R3; part 3 §4.1).
     logit = logit + (1.0 - model.levers.manager_authority) * 0.5 * p.political_capital[rows]
+    # Other rules weigh on careers through named terms (safety records, service in the
+    # grassroots, dossiers ...): each adds its own contribution to the log-odds.
+    logit = logit + model.terms.total("merit")[rows]
     draw = 1.0 / (1.0 + np.exp(-logit)) > rng.random(rank.size)
     cap = rank_capacity(rank.size)
     counts = np.bincount(rank, minlength=N_RANKS)

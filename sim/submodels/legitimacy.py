@@ -107,6 +107,11 @@ def update_local(model) -> None:
         prm.legitimacy_presence * model.mechanisms.gain("cadre_presence"),
         prm.legitimacy_corruption * model.mechanisms.gain("local_corruption"),
     )
+    # Other rules move a locality's legitimacy through named terms (accidents, local
+    # repression, programmes in the communities they reach), each its own contribution.
+    extra = terms.total("local_legitimacy")
+    if extra.any():
+        model.local_legitimacy = np.clip(model.local_legitimacy + extra, 0.0, 1.0)
 
 
 def update_global(model) -> None:
