@@ -99,6 +99,8 @@ class CadreModel(mesa.Model):
         # --- collective state ---------------------------------------------------------
         self.levers = Levers()
         n = self.people.n
+        #: rows recycled for newcomers since the regimes last acted (sim/submodels/demography.py)
+        self.renewed = np.zeros(n, dtype=bool)
         self.terms = Terms(
             {**dict.fromkeys(PERSON_TERMS, n), **dict.fromkeys(LOCALITY_TERMS, self.n_localities)}
         )
@@ -214,6 +216,8 @@ class CadreModel(mesa.Model):
 
     def _processes(self) -> None:
         """Steps 2–6 of the month: everything but policy and observation."""
+        # The regimes have seen last month's newcomers (``renewed``); start a new record.
+        self.renewed[:] = False
         self.refresh_structure()
         # 2. Work: benefits owed, ageing and retirement, deaths and entrants, migrants'
         #    departures, hiring into vacant posts, production, pay.

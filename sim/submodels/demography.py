@@ -243,6 +243,9 @@ def renew(model, rows: np.ndarray, kind: Kind, ages: np.ndarray) -> None:
     if rows.size == 0:
         return
     p = model.people
+    # Regimes keep per-row state of their own (labels of a campaign, a grassroots
+    # cadre's solved problems ...); they read this mask next month to clear a newcomer's.
+    model.renewed[rows] = True
     keep = KEEP + (HOUSEHOLD if kind == Kind.PEASANT else ())
     for name, (_dtype, neutral) in PEOPLE_COLUMNS.items():
         if name not in keep:
