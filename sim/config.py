@@ -209,6 +209,30 @@ class Params(StrictModel):
     distance_effect: float = _p(0.8, 0, 20, "gamma_d: hazard slope on cadre distance from the line")
     enforcement_effect: float = _p(0.6, 0, 1, "delta: hazard reduction at full enforcement")
     native_cadre_share: float = _p(0.5, 0, 1, "share of unit cadres native to the locality")
+    # accidents with consequences (regimes_b; issue 13.5; science-anchors §3.9)
+    small_mine_hazard: float = _p(
+        4.0,
+        1,
+        20,
+        "base-hazard multiplier of small (non-state) mines (SAWS 2009: 35 % of output, "
+        "70 % of deaths, about 4x per unit of output)",
+    )
+    accident_memory_fade: float = _p(
+        0.1, 0.01, 1, "monthly fading of remembered deaths (1/month; assumption: ~10 months)"
+    )
+    accident_legitimacy: float = _p(
+        0.01,
+        0,
+        1,
+        "local legitimacy lost per remembered death per 1,000 workers at full media exposure",
+    )
+    accident_blame: float = _p(
+        0.05,
+        0,
+        5,
+        "promotion log-odds a unit's cadres lose per remembered death per 1,000 workers, "
+        "unless collusion shields them",
+    )
     # incomes
     wage: float = _p(1.0, 0.01, 100, "urban worker's monthly wage (wage units)")
     cadre_wage: float = _p(1.5, 0.01, 100, "cadre's monthly wage")

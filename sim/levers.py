@@ -64,6 +64,9 @@ class Levers:
     """0..1: strength of central safety enforcement and inspection."""
     media_exposure: float = 0.3
     """0..1: press and media exposure of accidents."""
+    supervision_decentralized: bool = False
+    """Safety of the key state mines supervised by local governments (1998–2001); other
+    units are always locally supervised (regimes_b: mine_safety)."""
     # --- grassroots reach -------------------------------------------------------------
     monitoring: float = 0.0
     """0..1: grassroots monitoring reach (danwei people, residents' committees)."""

@@ -27,6 +27,10 @@ Guards (file : function — what "off" means):
 - ``protest_disruption`` — ``submodels/production.py : produce`` — protest disrupts nothing.
 - ``accident_collusion`` — ``submodels/production.py : accidents`` — slope γ_c = 0.
 - ``accident_distance`` — ``submodels/production.py : accidents`` — slope γ_d = 0.
+- ``accident_legitimacy`` — ``submodels/production.py : accident_consequences`` — deaths
+  cost no local legitimacy.
+- ``accident_blame`` — ``submodels/production.py : accident_consequences`` — deaths cost
+  no cadre promotion.
 - ``promotion_tournament`` — ``submodels/careers.py : promote`` — β_g = β_gf = 0.
 - ``promotion_patronage`` — ``submodels/careers.py : promote`` — β_f = β_gf = 0.
 - ``promotion_labels`` — ``submodels/careers.py : promote`` — label penalty 0.
@@ -177,6 +181,21 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/submodels/production.py:accidents",
         "000_2ce95af13791697c.txt:8, 10, 34",
         "distance slope gamma_d = 0",
+    ),
+    # --- accidents with consequences (regimes_b; issue 13.5) ---
+    Mechanism(
+        "accident_legitimacy",
+        "remembered deaths lower the unit's local legitimacy in proportion to media exposure",
+        "sim/submodels/production.py:accident_consequences",
+        "000_2ce95af13791697c.txt:10; Jia & Nie (2017); science-anchors.md §3.9",
+        "deaths cost no local legitimacy",
+    ),
+    Mechanism(
+        "accident_blame",
+        "remembered deaths cost the unit's cadres promotion unless collusion shields them",
+        "sim/submodels/production.py:accident_consequences",
+        "Fisman & Wang (2015); science-anchors.md §3.9",
+        "deaths cost no promotion",
     ),
     Mechanism(
         "promotion_tournament",

@@ -226,7 +226,9 @@ class CadreModel(mesa.Model):
         demography.update(self)
         production.produce(self)
         economy.pay(self)
-        # 3. Perception: legitimacy where people live, then hardship and grievance.
+        # 3. Perception: legitimacy where people live (remembered deaths weigh on it and
+        #    on the responsible cadres' careers), then hardship and grievance.
+        production.accident_consequences(self)
         legitimacy.update_local(self)
         hardship.update(self)
         # 4. Contention: protest decisions, events, the state's response.
