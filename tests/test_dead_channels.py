@@ -141,6 +141,10 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("management", "manager_rank"): {"mode": "one_man"},
     ("mine_safety", "decentralization_shift"): {"decentralized": True},
     ("mine_safety", "enforcement_loss"): {"decentralized": True},
+    # regimes_b: campaigns need a death toll above the trigger; collusion cut needs weight.
+    ("mine_safety", "campaign_months"): {"campaign_trigger": 0.0},
+    ("mine_safety", "campaign_enforcement"): {"campaign_trigger": 0.0},
+    ("mine_safety", "safety_collusion"): {"safety_promotion": 1.0},
     ("repression_concession", "model_effect"): {"model_seizures": 2},
     ("residency", "convergence_start"): {"convergence_months": 1},
 }
@@ -318,6 +322,7 @@ LEVER_VALUES = {
     "collusion_shift": 0.8,
     "safety_enforcement": 0.0,
     "media_exposure": 1.0,
+    "supervision_decentralized": True,
     "monitoring": 1.0,
     "problem_solving": 1.0,
 }
@@ -327,6 +332,7 @@ LEVER_VALUES = {
 LEVER_COMPANIONS = {
     "faction_hardening": {"mobilization": 0.3},
     "media_exposure": {"collusion_shift": 0.6},
+    "supervision_decentralized": {"collusion_shift": 0.6},
     "migrant_arrears_rate": {"migrant_rights": 0.0},
     "migrant_rights": {"migrant_arrears_rate": 0.5},
 }

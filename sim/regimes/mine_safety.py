@@ -31,7 +31,8 @@ Conditions and consequences (issue 18; issue 13.5):
   ``small_mine_hazard`` × the base hazard (SAWS: a third of mines, two thirds of deaths).
 - Central safety campaigns answer the death toll: when the mines' smoothed death rate
   (deaths per 1,000 mine workers a month) exceeds ``campaign_trigger``, the centre
-  raises enforcement by ``campaign_enforcement`` for ``campaign_months`` (the national
+  raises enforcement by ``campaign_enforcement`` for ``campaign_months``, and the next
+  drive waits as long again (the national
   drives that closed 11,155 small mines in 2005–07 and cut deaths from 6,027 in 2004 to
   3,215 in 2008, ``000_2ce95af13791697c.txt:10``; science-anchors §3.9).
 - Promotion weighted by the safety record: at ``safety_promotion`` (0 = growth only,
@@ -174,6 +175,7 @@ class MineSafety(Regime):
         self.rows: np.ndarray | None = None
         self.saved: np.ndarray | None = None
         self.campaign_left = 0
+        self.next_campaign = 0
         self.campaigns = 0
 
     def on_start(self, model: CadreModel) -> None:
@@ -213,8 +215,11 @@ class MineSafety(Regime):
         rate = mine_death_rate(
             u.death_memory, line_workers(model), mine, model.params.accident_memory_fade
         )
-        if self.campaign_left == 0 and rate > prm.campaign_trigger:
+        # Drives are episodic: the next one waits as long as the last one lasted.
+        ready = model.step_index >= self.next_campaign
+        if self.campaign_left == 0 and ready and rate > prm.campaign_trigger:
             self.campaign_left = prm.campaign_months
+            self.next_campaign = model.step_index + 2 * prm.campaign_months
             self.campaigns += 1
             model.tally["safety_campaigns"] = 1
         # The safety record in mine cadres' evaluation: central targets, not shielded.
