@@ -70,5 +70,3 @@ class Levers:
     # --- grassroots reach -------------------------------------------------------------
     monitoring: float = 0.0
     """0..1: grassroots monitoring reach (danwei people, residents' committees)."""
-    problem_solving: float = 0.0
-    """0..1: monthly share of local material problems solved by cadres on the spot."""

@@ -145,12 +145,17 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("mine_safety", "campaign_months"): {"campaign_trigger": 0.0},
     ("mine_safety", "campaign_enforcement"): {"campaign_trigger": 0.0},
     ("mine_safety", "safety_collusion"): {"safety_promotion": 1.0},
+    ("grassroots", "young_effort"): {"young_share": 1.0},
+    ("danwei_reactivation", "monitoring"): {"monitoring_legitimacy": 0.3},
+    ("grassroots", "service_merit"): {"young_share": 1.0},
     ("repression_concession", "model_effect"): {"model_seizures": 2},
     ("residency", "convergence_start"): {"convergence_months": 1},
 }
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
 FIELD_SCENARIO: dict[tuple[str, str], dict] = {
+    # a credential for promotion acts only where cadre posts fall vacant
+    ("grassroots", "service_merit"): {"params": {"retirement_age": 45}},
     ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
@@ -324,7 +329,6 @@ LEVER_VALUES = {
     "media_exposure": 1.0,
     "supervision_decentralized": True,
     "monitoring": 1.0,
-    "problem_solving": 1.0,
 }
 
 

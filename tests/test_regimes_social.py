@@ -243,8 +243,9 @@ def test_danwei_reactivation_fewer_protests_more_local_legitimacy():
         for s in SEEDS[:3]:
             m = run(regs, s, months_end="1995-12", legitimacy=0.5)
             e.append(col(m, "protest_events").sum())
-            comm = m.loc_is_community.astype(bool)
-            ll.append(float((m.local_legitimacy[comm] - m.legitimacy).mean()))
+            # The programme works in urban work units and communities, not villages.
+            units = slice(0, m.units.n)
+            ll.append(float((m.local_legitimacy[units] - m.legitimacy).mean()))
         ev[on], loc_l[on] = np.mean(e), np.mean(ll)
     assert ev[True] < 0.8 * ev[False]
     assert loc_l[True] > loc_l[False]
@@ -255,10 +256,12 @@ def test_danwei_switch_off_restores_levers():
     m = CadreModel(scn, seed=2)
     for _ in range(12):
         m.step()
-    assert m.levers.monitoring > 0 and m.levers.problem_solving > 0
+    assert m.levers.monitoring > 0
+    assert "danwei_reactivation#0" in m.terms.breakdown("local_legitimacy")
     assert m.tally["danwei_enlisted"] > 0
     m.step()
-    assert m.levers.monitoring == 0.0 and m.levers.problem_solving == 0.0
+    assert m.levers.monitoring == 0.0
+    assert "danwei_reactivation#0" not in m.terms.breakdown("local_legitimacy")
 
 
 def owe_migrants(m):
@@ -298,17 +301,100 @@ def test_grassroots_end_relapses_toward_persistence_and_restores_levers():
     base0 = m.people.hardship_base.copy()
     for _ in range(24):
         m.step()
-    assert m.levers.problem_solving > 0
+    assert "grassroots#0" in m.terms.breakdown("local_legitimacy")
     term = m.terms.breakdown("hardship")["grassroots#0"]
     assert term.sum() < 0
     np.testing.assert_array_equal(m.people.hardship_base, base0)  # own H0 untouched
     m.step()
-    assert m.levers.problem_solving == 0.0
+    assert "grassroots#0" not in m.terms.breakdown("local_legitimacy")
     fading = m.terms.breakdown("hardship")["grassroots#0 (fading)"]
     np.testing.assert_allclose(fading, (0.25 + 0.75 * 0.5) * term)
     for _ in range(14):
         m.step()
     np.testing.assert_allclose(m.terms.total("hardship"), 0.25 * term, atol=1e-4)
+
+
+# --- grassroots and danwei: where the legitimacy lands, who serves, newcomers -------------
+
+
+def test_community_legitimacy_only_where_problems_were_solved():
+    solved = np.array([0.5, 0.5, 0.0, 0.0, 1.0])
+    comm = np.array([0, 0, 1, 1, 2])
+    resident = np.array([True, True, True, True, False])
+    gain = grass.community_legitimacy(solved, comm, resident, 4, 0.1)
+    assert gain.tolist() == pytest.approx([0.05, 0.0, 0.0, 0.0])  # 2: no residents; 3: none
+
+
+def test_serving_chance_sends_the_young_only_when_asked():
+    age = np.array([30.0, 35.0, 50.0, 60.0])
+    old, young = grass.serving_chance(age, 0.2, 0.0)
+    assert young.sum() == 0 and old[3] > old[0]
+    old, young = grass.serving_chance(age, 0.2, 1.0)
+    assert old.sum() == 0 and young[0] > young[1] > 0 and young[2:].sum() == 0
+    assert young.mean() == pytest.approx(0.2)
+
+
+def _grass(seed, end="1994-06", **spec):
+    return run([{"type": "grassroots", "serving_share": 0.2, **spec}], seed, months_end=end)
+
+
+def test_grassroots_legitimacy_lands_only_in_communities_not_units():
+    m = _grass(1)
+    term = m.terms.breakdown("local_legitimacy")["grassroots#0"]
+    n_u = m.units.n
+    assert np.all(term[:n_u] == 0) and term[n_u:].max() > 0
+    base = run([], 1, months_end="1994-06")
+    assert (m.local_legitimacy[n_u:] - base.local_legitimacy[n_u:]).mean() > 0
+
+
+def test_young_secretaries_chase_promotion_and_solve_less():
+    helped, young_merit = {}, {}
+    for y in (0.0, 1.0):
+        hh = []
+        for s in SEEDS[:3]:
+            m = _grass(s, young_share=y, young_effort=0.2)
+            hh.append(m.regimes[0].helped)
+            rows = m.people.rows(Kind.CADRE)
+            young_merit[y] = float(m.terms.breakdown("merit")["grassroots#0"][rows].max())
+        helped[y] = np.mean(hh)
+    assert helped[1.0] < helped[0.0]
+    assert young_merit[0.0] == 0.0 and young_merit[1.0] > 0
+
+
+def test_grassroots_and_danwei_clear_newcomers_rows():
+    scn = small_scenario(
+        end="1995-12",
+        regimes=[{"type": "grassroots"}, {"type": "danwei_reactivation"}],
+        params={"people_per_agent": 5, "mortality_60": 0.05},
+    )
+    m = CadreModel(scn, seed=2)
+    for _ in range(6):
+        m.step()
+    g, d = m.regimes
+    g.solved[:] = 0.99
+    d.solved[:] = 0.99
+    renewed = m.renewed.copy()
+    assert renewed.any()
+    m.step()
+    assert g.solved[renewed].max() <= g.params.depth + 1e-9
+    assert d.solved[renewed].max() <= d.params.depth + 1e-9
+
+
+def test_danwei_legitimacy_lands_in_units_and_city_not_villages():
+    m = run([{"type": "danwei_reactivation", "enlist_rate": 0.5}], 1, months_end="1994-06")
+    term = m.terms.breakdown("local_legitimacy")["danwei_reactivation#0"]
+    n_u, n_v = m.units.n, m.villages.n
+    assert term[:n_u].max() > 0
+    assert np.all(term[n_u : n_u + n_v] == 0)
+
+
+def test_danwei_monitoring_legitimacy_is_an_assumption_with_a_sign():
+    ll = {}
+    for sign in (-0.5, 0.5):
+        spec = {"type": "danwei_reactivation", "enlist_rate": 0.5, "monitoring_legitimacy": sign}
+        m = run([spec], 1, months_end="1994-06")
+        ll[sign] = float(m.local_legitimacy[: m.units.n].mean())
+    assert ll[0.5] > ll[-0.5]
 
 
 def test_regimes_are_deterministic():

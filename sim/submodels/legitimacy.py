@@ -90,15 +90,13 @@ def local(
 
 def update_local(model) -> None:
     """Recompute legitimacy for every unit, village and the city at large."""
-    prm, lv = model.params, model.levers
-    # Presence is composed: cadres on the line (their labour share), plus grassroots
-    # work (danwei reactivation, party secretaries sent down), which puts cadres in
-    # communities the way labour participation puts them on the line (seeds 001, 004).
-    # Each is its own term; together they cannot exceed full presence.
+    prm = model.params
+    # Presence is composed: cadres on the line (their labour share), plus any other
+    # source's term; together they cannot exceed full presence. Grassroots programmes
+    # (seeds 001, 004) add their legitimacy as ``local_legitimacy`` terms only in the
+    # localities they actually reach.
     terms = model.terms
     terms.set("presence", "cadre_labour_on_the_line", presence(model.loc_cadre_labour))
-    terms.set("presence", "grassroots_monitoring", lv.monitoring * model.loc_is_community)
-    terms.set("presence", "grassroots_problem_solving", lv.problem_solving * model.loc_is_community)
     pres = np.clip(terms.total("presence"), 0.0, 1.0)
     model.local_legitimacy = local(
         model.legitimacy,
