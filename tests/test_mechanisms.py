@@ -311,6 +311,20 @@ def test_accident_hazard_terms_raise_accidents(name):
     assert off < on
 
 
+# regimes_b (issue 13.5): remembered deaths cost local legitimacy and promotion.
+def test_accident_legitimacy_lowers_the_mines_local_legitimacy():
+    on, off = model_after(MINE, 12), model_after(MINE, 12, "accident_legitimacy")
+    n = on.units.n
+    assert off.local_legitimacy[:n].mean() > on.local_legitimacy[:n].mean()
+
+
+def test_accident_blame_lowers_the_merit_of_cadres_in_deadly_units():
+    on, off = model_after(MINE, 12), model_after(MINE, 12, "accident_blame")
+    rows = on.people.rows(Kind.CADRE)
+    assert on.terms.breakdown("merit")["accident_blame"][rows].min() < 0
+    assert np.all(off.terms.breakdown("merit")["accident_blame"][rows] == 0)
+
+
 # --- careers and factions -----------------------------------------------------------------
 
 
