@@ -11,6 +11,8 @@ from sim.outcomes import OUTCOME_NAMES
 from sim.regimes import cooperatives as coop
 from sim.regimes import danwei_reactivation as danwei
 from sim.regimes import grassroots as grass
+from sim.regimes import residency as res
+from sim.regimes import rural_taxes as rt
 from sim.regimes import union
 from sim.state import Kind, Ownership
 from tests.conftest import small_scenario
@@ -407,3 +409,159 @@ def test_regimes_are_deterministic():
     a = run(regs, 5, months_end="1993-12")
     b = run(regs, 5, months_end="1993-12")
     np.testing.assert_array_equal(a.records, b.records)
+
+
+# --- residency: exit vs voice, blocked return, tenure, division (regimes_b, issue 18) ------
+
+
+def test_exit_responds_to_grievance_and_arrears_and_is_blocked_for_older_migrants():
+    prm = res.ResidencyParams(type="residency", exit_rate=0.1, return_rate=0.05)
+    g = np.array([0.1, 0.8, 0.8, 0.8])
+    arr = np.array([0.0, 0.0, 6.0, 6.0])
+    age = np.array([25.0, 25.0, 25.0, 50.0])
+    c = res.exit_chance(g, arr, age, 0.0, prm)
+    assert c[0] < c[1] < c[2] and c[3] < c[2]
+    assert c[3] == pytest.approx(c[2] * (1 - prm.blocked_return))
+    assert res.exit_chance(g, arr, age, 1.0, prm)[0] > c[0]  # convergence pulls too
+
+
+def test_tenure_and_division_terms():
+    t = res.tenure_term(np.array([0.0, 30.0, 60.0, 600.0]), 0.03, 60)
+    assert t[0] == 0 and t[1] > t[2] and t[2] == t[3] == pytest.approx(-0.03)
+    d = res.division_term(np.array([0.0, 5.0, 10.0]), np.array([10.0, 10.0, 10.0]), 0.05)
+    assert d.tolist() == pytest.approx([0.0, 0.025, 0.05])
+
+
+def _residency_run(seed, **spec):
+    m = CadreModel(
+        small_scenario(
+            end="1995-12",
+            regimes=[PRIV, {"type": "residency", "rights": 0.0, "arrears_rate": 0.5, **spec}],
+            params={"people_per_agent": 5, "legitimacy": 0.5},
+        ),
+        seed=seed,
+    )
+    left = 0
+    while m.running:
+        m.step()
+        left += m.tally.get("migrants_returned", 0)
+    return m, left
+
+
+def test_aggrieved_unpaid_migrants_exit_unless_the_way_home_is_closed():
+    voice = [_residency_run(s, exit_rate=0.0)[1] for s in SEEDS[:2]]
+    exit_ = [_residency_run(s, exit_rate=0.2)[1] for s in SEEDS[:2]]
+    blocked = [
+        _residency_run(s, exit_rate=0.2, blocked_age=15.0, blocked_return=1.0)[1] for s in SEEDS[:2]
+    ]
+    assert sum(voice) == 0 and sum(exit_) > 0 and sum(blocked) == 0
+
+
+def test_long_tenure_migrants_have_lower_thresholds_and_workers_stay_apart():
+    m, _ = _residency_run(1, tenure_consciousness=0.05)
+    term = m.terms.breakdown("threshold")["residency#1"]
+    mig = m.people.rows(Kind.MIGRANT)
+    ten = m.people.tenure[mig]
+    assert term[mig].max() <= 0 and term[mig][ten >= 60].mean() < term[mig][ten < 12].mean()
+    wk = m.people.rows(Kind.WORKER)
+    assert term[wk].min() >= 0
+
+
+# --- rural taxes: scissors and lethal repression ------------------------------------------
+
+
+def test_scissors_factor_opens_then_holds():
+    assert rt.scissors_factor(0, 0.2, 10) == 1.0
+    assert rt.scissors_factor(5, 0.2, 10) == pytest.approx(0.9)
+    assert rt.scissors_factor(50, 0.2, 10) == pytest.approx(0.8)
+
+
+def _rural(seed, **spec):
+    spec = {"type": "rural_taxes", "tax_rate": 0.6, "land_seizure_rate": 0.1, **spec}
+    scn = small_scenario(
+        end="1996-12", regimes=[spec], params={"people_per_agent": 5, "legitimacy": 0.4}
+    )
+    m = CadreModel(scn, seed=seed)
+    tot = {"killed": 0, "violent": 0}
+    while m.running:
+        m.step()
+        tot["killed"] += m.tally.get("rural_killed", 0)
+        tot["violent"] += m.tally.get("violent_events", 0)
+    return m, tot
+
+
+def test_price_scissors_raise_peasant_grievance():
+    g = {
+        x: np.mean(
+            [col(_rural(s, scissors=x)[0], "grievance_peasant")[-12:].mean() for s in (1, 2)]
+        )
+        for x in (0.0, 0.6)
+    }
+    assert g[0.6] > g[0.0]
+
+
+def test_lethal_repression_kills_deters_and_delegitimizes():
+    runs = {x: [_rural(s, lethal_share=x) for s in (1, 2)] for x in (0.0, 0.5)}
+    assert sum(t["killed"] for _, t in runs[0.0]) == 0
+    assert sum(t["killed"] for _, t in runs[0.5]) > 0
+    v = {x: sum(t["violent"] for _, t in r) for x, r in runs.items()}
+    assert v[0.5] < v[0.0]  # fear of the killings deters
+    ll = {
+        x: np.mean([m.local_legitimacy[m.units.n : m.units.n + m.villages.n].mean() for m, _ in r])
+        for x, r in runs.items()
+    }
+    assert ll[0.5] < ll[0.0]
+
+
+# --- cooperatives: village capture, self-management -----------------------------------------
+
+
+def test_capture_is_by_the_villages_own_cadres():
+    h = coop.dissolution_hazard(np.array([0.0, 0.5, 1.0]), 0.1, 0.0, 1.0, 0.0, 0.02)
+    assert h[0] == 0.0 and h[0] < h[1] < h[2]
+    scn = small_scenario(
+        end="1995-12",
+        regimes=[{"type": "cooperatives", "capture_rate": 1.0, "join_rate": 0.5}],
+    )
+    m = CadreModel(scn, seed=1)
+    m.step()
+    reg = m.regimes[0]
+    reg.village_corruption[:] = 1.0
+    reg.village_corruption[0] = 0.0  # honest cadres in village 0
+    while m.running:
+        m.step()
+    peas = m.people.rows(Kind.PEASANT)
+    vil = m.people.village[peas]
+    members = m.people.coop[peas]
+    assert members[vil == 0].mean() > 2 * members[vil != 0].mean()
+
+
+def test_worker_run_unit_rehires_levels_wages_and_ends_privilege():
+    scn = small_scenario(end="1993-04", regimes=[{"type": "cooperatives", "seizure_rate": 1.0}])
+    m = CadreModel(scn, seed=1)
+    p = m.people
+    m.units.restructured[2] = 0
+    m.units.privilege[2] = 0.8
+    in2 = np.flatnonzero((p.unit == 2) & (p.kind == Kind.WORKER))
+    laid = in2[: len(in2) // 3]
+    p.status[laid] = 4  # UNEMPLOYED
+    rest = in2[len(in2) // 3 :]
+    p.wage[rest] = np.linspace(0.5, 2.0, rest.size).astype(np.float32)
+    spread0 = float(np.std(p.wage[rest]))
+    m.events = type(m.events)(
+        locality=np.array([2]),
+        participants=np.array([100]),
+        size=np.array([500.0]),
+        size_class=np.array([3], dtype=np.int8),
+        urban=np.array([True]),
+        breadth=0.25,
+    )
+    m.step()
+    assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED
+    back = p.status[laid] == 1
+    assert back.mean() > 0.8  # layoffs reversed (the jailed leader aside)
+    for _ in range(2):
+        m.step()
+    emp = in2[(p.status[in2] == 1) & (p.unit[in2] == 2)]
+    assert float(np.std(p.wage[emp])) < spread0
+    assert m.units.privilege[2] == 0.0

@@ -18,6 +18,27 @@ Seed 003 R6, R17 and rules A10, F1, G1, G3, G4 (``003_34c2b211615d9395.txt``):
   "vote with their feet" and go home. Returnees "come out again" (G3, line 40) only
   while the gap lasts: convergence lowers ``levers.migrant_supply``, the willingness the
   demography's hiring reads. Migrants at home farm their household's plot.
+
+Conditions (issue 18):
+
+- Exit versus voice (G1, lines 49, 51, 62): leaving is also a response to conditions,
+  not only to convergence — a migrant on the job leaves with monthly chance
+  ``exit_rate`` × grievance × (1 + ``arrears_push`` × owed months / 6, owed months capped
+  at 6), so the aggrieved and the unpaid exit rather than voice.
+- Older migrants' blocked return (G3, lines 38, 40): from ``blocked_age`` the way home
+  is mostly closed ("no family, no career, no son, no daughter"; returnees "come out
+  again") — both kinds of exit are cut by ``blocked_return``, and they stay to voice.
+- Tenure raises consciousness (B5, line 49): "those who have been in the urban centers
+  longer are now refusing to accept the brutal working and living conditions", while
+  newcomers hold "dreams and illusions" — the regime's ``threshold`` term lowers a
+  migrant's protest threshold by ``tenure_consciousness`` × min(tenure /
+  ``tenure_months``, 1), reading the ``tenure`` column.
+- Division of ties (F5, F6, lines 99–100: worker and migrant/peasant protests run
+  "almost simultaneously" with "no link"; differential conditions and treatment "work
+  against such higher levels of unification"): an urban worker does not take migrants'
+  protest as a call to his own — the regime's ``threshold`` term raises workers'
+  thresholds by ``division`` × the migrants' share of last month's actives in their
+  locality, so migrants' unrest does not spill into the workers' own claims.
 """
 
 from __future__ import annotations
@@ -59,6 +80,42 @@ class ResidencyParams(RegimeParams):
     return_rate: float = Field(
         0.05, ge=0, le=1, description="monthly chance of going home at full convergence"
     )
+    exit_rate: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="monthly chance of leaving the city at grievance 1 (exit, not voice; "
+        "lines 49, 51, 62) (prob./month)",
+    )
+    arrears_push: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="exit pressure added by six or more owed months (multiplier of the "
+        "grievance-driven exit)",
+    )
+    blocked_age: float = Field(
+        45.0, ge=15, le=90, description="age from which the way home is mostly closed (G3; years)"
+    )
+    blocked_return: float = Field(
+        0.8, ge=0, le=1, description="share of exit cut for migrants at or past blocked_age (G3)"
+    )
+    tenure_consciousness: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="protest threshold lowered at full urban tenure (units of T; B5, line 49)",
+    )
+    tenure_months: int = Field(
+        60, ge=1, le=600, description="urban tenure at which consciousness is full (months)"
+    )
+    division: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="threshold added to urban workers when all of their locality's actives "
+        "are migrants (units of T; F5, F6, lines 99-100)",
+    )
 
 
 def convergence_at(step: int, start_step: int, level: float, ramp: int) -> float:
@@ -66,6 +123,31 @@ def convergence_at(step: int, start_step: int, level: float, ramp: int) -> float
     if step < start_step:
         return 0.0
     return level * min((step - start_step + 1) / ramp, 1.0)
+
+
+def exit_chance(
+    grievance: np.ndarray,
+    arrears: np.ndarray,
+    age: np.ndarray,
+    conv: float,
+    prm: ResidencyParams,
+) -> np.ndarray:
+    """Monthly chance a migrant on the job leaves: convergence pull plus grievance and
+    arrears push (G1), cut for the older migrants whose way home is closed (G3)."""
+    push = prm.exit_rate * grievance * (1.0 + prm.arrears_push * np.minimum(arrears, 6.0) / 6.0)
+    chance = prm.return_rate * conv + push
+    blocked = np.where(age >= prm.blocked_age, 1.0 - prm.blocked_return, 1.0)
+    return np.clip(chance * blocked, 0.0, 1.0)
+
+
+def tenure_term(tenure: np.ndarray, weight: float, months: int) -> np.ndarray:
+    """Threshold shift of a migrant with ``tenure`` months in the city (B5): ≤ 0."""
+    return -weight * np.minimum(tenure / months, 1.0)
+
+
+def division_term(migrant_active: np.ndarray, all_active: np.ndarray, weight: float) -> np.ndarray:
+    """Threshold added to workers per locality: ``weight`` × migrants' share of actives."""
+    return weight * migrant_active / np.maximum(all_active, 1.0)
 
 
 def resentment(
@@ -87,10 +169,13 @@ class Residency(Regime):
     sources = (
         Source("003_34c2b211615d9395.txt", "34", "no benefits; unpaid wages in the billions"),
         Source("003_34c2b211615d9395.txt", "37", "denied residency permits, housing, schooling"),
+        Source("003_34c2b211615d9395.txt", "38", "older migrants: the 4 No's"),
         Source("003_34c2b211615d9395.txt", "40", "returnees come out again"),
+        Source("003_34c2b211615d9395.txt", "49", "longer in the city, refusing the conditions"),
         Source("003_34c2b211615d9395.txt", "51", "minimum wage equal across the country"),
         Source("003_34c2b211615d9395.txt", "62", "rural relief; migrants return home"),
         Source("003_34c2b211615d9395.txt", "91", "laid-off workers resent migrants"),
+        Source("003_34c2b211615d9395.txt", "99-100", "conditions and treatment block unity"),
     )
 
     def on_start(self, model) -> None:
@@ -115,10 +200,12 @@ class Residency(Regime):
         migrant = p.kind == Kind.MIGRANT
         on_job = migrant & (p.status == Status.EMPLOYED) & (p.unit >= 0)
 
-        # Exit home as inland wages converge (G1); coming out again is the demography's
+        # Exit home as inland wages converge, or as grievance and arrears push (G1),
+        # unless age has closed the way home (G3); coming out again is the demography's
         # hiring, which reads the lower migrant supply this regime sets (G3).
         conv = self.convergence(model)
-        leaving = np.flatnonzero(on_job & (rng.random(p.n) < prm.return_rate * conv))
+        chance = exit_chance(p.grievance, p.arrears, p.age, conv, prm)
+        leaving = np.flatnonzero(on_job & (rng.random(p.n) < chance))
         p.status[leaving] = Status.NONE
         p.unit[leaving] = -1
         p.land[leaving] = model.params.migrant_home_land
@@ -137,3 +224,17 @@ class Residency(Regime):
         # The regime's own hardship term: recomputed every month, gone when it ends.
         added = resentment(unit_share[unit] * (p.unit >= 0), city_share, laid_off, prm.competition)
         model.terms.add("hardship", self.key, added)
+
+        # Thresholds: tenure-driven consciousness of migrants (B5) and the division that
+        # keeps workers from joining migrants' unrest (F5, F6). Last month's actives.
+        loc, n_loc = model.locality, model.n_localities
+        act = p.active
+        mig_act = np.bincount(loc[act & migrant], minlength=n_loc).astype(np.float64)
+        all_act = np.bincount(loc[act], minlength=n_loc).astype(np.float64)
+        div = division_term(mig_act, all_act, prm.division)[loc]
+        shift = np.where(
+            migrant,
+            tenure_term(p.tenure.astype(np.float64), prm.tenure_consciousness, prm.tenure_months),
+            np.where(p.kind == Kind.WORKER, div, 0.0),
+        )
+        model.terms.add("threshold", self.key, shift)
