@@ -146,6 +146,14 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("mine_safety", "campaign_enforcement"): {"campaign_trigger": 0.0},
     ("mine_safety", "safety_collusion"): {"safety_promotion": 1.0},
     ("grassroots", "young_effort"): {"young_share": 1.0},
+    ("residency", "blocked_return"): {"blocked_age": 15.0, "exit_rate": 0.2},
+    ("rural_taxes", "lethal_share"): {"land_seizure_rate": 0.2},
+    ("rural_taxes", "lethal_fear"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("rural_taxes", "lethal_legitimacy"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("rural_taxes", "memory_fade"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("cooperatives", "wage_levelling"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "self_pay"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "self_management_effort"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("danwei_reactivation", "monitoring"): {"monitoring_legitimacy": 0.3},
     ("grassroots", "service_merit"): {"young_share": 1.0},
     ("repression_concession", "model_effect"): {"model_seizures": 2},
@@ -154,6 +162,11 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
 FIELD_SCENARIO: dict[tuple[str, str], dict] = {
+    # lethal repression needs violent village protest: a low-legitimacy countryside
+    ("rural_taxes", "lethal_share"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "lethal_fear"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "lethal_legitimacy"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "memory_fade"): {"params": {"legitimacy": 0.3}},
     # a credential for promotion acts only where cadre posts fall vacant
     ("grassroots", "service_merit"): {"params": {"retirement_age": 45}},
     ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
