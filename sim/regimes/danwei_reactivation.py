@@ -123,12 +123,15 @@ class DanweiParams(RegimeParams):
     )
 
 
-def locality_means(values: np.ndarray, loc: np.ndarray, mask: np.ndarray, n_loc: int):
+def locality_means(
+    values: np.ndarray, loc: np.ndarray, mask: np.ndarray, n_all: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean of ``values`` over ``mask`` people in each locality (0 where none), and the
-    share of each locality's people in ``mask``."""
-    n_all = np.bincount(loc, minlength=n_loc).astype(np.float64)
-    n = np.bincount(loc[mask], minlength=n_loc).astype(np.float64)
-    tot = np.bincount(loc[mask], weights=values[mask], minlength=n_loc)
+    share of each locality's ``n_all`` people in ``mask``."""
+    n_loc = n_all.size
+    loc = loc[mask]
+    n = np.bincount(loc, minlength=n_loc).astype(np.float64)
+    tot = np.bincount(loc, weights=values[mask], minlength=n_loc)
     return tot / np.maximum(n, 1.0), n / np.maximum(n_all, 1.0)
 
 
@@ -194,9 +197,7 @@ class DanweiReactivation(Regime):
         )
         # Legitimacy in the units and communities reached: solved problems, and
         # monitoring by the assumption ``monitoring_legitimacy`` (line 50).
-        solved_l, urban_l = locality_means(
-            self.solved, model.locality, residents, model.n_localities
-        )
+        solved_l, urban_l = locality_means(self.solved, model.locality, residents, model.loc_size)
         model.terms.add(
             "local_legitimacy",
             self.key,

@@ -52,7 +52,6 @@ from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Sector
-from sim.submodels.production import line_workers
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -212,9 +211,8 @@ class MineSafety(Regime):
         mine = u.sector == Sector.MINE
         # A campaign runs its course; a new one answers last month's death toll.
         self.campaign_left = max(self.campaign_left - 1, 0)
-        rate = mine_death_rate(
-            u.death_memory, line_workers(model), mine, model.params.accident_memory_fade
-        )
+        # Weighted by the mines' posts (staff0): a cheap, stable stand-in for their crews.
+        rate = mine_death_rate(u.death_memory, u.staff0, mine, model.params.accident_memory_fade)
         # Drives are episodic: the next one waits as long as the last one lasted.
         ready = model.step_index >= self.next_campaign
         if self.campaign_left == 0 and ready and rate > prm.campaign_trigger:

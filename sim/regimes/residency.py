@@ -204,8 +204,10 @@ class Residency(Regime):
         # unless age has closed the way home (G3); coming out again is the demography's
         # hiring, which reads the lower migrant supply this regime sets (G3).
         conv = self.convergence(model)
-        chance = exit_chance(p.grievance, p.arrears, p.age, conv, prm)
-        leaving = np.flatnonzero(on_job & (rng.random(p.n) < chance))
+        ms = p.rows(Kind.MIGRANT)
+        chance = exit_chance(p.grievance[ms], p.arrears[ms], p.age[ms], conv, prm)
+        draw = rng.random(ms.stop - ms.start)
+        leaving = np.flatnonzero(on_job[ms] & (draw < chance)) + ms.start
         p.status[leaving] = Status.NONE
         p.unit[leaving] = -1
         p.land[leaving] = model.params.migrant_home_land
@@ -229,12 +231,12 @@ class Residency(Regime):
         # keeps workers from joining migrants' unrest (F5, F6). Last month's actives.
         loc, n_loc = model.locality, model.n_localities
         act = p.active
-        mig_act = np.bincount(loc[act & migrant], minlength=n_loc).astype(np.float64)
+        mig_act = np.bincount(loc[ms][act[ms]], minlength=n_loc).astype(np.float64)
         all_act = np.bincount(loc[act], minlength=n_loc).astype(np.float64)
-        div = division_term(mig_act, all_act, prm.division)[loc]
-        shift = np.where(
-            migrant,
-            tenure_term(p.tenure.astype(np.float64), prm.tenure_consciousness, prm.tenure_months),
-            np.where(p.kind == Kind.WORKER, div, 0.0),
+        ws = p.rows(Kind.WORKER)
+        shift = np.zeros(p.n)
+        shift[ws] = division_term(mig_act, all_act, prm.division)[loc[ws]]
+        shift[ms] = tenure_term(
+            p.tenure[ms].astype(np.float64), prm.tenure_consciousness, prm.tenure_months
         )
         model.terms.add("threshold", self.key, shift)

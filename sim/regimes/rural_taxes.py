@@ -268,6 +268,8 @@ class RuralTaxes(Regime):
             # The dead leave the household: a younger member takes the row.
             demography.renew(model, killed, Kind.PEASANT, rng.uniform(18, 40, killed.size))
         idx = killed_index(self.killed_memory)
+        if not idx.any():
+            return  # no village remembers a killing: no terms this month
         loc = np.zeros(model.n_localities)
         loc[first : first + n_v] = -prm.lethal_legitimacy * idx
         model.terms.add("local_legitimacy", self.key, loc)
