@@ -315,6 +315,8 @@ LEVER_SCENARIOS = {
     "media_exposure": dict(
         population={"workers": 1500, "mining_share": 1.0}, params={"accident_rate": 0.002}
     ),
+    # the supervision lever acts through collusion on state mines' hazard: many mines
+    "supervision_decentralized": dict(population={"workers": 1500, "mining_share": 1.0}),
     "faction_hardening": dict(population=URBAN),
     # promotions weigh political capital by (1 − authority) only where posts fall vacant
     "manager_authority": dict(population=URBAN, params={"retirement_age": 45}),
