@@ -1,4 +1,5 @@
-"""Unions, cooperatives, danwei reactivation and grassroots work: rules and directions."""
+"""Unions, cooperatives, danwei reactivation, grassroots work, residency and rural taxes:
+rules and directions."""
 
 from __future__ import annotations
 
