@@ -468,6 +468,18 @@ def test_long_tenure_migrants_have_lower_thresholds_and_workers_stay_apart():
     assert term[wk].min() >= 0
 
 
+def test_settled_migrants_win_urban_registration_and_with_it_are_paid():
+    m, _ = _residency_run(1, hukou_conversion=0.1)
+    mig = m.people.rows(Kind.MIGRANT)
+    urban = m.people.residency[mig] == 1
+    assert urban.any() and not urban.all()
+    employed = m.people.status[mig] == 1
+    arr = m.people.arrears[mig]
+    assert arr[urban & employed].mean() < arr[~urban & employed].mean()
+    closed, _ = _residency_run(1, hukou_conversion=0.0)
+    assert not (closed.people.residency[closed.people.rows(Kind.MIGRANT)] == 1).any()
+
+
 # --- rural taxes: scissors and lethal repression ------------------------------------------
 
 

@@ -33,6 +33,12 @@ Conditions (issue 18):
   newcomers hold "dreams and illusions" — the regime's ``threshold`` term lowers a
   migrant's protest threshold by ``tenure_consciousness`` × min(tenure /
   ``tenure_months``, 1), reading the ``tenure`` column.
+- Residency status that can change (lines 36–37: the oscillation between keeping
+  migrants out and "plans to grant them amnesty", the text's analogy with the US): a
+  migrant with full tenure (``tenure_months``) on the job wins urban registration with
+  monthly chance ``hukou_conversion`` (default 0: the permit stayed closed to most). A
+  registered migrant has local rights — the economy's rightless-migrant arrears no
+  longer apply — and is settled: the exit rules above no longer take them home.
 - Division of ties (F5, F6, lines 99–100: worker and migrant/peasant protests run
   "almost simultaneously" with "no link"; differential conditions and treatment "work
   against such higher levels of unification"): an urban worker does not take migrants'
@@ -51,6 +57,7 @@ from pydantic import Field
 from sim.calendar import Month
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Status
+from sim.state import Residency as Hukou
 
 
 class ResidencyParams(RegimeParams):
@@ -108,6 +115,13 @@ class ResidencyParams(RegimeParams):
     )
     tenure_months: int = Field(
         60, ge=1, le=600, description="urban tenure at which consciousness is full (months)"
+    )
+    hukou_conversion: float = Field(
+        0.0,
+        ge=0,
+        le=0.1,
+        description="monthly chance a migrant with full tenure wins urban registration "
+        "(lines 36-37) (prob./month)",
     )
     division: float = Field(
         0.05,
@@ -168,6 +182,7 @@ class Residency(Regime):
     Params = ResidencyParams
     sources = (
         Source("003_34c2b211615d9395.txt", "34", "no benefits; unpaid wages in the billions"),
+        Source("003_34c2b211615d9395.txt", "36", "keep out or grant amnesty (US analogy)"),
         Source("003_34c2b211615d9395.txt", "37", "denied residency permits, housing, schooling"),
         Source("003_34c2b211615d9395.txt", "38", "older migrants: the 4 No's"),
         Source("003_34c2b211615d9395.txt", "40", "returnees come out again"),
@@ -199,12 +214,21 @@ class Residency(Regime):
         prm, p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
         migrant = p.kind == Kind.MIGRANT
         on_job = migrant & (p.status == Status.EMPLOYED) & (p.unit >= 0)
+        ms = p.rows(Kind.MIGRANT)
+        # Urban registration for long-settled migrants (lines 36-37), if the city opens it.
+        if prm.hukou_conversion > 0:
+            settled = on_job[ms] & (p.tenure[ms] >= prm.tenure_months)
+            settled &= p.residency[ms] != Hukou.URBAN
+            won = np.flatnonzero(settled & (rng.random(ms.stop - ms.start) < prm.hukou_conversion))
+            p.residency[won + ms.start] = Hukou.URBAN
+            t["hukou_converted"] = int(won.size)
+        registered = p.residency == Hukou.URBAN
+        on_job &= ~registered
 
         # Exit home as inland wages converge, or as grievance and arrears push (G1),
         # unless age has closed the way home (G3); coming out again is the demography's
         # hiring, which reads the lower migrant supply this regime sets (G3).
         conv = self.convergence(model)
-        ms = p.rows(Kind.MIGRANT)
         chance = exit_chance(p.grievance[ms], p.arrears[ms], p.age[ms], conv, prm)
         draw = rng.random(ms.stop - ms.start)
         leaving = np.flatnonzero(on_job[ms] & (draw < chance)) + ms.start
