@@ -549,7 +549,7 @@ def test_capture_is_by_the_villages_own_cadres():
     assert members[vil == 0].mean() > 2 * members[vil != 0].mean()
 
 
-def test_worker_run_unit_rehires_levels_wages_and_ends_privilege():
+def test_worker_run_unit_levels_wages_and_ends_privilege():
     scn = small_scenario(end="1993-04", regimes=[{"type": "cooperatives", "seizure_rate": 1.0}])
     m = CadreModel(scn, seed=1)
     p = m.people
@@ -571,8 +571,6 @@ def test_worker_run_unit_rehires_levels_wages_and_ends_privilege():
     )
     m.step()
     assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED
-    back = p.status[laid] == 1
-    assert back.mean() > 0.8  # layoffs reversed (the jailed leader aside)
     for _ in range(2):
         m.step()
     emp = in2[(p.status[in2] == 1) & (p.unit[in2] == 2)]

@@ -37,8 +37,7 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
   (``003_34c2b211615d9395.txt:21``): its capacity erodes and it may be lost again.
 * Self-management (L21, L110: the workers "took over the factory and ran it
   themselves"): while a unit is worker-run its workers decide wages, layoffs and output.
-  At the seizure its laid-off workers are taken back (layoffs reversed); every month
-  wages are levelled toward the unit's mean by ``wage_levelling`` (no manager's
+  Every month wages are levelled toward the unit's mean by ``wage_levelling`` (no manager's
   premium), the cadres' visible privilege there is gone, and wages are paid before
   anything else (owed months cleared at ``self_pay`` a month); workers' effort raises
   capacity by ``self_management_effort`` a month against the erosion above.
@@ -53,6 +52,7 @@ from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
+from sim.submodels.protest import CLAIM_LAND, CLAIM_MIGRANT
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -113,6 +113,14 @@ def seizure_candidates(
     """Units that can be seized: sold or restructured, not yet worker-run, with a large
     protest last month (the Zhengzhou paper mill, L21, L110)."""
     return sold & (ownership != Ownership.WORKER_CONTROLLED) & (protest_size >= min_size)
+
+
+def worker_claim_size(events, n_localities: int) -> np.ndarray:
+    """People per locality in events over the workers' own claims (not migrants', land)."""
+    own = (events.claim != CLAIM_MIGRANT) & (events.claim != CLAIM_LAND)
+    return np.bincount(
+        events.locality[own], weights=events.size[own], minlength=n_localities
+    ).astype(np.float64)
 
 
 class CooperativesParams(RegimeParams):
@@ -302,7 +310,10 @@ class Cooperatives(Regime):
     def _seizures(self, model: CadreModel) -> None:
         prm, u, p, rng = self.params, model.units, model.people, model.rng
         n_u = u.n
-        size = model.events.people_by_locality(model.n_localities)[:n_u]
+        # Only the unit's own workers seize it (the paper mill, L21, L110): the size that
+        # counts is that of the workers' claims (wages, stipends, status, pensions), not
+        # migrants' arrears protests, whose claim is on a contractor, not the plant.
+        size = worker_claim_size(model.events, model.n_localities)[:n_u]
         cand = seizure_candidates(u.restructured >= 0, u.ownership, size, prm.seizure_min_size)
         seize = cand & (rng.random(n_u) < prm.seizure_rate)
         if seize.any():
@@ -316,18 +327,6 @@ class Cooperatives(Regime):
                 leaders = idx[order[first]]
                 p.jail[leaders] = model.params.jail_max
                 p.dossier[leaders] += 1
-            # Under workers' control the layoffs are reversed: the unit's laid-off
-            # workers come back (L21, L110).
-            back = (
-                seize[np.maximum(p.unit, 0)]
-                & (p.unit >= 0)
-                & (p.kind == Kind.WORKER)
-                & ((p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED))
-                & (p.jail == 0)
-            )
-            p.status[back] = Status.EMPLOYED
-            p.laid_off[back] = -1
-            model.tally["seizure_rehired"] = int(back.sum())
         self.seized += int(seize.sum())
         model.tally["seizures"] = int(seize.sum())
         # Worker-run units struggle under market pressure and official hostility (L21).
