@@ -32,8 +32,10 @@ from sim.terms import Terms
 COMPOSED_COLUMNS = ("labour_share", "tax_burden")
 PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
 #: Per-locality quantities composed from named terms: ``presence`` (cadres on the line or
-#: in the community) and ``local_legitimacy`` (added to a locality's legitimacy).
-LOCALITY_TERMS = ("presence", "local_legitimacy")
+#: in the community) and ``local_legitimacy`` (added to a locality's legitimacy);
+#: ``layoff_deferral`` (share of a unit's due layoffs postponed, e.g. by a union agreement
+#: for slow layoffs; read by ``privatization``).
+LOCALITY_TERMS = ("presence", "local_legitimacy", "layoff_deferral")
 
 
 class CadreModel(mesa.Model):
