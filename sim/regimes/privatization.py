@@ -152,8 +152,7 @@ class PrivatizationParams(RegimeParams):
         0.3,
         ge=0,
         le=1,
-        description="fear of the employed per unit of the city's laid-off share (A5, L14) "
-        "(index)",
+        description="fear of the employed per unit of the city's laid-off share (A5, L14) (index)",
     )
     dependency_burden: float = Field(
         0.2,
@@ -410,8 +409,10 @@ class Privatization(Regime):
         """A5: the employed fear for their jobs; A4: retirees carry the laid-off."""
         prm, p, u = self.params, model.people, model.units
         staff_kind = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
-        laid = staff_kind & (p.laid_off >= 0) & (
-            (p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED)
+        laid = (
+            staff_kind
+            & (p.laid_off >= 0)
+            & ((p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED))
         )
         employed = staff_kind & (p.status == Status.EMPLOYED)
         fear = prm.job_fear * laid_off_share(laid, employed)
@@ -422,6 +423,4 @@ class Privatization(Regime):
         n_ret = np.bincount(p.unit[retired], minlength=u.n)
         dep = dependants_per_pension(n_laid, n_ret, prm.max_dependants)
         burden = prm.dependency_burden * dep / prm.max_dependants
-        model.terms.add(
-            "hardship", self.key, np.where(retired, burden[np.maximum(p.unit, 0)], 0.0)
-        )
+        model.terms.add("hardship", self.key, np.where(retired, burden[np.maximum(p.unit, 0)], 0.0))

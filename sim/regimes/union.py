@@ -137,8 +137,7 @@ class UnionParams(RegimeParams):
         0.15,
         ge=0,
         le=1,
-        description="activism members of a unit gain when its agreement breaks (A6, L29) "
-        "(index)",
+        description="activism members of a unit gain when its agreement breaks (A6, L29) (index)",
     )
     slow_layoffs: float = Field(
         0.85,
