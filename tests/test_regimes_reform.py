@@ -380,7 +380,7 @@ def test_layoffs_make_the_employed_afraid_and_retirees_carry_the_laid_off():
     for _ in range(8):
         m.step()
     p = m.people
-    fear = m.terms.breakdown("fear")["privatization#0"]
+    fear = m.terms.breakdown("threshold")["privatization#0"]
     employed = p.status == Status.EMPLOYED
     assert fear[employed].max() > 0 and np.all(fear[~employed] == 0)
     burden = m.terms.breakdown("hardship")["privatization#0"]

@@ -182,7 +182,9 @@ class CadreLabour(Regime):
     title = "Cadre participation in manual labour (Angang 'two participations')"
     summary = (
         "Cadres spend a share of their time on the production line: less distance, fewer "
-        "accidents, more local legitimacy, less management time."
+        "accidents, more local legitimacy, more accurate decisions, less management time, "
+        "promotion for those who go down. Three-in-one teams (workers' participation in "
+        "management) subordinate technicians and give workers a fading voice."
     )
     Params = CadreLabourParams
     sources = (
@@ -212,7 +214,11 @@ class CadreLabour(Regime):
         rows = p.rows(Kind.CADRE)
         self.participants = np.zeros(p.n, dtype=bool)
         self._draw(model, np.arange(rows.start, rows.stop))
-        self.teams = model.rng.random(model.units.n) < prm.team_share
+        # (no draw without teams, so the random stream of a plain cadre-labour run stays)
+        n_u = model.units.n
+        self.teams = (
+            model.rng.random(n_u) < prm.team_share if prm.team_share > 0 else np.zeros(n_u, bool)
+        )
         self.months = 0
 
     def _draw(self, model: CadreModel, idx: np.ndarray) -> None:

@@ -193,8 +193,9 @@ class Management(Regime):
     title = "One-man management vs party-committee leadership"
     summary = (
         "Who decides production, personnel and security; fusion hollows the party and lets "
-        "corruption drift; managerial autonomy provokes party resistance; technicians' "
-        "autonomy heals or feeds their alienation."
+        "corruption drift; managerial autonomy provokes party resistance; production-"
+        "oriented leaders let labels weigh less; secretaries fire successful managers; "
+        "technicians' autonomy heals or feeds their alienation."
     )
     Params = ManagementParams
     sources = (

@@ -35,9 +35,10 @@ Seed 003 R1–R2 and rules A1–A3, A7, A8, C1 (``003_34c2b211615d9395.txt``):
   ("it raises their consciousness"), a cost to the elite's co-optation and cohesion.
 - Fear among the still-employed (A5, line 14): layoffs "so general" make "even those
   still working ... afraid for their jobs". Every employed worker and technician carries
-  a fear term of ``job_fear`` × the city's laid-off share (laid off / (laid off +
-  employed) among workers and technicians); fear raises risk aversion and so lowers the
-  protest of the employed (the extraction marks this last step as inference, A5 [I]).
+  a job fear of ``job_fear`` × the city's laid-off share (laid off / (laid off +
+  employed) among workers and technicians), added to their protest threshold: the
+  employed are slower to act (the extraction marks this last step as inference, A5 [I]).
+  It is not the fear a repressed protest leaves (D7), which raises risk aversion.
 - Household dependency (A4, lines 15, 17): the laid-off "live ... off their parents",
   "supporting 8 family members on a single pension". Each retiree of a unit carries the
   unit's laid-off (xiagang or unemployed) shared over its retirees, at most
@@ -237,7 +238,8 @@ class Privatization(Regime):
     title = "SOE privatization and xiagang"
     summary = (
         "State units are sold or converted; most staff laid off, the old and uneducated "
-        "first; status denial, buyouts for the young, asset stripping, pension arrears."
+        "first; status denial, buyouts for the young, asset stripping, pension arrears; "
+        "cadres discarded by new owners, fear among the employed, dependants on pensions."
     )
     Params = PrivatizationParams
     sources = (
@@ -415,9 +417,12 @@ class Privatization(Regime):
             & ((p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED))
         )
         employed = staff_kind & (p.status == Status.EMPLOYED)
+        # Fear for one's job is not the fear a repressed protest leaves (D7, the
+        # ``fear_deterrence`` mechanism): it makes the employed slower to act, a term of
+        # their protest threshold.
         fear = prm.job_fear * laid_off_share(laid, employed)
         if fear > 0:
-            model.terms.add("fear", self.key, np.where(employed, fear, 0.0))
+            model.terms.add("threshold", self.key, np.where(employed, fear, 0.0))
         retired = staff_kind & (p.status == Status.RETIRED) & (p.unit >= 0)
         n_laid = np.bincount(p.unit[laid & (p.unit >= 0)], minlength=u.n)
         n_ret = np.bincount(p.unit[retired], minlength=u.n)

@@ -187,9 +187,10 @@ class Union(Regime):
     name = "union"
     title = "Unions: captured official union or independent organizing"
     summary = (
-        "Captured: no voice, co-opted activists, agreements that defer grievance into a "
-        "stock released later as larger events. Independent: arrears settled through the "
-        "union, organizers arrested."
+        "Captured: no voice, co-opted activists, agreements for slow layoffs that defer "
+        "grievance into a stock released when the unit is sold, as larger events and "
+        "lasting awareness. Independent: arrears settled through the union, organizers "
+        "arrested."
     )
     Params = UnionParams
     sources = (
