@@ -49,6 +49,7 @@ from sim.sweepfile import (  # noqa: F401 - the sweep file API, re-exported
     OWNED,
     OWNED_DIRS,
     RUN_ID,
+    SHARD_DIRS,
     FieldKind,
     SweepPlan,
     SweepSpec,
@@ -116,7 +117,7 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
     failure entry; the batch goes on. Returns only counts and timings.
     """
     outp = Path(out)
-    entries, frames, events = [], [], []
+    entries, frames, events, agents = [], [], [], []
     for t in tasks:
         head = {
             "run_id": t["run_id"],
@@ -132,6 +133,8 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
             frames.append(res.timeseries)
             if scn.output.events and len(res.events):
                 events.append(res.events)
+            if res.snapshots is not None and len(res.snapshots):
+                agents.append(res.snapshots)
             row = dict(head)
             row.update({k: _native(v) for k, v in res.summary.items() if k not in head})
             entries.append({"status": "ok", "row": row, "elapsed": res.elapsed})
@@ -149,7 +152,7 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
         return {"batch": batch_id, "aborted": True}
     shard = f"part-{batch_id}.parquet"
     files: dict[str, str] = {}  # folder -> sha256 of the shard written there
-    for folder, parts in (("timeseries.parquet", frames), ("events.parquet", events)):
+    for folder, parts in zip(SHARD_DIRS, (frames, events, agents), strict=True):
         if parts:
             data = store.table_bytes(pd.concat(parts, ignore_index=True))
             store.atomic_write_bytes(outp / folder / shard, data)
@@ -247,7 +250,7 @@ def _check_record(out: Path, f: Path, plan: SweepPlan | None) -> tuple[str | Non
     if any(e["status"] == "ok" for e in rec["runs"]) and "timeseries.parquet" not in files:
         return "names no time-series shard for its finished runs", None
     for folder, sha in files.items():
-        if folder not in ("timeseries.parquet", "events.parquet") or not rec.get("shard"):
+        if folder not in SHARD_DIRS or not rec.get("shard"):
             return "not a run record", None
         path = out / folder / rec["shard"]
         rel = f"{folder}/{rec['shard']}"
@@ -324,7 +327,7 @@ def tidy(out: Path, plan: SweepPlan | None = None) -> tuple[Committed, list[str]
     temporary files, damaged run records, and shards no intact record refers to (their
     runs will be run again)."""
     notes = []
-    for name in ("runs", "timeseries.parquet", "events.parquet"):
+    for name in OWNED_DIRS:
         if (out / name).is_file():  # a sweep keeps folders there: a file holds nothing of it
             (out / name).unlink()
             notes.append(f"{name} was a file, not a folder of shards: removed")
@@ -334,15 +337,13 @@ def tidy(out: Path, plan: SweepPlan | None = None) -> tuple[Committed, list[str]
         runs = f"; its {n} run(s) will run again" if n else ""
         notes.append(f"runs/{f.name} {problem}: removed{runs}")
         f.unlink(missing_ok=True)
-    for d in (out, out / "runs", out / "timeseries.parquet", out / "events.parquet"):
+    for d in (out, *(out / name for name in OWNED_DIRS)):
         if not d.is_dir():
             continue
         for f in d.iterdir():
             if f.name.startswith(".") and f.name.endswith(".tmp"):
                 f.unlink(missing_ok=True)
-            elif d.name in ("timeseries.parquet", "events.parquet") and f.name not in c.files.get(
-                d.name, set()
-            ):
+            elif d.name in SHARD_DIRS and f.name not in c.files.get(d.name, set()):
                 if f.is_dir():
                     import shutil
 

@@ -28,7 +28,7 @@ from pydantic import Field, ValidationError
 from sim.calendar import Month
 from sim.config import Scenario, ScenarioError, format_validation_error, read_yaml
 from sim.design import DesignSpec, DistSpec, Parameter, RangeSpec, expected_size
-from sim.reporters import Reporter
+from sim.reporters import Reporter, Snapshots
 from sim.schema import StrictModel
 
 if TYPE_CHECKING:
@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 
 RUN_ID = "run-{:06d}"
 OWNED = ("manifest.json", "summary.parquet", "failures.parquet", "timeseries.parquet")
-OWNED_DIRS = ("runs", "timeseries.parquet", "events.parquet")
+# folders of per-batch Parquet shards: time series, protest events, agent snapshots
+SHARD_DIRS = ("timeseries.parquet", "events.parquet", "agents.parquet")
+OWNED_DIRS = ("runs", *SHARD_DIRS)
 MAX_POINTS = 1_000_000
 MAX_VALUES = 10_000  # values in one `vary` list
 
@@ -65,6 +67,11 @@ class SweepSpec(StrictModel):
     outcomes: list[Reporter] = Field(
         default_factory=list,
         description="user-defined outcomes added to the base scenario's (sim.reporters)",
+    )
+    snapshots: Snapshots | None = Field(
+        None,
+        description="agent-level rows every K months of every run, in agents.parquet "
+        "(replaces the base scenario's output.snapshots)",
     )
 
 
@@ -392,6 +399,10 @@ def _parse_spec(
         merged["outcomes"] = list(merged.get("outcomes") or []) + [
             r.model_dump(mode="json", exclude_defaults=True) for r in spec.outcomes
         ]
+    if spec.snapshots is not None:
+        merged.setdefault("output", {})
+        merged["output"] = dict(merged["output"] or {})
+        merged["output"]["snapshots"] = spec.snapshots.model_dump(mode="json")
     try:
         merged = Scenario.model_validate(merged).model_dump(mode="json")
     except ValidationError as err:
