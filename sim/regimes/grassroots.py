@@ -12,7 +12,7 @@ only where it happens: each community's ``local_legitimacy`` term is ``legitimac
 the mean solved share of its residents, so communities never visited gain nothing.
 Serving gives the older cadres "a sense of belonging" (``:32``): their loyalty rises.
 
-Younger cadres (``:35``, ``:37``): the experiment could be "applied to younger cadres",
+Younger cadres (``:34``, ``:37``): the experiment could be "applied to younger cadres",
 but "younger cadres seem to be looking more at promotion than policy", and officials
 are "too focused on ... personal promotion" (``:17``). A share ``young_share`` of the
 secretaries is drawn from the younger half of the corps; their visits solve problems at
@@ -115,7 +115,7 @@ class GrassrootsParams(RegimeParams):
         ge=0,
         le=1,
         description="share of secretaries drawn from the younger half of the cadres "
-        "(0 = Nanjing's older cadres; line 35 proposes younger ones)",
+        "(0 = Nanjing's older cadres; line 34 proposes younger ones)",
     )
     young_effort: float = Field(
         0.5,
@@ -180,7 +180,7 @@ class Grassroots(Regime):
             "one-week secretaries, groups of three, problems found and solved",
         ),
         Source("004_c5bc666cf4e02d46.txt", "30-32", "ledgers and follow-up; sense of belonging"),
-        Source("004_c5bc666cf4e02d46.txt", "35", "the experiment applied to younger cadres"),
+        Source("004_c5bc666cf4e02d46.txt", "34", "the experiment applied to younger cadres"),
         Source("004_c5bc666cf4e02d46.txt", "37", "older cadres act; younger seek promotion"),
     )
 
@@ -200,7 +200,7 @@ class Grassroots(Regime):
         prm, p, rng = self.params, model.people, model.rng
         self.solved[model.renewed] = 0.0  # a newcomer's problems are not yet solved
         n_comm = self._communities(model)
-        # Who serves: older cadres (line 21) and, if any, younger ones (lines 35, 37).
+        # Who serves: older cadres (line 21) and, if any, younger ones (lines 34, 37).
         rows = p.rows(Kind.CADRE)
         old_c, young_c = serving_chance(p.age[rows], prm.serving_share, prm.young_share)
         draw = rng.random(old_c.size)

@@ -33,7 +33,7 @@ Conditions (issue 18):
   newcomers hold "dreams and illusions" — the regime's ``threshold`` term lowers a
   migrant's protest threshold by ``tenure_consciousness`` × min(tenure /
   ``tenure_months``, 1), reading the ``tenure`` column.
-- Residency status that can change (lines 36–37: the oscillation between keeping
+- Residency status that can change (line 37: the oscillation between keeping
   migrants out and "plans to grant them amnesty", the text's analogy with the US): a
   migrant with full tenure (``tenure_months``) on the job wins urban registration with
   monthly chance ``hukou_conversion`` (default 0: the permit stayed closed to most). A
@@ -121,7 +121,7 @@ class ResidencyParams(RegimeParams):
         ge=0,
         le=0.1,
         description="monthly chance a migrant with full tenure wins urban registration "
-        "(lines 36-37) (prob./month)",
+        "(line 37) (prob./month)",
     )
     division: float = Field(
         0.05,
@@ -182,7 +182,7 @@ class Residency(Regime):
     Params = ResidencyParams
     sources = (
         Source("003_34c2b211615d9395.txt", "34", "no benefits; unpaid wages in the billions"),
-        Source("003_34c2b211615d9395.txt", "36", "keep out or grant amnesty (US analogy)"),
+        Source("003_34c2b211615d9395.txt", "37", "keep out or grant amnesty (US analogy)"),
         Source("003_34c2b211615d9395.txt", "37", "denied residency permits, housing, schooling"),
         Source("003_34c2b211615d9395.txt", "38", "older migrants: the 4 No's"),
         Source("003_34c2b211615d9395.txt", "40", "returnees come out again"),
@@ -215,7 +215,7 @@ class Residency(Regime):
         migrant = p.kind == Kind.MIGRANT
         on_job = migrant & (p.status == Status.EMPLOYED) & (p.unit >= 0)
         ms = p.rows(Kind.MIGRANT)
-        # Urban registration for long-settled migrants (lines 36-37), if the city opens it.
+        # Urban registration for long-settled migrants (line 37), if the city opens it.
         if prm.hukou_conversion > 0:
             settled = on_job[ms] & (p.tenure[ms] >= prm.tenure_months)
             settled &= p.residency[ms] != Hukou.URBAN
