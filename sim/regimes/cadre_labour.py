@@ -117,7 +117,8 @@ class CadreLabour(Regime):
     def on_start(self, model: CadreModel) -> None:
         p, prm = model.people, self.params
         rows = p.rows(Kind.CADRE)
-        prob = compliance_probability(p.rank[rows], prm.ranks, prm.compliance, prm.rank_reluctance)
+        compliance = prm.compliance * model.elite.fidelity  # a divided elite goes down less
+        prob = compliance_probability(p.rank[rows], prm.ranks, compliance, prm.rank_reluctance)
         self.participants = np.flatnonzero(model.rng.random(prob.size) < prob) + rows.start
 
     def apply(self, model: CadreModel, levers: Levers) -> None:

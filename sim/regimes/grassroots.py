@@ -129,7 +129,8 @@ class Grassroots(Regime):
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         n_c = model.people.count(Kind.CADRE)
-        self.visit_p = visit_probability(self.params.serving_share * n_c, self._communities(model))
+        serving = self.params.serving_share * n_c * model.elite.fidelity  # elite fidelity
+        self.visit_p = visit_probability(serving, self._communities(model))
         levers.problem_solving = max(levers.problem_solving, self.visit_p * self.params.solve_share)
 
     def on_step(self, model: CadreModel) -> None:
