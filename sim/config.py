@@ -301,7 +301,7 @@ class Params(StrictModel):
         "rather than the centre (rightful resistance) (share)",
     )
     blame_gain: float = _p(
-        20.0, 0, 1000, "local blame added per share of a locality's people arrested (1/share)"
+        5.0, 0, 1000, "local blame added per share of a locality's people arrested (1/share)"
     )
     blame_decay: float = _p(0.02, 0, 1, "monthly decay of a locality's memory of repression")
     legitimacy_local_repression: float = _p(

@@ -136,6 +136,8 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
     ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
+    # the target term shows where protest size does not already push the stance to hard
+    ("repression_concession", "stance_target"): {"stance": "soft", "stance_size": 0.0},
     ("management", "fusion"): {"mode": "party_committee"},
     ("management", "resistance"): {"mode": "one_man"},
     ("management", "manager_rank"): {"mode": "one_man"},
@@ -260,8 +262,6 @@ MOVING: set[tuple[str, str]] = set()
     ids=[f"{r}.{n}" for r, n in CASES],
 )
 def test_regime_parameter_changes_an_outcome(regime, name):
-    if (regime, name) == ("repression_concession", "stance_target"):
-        pytest.xfail("needs protest in sold units; the backdrop has none (helper elite, open)")
     backdrop, base, kw = CONTEXT[regime]
     kw = {**kw, **copy.deepcopy(SCENARIO_CONTEXT.get((regime, name), {}))}
     if (regime, name) in LATER:
@@ -339,6 +339,7 @@ LEVER_COMPANIONS = {
     "migrant_rights": {"migrant_arrears_rate": 0.5},
     "police_reluctance": {"superior_pressure": 0.0},
     "superior_pressure": {"police_reluctance": 1.0},
+    "escalation": {"court_access": 1.0},  # escalation follows a (court) win in a sold unit
 }
 
 
@@ -358,8 +359,6 @@ def lever_baseline(lever_scenario):
 
 @pytest.mark.parametrize("name", sorted(LEVER_VALUES))
 def test_lever_changes_an_outcome(name, lever_scenario, lever_baseline):
-    if name == "escalation":
-        pytest.xfail("needs a win in a sold unit; the lever scenario has none (helper elite, open)")
     companions = LEVER_COMPANIONS.get(name, {})
     scn = lever_scenario
     if name in LEVER_SCENARIOS:
