@@ -70,3 +70,14 @@ class Levers:
     # --- grassroots reach -------------------------------------------------------------
     monitoring: float = 0.0
     """0..1: grassroots monitoring reach (danwei people, residents' committees)."""
+    # --- state response conditions (repression_concession; seed 003 D4, D8, D13, D14) ---
+    escalation: float = 0.0
+    """0..1: escalation after a temporary win where the buyer has leverage (D4, line 93)."""
+    privatization_harshness: float = 0.0
+    """Extra repression (and resistance to conceding) where privatization is challenged (D8)."""
+    court_access: float = 0.0
+    """0..1: monthly chance a defeated unit protest wins its claim in court (D13, line 93)."""
+    police_reluctance: float = 0.0
+    """0..1: police reluctance to act against workers absent pressure from above (D14)."""
+    superior_pressure: float = 1.0
+    """0..1: pressure from superiors on the police (D14: "they will skin me")."""

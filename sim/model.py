@@ -17,6 +17,7 @@ from sim.submodels import (
     careers,
     demography,
     economy,
+    elite,
     hardship,
     legitimacy,
     production,
@@ -130,6 +131,10 @@ class CadreModel(mesa.Model):
             regime.key = f"{regime.name}#{i}"
         self.windows = [scenario.regime_window(spec) for spec in scenario.regimes]
         self.events = protest.aggregate(self)
+        # The state's memory of its response (D4 escalation, local blame) and the elite's
+        # state (cohesion, defections, the capacities they set): sim/submodels/elite.py.
+        self.response = state_response.init(self.n_localities)
+        self.elite = elite.init(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
         self.user_records = np.full((self.n_steps, len(scenario.outcomes)), np.nan)
         self._spin_up(self.params.spinup_months)
@@ -251,6 +256,8 @@ class CadreModel(mesa.Model):
         careers.promote(self)
         careers.update_loyalty(self)
         careers.update_factions(self)
+        #    Cohesion and co-optation set next month's capacity of the state; defections.
+        elite.update(self)
         # 6. Safety: accidents in every unit.
         production.accidents(self)
 

@@ -136,6 +136,8 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
     ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
+    # the target term shows where protest size does not already push the stance to hard
+    ("repression_concession", "stance_target"): {"stance": "soft", "stance_size": 0.0},
     ("management", "fusion"): {"mode": "party_committee"},
     ("management", "resistance"): {"mode": "one_man"},
     ("management", "manager_rank"): {"mode": "one_man"},
@@ -357,6 +359,12 @@ LEVER_VALUES = {
     "media_exposure": 1.0,
     "supervision_decentralized": True,
     "monitoring": 1.0,
+    # state response conditions (helper elite)
+    "escalation": 1.0,
+    "privatization_harshness": 5.0,
+    "court_access": 1.0,
+    "police_reluctance": 1.0,
+    "superior_pressure": 0.0,
 }
 
 
@@ -367,6 +375,9 @@ LEVER_COMPANIONS = {
     "supervision_decentralized": {"collusion_shift": 0.6},
     "migrant_arrears_rate": {"migrant_rights": 0.0},
     "migrant_rights": {"migrant_arrears_rate": 0.5},
+    "police_reluctance": {"superior_pressure": 0.0},
+    "superior_pressure": {"police_reluctance": 1.0},
+    "escalation": {"court_access": 1.0},  # escalation follows a (court) win in a sold unit
 }
 
 

@@ -287,7 +287,13 @@ def test_hard_stance_arrests_more_concedes_less():
 
 
 def test_proxies_breed_hostility_and_model_seizure():
-    reg = {"type": "repression_concession", "stance": "hard", "model_seizures": 2}
+    # stance_adapt 0: the hard preset throughout (the stance is otherwise a response)
+    reg = {
+        "type": "repression_concession",
+        "stance": "hard",
+        "model_seizures": 2,
+        "stance_adapt": 0,
+    }
     m = CadreModel(scenario(({"type": "privatization"}, reg), end="1995-12"), 1)
     m.run()
     r = m.regimes[1]

@@ -194,7 +194,8 @@ class Grassroots(Regime):
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         n_c = model.people.count(Kind.CADRE)
-        self.visit_p = visit_probability(self.params.serving_share * n_c, self._communities(model))
+        serving = self.params.serving_share * n_c * model.elite.fidelity  # elite fidelity
+        self.visit_p = visit_probability(serving, self._communities(model))
 
     def on_step(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
