@@ -225,13 +225,15 @@ def size_class(size: np.ndarray) -> np.ndarray:
     return np.searchsorted(SIZE_CLASS_BOUNDS, size, side="right").astype(np.int8)
 
 
+# Claim by (type, status): technicians and workers by status, migrants and peasants by type.
+_CLAIM_TABLE = np.tile(_STATUS_CLAIM, (len(Kind), 1))
+_CLAIM_TABLE[Kind.MIGRANT, :] = CLAIM_MIGRANT
+_CLAIM_TABLE[Kind.PEASANT, :] = CLAIM_LAND
+
+
 def claim_of(kind: np.ndarray, status: np.ndarray) -> np.ndarray:
     """Each person's claim (an index into ``CLAIMS``) from their type and status."""
-    return np.select(
-        [kind == Kind.MIGRANT, kind == Kind.PEASANT],
-        [CLAIM_MIGRANT, CLAIM_LAND],
-        _STATUS_CLAIM[status],
-    ).astype(np.int8)
+    return _CLAIM_TABLE[kind, status]
 
 
 def group_events(
@@ -322,6 +324,21 @@ def perceived_enforcers(model) -> np.ndarray:
     return watch * model.loc_vision
 
 
+def tie_counts(ties, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per person, the (weighted) ties to ``rows``: ``ties @ mask(rows)`` for symmetric ties.
+
+    Reads only the rows listed (the month's actives or leaders, a few per cent of
+    everyone), so it costs far less than a full sparse product over all people.
+    """
+    start, stop = ties.indptr[rows], ties.indptr[rows + 1]
+    lens = stop - start
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(n)
+    offs = np.arange(total) + np.repeat(start - (np.cumsum(lens) - lens), lens)
+    return np.bincount(ties.indices[offs], weights=ties.data[offs], minlength=n)
+
+
 def locality_links(model) -> np.ndarray:
     """Link weight of every locality: units by protest memory, villages fixed, city none."""
     prm = model.params
@@ -332,33 +349,35 @@ def locality_links(model) -> np.ndarray:
     return link * model.mechanisms.gain("protest_linkage")
 
 
+def leaders_among(model, rows: np.ndarray) -> np.ndarray:
+    """The leaders among ``rows`` (B1): leadership score at least ``leader_activism``."""
+    p, prm = model.people, model.params
+    year = getattr(model, "date", model.config.start).year
+    score = leadership(
+        p.activism[rows], year - p.age[rows], prm.leader_cohort_born, prm.leader_cohort_bonus
+    )
+    return rows[score >= prm.leader_activism]
+
+
 def update(model) -> None:
     """Every free non-cadre person decides whether to be active this month."""
     p, prm = model.people, model.params
-    was_active = p.active.astype(np.float32)
     loc = model.locality
     n_loc = model.n_localities
-    # Leaders among last month's actives (B1): activists and the experienced cohort.
-    year = getattr(model, "date", model.config.start).year
-    score = leadership(p.activism, year - p.age, prm.leader_cohort_born, prm.leader_cohort_bonus)
-    was_leader = was_active * (score >= prm.leader_activism)
-    active_in_loc = np.bincount(loc, weights=was_active, minlength=n_loc)
-    # Last month's struggle enters each unit's memory (E4), before this month's links.
-    n_u = model.units.n
-    model.units.protest_memory = remember(
-        model.units.protest_memory, active_in_loc[:n_u] / np.maximum(model.loc_size[:n_u], 1)
-    )
-    leaders_in_loc = np.bincount(loc, weights=was_leader, minlength=n_loc)
-    # The active share among the others of one's locality, seen in `loc_vision` people.
-    others = np.maximum(model.loc_size[loc] - 1, 1)
-    view = model.loc_vision[loc]
-    share_seen = (active_in_loc[loc] - was_active) / others
-    seen = np.rint(share_seen * view)
-    if model.ties.nnz:
-        tied = model.ties @ np.column_stack([was_active, was_leader])
-        ties_active, ties_leaders = tied[:, 0], tied[:, 1]
-    else:
-        ties_active = ties_leaders = 0.0
+    # Last month's actives, and the leaders among them (few: computed on their rows).
+    act_rows = np.flatnonzero(p.active)
+    lead_rows = leaders_among(model, act_rows)
+    active_in_loc = np.bincount(loc[act_rows], minlength=n_loc).astype(np.float64)
+    leaders_in_loc = np.bincount(loc[lead_rows], minlength=n_loc).astype(np.float64)
+    # The active share among the others of one's locality, seen in `loc_vision` people:
+    # per locality for a quiet person and for an active one (who is not among the others).
+    loc_others = np.maximum(model.loc_size - 1, 1)
+    seen_quiet = np.rint(active_in_loc / loc_others * model.loc_vision)
+    seen_active = np.rint((active_in_loc - 1.0) / loc_others * model.loc_vision)
+    seen = seen_quiet[loc]
+    seen[act_rows] = seen_active[loc[act_rows]]
+    # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
+    ties_active = tie_counts(model.ties, act_rows, p.n)
     w_net = prm.network_weight * model.mechanisms.gain("network_influence")
     actives = 1.0 + seen + w_net * ties_active
     cops = perceived_enforcers(model)[loc]
@@ -371,13 +390,20 @@ def update(model) -> None:
         p.fear,
         model.terms.total("fear"),
     )
-    # Leaders in view: their share among the others, in the people one sees, plus ties.
-    leaders_seen = (leaders_in_loc[loc] - was_leader) / others * view + ties_leaders
-    led = prm.leader_effect * leader_lift(leaders_seen) * model.mechanisms.gain("protest_leaders")
+    # Leaders in view (B1): their share among the others of the locality, in the people
+    # one sees, plus leaders among one's ties; a leader does not count themself. Per
+    # locality first, then corrected on the few rows tied to or being a leader.
+    gain = prm.leader_effect * model.mechanisms.gain("protest_leaders")
+    lead_view = leaders_in_loc / loc_others * model.loc_vision
+    extra = tie_counts(model.ties, lead_rows, p.n)
+    extra[lead_rows] -= (model.loc_vision / loc_others)[loc[lead_rows]]
+    fix = np.flatnonzero(extra)
+    led = (gain * leader_lift(lead_view)).astype(np.float32)[loc]
+    led[fix] = gain * leader_lift(lead_view[loc[fix]] + extra[fix])
     # Claim spill-over from the other linked localities (E4).
     claim = claim_of(p.kind, p.status)
     key = loc * N_CLAIMS + claim
-    act_lc = np.bincount(key, weights=was_active, minlength=n_loc * N_CLAIMS)
+    act_lc = np.bincount(key[act_rows], minlength=n_loc * N_CLAIMS).astype(np.float64)
     ppl_lc = np.bincount(key, minlength=n_loc * N_CLAIMS).astype(np.float64)
     link = locality_links(model)
     spill = spillover(
@@ -386,7 +412,8 @@ def update(model) -> None:
         link,
         claim_affinity(prm.claim_linkage, prm.class_linkage),
     )
-    linked = prm.linkage_weight * link[loc] * spill.ravel()[key]
+    # Per (locality, claim) first, then one gather per person.
+    linked = (prm.linkage_weight * link[:, None] * spill).astype(np.float32).ravel()[key]
     commitment = prm.activism_threshold * model.mechanisms.gain("activist_commitment")
     threshold = effective_threshold(
         p.threshold, p.activism, commitment, model.terms.total("threshold"), led, linked
@@ -395,11 +422,12 @@ def update(model) -> None:
     p.active = eligible & decide(p.grievance, risk, p_arrest, threshold)
     # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold.
     model.tally["tension"] = int(np.count_nonzero(eligible & ~p.active & (p.grievance > threshold)))
-    model.tally["leaders"] = float(np.count_nonzero(p.active & (score >= prm.leader_activism)))
+    model.tally["leaders"] = float(leaders_among(model, np.flatnonzero(p.active)).size)
 
 
 def aggregate(model) -> Events:
-    """Group this month's actives into events by locality and claim."""
+    """Group this month's actives into events by locality and claim, and add the month's
+    turnout to each work unit's protest memory (read by next month's links)."""
     p, prm = model.people, model.params
     claim = claim_of(p.kind, p.status)
     act = np.flatnonzero(p.active)
@@ -417,6 +445,14 @@ def aggregate(model) -> Events:
     units_protesting = np.unique(loc[at_unit]).size
     # Per claim: how many work units hold an event of it this month (one per unit).
     units_by_claim = np.bincount(cl[at_unit], minlength=N_CLAIMS) / n_units
+    link = locality_links(model)  # the links this month's decisions were made under
+    # This month's struggle enters each unit's memory (E4), for next month's links.
+    n_u = model.units.n
+    in_unit = model.locality[act] < n_u
+    active_in_unit = np.bincount(model.locality[act][in_unit], minlength=n_u)
+    model.units.protest_memory = remember(
+        model.units.protest_memory, active_in_unit / np.maximum(model.loc_size[:n_u], 1)
+    )
     return Events(
         locality=loc,
         claim=cl,
@@ -426,6 +462,6 @@ def aggregate(model) -> Events:
         urban=urban,
         breadth=units_protesting / n_units,
         index=index,
-        link=locality_links(model)[loc],
+        link=link[loc],
         claim_breadth=units_by_claim[cl],
     )
