@@ -58,7 +58,9 @@ def test_counts_of_people_scale_exactly_with_people_per_agent():
             assert a == pytest.approx(b), o.name
 
 
-STOCKS_AND_FLOWS = ("employed", "xiagang", "unemployed", "retired", "hires", "migrant_departures")
+# Counts large enough at this size for ±15 % to be more than noise (the denied,
+# ``unemployed``, are a few dozen agents: their ratio moves ±20 % between seed sets).
+STOCKS_AND_FLOWS = ("employed", "xiagang", "retired", "hires", "migrant_departures")
 
 
 def test_employment_and_demography_counts_do_not_depend_on_people_per_agent():
