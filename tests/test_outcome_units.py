@@ -40,10 +40,12 @@ def test_counts_of_people_scale_exactly_with_people_per_agent():
     for _ in range(8):
         m.step()
     # This month's events from the actives as they stand (the step's arrests removed some).
+    memory = m.units.protest_memory.copy()  # aggregate adds the month to it
     m.events = protest.aggregate(m)
     before = {o.name: o.compute(m) for o in OUTCOMES}
     # The same agents, read as standing for twice the people (floor 5 ≤ 1 agent either way).
     m.params = m.params.model_copy(update={"people_per_agent": 2 * s.params.people_per_agent})
+    m.units.protest_memory = memory
     m.events = protest.aggregate(m)
     after = {o.name: o.compute(m) for o in OUTCOMES}
     people = [o.name for o in OUTCOMES if o.unit in PERSON_UNITS]
