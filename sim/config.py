@@ -188,6 +188,74 @@ class Params(StrictModel):
     visibility_scale: float = _p(1000.0, 1, 1e7, "protest size at which an event is fully visible")
     rural_visibility: float = _p(0.3, 0, 1, "visibility of rural protest relative to urban")
     people_per_agent: float = _p(1.0, 0.001, 1e6, "real people one agent stands for (size classes)")
+    # organized protest: leaders and linkage (seed 003 B1 L25 L29, E4 L97, L100; helper protest)
+    leader_activism: float = _p(
+        0.3,
+        0,
+        2,
+        "leadership score (activism + cohort bonus) at which an active person leads "
+        "others (seed 003 B1, lines 25, 29) (index)",
+    )
+    leader_cohort_born: int = Field(
+        1958,
+        ge=1900,
+        le=2100,
+        description="latest birth year of the experienced cohort, the Cultural Revolution "
+        "generation that 'most often leads these struggles' (seed 003 line 29) (year)",
+    )
+    leader_cohort_bonus: float = _p(
+        0.2,
+        0,
+        1,
+        "leadership score the experienced cohort adds to activism (seed 003 line 29: "
+        "'consciousness absorbed in earlier periods of ... mobilization') (index)",
+    )
+    leader_effect: float = _p(
+        0.3,
+        0,
+        1,
+        "share of the protest threshold others no longer need once they see active "
+        "leaders (saturating, 1 − exp(−leaders seen)) (share)",
+    )
+    link_memory: float = _p(
+        0.5,
+        0.001,
+        100,
+        "organizational memory at which a work unit is fully linked to the others: "
+        "person-months of protest per member, the sum of its monthly active shares (0.5 = "
+        "ten months with 5 % out; seed 003 E4, line 97: repeated isolated struggle leads "
+        "to linking up) (person-months per person)",
+    )
+    linkage_weight: float = _p(
+        0.5,
+        0,
+        5,
+        "threshold lowered per unit active share of allied claims in the other linked "
+        "localities (claim spill-over; seed 003 line 97) (threshold units per share)",
+    )
+    claim_linkage: float = _p(
+        0.5,
+        0,
+        1,
+        "affinity between different urban claims (laid-off and employed, retirees) "
+        "relative to the same claim (seed 003 E4, line 97: 'both laid-off and employed') "
+        "(share)",
+    )
+    class_linkage: float = _p(
+        0.1,
+        0,
+        1,
+        "affinity between worker and peasant claims relative to the same claim (seed 003 "
+        "line 100: 'no link between these virtually simultaneous events'; line 97: efforts "
+        "toward 'closer ties') (share)",
+    )
+    village_linkage: float = _p(
+        0.25,
+        0,
+        1,
+        "link weight of a village in the linked network (peasants reached through kin "
+        "and migrants; seed 003 lines 97, 100) (share)",
+    )
     # careers and factions (seed 002 C1-C9, K2-K3; science-anchors §3.2)
     promotion_rate: float = _p(0.01, 0, 1, "monthly promotion hazard of an average candidate")
     promotion_performance: float = _p(1.0, -10, 10, "beta_g: weight of unit performance")

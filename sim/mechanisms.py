@@ -53,6 +53,9 @@ Guards (file : function — what "off" means):
 - ``police_reluctance`` — ``submodels/state_response.py : respond`` — police fully comply.
 - ``emergent_stance`` — ``regimes/repression_concession.py : on_step`` — the stance stays
   at its preset.
+- ``activist_commitment`` — ``submodels/protest.py : update`` — own activism lowers no threshold.
+- ``protest_leaders`` — ``submodels/protest.py : update`` — leaders lower no one's threshold.
+- ``protest_linkage`` — ``submodels/protest.py : locality_links`` — every link weight 0.
 
 To add a mechanism: append a :class:`Mechanism` to ``MECHANISMS`` (name, description,
 where, source, off) and guard the rule with ``if "<name>" in model.mechanisms`` (or
@@ -344,6 +347,30 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/regimes/repression_concession.py:on_step",
         "003_34c2b211615d9395.txt:21, 93, 97, 100 (D1, D2, D4, D8)",
         "the stance stays at its preset",
+    ),
+    # organized protest (helper protest; issue 13 point 6)
+    Mechanism(
+        "activist_commitment",
+        "a person's own activism lowers their protest threshold (params.activism_threshold)",
+        "sim/submodels/protest.py:update",
+        "003_34c2b211615d9395.txt:25, 73",
+        "activism_threshold weight 0",
+    ),
+    Mechanism(
+        "protest_leaders",
+        "active leaders (activists, the Cultural Revolution cohort) lower the thresholds of "
+        "those who see them; arresting them decapitates the next month's event",
+        "sim/submodels/protest.py:update",
+        "003_34c2b211615d9395.txt:25, 29 (B1)",
+        "leader effect 0",
+    ),
+    Mechanism(
+        "protest_linkage",
+        "work units with a history of protest, and villages, link: actives of allied claims "
+        "in the other linked localities lower thresholds (claim spill-over, breadth)",
+        "sim/submodels/protest.py:locality_links",
+        "003_34c2b211615d9395.txt:97, 100 (E4)",
+        "every locality's link weight 0: struggles stay isolated",
     ),
 )
 

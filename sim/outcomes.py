@@ -59,6 +59,15 @@ def _tally(key: str) -> Callable[[CadreModel], float]:
     return lambda m: float(m.tally.get(key, 0))
 
 
+def _people(count: Callable[[CadreModel], float]) -> Callable[[CadreModel], float]:
+    """A count of agents as represented people (× ``people_per_agent``).
+
+    Every reported count of persons is in people, so it does not change with the scale
+    at which the same city is represented (``tests/test_outcome_units.py``).
+    """
+    return lambda m: count(m) * float(m.params.people_per_agent)
+
+
 def _cadre_factions(m: CadreModel) -> np.ndarray:
     return m.people.faction[m.people.rows(Kind.CADRE)]
 
@@ -108,9 +117,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "faction_members",
         "people aligned with any faction",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.faction >= 0)),
+        _people(lambda m: float(np.count_nonzero(m.people.faction >= 0))),
     ),
     Outcome(
         "grievance_cadre",
@@ -157,17 +166,17 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "active",
         "people publicly active in protest at the end of the month",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.active)),
+        _people(lambda m: float(np.count_nonzero(m.people.active))),
     ),
     Outcome(
         "tension",
         "quiet, free people whose grievance alone exceeds their threshold "
         "(Epstein's latent actives)",
-        "agents",
+        "people",
         False,
-        _tally("tension"),
+        _people(_tally("tension")),
     ),
     Outcome(
         "protest_events",
@@ -222,13 +231,15 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "events_class_4", "events of size class IV (> 1,000 people)", "events", True, _size_class(4)
     ),
-    Outcome("arrests", "protesters detained this month", "agents", True, _tally("arrests")),
+    Outcome(
+        "arrests", "protesters detained this month", "people", True, _people(_tally("arrests"))
+    ),
     Outcome(
         "jailed",
         "people in detention at the end of the month",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.jail > 0)),
+        _people(lambda m: float(np.count_nonzero(m.people.jail > 0))),
     ),
     Outcome(
         "concessions",
@@ -258,10 +269,28 @@ OUTCOMES: tuple[Outcome, ...] = (
         True,
         _tally("rural_relief"),
     ),
-    Outcome("accidents", "workplace accidents this month", "accidents", True, _tally("accidents")),
-    Outcome("deaths", "accident deaths this month", "people", True, _tally("deaths")),
+    # The accident hazard is drawn per line agent, so counts are scaled to people.
     Outcome(
-        "mine_deaths", "accident deaths in mines this month", "people", True, _tally("mine_deaths")
+        "accidents",
+        "workplace accidents this month, in represented people (hazard per line agent × "
+        "people_per_agent)",
+        "accidents",
+        True,
+        _people(_tally("accidents")),
+    ),
+    Outcome(
+        "deaths",
+        "accident deaths this month, in represented people",
+        "people",
+        True,
+        _people(_tally("deaths")),
+    ),
+    Outcome(
+        "mine_deaths",
+        "accident deaths in mines this month, in represented people",
+        "people",
+        True,
+        _people(_tally("mine_deaths")),
     ),
     Outcome(
         "output",
@@ -273,41 +302,51 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "employed",
         "employed technicians, workers and migrants",
-        "agents",
+        "people",
         False,
-        _status_count(Status.EMPLOYED),
+        _people(_status_count(Status.EMPLOYED)),
     ),
     Outcome(
         "xiagang",
         "laid-off workers keeping a stipend and ties to the unit",
-        "agents",
+        "people",
         False,
-        _status_count(Status.XIAGANG),
+        _people(_status_count(Status.XIAGANG)),
     ),
     Outcome(
         "unemployed",
         "laid-off workers denied any status",
-        "agents",
+        "people",
         False,
-        _status_count(Status.UNEMPLOYED),
+        _people(_status_count(Status.UNEMPLOYED)),
     ),
     Outcome(
-        "retired", "retired workers and technicians", "agents", False, _status_count(Status.RETIRED)
+        "retired",
+        "retired workers and technicians",
+        "people",
+        False,
+        _people(_status_count(Status.RETIRED)),
     ),
     Outcome(
         "waiting",
         "school-leavers in the city waiting for a first post",
-        "agents",
+        "people",
         False,
-        _waiting,
+        _people(_waiting),
     ),
-    Outcome("hires", "people hired into vacant posts this month", "agents", True, _tally("hires")),
+    Outcome(
+        "hires",
+        "people hired into vacant posts this month",
+        "people",
+        True,
+        _people(_tally("hires")),
+    ),
     Outcome(
         "migrant_departures",
         "migrants leaving city work this month (for good or for a spell at home)",
-        "agents",
+        "people",
         True,
-        _tally("migrant_departures"),
+        _people(_tally("migrant_departures")),
     ),
     Outcome(
         "gini",
@@ -326,17 +365,19 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "coop_members",
         "people in a cooperative or collective",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.coop)),
+        _people(lambda m: float(np.count_nonzero(m.people.coop))),
     ),
-    Outcome("promotions", "cadre promotions this month", "cadres", True, _tally("promotions")),
+    Outcome(
+        "promotions", "cadre promotions this month", "people", True, _people(_tally("promotions"))
+    ),
     Outcome(
         "persecuted",
         "people targeted at least once by a campaign",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.persecuted > 0)),
+        _people(lambda m: float(np.count_nonzero(m.people.persecuted > 0))),
     ),
     Outcome(
         "fear",
@@ -364,9 +405,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "defections",
         "security cadres who defected this month (refused to repress, sided with protest)",
-        "agents",
+        "people",
         True,
-        _tally("defections"),
+        _people(_tally("defections")),
     ),
     Outcome(
         "defected_share",
@@ -395,6 +436,30 @@ OUTCOMES: tuple[Outcome, ...] = (
         "events",
         True,
         _tally("court_wins"),
+    ),
+    # organized protest (helper protest; issue 13 point 6)
+    Outcome(
+        "protest_leaders",
+        "active leaders this month: actives whose activism plus cohort bonus reaches "
+        "leader_activism (seed 003 B1)",
+        "people",
+        False,
+        _people(_tally("leaders")),
+    ),
+    Outcome(
+        "protest_breadth",
+        "share of work units holding a protest event this month",
+        "share",
+        False,
+        lambda m: float(m.events.breadth),
+    ),
+    Outcome(
+        "linked_breadth",
+        "largest link-weighted share of work units pressing one claim together this month "
+        "(0 when every struggle is isolated; seed 003 line 97)",
+        "share",
+        False,
+        lambda m: m.events.linked_breadth,
     ),
 )
 

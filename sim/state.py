@@ -124,6 +124,9 @@ UNIT_COLUMNS: dict[str, tuple[type, float]] = {
     "death_memory": (np.float32, 0.0),  # remembered deaths per 1,000 line workers (fading)
     "restructured": (np.int32, -1),
     "protest_months": (np.int32, 0),
+    # Organizational memory of protest: person-months of protest per member so far (the
+    # sum of monthly active shares), read by linkage (sim/submodels/protest.py).
+    "protest_memory": (np.float64, 0.0),
     "model_seizure": (np.bool_, False),
     "benefit_arrears": (np.float32, 0.0),  # monthly chance its pensions/stipends go unpaid
     "privilege": (np.float32, 0.0),  # visible enrichment of its cadres (0–1), e.g. after a sale

@@ -424,6 +424,45 @@ def test_benefit_arrears_raise_grievance():
     assert on > off  # C1, line 27: pensions and xiagang payments unpaid
 
 
+# --- organized protest (helper protest; whole-run directions in tests/test_leaders.py) ----
+
+
+def _switched_update(name: str, prepare) -> tuple[np.ndarray, np.ndarray]:
+    """Actives after one decision from the same state: all on, and ``name`` off."""
+    kw = dict(CITY, params={"police_per_1000": 1.0, "security_cadre_share": 0.02})
+    m = model_after(kw, 12)
+    rng = np.random.default_rng(0)
+    m.people.active = (rng.random(m.people.n) < 0.2) & (m.people.kind != Kind.CADRE)
+    prepare(m, rng)
+    before = m.people.active.copy()
+    protest.update(m)
+    on = m.people.active.copy()
+    m.people.active = before
+    m.mechanisms = _without(name)
+    protest.update(m)
+    return on, m.people.active.copy()
+
+
+@pytest.mark.parametrize(
+    "name, prepare",
+    [
+        # Activists need less to act (seed 003 lines 25, 73).
+        ("activist_commitment", lambda m, rng: None),
+        # Leaders in view lower others' thresholds (B1, line 29).
+        ("protest_leaders", lambda m, rng: m.people.activism.__setitem__(slice(None), 0.8)),
+        # Units with a memory of protest feel the others' struggle (E4, line 97).
+        (
+            "protest_linkage",
+            lambda m, rng: m.units.protest_memory.__setitem__(slice(None), 10.0),
+        ),
+    ],
+)
+def test_organized_protest_switches_only_lower_thresholds(name, prepare):
+    on, off = _switched_update(name, prepare)
+    assert on.sum() > off.sum()
+    assert np.all(on >= off)  # each only lowers thresholds, so no one drops out
+
+
 def test_every_mechanism_has_a_directional_test():
     text = Path(__file__).read_text(encoding="utf-8")
     for name in NAMES:
