@@ -69,3 +69,10 @@ class Levers:
     """0..1: grassroots monitoring reach (danwei people, residents' committees)."""
     problem_solving: float = 0.0
     """0..1: monthly share of local material problems solved by cadres on the spot."""
+    # --- factions and careers (helper `factions`) ------------------------------------
+    faction_contention: float = 0.0
+    """0..1: how far the month's politics set mobilized factions against each other."""
+    military_control: float = 0.0
+    """0..1: PLA work teams and revolutionary committees demobilizing mass organizations."""
+    activist_criteria: float = 0.0
+    """0..1: how far cadre recruitment rewards faction activism over the normal criteria."""

@@ -228,6 +228,7 @@ class CadreModel(mesa.Model):
         economy.pay(self)
         # 3. Perception: legitimacy where people live, then hardship and grievance.
         legitimacy.update_local(self)
+        careers.grudges(self)
         hardship.update(self)
         # 4. Contention: protest decisions, events, the state's response.
         state_response.decay(self)
@@ -239,6 +240,7 @@ class CadreModel(mesa.Model):
         careers.promote(self)
         careers.update_loyalty(self)
         careers.update_factions(self)
+        careers.contend(self)
         # 6. Safety: accidents in every unit.
         production.accidents(self)
 
