@@ -229,8 +229,13 @@ VISIBLE = dict(CITY, params={"visibility_scale": 5})
 
 
 def test_legitimacy_repression_off_raises_legitimacy():
-    on, off = pair(VISIBLE, "legitimacy_repression", "legitimacy_mean")
-    assert off > on
+    # One month's update with arrests seen: the whole-run mean over two seeds was within
+    # noise of zero (on main too, for seeds 3-4), so the rule is tested where it acts.
+    m = model_after(CITY, 6)
+    with_, without = _one_global_update(
+        m, "legitimacy_repression", visible_arrests=50.0, conceded_people=0.0
+    )
+    assert with_ < without
 
 
 def _one_global_update(m: CadreModel, name: str, **tally) -> tuple[float, float]:

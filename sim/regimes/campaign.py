@@ -223,17 +223,19 @@ def reinstate(
     former: np.ndarray,
     new_cadre: np.ndarray,
     capital: np.ndarray,
+    restored: np.ndarray | None = None,
 ) -> np.ndarray:
     """Ranks after the cadres at positions ``back`` return to their ``former`` ranks.
 
     Where a rank then holds more than its posts (``careers.rank_capacity``), the excess
     steps down one rank, from the top: new cadres first, then those with the least
-    political capital; the returning cadres keep their posts. Ranks stay a pyramid.
+    political capital; the returning cadres, and those ``restored`` earlier, keep their
+    posts. Ranks stay a pyramid.
     """
     rank = rank.copy()
     rank[back] = np.maximum(rank[back], former)
     cap = rank_capacity(rank.size)
-    returning = np.zeros(rank.size, dtype=bool)
+    returning = np.zeros(rank.size, dtype=bool) if restored is None else restored.copy()
     returning[back] = True
     for r in range(N_RANKS - 1, 0, -1):
         holders = np.flatnonzero(rank == r)
@@ -445,6 +447,8 @@ class Campaign(Regime):
         self.overthrown: np.ndarray | None = None
         #: the rank each overthrown cadre held before losing the post
         self.former_rank: np.ndarray | None = None
+        #: cadres this campaign has reinstated (they keep their posts when others return)
+        self.restored: np.ndarray | None = None
         self.current_phase: str | None = None
 
     # --- helpers -------------------------------------------------------------------
@@ -493,6 +497,7 @@ class Campaign(Regime):
         self.quota_done = False
         self.overthrown = np.zeros(model.people.n, dtype=bool)
         self.former_rank = np.zeros(model.people.n, dtype=np.int8)
+        self.restored = np.zeros(model.people.n, dtype=bool)
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         c = self.climate(model)
@@ -549,6 +554,7 @@ class Campaign(Regime):
         # with none of this campaign's per-row state.
         self.overthrown &= ~model.renewed
         self.former_rank[model.renewed] = 0
+        self.restored[model.renewed] = False
         if phase == "anti_rightist":
             if not self.quota_done:
                 struck = self.rightists(model, staff)
@@ -731,7 +737,9 @@ class Campaign(Regime):
                 self.former_rank[idx],
                 p.new_cadre[rows],
                 p.political_capital[rows].astype(np.float64),
+                self.restored[rows],
             )
+            self.restored[idx] = True
             model.tally["cadres_reinstated"] = (
                 model.tally.get("cadres_reinstated", 0)
                 + float(np.count_nonzero(self.former_rank[idx] > 0)) * model.params.people_per_agent
