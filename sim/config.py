@@ -289,16 +289,25 @@ class Params(StrictModel):
         0.04, 0, 1, "share of fighters injured or killed in a clash (share; Walder & Su 2003)"
     )
     clash_fatality: float = _p(
-        0.1, 0, 1, "share of clash casualties who die (share; Walder & Su 2003: about as many "
-        "killed as permanently injured counts the injured broadly)"
+        0.1,
+        0,
+        1,
+        "share of clash casualties who die (share; Walder & Su 2003: about as many "
+        "killed as permanently injured counts the injured broadly)",
     )
     clash_grievance: float = _p(
-        0.2, 0, 1, "grievance a casualty and each tie of a casualty gain: the revenge cycle "
-        "(grievance; seed 002 K2, 3008-3014)"
+        0.2,
+        0,
+        1,
+        "grievance a casualty and each tie of a casualty gain: the revenge cycle "
+        "(grievance; seed 002 K2, 3008-3014)",
     )
     clash_loyalty_loss: float = _p(
-        0.03, 0, 1, "loyalty the cadres of a unit lose in a month it sees a clash (party "
-        "prestige collapses, seed 002 E7-E8, 3871-3906)"
+        0.03,
+        0,
+        1,
+        "loyalty the cadres of a unit lose in a month it sees a clash (party "
+        "prestige collapses, seed 002 E7-E8, 3871-3906)",
     )
     pla_dissolution: float = _p(
         0.15,

@@ -241,8 +241,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "mobilized factions facing each other in and across units clash, with casualties, "
         "revenge among the casualties' ties and lost face for the unit's cadres",
         "sim/submodels/careers.py:contend",
-        "002_683259ac5f475297.txt:3264-3270, 3008-3014, 3871-3906 (K2, E7-E8); "
-        "Walder & Su 2003",
+        "002_683259ac5f475297.txt:3264-3270, 3008-3014, 3871-3906 (K2, E7-E8); Walder & Su 2003",
         "no clashes (clash rate 0)",
     ),
     Mechanism(
@@ -285,8 +284,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     ),
     Mechanism(
         "cadre_reinstatement",
-        "liberated cadres return to their former rank, over the new cadres who replaced "
-        "them",
+        "liberated cadres return to their former rank, over the new cadres who replaced them",
         "sim/regimes/campaign.py:liberate",
         "002_683259ac5f475297.txt:3242-3245, 3682-3683",
         "liberated cadres stay at rank 0",

@@ -364,7 +364,10 @@ OUTCOMES: tuple[Outcome, ...] = (
         _tally("faction_casualties"),
     ),
     Outcome(
-        "clash_deaths", "people killed in factional clashes this month", "people", True,
+        "clash_deaths",
+        "people killed in factional clashes this month",
+        "people",
+        True,
         _tally("clash_deaths"),
     ),
     Outcome(
@@ -393,9 +396,11 @@ OUTCOMES: tuple[Outcome, ...] = (
         "share of the cadre corps recruited by a campaign's activist criteria",
         "share",
         False,
-        lambda m: float(m.people.new_cadre[m.people.rows(Kind.CADRE)].mean())
-        if m.people.count(Kind.CADRE)
-        else 0.0,
+        lambda m: (
+            float(m.people.new_cadre[m.people.rows(Kind.CADRE)].mean())
+            if m.people.count(Kind.CADRE)
+            else 0.0
+        ),
     ),
     Outcome(
         "cadres_purged",

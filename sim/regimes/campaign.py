@@ -385,7 +385,8 @@ class CampaignParams(RegimeParams):
         "and promotion (109 from 1966-05 = 1975-06; 3819-3820) (months)",
     )
     crash_months: Months = Field(
-        5, description="cultural_revolution: length of the crash recruitment (June-October 1975) (months)"
+        5,
+        description="cultural_revolution: length of the crash recruitment (June-October 1975) (months)",
     )
     crash_promotion: float = Field(
         0.2,

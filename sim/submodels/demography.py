@@ -453,14 +453,15 @@ def pair_by_group(slot_group: np.ndarray, cand_group: np.ndarray) -> tuple[np.nd
     return s_keep, c_keep
 
 
-def move_into_cadre(model, src: np.ndarray, dst: np.ndarray) -> None:
+def move_into_cadre(model, src: np.ndarray, dst: np.ndarray, new_cadre: bool = False) -> None:
     """Move the people in rows ``src`` into the cadre rows ``dst``; renew ``src``.
 
     The cadre row takes the recruit's personal traits (age, labels, file, grievance,
     faction, activism, skill ...); the post keeps its unit, cadre network, patron slot
     and security share. A recruit starts at rank 0, a party member ("recruit ... into the
     party and then promote them", seed 002 3809-3813), fairly loyal, with a patron of
-    higher rank in the unit.
+    higher rank in the unit; ``new_cadre`` marks a recruit of a campaign's activist
+    criteria.
     """
     if src.size == 0:
         return
@@ -474,7 +475,7 @@ def move_into_cadre(model, src: np.ndarray, dst: np.ndarray) -> None:
     p.loyalty[dst] = rng.uniform(0.6, 0.9, size=dst.size)
     p.corruption[dst] = rng.beta(1.0, 6.0, size=dst.size)
     p.native[dst] = rng.random(dst.size) < prm.native_cadre_share
-    p.new_cadre[dst] = model.levers.activist_criteria > 0
+    p.new_cadre[dst] = new_cadre
     p.status[dst] = Status.EMPLOYED
     p.wage[dst] = prm.cadre_wage
     p.tenure[dst] = 0
@@ -528,7 +529,8 @@ def recruit_cadres(model, rows: np.ndarray) -> int:
     slot_unit = np.where(p.unit[rows] >= 0, p.unit[rows], rng.integers(0, model.units.n, rows.size))
     cand = cand[np.argsort(-score, kind="stable")]
     s, c = pair_by_group(slot_unit, p.unit[cand])
-    move_into_cadre(model, cand[c], rows[s])
+    # Recruits chosen under activist criteria are the period's "new cadres" (3675-3678).
+    move_into_cadre(model, cand[c], rows[s], new_cadre=criteria > 0)
     return int(s.size)
 
 
