@@ -371,6 +371,13 @@ OUTCOMES: tuple[Outcome, ...] = (
         _tally("clash_deaths"),
     ),
     Outcome(
+        "persecution_deaths",
+        "qingli targets who died under confinement and struggle this month (campaign)",
+        "people",
+        True,
+        _tally("persecution_deaths"),
+    ),
+    Outcome(
         "cadres_overthrown",
         "share of the cadre corps overthrown and out of post (campaign)",
         "share",

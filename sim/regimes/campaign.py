@@ -55,6 +55,7 @@ from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
 from sim.submodels.careers import N_RANKS, REBEL, rank_capacity
+from sim.submodels.demography import violent_deaths
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -379,6 +380,15 @@ class CampaignParams(RegimeParams):
         description="cultural_revolution: extra log-odds lost per label step in qingli and "
         "after: class purity 'much more important' for reward (3346-3356) (log-odds)",
     )
+    qingli_lethality: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="cultural_revolution: chance a qingli target dies under confinement and "
+        "severe struggle ('suicides were common', 3246-3249); Walder 2014 counts about 1.1 "
+        "million deaths among 24 million persecuted, Walder & Su 2003 0.75-1.5 million among "
+        "36 million (share)",
+    )
     crash_start: Months = Field(
         109,
         description="cultural_revolution: months from the start to the crash recruitment "
@@ -550,6 +560,7 @@ class Campaign(Regime):
         staff = in_unit & ((kind == Kind.CADRE) | (kind == Kind.TECHNICIAN) | (kind == Kind.WORKER))
         free = p.jail == 0
         struck = np.zeros(p.n, dtype=bool)
+        died = struck
         relabel = True
         # A row recycled for a newcomer (a recruit into a cadre post, an entrant) starts
         # with none of this campaign's per-row state.
@@ -594,6 +605,11 @@ class Campaign(Regime):
             pool = (dead | live) & free
             score = political_score(p.class_label, p.dossier) + 2.0 * live
             struck = rng.random(p.n) < targeting_probability(score, pool, c.target_rate)
+            # Qingli targets "were confined and subject to severe struggle methods;
+            # suicides were common" (3246-3249): most CR deaths came from this organized
+            # repression, after the factional phase (Walder & Su 2003; Walder 2014).
+            died = struck & (rng.random(p.n) < prm.qingli_lethality)
+            model.tally["persecution_deaths"] = float(died.sum()) * model.params.people_per_agent
         if phase in ("qingli", "liberation"):
             self.liberate(model, rng.random(p.n) < prm.liberation_rate)
         if phase in ("power_holders", "qingli"):
@@ -603,6 +619,8 @@ class Campaign(Regime):
             self.crash_promote(model)
         if struck.any():
             self.struggle(model, struck, relabel=relabel, rightist=phase == "anti_rightist")
+        if phase == "qingli" and died.any():
+            violent_deaths(model, np.flatnonzero(died))
         n_cadres = max(model.people.count(Kind.CADRE), 1)
         model.tally["cadres_overthrown"] = float(self.overthrown.sum()) / n_cadres
         model.tally["campaign_targets"] = model.tally.get("campaign_targets", 0) + int(struck.sum())
