@@ -39,7 +39,19 @@ Every campaign works through the same machinery, with targets and climate set by
   ``faction_hardening`` (factions form path-dependently in ``careers.update_factions``
   around earlier targets and ties, K2–K3, K15, 3008–3014, 3264–3303); in the CR
   technicians' autonomy is cut (three-in-one teams, E6, 3433–3463) and their alienation
-  creeps up.
+  creeps up. CR phases also set ``faction_contention`` (factions fight, 3264–3267),
+  ``military_control`` (the PLA and revolutionary committees, 3233–3242, 4246–4251) and
+  ``activist_criteria`` (new cadres rise through activism, 3675–3678); the clashes and
+  the demobilization themselves are ``careers.contend`` and ``careers.update_factions``.
+- **Careers that remember.** Overthrown power-holders lose their posts and labour on the
+  shop floor (3102–3108); liberated, they are transferred (E2, 3609–3621) or stay
+  demoralized (E1, 3597–3604) and are reinstated at their former rank over the new cadres
+  who replaced them (3242–3245, 3682–3683). Activists are promoted (``merit`` term); in the
+  1975 crash new cadres are promoted over veterans (3776–3820); when the CR ends many new
+  cadres are purged (3707–3716). Qingli targets may die under confinement (3246–3249).
+- **Grudges** (K1, 2776–2785): the struggled and their kin stay in the workplace and keep
+  a grudge that weighs on hardship (``careers.grudges``). The Four Cleanups' Liu and Mao
+  modes differ in mobilization and humiliation as well as in whom they target.
 """
 
 from __future__ import annotations
