@@ -552,12 +552,14 @@ class Campaign(Regime):
         (3106-3108), their time on the line a ``labour_share`` term.
         """
         p, prm = model.people, self.params
-        aligned = (p.faction >= 0).astype(np.float64)
-        merit = prm.activist_merit * p.activism * aligned
+        c = p.rows(Kind.CADRE)  # merit is read for cadres only
+        merit = np.zeros(p.n)
+        aligned = p.faction[c] >= 0
+        merit[c] = prm.activist_merit * p.activism[c] * aligned
         if phase in ("qingli", "liberation"):
-            merit = merit - prm.purity_merit * p.class_label
+            merit[c] -= prm.purity_merit * p.class_label[c]
         if self.overthrown is not None and self.overthrown.any():
-            merit = merit - 20.0 * self.overthrown
+            merit[c] -= 20.0 * self.overthrown[c]
             model.terms.add("labour_share", self.key, self.overthrown.astype(np.float64))
         model.terms.add("merit", self.key, merit)
 

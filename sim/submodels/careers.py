@@ -223,9 +223,9 @@ def update_factions(model) -> None:
     control = lv.military_control * model.mechanisms.gain("pla_demobilization")
     m = lv.mobilization * (1.0 - control)
     if lv.military_control > 0:
-        u_demob = rng.random(p.n)
-        demob = urban & (faction >= 0) & (p.kind != Kind.CADRE)
-        demob &= u_demob < prm.pla_dissolution * control
+        mass = np.flatnonzero(urban & (faction >= 0) & (p.kind != Kind.CADRE))
+        demob = np.zeros(p.n, dtype=bool)
+        demob[mass[rng.random(mass.size) < prm.pla_dissolution * control]] = True
         faction[demob] = -1
         p.faction_age[demob] = 0
         model.tally["demobilized"] = int(demob.sum())
@@ -310,9 +310,11 @@ def contend(model) -> None:
     if lv.faction_contention <= 0 or model.units.n == 0:
         return
     n_u = model.units.n
-    u_unit, u_fight, u_hurt = rng.random(n_u), rng.random(p.n), rng.random(p.n)
     in_unit = model.faction_pool & (p.unit >= 0) & (p.status == Status.EMPLOYED)
     members = in_unit & (p.faction >= 0)
+    # One draw per unit and one per member: fighting, injury and death are nested
+    # thresholds on the member's draw.
+    u_unit, u_member = rng.random(n_u), rng.random(int(members.sum()))
     unit = np.maximum(p.unit, 0)
     cons, reb = side_counts(unit, p.faction, members, n_u)
     staff = np.bincount(unit[in_unit], minlength=n_u).astype(np.float64)
@@ -328,10 +330,17 @@ def contend(model) -> None:
     clash = u_unit < 1.0 - np.exp(-hazard)
     if not clash.any():
         return
-    turnout = np.clip(prm.clash_turnout * (0.5 + p.activism), 0.0, 1.0)
-    fighters = members & clash[unit] & (u_fight < turnout)
-    hurt = fighters & (u_hurt < prm.clash_casualty)
-    killed = hurt & (u_hurt < prm.clash_casualty * prm.clash_fatality)
+    idx = np.flatnonzero(members)
+    turnout = np.clip(prm.clash_turnout * (0.5 + p.activism[idx]), 0.0, 1.0)
+    fight = clash[unit[idx]] & (u_member < turnout)
+    hurt_ = fight & (u_member < turnout * prm.clash_casualty)
+    killed_ = hurt_ & (u_member < turnout * prm.clash_casualty * prm.clash_fatality)
+    fighters = np.zeros(p.n, dtype=bool)
+    fighters[idx[fight]] = True
+    hurt = np.zeros(p.n, dtype=bool)
+    hurt[idx[hurt_]] = True
+    killed = np.zeros(p.n, dtype=bool)
+    killed[idx[killed_]] = True
     ppa = prm.people_per_agent
     t["factional_clashes"] = float(fighters.sum()) * ppa
     t["faction_casualties"] = float(hurt.sum()) * ppa
@@ -339,9 +348,12 @@ def contend(model) -> None:
     t["clash_units"] = int(clash.sum())
     # Fighting hardens the fighters; the casualties' kin and friends want revenge (K2).
     p.activism[fighters] = np.minimum(p.activism[fighters] + 0.05, 1.0)
+    # Ties are symmetric: the casualties' rows list everyone exposed.
     exposure = np.zeros(p.n)
-    if model.ties.nnz:
-        exposure = np.asarray(model.ties @ hurt.astype(np.float32)).ravel()
+    hurt_rows = np.flatnonzero(hurt)
+    if model.ties.nnz and hurt_rows.size:
+        sub = model.ties[hurt_rows]
+        exposure = np.bincount(sub.indices, weights=sub.data, minlength=p.n)
     sore = np.minimum(exposure + hurt, 1.0) * prm.clash_grievance
     p.grudge[...] = np.minimum(p.grudge + sore, 1.0)
     # A unit at war with itself shames its party committee (E7-E8).
@@ -361,5 +373,8 @@ def grudges(model) -> None:
     perceived hardship as the named term ``grudges``.
     """
     p = model.people
+    if not p.grudge.any():  # (most months of most scenarios: nothing to add)
+        model.terms.set("hardship", "grudges", 0.0)
+        return
     model.terms.set("hardship", "grudges", p.grudge.astype(np.float64))
-    p.grudge[...] = p.grudge * np.float32(1.0 - model.params.grudge_decay)
+    p.grudge *= np.float32(1.0 - model.params.grudge_decay)

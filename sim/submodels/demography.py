@@ -502,8 +502,13 @@ def recruit_cadres(model, rows: np.ndarray) -> int:
     p, prm, lv, rng = model.people, model.params, model.levers, model.rng
     if rows.size == 0:
         return 0
+    slot_unit = np.where(p.unit[rows] >= 0, p.unit[rows], rng.integers(0, model.units.n, rows.size))
+    hiring = np.zeros(model.units.n + 1, dtype=bool)
+    hiring[slot_unit] = True
+    # Only the units with a vacant post need their candidates scored.
     pool = (
-        ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
+        hiring[p.unit]
+        & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
         & (p.status == Status.EMPLOYED)
         & (p.unit >= 0)
         & (p.jail == 0)
@@ -526,7 +531,6 @@ def recruit_cadres(model, rows: np.ndarray) -> int:
     )
     # Gumbel noise: each candidate is chosen with logit probability given its score.
     score = score + rng.gumbel(size=cand.size)
-    slot_unit = np.where(p.unit[rows] >= 0, p.unit[rows], rng.integers(0, model.units.n, rows.size))
     cand = cand[np.argsort(-score, kind="stable")]
     s, c = pair_by_group(slot_unit, p.unit[cand])
     # Recruits chosen under activist criteria are the period's "new cadres" (3675-3678).
