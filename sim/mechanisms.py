@@ -284,9 +284,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
     ),
     Mechanism(
         "cadre_reinstatement",
-        "liberated cadres return to their former rank, over the new cadres who replaced them",
+        "liberated cadres return to their former rank, over the new cadres who replaced them, "
+        "who resent being pushed down",
         "sim/regimes/campaign.py:liberate",
-        "002_683259ac5f475297.txt:3242-3245, 3682-3683",
+        "002_683259ac5f475297.txt:3242-3245, 3682-3684",
         "liberated cadres stay at rank 0",
     ),
 )

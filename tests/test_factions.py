@@ -299,3 +299,22 @@ def test_same_seed_same_tables():
     a = cr_run().timeseries
     b = run_scenario(small_scenario(**CR), seed=3).timeseries
     assert a.equals(b)
+
+
+def test_reinstatement_puts_the_overthrown_back_above_those_who_replaced_them():
+    def ranks(off: dict) -> tuple[float, float]:
+        scn = small_scenario(**{**CR, "mechanisms": off})
+        m = CadreModel(scn, seed=6)
+        for _ in range(17):  # to the end of the power-holder phase
+            m.step()
+        over = np.flatnonzero(m.regimes[0].overthrown)
+        c = m.people.rows(Kind.CADRE)
+        others = np.setdiff1d(np.arange(c.start, c.stop), over)
+        for _ in range(30):  # qingli and liberation
+            m.step()
+        alive = over[~m.renewed[over]]
+        return float(m.people.rank[alive].mean()), float(m.people.rank[others].mean())
+
+    (over_on, others_on), (over_off, others_off) = ranks({}), ranks({"cadre_reinstatement": False})
+    assert over_on > over_off + 0.5
+    assert others_on < others_off  # the posts they took back came from the others

@@ -378,6 +378,13 @@ class CampaignParams(RegimeParams):
         description="share of liberated cadres transferred to another unit, where no one "
         "struggled them face to face and they recover their full loyalty (E2, 3609-3621) (share)",
     )
+    displacement_loss: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="loyalty a cadre loses when pushed down a rank by a reinstated old "
+        "cadre ('old and new cadres vied for power', 3683-3684) (loyalty)",
+    )
     activist_merit: float = Field(
         1.5,
         ge=0,
@@ -764,6 +771,7 @@ class Campaign(Regime):
         if "cadre_reinstatement" in model.mechanisms:
             rows = p.rows(Kind.CADRE)
             local = idx - rows.start
+            before = p.rank[rows].copy()
             p.rank[rows] = reinstate(
                 p.rank[rows],
                 local,
@@ -773,6 +781,11 @@ class Campaign(Regime):
                 self.restored[rows],
             )
             self.restored[idx] = True
+            # Those pushed down to make room resent it: "old and new cadres vied for
+            # power" (3683-3684).
+            pushed = np.flatnonzero(p.rank[rows] < before) + rows.start
+            pushed = pushed[~back[pushed]]
+            p.loyalty[pushed] = np.maximum(p.loyalty[pushed] - prm.displacement_loss, 0.0)
             model.tally["cadres_reinstated"] = (
                 model.tally.get("cadres_reinstated", 0)
                 + float(np.count_nonzero(self.former_rank[idx] > 0)) * model.params.people_per_agent
