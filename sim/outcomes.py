@@ -411,7 +411,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "cadres_purged",
-        "new cadres demoted and struggled when their campaign's patrons fell",
+        "new cadres demoted and struggled when their patrons fell (the CR purge month)",
         "people",
         True,
         _tally("cadres_purged"),

@@ -33,7 +33,8 @@ CR = {
     "start": "1966-05",
     "end": "1971-12",
     "population": CR_POP,
-    "regimes": [{"type": "campaign", "kind": "cultural_revolution", "end": "1971-06"}],
+    # The purge of new cadres 62 months in (1971-07) instead of the default 1976-10.
+    "regimes": [{"type": "campaign", "kind": "cultural_revolution", "purge_start": 62}],
 }
 
 
@@ -222,9 +223,7 @@ def test_activists_become_new_cadres_and_many_are_purged_when_the_cr_ends():
 
 
 def test_overthrown_state_is_cleared_for_recycled_rows():
-    scn = small_scenario(
-        **{**CR, "end": "1967-06", "regimes": [{"type": "campaign", "kind": "cultural_revolution"}]}
-    )
+    scn = small_scenario(**{**CR, "end": "1967-06"})
     m = CadreModel(scn, seed=4)
     for _ in range(10):
         m.step()

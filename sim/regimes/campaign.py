@@ -47,7 +47,7 @@ Every campaign works through the same machinery, with targets and climate set by
   shop floor (3102–3108); liberated, they are transferred (E2, 3609–3621) or stay
   demoralized (E1, 3597–3604) and are reinstated at their former rank over the new cadres
   who replaced them (3242–3245, 3682–3683). Activists are promoted (``merit`` term); in the
-  1975 crash new cadres are promoted over veterans (3776–3820); when the CR ends many new
+  1975 crash new cadres are promoted over veterans (3776–3820); in October 1976 many new
   cadres are purged (3707–3716). Qingli targets may die under confinement (3246–3249).
 - **Grudges** (K1, 2776–2785): the struggled and their kin stay in the workplace and keep
   a grudge that weighs on hardship (``careers.grudges``). The Four Cleanups' Liu and Mao
@@ -425,12 +425,17 @@ class CampaignParams(RegimeParams):
         "veteran during the crash ('veteran cadres ... placed behind as assistants', "
         "3776-3780) (share/month)",
     )
+    purge_start: Months = Field(
+        125,
+        description="cultural_revolution: months from the start to the purge of new cadres "
+        "(125 from 1966-05 = 1976-10, the fall of the Gang of Four; 3707-3716) (months)",
+    )
     purge_share: float = Field(
         0.6,
         ge=0,
         le=1,
-        description="cultural_revolution: share of new cadres demoted and struggled when the "
-        "campaign ends ('demoted again after the Gang of Four fell', 3707-3716; weeded out, "
+        description="cultural_revolution: share of new cadres demoted and struggled in the "
+        "purge month ('demoted again after the Gang of Four fell', 3707-3716; weeded out, "
         "3822-3827) (share)",
     )
     tech_degradation: float = Field(
@@ -638,6 +643,9 @@ class Campaign(Regime):
             p.alienation[tech] = np.minimum(p.alienation[tech] + prm.tech_degradation, 1.0)
         if self.crash_window(model):
             self.crash_promote(model)
+        if prm.kind == "cultural_revolution" and self.t0 is not None:
+            if self.t0.months_until(model.date) == prm.purge_start:
+                self.purge(model)
         if struck.any():
             self.struggle(model, struck, relabel=relabel, rightist=phase == "anti_rightist")
         if phase == "qingli" and died.any():
@@ -651,8 +659,7 @@ class Campaign(Regime):
         # files and wage cuts stay (agent state); the climate of fear fades.
         if self.overthrown is not None:
             self.liberate(model, np.ones(model.people.n, dtype=bool))
-        if self.params.kind == "cultural_revolution":
-            self.purge(model)
+
         model.terms.fade(self.key, "fear", self.params.fear_fade)
         self.current_phase = None
 
