@@ -556,7 +556,8 @@ class Campaign(Regime):
         self.current_phase = phase
 
     def career_terms(self, model: CadreModel, phase: str) -> None:
-        """The CR's weight on careers, as this regime's own terms.
+        """The CR's weight on careers (promotion, and recruitment into the corps), as this
+        regime's own terms.
 
         Activists of either faction are promoted (3675-3678; in 1975 "rebels were given
         positions", 3776-3780); from qingli on, class purity weighs more (3346-3356); the
@@ -569,7 +570,8 @@ class Campaign(Regime):
         aligned = p.faction[c] >= 0
         merit[c] = prm.activist_merit * p.activism[c] * aligned
         if phase in ("qingli", "liberation"):
-            merit[c] -= prm.purity_merit * p.class_label[c]
+            # for everyone: recruitment into the corps reads merit too (demography)
+            merit -= prm.purity_merit * p.class_label
         if self.overthrown is not None and self.overthrown.any():
             merit[c] -= 20.0 * self.overthrown[c]
             model.terms.add("labour_share", self.key, self.overthrown.astype(np.float64))

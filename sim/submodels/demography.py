@@ -529,8 +529,9 @@ def recruit_cadres(model, rows: np.ndarray) -> int:
         prm.recruit_skill,
         prm.recruit_activism,
     )
-    # Gumbel noise: each candidate is chosen with logit probability given its score.
-    score = score + rng.gumbel(size=cand.size)
+    # Rules that weigh on careers (the composed ``merit``, e.g. a campaign's class purity)
+    # weigh on recruitment too. Gumbel noise: a logit choice given the score.
+    score = score + model.terms.total("merit")[cand] + rng.gumbel(size=cand.size)
     cand = cand[np.argsort(-score, kind="stable")]
     s, c = pair_by_group(slot_unit, p.unit[cand])
     # Recruits chosen under activist criteria are the period's "new cadres" (3675-3678).
