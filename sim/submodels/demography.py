@@ -542,9 +542,8 @@ def recruit_cadres(model, rows: np.ndarray) -> int:
 def cadre_turnover(model) -> None:
     """Cadres die (Gompertz) and retire; vacant posts are filled by recruits.
 
-    A post is vacant when its holder died or retired this month, or was killed or
-    purged (``status`` not employed); a post the unit has no candidate for stays vacant
-    until one is found.
+    A post is vacant when its holder died or retired this month, or was killed (status
+    none); a post the unit has no candidate for stays vacant until one is found.
     """
     p, prm, rng, t = model.people, model.params, model.rng, model.tally
     s = p.rows(Kind.CADRE)
@@ -553,8 +552,11 @@ def cadre_turnover(model) -> None:
         return
     die = rng.random(n) < death_probability(p.age[s], prm.mortality_60, prm.mortality_slope)
     retire = p.age[s] >= prm.retirement_age
+    # A vacant post (status none: its holder was killed) is refilled; a cadre let go by
+    # a new owner (unemployed, privatization B7) keeps the row, out of post.
     held = p.status[s] == Status.EMPLOYED
-    rows = np.flatnonzero(die | retire | ~held) + s.start
+    vacant = p.status[s] == Status.NONE
+    rows = np.flatnonzero(die | retire | vacant) + s.start
     t["cadre_deaths"] = int(np.count_nonzero(die & held))
     t["cadre_turnover"] = int(np.count_nonzero((die | retire) & held))
     p.status[rows] = Status.NONE
