@@ -556,7 +556,7 @@ def cadre_turnover(model) -> None:
     # a new owner (unemployed, privatization B7) keeps the row, out of post.
     held = p.status[s] == Status.EMPLOYED
     vacant = p.status[s] == Status.NONE
-    rows = np.flatnonzero(die | retire | vacant) + s.start
+    rows = np.flatnonzero(((die | retire) & held) | vacant) + s.start
     t["cadre_deaths"] = int(np.count_nonzero(die & held))
     t["cadre_turnover"] = int(np.count_nonzero((die | retire) & held))
     p.status[rows] = Status.NONE
