@@ -412,6 +412,80 @@ class Params(StrictModel):
     escalation_concession: float = _p(
         2.0, 0, 20, "concession log-odds removed at full escalation (logit, D4)"
     )
+    # factions that act, careers that remember (helper `factions`; seed 002 K2-K15, R8-R10)
+    promotion_dossier: float = _p(
+        0.5, 0, 10, "log-odds of promotion lost per dossier entry, up to 3 (seed 002 3346-3356)"
+    )
+    clash_rate: float = _p(
+        0.6,
+        0,
+        10,
+        "monthly hazard of a factional clash in a unit whose members all belong to two "
+        "equal factions, at full contention (1/month; seed 002 3264-3270)",
+    )
+    clash_cross_unit: float = _p(
+        0.3,
+        0,
+        1,
+        "weight of the city-wide balance of factions in a unit's clash hazard: factions "
+        "allied across enterprises and bureaus (share; seed 002 3268-3270)",
+    )
+    clash_turnout: float = _p(
+        0.3, 0, 1, "share of a clashing unit's faction members who fight, at activism 0.5 (share)"
+    )
+    clash_casualty: float = _p(
+        0.04, 0, 1, "share of fighters injured or killed in a clash (share; Walder & Su 2003)"
+    )
+    clash_fatality: float = _p(
+        0.1,
+        0,
+        1,
+        "share of clash casualties who die (share; Walder & Su 2003: about as many "
+        "killed as permanently injured counts the injured broadly)",
+    )
+    clash_grievance: float = _p(
+        0.2,
+        0,
+        1,
+        "grievance a casualty and each tie of a casualty gain: the revenge cycle "
+        "(grievance; seed 002 K2, 3008-3014)",
+    )
+    clash_loyalty_loss: float = _p(
+        0.03,
+        0,
+        1,
+        "loyalty the cadres of a unit lose in a month it sees a clash (party "
+        "prestige collapses, seed 002 E7-E8, 3871-3906)",
+    )
+    pla_dissolution: float = _p(
+        0.15,
+        0,
+        1,
+        "monthly share of mass-organization members demobilized at full military control "
+        "(PLA and revolutionary committees; 1/month; seed 002 3233-3242)",
+    )
+    grudge_decay: float = _p(
+        0.02,
+        0,
+        1,
+        "monthly decay of the grudge (added hardship) that struggle and factional violence "
+        "leave: targets stay in the workplace and relations grow 'more and more complicated' "
+        "(1/month; seed 002 K1, 2776-2785)",
+    )
+    recruit_class: float = _p(
+        1.0, 0, 10, "weight of good class background in recruitment into cadre posts (C1-C2)"
+    )
+    recruit_party: float = _p(1.0, 0, 10, "weight of party membership in cadre recruitment")
+    recruit_skill: float = _p(
+        1.0, 0, 10, "weight of skill (performance) in cadre recruitment (science-anchors §3.2)"
+    )
+    recruit_activism: float = _p(
+        3.0,
+        0,
+        20,
+        "weight of faction activism in cadre recruitment at a campaign's full activist "
+        "criteria (seed 002 3675-3678, 3776-3820)",
+    )
 
     @model_validator(mode="after")
     def _life_course(self) -> Params:

@@ -69,7 +69,9 @@ def _people(count: Callable[[CadreModel], float]) -> Callable[[CadreModel], floa
 
 
 def _cadre_factions(m: CadreModel) -> np.ndarray:
-    return m.people.faction[m.people.rows(Kind.CADRE)]
+    # Factions, and the new-cadre bloc that outlives them (careers.cadre_blocs).
+    rows = m.people.rows(Kind.CADRE)
+    return careers.cadre_blocs(m.people.faction[rows], m.people.new_cadre[rows])
 
 
 def _benefit_events(m: CadreModel) -> np.ndarray:
@@ -460,6 +462,74 @@ OUTCOMES: tuple[Outcome, ...] = (
         "share",
         False,
         lambda m: m.events.linked_breadth,
+    ),
+    # --- factions that act, careers that remember (careers.contend, campaign, demography)
+    Outcome(
+        "factional_clashes",
+        "people fighting in factional clashes this month (careers.contend)",
+        "people",
+        True,
+        _tally("factional_clashes"),
+    ),
+    Outcome(
+        "faction_casualties",
+        "people injured or killed in factional clashes this month",
+        "people",
+        True,
+        _tally("faction_casualties"),
+    ),
+    Outcome(
+        "clash_deaths",
+        "people killed in factional clashes this month",
+        "people",
+        True,
+        _tally("clash_deaths"),
+    ),
+    Outcome(
+        "persecution_deaths",
+        "qingli targets who died under confinement and struggle this month (campaign)",
+        "people",
+        True,
+        _tally("persecution_deaths"),
+    ),
+    Outcome(
+        "cadres_overthrown",
+        "share of the cadre corps overthrown and out of post (campaign)",
+        "share",
+        False,
+        _tally("cadres_overthrown"),
+    ),
+    Outcome(
+        "cadres_reinstated",
+        "overthrown cadres liberated and restored to their former rank this month",
+        "people",
+        True,
+        _tally("cadres_reinstated"),
+    ),
+    Outcome(
+        "cadre_recruits",
+        "workers and technicians recruited into vacant cadre posts this month",
+        "people",
+        True,
+        lambda m: float(m.tally.get("cadre_recruits", 0)) * m.params.people_per_agent,
+    ),
+    Outcome(
+        "new_cadres",
+        "share of the cadre corps recruited by a campaign's activist criteria",
+        "share",
+        False,
+        lambda m: (
+            float(m.people.new_cadre[m.people.rows(Kind.CADRE)].mean())
+            if m.people.count(Kind.CADRE)
+            else 0.0
+        ),
+    ),
+    Outcome(
+        "cadres_purged",
+        "new cadres demoted and struggled when their patrons fell (the CR purge month)",
+        "people",
+        True,
+        _tally("cadres_purged"),
     ),
 )
 

@@ -108,6 +108,8 @@ PEOPLE_COLUMNS: dict[str, tuple[type, float]] = {
     "native": (np.bool_, False),
     "security": (np.float32, 0.0),  # share of the cadres an agent stands for in security roles
     "patron": (np.int32, -1),
+    "grudge": (np.float32, 0.0),  # hardship kept from struggle and factional violence
+    "new_cadre": (np.bool_, False),  # recruited into the corps by a campaign's activist criteria
 }
 
 UNIT_COLUMNS: dict[str, tuple[type, float]] = {

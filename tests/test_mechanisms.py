@@ -663,3 +663,47 @@ def test_emergent_stance_moves_the_stance_off_its_preset():
     }
     on, off, _ = twin(kw, 36, "emergent_stance", 1, ("state_hardness",))
     assert off["state_hardness"] == 0.5 and on["state_hardness"] != 0.5
+# --- factions that act, careers that remember (helper `factions`; tests/test_factions.py) --
+def test_factional_violence_brings_clashes_and_casualties():
+    on, off = pair(CR, "factional_violence", "faction_casualties_total")
+    assert on > 0 == off
+
+
+def test_pla_demobilization_disbands_factions():
+    on, off = pair(CR, "pla_demobilization", "faction_members_final")
+    assert off > on
+
+
+def test_promotion_dossiers_hold_back_cadres_with_files():
+    def ranks(name: str | None) -> float:
+        m = model_after(CITY, 0, name)
+        p = m.people
+        c = p.rows(Kind.CADRE)
+        p.rank[c] = 0
+        p.dossier[c.start : c.start + (c.stop - c.start) // 2] = 3
+        for _ in range(24):
+            careers.promote(m)
+        half = (c.stop - c.start) // 2
+        return float(p.rank[c][:half].mean() - p.rank[c][half:].mean())
+
+    assert ranks(None) < ranks("promotion_dossiers")
+
+
+def test_activist_recruitment_brings_new_cadres():
+    on, off = pair(CR, "activist_recruitment", "new_cadres_final")
+    assert on > 0 == off
+
+
+def test_struggle_grievance_raises_workers_grievance():
+    on, off = pair(CR, "struggle_grievance", "grievance_worker_mean")
+    assert on > off
+
+
+def test_cadre_transfer_restores_cooptation():
+    on, off = pair(CR, "cadre_transfer", "cadre_cooptation_mean")
+    assert on > off
+
+
+def test_cadre_reinstatement_restores_former_ranks():
+    on, off = pair(CR, "cadre_reinstatement", "cadres_reinstated_total")
+    assert on > 0 == off
