@@ -643,6 +643,12 @@ def test_police_reluctance_without_pressure_means_fewer_arrests():
     def prep(m, loc):
         m.levers.superior_pressure = 0.0
         m.levers.police_reluctance = 1.0
+        # A cohesive elite: its capacity loss (elite_repression_capacity) would shrink
+        # both arms' capacity below one arrest, which the stochastic rounding (one shared
+        # draw) then turns into one arrest in both. At full capacity the expected arrests
+        # are 1.5 with compliant police and 0.3 with the security cadres alone, so the
+        # rounded counts differ whatever the draw.
+        m.elite.shortfall = 0.0
 
     (on, *_), (off, *_) = respond_pair("police_reluctance", {"concession_base": -20.0}, prep)
     assert on["arrests"] < off["arrests"]
@@ -663,6 +669,8 @@ def test_emergent_stance_moves_the_stance_off_its_preset():
     }
     on, off, _ = twin(kw, 36, "emergent_stance", 1, ("state_hardness",))
     assert off["state_hardness"] == 0.5 and on["state_hardness"] != 0.5
+
+
 # --- factions that act, careers that remember (helper `factions`; tests/test_factions.py) --
 def test_factional_violence_brings_clashes_and_casualties():
     on, off = pair(CR, "factional_violence", "faction_casualties_total")
