@@ -669,8 +669,6 @@ def test_emergent_stance_moves_the_stance_off_its_preset():
     }
     on, off, _ = twin(kw, 36, "emergent_stance", 1, ("state_hardness",))
     assert off["state_hardness"] == 0.5 and on["state_hardness"] != 0.5
-
-
 # --- factions that act, careers that remember (helper `factions`; tests/test_factions.py) --
 def test_factional_violence_brings_clashes_and_casualties():
     on, off = pair(CR, "factional_violence", "faction_casualties_total")
