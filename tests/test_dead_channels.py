@@ -152,6 +152,9 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     # regimes_b: campaigns need a death toll above the trigger; collusion cut needs weight.
     ("mine_safety", "campaign_months"): {"campaign_trigger": 0.0},
     ("mine_safety", "campaign_enforcement"): {"campaign_trigger": 0.0},
+    # A campaign acts only through the accident hazard; at the default boost (−24 %) the
+X
+    ("mine_safety", "campaign_trigger"): {"campaign_enforcement": 1.0},
     ("mine_safety", "safety_collusion"): {"safety_promotion": 1.0},
     ("grassroots", "young_effort"): {"young_share": 1.0},
     ("residency", "blocked_return"): {"blocked_age": 15.0, "exit_rate": 0.2},
