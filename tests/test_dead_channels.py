@@ -153,7 +153,8 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("mine_safety", "campaign_months"): {"campaign_trigger": 0.0},
     ("mine_safety", "campaign_enforcement"): {"campaign_trigger": 0.0},
     # A campaign acts only through the accident hazard; at the default boost (−24 %) the
-X
+    # 250 mine-worker agents' Poisson counts may not change in two years (they did not
+    # for seed 3); at full enforcement (−47 %) they do.
     ("mine_safety", "campaign_trigger"): {"campaign_enforcement": 1.0},
     ("mine_safety", "safety_collusion"): {"safety_promotion": 1.0},
     ("grassroots", "young_effort"): {"young_share": 1.0},
