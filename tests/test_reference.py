@@ -192,3 +192,70 @@ def test_agents_registered_lazily_as_if_up_front():
     assert w.grievance == pytest.approx(float(b.people.grievance[first_worker]))
     assert min(b.agents_by_type[Cadre], key=lambda x: x.unique_id).unique_id == 1
     assert max(b.agents_by_type[Village], key=lambda x: x.unique_id).unique_id == len(b.agents)
+
+
+# --- Epstein lattice: the compiled kernel is the numpy reference, bit for bit ---------------
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    preset=st.sampled_from(["mesa", "netlogo"]),
+    size=st.tuples(st.integers(5, 24), st.integers(5, 24)),
+    cop_density=st.floats(0.0, 0.2),
+    citizen_density=st.floats(0.2, 0.75),
+    legitimacy=st.floats(0.3, 0.95),
+    vision=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+    neighborhood=st.sampled_from(["von_neumann", "moore", "disc"]),
+    flags=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+    max_jail_term=st.integers(0, 40),
+)
+def test_epstein_numba_kernel_matches_numpy_reference(
+    seed,
+    preset,
+    size,
+    cop_density,
+    citizen_density,
+    legitimacy,
+    vision,
+    neighborhood,
+    flags,
+    max_jail_term,
+):
+    pytest.importorskip("numba")
+    from sim.epstein import EpsteinLattice, EpsteinParams
+
+    movement, jail_occupies_site, cop_moves = flags
+    params = EpsteinParams(
+        preset=preset,
+        width=size[0],
+        height=size[1],
+        cop_density=cop_density,
+        citizen_density=min(citizen_density, 1.0 - cop_density),
+        legitimacy=legitimacy,
+        citizen_vision=vision[0],
+        cop_vision=vision[1],
+        neighborhood=neighborhood,
+        movement=movement,
+        jail_occupies_site=jail_occupies_site,
+        cop_moves_to_arrestee=cop_moves,
+        max_jail_term=max_jail_term,
+    )
+    runs = [
+        EpsteinLattice(params, np.random.default_rng(seed), kernel=k).run(25)
+        for k in ("numpy", "numba")
+    ]
+    ref, fast = runs
+    assert fast.records == ref.records
+    for name in ("pos", "cop_pos", "jail", "jail_site", "active"):
+        assert np.array_equal(getattr(fast, name), getattr(ref, name)), name
+    assert np.array_equal(fast.cops_seen, ref.cops_seen, equal_nan=True)
+    assert np.array_equal(fast.actives_seen, ref.actives_seen, equal_nan=True)
+    assert fast.rng.random() == ref.rng.random()  # the same draws were taken
+
+
+def test_epstein_kernel_choice_is_checked():
+    from sim.epstein import EpsteinLattice, EpsteinParams
+
+    with pytest.raises(ValueError, match="kernel must be 'numba' or 'numpy'"):
+        EpsteinLattice(EpsteinParams(), np.random.default_rng(0), kernel="fortran")
