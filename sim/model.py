@@ -12,7 +12,7 @@ from sim.config import Scenario
 from sim.grouping import mean_by_group
 from sim.levers import Levers
 from sim.outcomes import OUTCOMES, observe
-from sim.state import Kind, Status
+from sim.state import Kind, Status, keep_freed_memory
 from sim.submodels import (
     careers,
     demography,
@@ -63,6 +63,7 @@ class CadreModel(mesa.Model):
         self.date: Month = scenario.start
 
         # --- state (struct of arrays) -----------------------------------------------
+        keep_freed_memory(scenario.population.total)  # city scale: reuse big temporaries
         self.units = population.build_units(scenario, self.rng)
         self.villages = population.build_villages(scenario, self.rng)
         self.people = population.build_people(scenario, self.units, self.rng)
