@@ -32,8 +32,18 @@ from sim.terms import Terms
 COMPOSED_COLUMNS = ("labour_share", "tax_burden")
 PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
 #: Per-locality quantities composed from named terms: ``presence`` (cadres on the line or
-#: in the community) and ``local_legitimacy`` (added to a locality's legitimacy).
-LOCALITY_TERMS = ("presence", "local_legitimacy")
+#: in the community) and ``local_legitimacy`` (added to a locality's legitimacy);
+#: ``layoff_deferral`` (share of a unit's due layoffs postponed, e.g. by a union agreement
+#: for slow layoffs; read by ``privatization``); ``decision_accuracy`` (output gain at full
+#: cadre presence on the line) and ``technician_authority`` (added to technicians' autonomy
+#: in a unit), both read by ``production.produce``.
+LOCALITY_TERMS = (
+    "presence",
+    "local_legitimacy",
+    "layoff_deferral",
+    "decision_accuracy",
+    "technician_authority",
+)
 
 
 class CadreModel(mesa.Model):

@@ -143,6 +143,16 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("mine_safety", "enforcement_loss"): {"decentralized": True},
     ("repression_concession", "model_effect"): {"model_seizures": 2},
     ("residency", "convergence_start"): {"convergence_months": 1},
+    # regimes_a (issue 18): management's dismissals, cadre_labour's three-in-one teams
+    ("management", "security_autonomy"): {"mode": "one_man"},
+    ("management", "dismissal_rate"): {"mode": "one_man"},
+    ("management", "legal_protection"): {"mode": "one_man", "dismissal_rate": 0.5},
+    ("management", "dismissal_loyalty_loss"): {"mode": "one_man", "dismissal_rate": 1.0},
+    ("management", "reinstatement"): {"mode": "one_man", "dismissal_rate": 1.0},
+    ("cadre_labour", "team_authority_cut"): {"team_share": 1.0},
+    ("cadre_labour", "team_alienation_rate"): {"team_share": 1.0},
+    ("cadre_labour", "team_voice"): {"team_share": 1.0},
+    ("cadre_labour", "team_power_decay"): {"team_share": 1.0},
 }
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
@@ -150,6 +160,9 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
+    # promotion terms act where cadre posts fall vacant (regimes_a, issue 18)
+    ("management", "destigma"): {"params": {"retirement_age": 45}},
+    ("cadre_labour", "promotion_weight"): {"params": {"retirement_age": 45}},
 }
 
 # Scenario settings a parameter needs beyond its regime's context: a sale is blocked only

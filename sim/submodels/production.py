@@ -29,8 +29,15 @@ def output(
     autonomy: float,
     tech_alienation: np.ndarray,
     disruption: np.ndarray,
+    accuracy: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Monthly output of each unit (index units).
+
+    ``autonomy`` may be one value or one per unit (three-in-one teams subordinate the
+    technicians of some units, seed 002 3445–3462). ``accuracy`` is the output gained from
+    more accurate decisions where cadres work on the line (seed 000 lines 19, 34: "it
+    added accuracy to the cadre's decision making", against the Great Leap's overstated
+    production), already scaled by their presence.
 
     Expertise counts only as far as technicians are both allowed to govern production
     (``autonomy``) and willing to (1 − ``tech_alienation``): the effective expertise is
@@ -40,7 +47,20 @@ def output(
     """
     mgmt = 1.0 - management_cost * labour_share
     tech = 1.0 + 0.2 * (autonomy * (1.0 - tech_alienation) - 0.5)
-    return capacity * np.power(np.clip(staffing, 0.0, 2.0), 0.7) * mgmt * tech * (1.0 - disruption)
+    gain = 1.0 + np.asarray(accuracy, dtype=np.float64)
+    return (
+        capacity
+        * np.power(np.clip(staffing, 0.0, 2.0), 0.7)
+        * mgmt
+        * tech
+        * gain
+        * (1.0 - disruption)
+    )
+
+
+def unit_autonomy(autonomy: float, authority_terms: np.ndarray) -> np.ndarray:
+    """Technicians' autonomy in each unit: the month's rule plus the units' own terms."""
+    return np.clip(autonomy + authority_terms, 0.0, 1.0)
 
 
 def accident_hazard(
@@ -83,14 +103,16 @@ def produce(model) -> None:
     active_share = active_share * model.mechanisms.gain("protest_disruption")
     disruption = np.clip(active_share + 0.3 * lv.campaign_intensity, 0.0, 0.9)
     u.output_prev = u.output.copy()
+    on_line = presence(model.loc_cadre_labour[: u.n])
     u.output = output(
         u.capacity,
         staffing,
         model.loc_cadre_labour[: u.n],
         prm.management_cost,
-        lv.technician_autonomy,
+        unit_autonomy(lv.technician_autonomy, model.terms.total("technician_authority")[: u.n]),
         model.unit_tech_alienation,
         disruption,
+        model.terms.total("decision_accuracy")[: u.n] * on_line,
     )
     prev = u.output_prev
     growth = np.where(prev > 0, u.output / np.where(prev > 0, prev, 1.0) - 1.0, 0.0)
