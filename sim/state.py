@@ -147,6 +147,10 @@ class Columns:
     def __post_init__(self) -> None:
         for name, (dtype, neutral) in self.spec.items():
             self.arrays[name] = np.full(self.n, neutral, dtype=dtype)
+            # Also an instance attribute, so ``p.grievance`` is a plain attribute read
+            # (tens of thousands a run) rather than a ``__getattr__`` call; assignment
+            # still goes through ``__setattr__`` and writes into the same array.
+            self.__dict__[name] = self.arrays[name]
 
     def __getattr__(self, name: str) -> np.ndarray:
         try:
