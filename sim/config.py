@@ -211,6 +211,30 @@ class Params(StrictModel):
     distance_effect: float = _p(0.8, 0, 20, "gamma_d: hazard slope on cadre distance from the line")
     enforcement_effect: float = _p(0.6, 0, 1, "delta: hazard reduction at full enforcement")
     native_cadre_share: float = _p(0.5, 0, 1, "share of unit cadres native to the locality")
+    # accidents with consequences (regimes_b; issue 13.5; science-anchors §3.9)
+    small_mine_hazard: float = _p(
+        4.0,
+        1,
+        20,
+        "base-hazard multiplier of small (non-state) mines (SAWS 2009: 35 % of output, "
+        "70 % of deaths, about 4x per unit of output)",
+    )
+    accident_memory_fade: float = _p(
+        0.1, 0.01, 1, "monthly fading of remembered deaths (1/month; assumption: ~10 months)"
+    )
+    accident_legitimacy: float = _p(
+        0.01,
+        0,
+        1,
+        "local legitimacy lost per remembered death per 1,000 workers at full media exposure",
+    )
+    accident_blame: float = _p(
+        0.05,
+        0,
+        5,
+        "promotion log-odds a unit's cadres lose per remembered death per 1,000 workers, "
+        "unless collusion shields them",
+    )
     # incomes
     wage: float = _p(1.0, 0.01, 100, "urban worker's monthly wage (wage units)")
     cadre_wage: float = _p(1.5, 0.01, 100, "cadre's monthly wage")
@@ -266,6 +290,62 @@ class Params(StrictModel):
     # network
     ties_per_agent: int = Field(6, ge=0, le=100, description="network ties each agent forms")
     long_tie_share: float = _p(0.05, 0, 1, "share of ties outside the agent's own unit or village")
+    # --- elite dynamics and layered legitimacy (sim/submodels/elite.py; docs/ODD.md 7.11;
+    # seed 002 lines 245-250, 1043-1056, 4298-4305; seed 003 lines 93-97, 127; Walder &
+    # Lu 2017; O'Brien & Li 2006; Li 2004)
+    elite_division_weight: float = _p(
+        1.0, 0, 1, "weight of policy division (2 x sd of cadre loyalty) in elite cohesion (share)"
+    )
+    cohesion_reference: float = _p(
+        0.4, 0.01, 1, "elite cohesion at and above which the state has its full capacity (0-1)"
+    )
+    repression_capacity_loss: float = _p(
+        0.7, 0, 1, "share of arrest capacity and deterrence lost at zero cohesion (share)"
+    )
+    contradiction_rate: float = _p(
+        0.5, 0, 1, "chance a won policy is contradicted (reneged) at zero cohesion (share)"
+    )
+    fidelity_loss: float = _p(0.6, 0, 1, "implementation fidelity lost at zero cohesion (share)")
+    defection_rate: float = _p(
+        0.2,
+        0,
+        1,
+        "monthly defection chance of a disloyal security cadre facing protest at "
+        "zero cohesion (share/month)",
+    )
+    defection_months: int = Field(
+        6, ge=1, le=120, description="months a defected security cadre stays defected (months)"
+    )
+    split_concession: float = _p(
+        3.0, 0, 20, "concession log-odds added in a locality whose security is all defected (logit)"
+    )
+    local_blame: float = _p(
+        0.6,
+        0,
+        1,
+        "share of visible repression's legitimacy cost blamed on local officials "
+        "rather than the centre (rightful resistance) (share)",
+    )
+    blame_gain: float = _p(
+        5.0, 0, 1000, "local blame added per share of a locality's people arrested (1/share)"
+    )
+    blame_decay: float = _p(0.02, 0, 1, "monthly decay of a locality's memory of repression")
+    legitimacy_local_repression: float = _p(
+        0.3, 0, 1, "local legitimacy lost at full local blame (share)"
+    )
+    broad_claim_share: float = _p(
+        0.2, 0.01, 1, "share of localities pressing one claim at which protest is fully broad"
+    )
+    narrow_breadth: float = _p(
+        0.1, 0, 1, "breadth below which an event is isolated: paid off, never policy (0-1)"
+    )
+    escalation_decay: float = _p(0.1, 0, 1, "monthly decay of escalation after a win (D4)")
+    escalation_repression: float = _p(
+        1.0, 0, 10, "extra arrest capacity at full escalation (x, D4)"
+    )
+    escalation_concession: float = _p(
+        2.0, 0, 20, "concession log-odds removed at full escalation (logit, D4)"
+    )
 
     @model_validator(mode="after")
     def _life_course(self) -> Params:

@@ -27,6 +27,10 @@ Guards (file : function — what "off" means):
 - ``protest_disruption`` — ``submodels/production.py : produce`` — protest disrupts nothing.
 - ``accident_collusion`` — ``submodels/production.py : accidents`` — slope γ_c = 0.
 - ``accident_distance`` — ``submodels/production.py : accidents`` — slope γ_d = 0.
+- ``accident_legitimacy`` — ``submodels/production.py : accident_consequences`` — deaths
+  cost no local legitimacy.
+- ``accident_blame`` — ``submodels/production.py : accident_consequences`` — deaths cost
+  no cadre promotion.
 - ``promotion_tournament`` — ``submodels/careers.py : promote`` — β_g = β_gf = 0.
 - ``promotion_patronage`` — ``submodels/careers.py : promote`` — β_f = β_gf = 0.
 - ``promotion_labels`` — ``submodels/careers.py : promote`` — label penalty 0.
@@ -34,6 +38,21 @@ Guards (file : function — what "off" means):
 - ``faction_alignment`` — ``submodels/careers.py : update_factions`` — sides by labels alone.
 - ``stipend_expiry`` — ``submodels/economy.py : benefits`` — stipends never run out.
 - ``benefit_arrears`` — ``submodels/economy.py : benefits`` — owed benefits always paid.
+- ``elite_repression_capacity`` — ``submodels/state_response.py : respond`` — full capacity.
+- ``concession_coherence`` — ``submodels/state_response.py : respond`` — no policy reneged.
+- ``elite_defection`` — ``submodels/elite.py : update`` — no security cadre defects.
+- ``implementation_fidelity`` — ``submodels/elite.py : update`` — fidelity 1.
+- ``local_blame`` — ``submodels/legitimacy.py : update_local`` — no blame term; the
+  centre bears all of repression's cost.
+- ``breadth_response`` — ``submodels/state_response.py : respond`` — the share of units
+  protesting as breadth; no isolation.
+- ``repression_escalation`` — ``submodels/state_response.py : respond`` — no escalation.
+- ``privatization_challenge`` — ``submodels/state_response.py : respond`` — no extra
+  repression of protest in sold units.
+- ``courts`` — ``submodels/state_response.py : respond`` — no court wins.
+- ``police_reluctance`` — ``submodels/state_response.py : respond`` — police fully comply.
+- ``emergent_stance`` — ``regimes/repression_concession.py : on_step`` — the stance stays
+  at its preset.
 
 To add a mechanism: append a :class:`Mechanism` to ``MECHANISMS`` (name, description,
 where, source, off) and guard the rule with ``if "<name>" in model.mechanisms`` (or
@@ -178,6 +197,21 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "000_2ce95af13791697c.txt:8, 10, 34",
         "distance slope gamma_d = 0",
     ),
+    # --- accidents with consequences (regimes_b; issue 13.5) ---
+    Mechanism(
+        "accident_legitimacy",
+        "remembered deaths lower the unit's local legitimacy in proportion to media exposure",
+        "sim/submodels/production.py:accident_consequences",
+        "000_2ce95af13791697c.txt:10; Jia & Nie (2017); science-anchors.md §3.9",
+        "deaths cost no local legitimacy",
+    ),
+    Mechanism(
+        "accident_blame",
+        "remembered deaths cost the unit's cadres promotion unless collusion shields them",
+        "sim/submodels/production.py:accident_consequences",
+        "Fisman & Wang (2015); science-anchors.md §3.9",
+        "deaths cost no promotion",
+    ),
     Mechanism(
         "promotion_tournament",
         "unit performance raises the promotion hazard (beta_g, beta_gf)",
@@ -227,6 +261,89 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/submodels/economy.py:benefits",
         "003_34c2b211615d9395.txt:27 (C1)",
         "owed benefits are always paid",
+    ),
+    # --- elite dynamics, layered legitimacy, the state's conditional response (elite) ---
+    Mechanism(
+        "elite_repression_capacity",
+        "a cohesion shortfall cuts arrest capacity and the fear a defeat leaves",
+        "sim/submodels/state_response.py:respond",
+        "002_683259ac5f475297.txt:245-250 (H1-H2)",
+        "enforcers repress at full capacity whatever the elite's cohesion",
+    ),
+    Mechanism(
+        "concession_coherence",
+        "a divided elite reneges on won policy (vacillation)",
+        "sim/submodels/state_response.py:respond",
+        "002_683259ac5f475297.txt:248-250 (H2)",
+        "no won policy is contradicted",
+    ),
+    Mechanism(
+        "elite_defection",
+        "with cohesion short, disloyal security cadres facing protest defect: lost to "
+        "enforcement, they tilt their locality toward conceding",
+        "sim/submodels/elite.py:update",
+        "003_34c2b211615d9395.txt:95, 127 (D14); Walder & Lu (2017)",
+        "no security cadre defects",
+    ),
+    Mechanism(
+        "implementation_fidelity",
+        "a cohesion shortfall lowers how faithfully cadres implement regimes (sale rate, "
+        "cadre-labour compliance, grassroots visits)",
+        "sim/submodels/elite.py:update",
+        "002_683259ac5f475297.txt:4298-4305",
+        "fidelity 1",
+    ),
+    Mechanism(
+        "local_blame",
+        "people blame local officials for repression: a per-locality memory of arrests "
+        "lowers local legitimacy and spares the centre (rightful resistance)",
+        "sim/submodels/legitimacy.py:update_local",
+        "O'Brien & Li (2006); Li (2004); science-anchors.md §3",
+        "no blame term; visible repression costs the centre in full",
+    ),
+    Mechanism(
+        "breadth_response",
+        "the state reads breadth from the month's events (linkage across localities, "
+        "classes): broad protest wins concessions, isolated protest is paid off",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:21, 93, 97 (D1-D2)",
+        "breadth is the share of units protesting; no isolation rule",
+    ),
+    Mechanism(
+        "repression_escalation",
+        "a win in a sold unit brings escalation there: more arrests, courts bypassed, "
+        "concessions resisted",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:93 (D4)",
+        "no escalation",
+    ),
+    Mechanism(
+        "privatization_challenge",
+        "visible protest in a sold unit challenges privatization and is repressed harder",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:100 (D8)",
+        "sold units' protest is treated like any other",
+    ),
+    Mechanism(
+        "courts",
+        "a defeated unit protest may win its claim in court",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:93 (D13)",
+        "no court wins",
+    ),
+    Mechanism(
+        "police_reluctance",
+        "police act against workers only as far as superiors press them",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:95 (D14)",
+        "police comply fully",
+    ),
+    Mechanism(
+        "emergent_stance",
+        "the repression_concession stance hardens or softens with protest size, breadth and target",
+        "sim/regimes/repression_concession.py:on_step",
+        "003_34c2b211615d9395.txt:21, 93, 97, 100 (D1, D2, D4, D8)",
+        "the stance stays at its preset",
     ),
 )
 

@@ -17,6 +17,7 @@ from sim.submodels import (
     careers,
     demography,
     economy,
+    elite,
     hardship,
     legitimacy,
     production,
@@ -130,6 +131,10 @@ class CadreModel(mesa.Model):
             regime.key = f"{regime.name}#{i}"
         self.windows = [scenario.regime_window(spec) for spec in scenario.regimes]
         self.events = protest.aggregate(self)
+        # The state's memory of its response (D4 escalation, local blame) and the elite's
+        # state (cohesion, defections, the capacities they set): sim/submodels/elite.py.
+        self.response = state_response.init(self.n_localities)
+        self.elite = elite.init(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
         self.user_records = np.full((self.n_steps, len(scenario.outcomes)), np.nan)
         self._spin_up(self.params.spinup_months)
@@ -276,7 +281,9 @@ class CadreModel(mesa.Model):
         demography.update(self)
         production.produce(self)
         economy.pay(self)
-        # 3. Perception: legitimacy where people live, then hardship and grievance.
+        # 3. Perception: legitimacy where people live (remembered deaths weigh on it and
+        #    on the responsible cadres' careers), then hardship and grievance.
+        production.accident_consequences(self)
         legitimacy.update_local(self)
         hardship.update(self)
         # 4. Contention: protest decisions, events, the state's response.
@@ -289,6 +296,8 @@ class CadreModel(mesa.Model):
         careers.promote(self)
         careers.update_loyalty(self)
         careers.update_factions(self)
+        #    Cohesion and co-optation set next month's capacity of the state; defections.
+        elite.update(self)
         # 6. Safety: accidents in every unit.
         production.accidents(self)
 

@@ -78,13 +78,13 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "elite_cohesion",
-        "(1 − fractionalization of cadres over factions, unaligned as one bloc) × mean "
-        "cadre loyalty; 1 = one bloc of fully co-opted cadres",
+        "mean cadre loyalty (co-optation) × (1 − fractionalization of cadres over "
+        "factions, unaligned as one bloc) × (1 − policy division, 2 × sd of cadre loyalty) "
+        "× (1 − defected share of security capacity); 1 = one undivided bloc of fully "
+        "co-opted, loyal cadres (sim/submodels/elite.py)",
         "index 0–1",
         False,
-        lambda m: careers.elite_cohesion(
-            _cadre_factions(m), m.people.loyalty[m.people.rows(Kind.CADRE)]
-        ),
+        lambda m: m.elite.cohesion,
     ),
     Outcome(
         "cadre_cooptation",
@@ -345,6 +345,56 @@ OUTCOMES: tuple[Outcome, ...] = (
         "index 0–1",
         False,
         lambda m: float((m.people.fear + m.terms.total("fear")).mean()) if m.people.n else 0.0,
+    ),
+    # --- elite dynamics and layered legitimacy (sim/submodels/elite.py; helper elite) ---
+    Outcome(
+        "legitimacy_central",
+        "legitimacy of the centre in [0, 1] (the global scalar, = legitimacy)",
+        "share",
+        False,
+        lambda m: m.legitimacy,
+    ),
+    Outcome(
+        "legitimacy_local",
+        "legitimacy of local officials in [0, 1], mean over people of their locality's value",
+        "share",
+        False,
+        lambda m: float(np.average(m.local_legitimacy, weights=np.maximum(m.loc_size, 1e-12))),
+    ),
+    Outcome(
+        "defections",
+        "security cadres who defected this month (refused to repress, sided with protest)",
+        "agents",
+        True,
+        _tally("defections"),
+    ),
+    Outcome(
+        "defected_share",
+        "share of security capacity currently defected",
+        "share",
+        False,
+        lambda m: m.elite.defected_share,
+    ),
+    Outcome(
+        "implementation_fidelity",
+        "how faithfully cadres implement regimes in [0, 1] (1 at or above the reference cohesion)",
+        "share",
+        False,
+        lambda m: m.elite.fidelity,
+    ),
+    Outcome(
+        "contradicted_concessions",
+        "won policy the divided elite reneged on this month",
+        "events",
+        True,
+        _tally("contradicted"),
+    ),
+    Outcome(
+        "court_wins",
+        "defeated unit protests that won in court",
+        "events",
+        True,
+        _tally("court_wins"),
     ),
 )
 

@@ -123,6 +123,7 @@ UNIT_COLUMNS: dict[str, tuple[type, float]] = {
     "collusion": (np.float32, 0.0),
     "accidents": (np.int32, 0),
     "deaths": (np.int32, 0),
+    "death_memory": (np.float32, 0.0),  # remembered deaths per 1,000 line workers (fading)
     "restructured": (np.int32, -1),
     "protest_months": (np.int32, 0),
     "model_seizure": (np.bool_, False),

@@ -136,11 +136,28 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
     ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
+    # the target term shows where protest size does not already push the stance to hard
+    ("repression_concession", "stance_target"): {"stance": "soft", "stance_size": 0.0},
     ("management", "fusion"): {"mode": "party_committee"},
     ("management", "resistance"): {"mode": "one_man"},
     ("management", "manager_rank"): {"mode": "one_man"},
     ("mine_safety", "decentralization_shift"): {"decentralized": True},
     ("mine_safety", "enforcement_loss"): {"decentralized": True},
+    # regimes_b: campaigns need a death toll above the trigger; collusion cut needs weight.
+    ("mine_safety", "campaign_months"): {"campaign_trigger": 0.0},
+    ("mine_safety", "campaign_enforcement"): {"campaign_trigger": 0.0},
+    ("mine_safety", "safety_collusion"): {"safety_promotion": 1.0},
+    ("grassroots", "young_effort"): {"young_share": 1.0},
+    ("residency", "blocked_return"): {"blocked_age": 15.0, "exit_rate": 0.2},
+    ("rural_taxes", "lethal_share"): {"land_seizure_rate": 0.2},
+    ("rural_taxes", "lethal_fear"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("rural_taxes", "lethal_legitimacy"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("rural_taxes", "memory_fade"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("cooperatives", "wage_levelling"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "self_pay"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "self_management_effort"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("danwei_reactivation", "monitoring"): {"monitoring_legitimacy": 0.3},
+    ("grassroots", "service_merit"): {"young_share": 1.0},
     ("repression_concession", "model_effect"): {"model_seizures": 2},
     ("residency", "convergence_start"): {"convergence_months": 1},
     # regimes_a (issue 18): management's dismissals, cadre_labour's three-in-one teams
@@ -157,6 +174,13 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
 FIELD_SCENARIO: dict[tuple[str, str], dict] = {
+    # lethal repression needs violent village protest: a low-legitimacy countryside
+    ("rural_taxes", "lethal_share"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "lethal_fear"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "lethal_legitimacy"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "memory_fade"): {"params": {"legitimacy": 0.3}},
+    # a credential for promotion acts only where cadre posts fall vacant
+    ("grassroots", "service_merit"): {"params": {"retirement_age": 45}},
     ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
@@ -306,6 +330,8 @@ LEVER_SCENARIOS = {
     "media_exposure": dict(
         population={"workers": 1500, "mining_share": 1.0}, params={"accident_rate": 0.002}
     ),
+    # the supervision lever acts through collusion on state mines' hazard: many mines
+    "supervision_decentralized": dict(population={"workers": 1500, "mining_share": 1.0}),
     "faction_hardening": dict(population=URBAN),
     # promotions weigh political capital by (1 − authority) only where posts fall vacant
     "manager_authority": dict(population=URBAN, params={"retirement_age": 45}),
@@ -331,8 +357,14 @@ LEVER_VALUES = {
     "collusion_shift": 0.8,
     "safety_enforcement": 0.0,
     "media_exposure": 1.0,
+    "supervision_decentralized": True,
     "monitoring": 1.0,
-    "problem_solving": 1.0,
+    # state response conditions (helper elite)
+    "escalation": 1.0,
+    "privatization_harshness": 5.0,
+    "court_access": 1.0,
+    "police_reluctance": 1.0,
+    "superior_pressure": 0.0,
 }
 
 
@@ -340,8 +372,12 @@ LEVER_VALUES = {
 LEVER_COMPANIONS = {
     "faction_hardening": {"mobilization": 0.3},
     "media_exposure": {"collusion_shift": 0.6},
+    "supervision_decentralized": {"collusion_shift": 0.6},
     "migrant_arrears_rate": {"migrant_rights": 0.0},
     "migrant_rights": {"migrant_arrears_rate": 0.5},
+    "police_reluctance": {"superior_pressure": 0.0},
+    "superior_pressure": {"police_reluctance": 1.0},
+    "escalation": {"court_access": 1.0},  # escalation follows a (court) win in a sold unit
 }
 
 

@@ -195,7 +195,14 @@ def privatization_city(layoff_share: float) -> dict:
         "regimes": [
             {"type": "privatization", "start": "1995-01", "layoff_share": layoff_share},
             {"type": "residency", "start": "1995-01"},
-            {"type": "repression_concession", "start": "1995-01", "stance": "mixed"},
+            # The preset held (stance_adapt 0): the emergent stance hardens against the
+            # larger protest more layoffs bring, which can cut total events (helper elite).
+            {
+                "type": "repression_concession",
+                "start": "1995-01",
+                "stance": "mixed",
+                "stance_adapt": 0,
+            },
             {"type": "rural_taxes", "start": "1995-01"},
         ],
     }

@@ -254,7 +254,11 @@ def test_rural_relief_enacted_when_unrest_widespread():
     never.run()
     assert never.regimes[0].relief_step is None
     # The centre concedes only once a conceding leadership is in office (line 60).
-    later = CadreModel(scenario(({**reg, "relief_not_before": "1995-01"},)), 1)
+    # (without the regimes_b lethal repression and scissors, which damp the unrest)
+    later = CadreModel(
+        scenario(({**reg, "relief_not_before": "1995-01", "lethal_share": 0.0, "scissors": 0.0},)),
+        1,
+    )
     later.run()
     assert later.regimes[0].relief_step >= Month(1993, 1).months_until(Month(1995, 1))
     assert later.regimes[0].relief_step > regime.relief_step
@@ -283,7 +287,13 @@ def test_hard_stance_arrests_more_concedes_less():
 
 
 def test_proxies_breed_hostility_and_model_seizure():
-    reg = {"type": "repression_concession", "stance": "hard", "model_seizures": 2}
+    # stance_adapt 0: the hard preset throughout (the stance is otherwise a response)
+    reg = {
+        "type": "repression_concession",
+        "stance": "hard",
+        "model_seizures": 2,
+        "stance_adapt": 0,
+    }
     m = CadreModel(scenario(({"type": "privatization"}, reg), end="1995-12"), 1)
     m.run()
     r = m.regimes[1]

@@ -224,7 +224,8 @@ class CadreLabour(Regime):
     def _draw(self, model: CadreModel, idx: np.ndarray) -> None:
         """Which of the cadres ``idx`` comply with the duty (drawn once per person)."""
         p, prm = model.people, self.params
-        prob = compliance_probability(p.rank[idx], prm.ranks, prm.compliance, prm.rank_reluctance)
+        compliance = prm.compliance * model.elite.fidelity  # a divided elite goes down less
+        prob = compliance_probability(p.rank[idx], prm.ranks, compliance, prm.rank_reluctance)
         self.participants[idx] = model.rng.random(idx.size) < prob
 
     def apply(self, model: CadreModel, levers: Levers) -> None:

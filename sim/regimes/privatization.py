@@ -282,7 +282,9 @@ class Privatization(Regime):
 
         # Sales this month; a protest last month can block its unit's sale (C1, line 21).
         remaining = np.flatnonzero(self.targets & ~self.sold)
-        n_sell, self.carry = sale_quota(remaining.size, prm.sale_rate, self.carry)
+        n_sell, self.carry = sale_quota(  # cadres implement with the elite's fidelity
+            remaining.size, prm.sale_rate * model.elite.fidelity, self.carry
+        )
         # A unit's protest is all its events together (its employed, laid-off, retired).
         size = model.events.people_by_locality(model.n_localities)[: u.n]
         blocked = np.zeros(u.n, dtype=bool)

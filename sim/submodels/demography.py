@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import PEOPLE_COLUMNS, Kind, Ownership, Status
+from sim.state import PEOPLE_COLUMNS, Kind, Ownership, Residency, Status
 
 #: Entrants' ages spread uniformly this far either side of the mean entry age (years).
 ENTRY_SPREAD = 2.0
@@ -321,7 +321,9 @@ def migrants(model) -> None:
     lo = prm.migrant_entry_age - MIGRANT_ENTRY_SPREAD
     hi = prm.migrant_entry_age + MIGRANT_ENTRY_SPREAD
     renew(model, gone, Kind.MIGRANT, rng.uniform(lo, hi, size=gone.size))
-    # The young villager starts at home, farming the household plot until hired.
+    # The young villager starts at home, farming the household plot until hired, with
+    # the village's rural registration (a predecessor's urban hukou is not inherited).
+    p.residency[gone] = Residency.RURAL
     p.status[gone] = Status.NONE
     p.unit[gone] = -1
     p.land[gone] = prm.migrant_home_land

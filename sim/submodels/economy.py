@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import Kind, Status
+from sim.state import Kind, Residency, Status
 
 RELIEF_SPEND_SHARE = 1.0 / 3.0
 REMITTANCE_SHARE = 0.3
@@ -98,7 +98,8 @@ def pay(model) -> None:
     """Set every person's income for this month."""
     p, prm, lv, rng = model.people, model.params, model.levers, model.rng
     employed = p.status == Status.EMPLOYED
-    migrant = p.kind == Kind.MIGRANT
+    # Rightless migrants: those who won urban registration (residency) have local rights.
+    migrant = (p.kind == Kind.MIGRANT) & (p.residency != Residency.URBAN)
     distress = model.unit_distress[np.maximum(p.unit, 0)] * (p.unit >= 0)
     unpaid = employed & (
         rng.random(p.n)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import Kind, Sector, Status
+from sim.state import Kind, Ownership, Sector, Status
 from sim.submodels.legitimacy import presence
 
 GROWTH_TREND_MONTHS = 12.0
@@ -129,24 +129,91 @@ def produce(model) -> None:
     model.growth_trend += (model.output_growth - model.growth_trend) / GROWTH_TREND_MONTHS
 
 
+def locally_supervised(ownership: np.ndarray, decentralized: bool) -> np.ndarray:
+    """Units whose safety is supervised by local officials (per unit, bool).
+
+    Only the key state mines were ever supervised from the centre; township, collective
+    and private mines always answered to local governments (science-anchors §3.9). So
+    state units are local only while supervision is decentralized (Jia & Nie 2017:
+    March 1998 – February 2001); every other unit always is.
+    """
+    return (ownership != Ownership.STATE) | bool(decentralized)
+
+
+def small_mine_factor(ownership: np.ndarray, sector: np.ndarray, factor: float) -> np.ndarray:
+    """Base-hazard multiplier of small (non-state) mines; 1 for everything else.
+
+    SAWS (science-anchors §3.9): small mines were a third of all mines and caused two
+    thirds of the deaths; in 2009 they produced 35 % of output and 70 % of deaths.
+    """
+    small = (sector == Sector.MINE) & (ownership != Ownership.STATE)
+    return np.where(small, factor, 1.0)
+
+
+def death_memory(memory: np.ndarray, deaths: np.ndarray, workers: np.ndarray, fade: float):
+    """Remembered deaths per 1,000 line workers: this month's rate added, the past fading.
+
+    A rate, not a count, so it does not change with ``people_per_agent`` or unit size.
+    """
+    rate = 1000.0 * deaths / np.maximum(workers, 1)
+    return (memory * (1.0 - fade) + rate).astype(np.float32)
+
+
+def accident_legitimacy_term(memory: np.ndarray, media: float, weight: float) -> np.ndarray:
+    """Local legitimacy lost to remembered deaths, in proportion to media exposure."""
+    return -weight * media * memory
+
+
+def accident_blame_term(memory: np.ndarray, collusion: np.ndarray, weight: float) -> np.ndarray:
+    """Promotion log-odds a unit's cadres lose for its remembered deaths; collusion with
+    the owners shields them (the accident is hushed up or blamed on others)."""
+    return -weight * memory * (1.0 - np.clip(collusion, 0.0, 1.0))
+
+
+def accident_consequences(model) -> None:
+    """What remembered deaths cost (issue 13.5): legitimacy and careers.
+
+    Runs before local legitimacy and promotions each month. Each consequence is a named
+    core term: ``local_legitimacy`` of the unit's locality falls with its remembered
+    deaths in proportion to ``levers.media_exposure``; the ``merit`` of the unit's
+    cadres falls unless collusion shields them.
+    """
+    u, p, prm, on = model.units, model.people, model.params, model.mechanisms.gain
+    loc = np.zeros(model.n_localities)
+    loc[: u.n] = accident_legitimacy_term(
+        u.death_memory, model.levers.media_exposure, prm.accident_legitimacy
+    ) * on("accident_legitimacy")
+    model.terms.set("local_legitimacy", "accident_deaths", loc)
+    rows = p.rows(Kind.CADRE)
+    unit = p.unit[rows]
+    blame = accident_blame_term(u.death_memory, u.collusion, prm.accident_blame)
+    merit = np.zeros(p.n)
+    merit[rows] = np.where(unit >= 0, blame[np.maximum(unit, 0)], 0.0) * on("accident_blame")
+    model.terms.set("merit", "accident_blame", merit)
+
+
 def accidents(model) -> None:
-    """Draw accidents and deaths in every unit."""
+    """Draw accidents and deaths in every unit, and remember the deaths."""
     u, prm, lv, rng = model.units, model.params, model.levers, model.rng
     loc_n = u.n
+    # Collusion and the native supervisors' part in it matter only where supervision is
+    # local (Nie & Jiang 2011; Jia & Nie 2017): central inspectors are not natives.
+    local = locally_supervised(u.ownership, lv.supervision_decentralized)
     u.collusion = u.collusion + 0.1 * (
         collusion_target(
             model.loc_cadre_corruption[:loc_n],
-            model.unit_native_share,
+            model.unit_native_share * local,
             lv.collusion_shift,
             lv.media_exposure,
         )
         - u.collusion
     )
     base = np.where(u.sector == Sector.MINE, prm.accident_rate, prm.accident_rate_factory)
+    base = base * small_mine_factor(u.ownership, u.sector, prm.small_mine_hazard)
     distance = 1.0 - presence(model.loc_cadre_labour[:loc_n])
     hazard = accident_hazard(
         base,
-        u.collusion,
+        u.collusion * local,
         distance,
         lv.safety_enforcement,
         u.safety,
@@ -159,6 +226,7 @@ def accidents(model) -> None:
     n_dead = rng.poisson(n_acc * prm.fatality_share)
     u.accidents = n_acc
     u.deaths = n_dead
+    u.death_memory = death_memory(u.death_memory, n_dead, workers, prm.accident_memory_fade)
     model.tally["accidents"] = int(n_acc.sum())
     model.tally["deaths"] = int(n_dead.sum())
     model.tally["mine_deaths"] = int(n_dead[u.sector == Sector.MINE].sum())
