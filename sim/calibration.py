@@ -462,7 +462,7 @@ def simulate(scenario: Scenario, seed: int, statistics: list[str]) -> dict[str, 
     data = RunData(
         records=records,
         start=scenario.start,
-        n_people=int(model.people.n),
+        n_people=int(round(model.people.n * model.params.people_per_agent)),  # represented
         summary=summarize(records, model.step_index),
         promo=promo,
         event_sizes=event_sizes,

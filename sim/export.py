@@ -58,6 +58,15 @@ ID_COLUMNS: dict[str, tuple[str, str]] = {
     "participants": ("agents taking part in the event", "agents"),
     "size": ("represented people taking part (participants × people_per_agent)", "people"),
     "size_class": ("size class I–IV (5–30, 30–300, 300–1,000, >1,000 people); 0 below", "class"),
+    "link": (
+        "link weight of the event's locality: a unit's protest memory / link_memory "
+        "(capped at 1), a village's village_linkage, 0 for the city at large",
+        "share",
+    ),
+    "claim_breadth": (
+        "share of work units holding an event of the same claim in the same month",
+        "share",
+    ),
 }
 # Identifier columns of agent snapshots (agents.parquet): (meaning, unit).
 AGENT_COLUMNS: dict[str, tuple[str, str]] = {

@@ -81,3 +81,10 @@ class Levers:
     """0..1: police reluctance to act against workers absent pressure from above (D14)."""
     superior_pressure: float = 1.0
     """0..1: pressure from superiors on the police (D14: "they will skin me")."""
+    # --- factions and careers (helper `factions`) ------------------------------------
+    faction_contention: float = 0.0
+    """0..1: how far the month's politics set mobilized factions against each other."""
+    military_control: float = 0.0
+    """0..1: PLA work teams and revolutionary committees demobilizing mass organizations."""
+    activist_criteria: float = 0.0
+    """0..1: how far cadre recruitment rewards faction activism over the normal criteria."""

@@ -53,6 +53,16 @@ Guards (file : function — what "off" means):
 - ``police_reluctance`` — ``submodels/state_response.py : respond`` — police fully comply.
 - ``emergent_stance`` — ``regimes/repression_concession.py : on_step`` — the stance stays
   at its preset.
+- ``activist_commitment`` — ``submodels/protest.py : update`` — own activism lowers no threshold.
+- ``protest_leaders`` — ``submodels/protest.py : update`` — leaders lower no one's threshold.
+- ``protest_linkage`` — ``submodels/protest.py : locality_links`` — every link weight 0.
+- ``factional_violence`` — ``submodels/careers.py : contend`` — clash rate 0.
+- ``pla_demobilization`` — ``submodels/careers.py : update_factions`` — military control 0.
+- ``promotion_dossiers`` — ``submodels/careers.py : promote`` — dossier penalty 0.
+- ``activist_recruitment`` — ``submodels/demography.py : recruit_cadres`` — normal criteria only.
+- ``struggle_grievance`` — ``regimes/campaign.py : struggle`` — no grudge from struggle.
+- ``cadre_transfer`` — ``regimes/campaign.py : liberate`` — no liberated cadre transferred.
+- ``cadre_reinstatement`` — ``regimes/campaign.py : liberate`` — former ranks not restored.
 
 To add a mechanism: append a :class:`Mechanism` to ``MECHANISMS`` (name, description,
 where, source, off) and guard the rule with ``if "<name>" in model.mechanisms`` (or
@@ -344,6 +354,85 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/regimes/repression_concession.py:on_step",
         "003_34c2b211615d9395.txt:21, 93, 97, 100 (D1, D2, D4, D8)",
         "the stance stays at its preset",
+    ),
+    # organized protest (helper protest; issue 13 point 6)
+    Mechanism(
+        "activist_commitment",
+        "a person's own activism lowers their protest threshold (params.activism_threshold)",
+        "sim/submodels/protest.py:update",
+        "003_34c2b211615d9395.txt:25, 73",
+        "activism_threshold weight 0",
+    ),
+    Mechanism(
+        "protest_leaders",
+        "active leaders (activists, the Cultural Revolution cohort) lower the thresholds of "
+        "those who see them; arresting them decapitates the next month's event",
+        "sim/submodels/protest.py:update",
+        "003_34c2b211615d9395.txt:25, 29 (B1)",
+        "leader effect 0",
+    ),
+    Mechanism(
+        "protest_linkage",
+        "work units with a history of protest, and villages, link: actives of allied claims "
+        "in the other linked localities lower thresholds (claim spill-over, breadth)",
+        "sim/submodels/protest.py:locality_links",
+        "003_34c2b211615d9395.txt:97, 100 (E4)",
+        "every locality's link weight 0: struggles stay isolated",
+    ),
+    # --- factions that act, careers that remember (helper `factions`) ----------------
+    Mechanism(
+        "factional_violence",
+        "mobilized factions facing each other in and across units clash, with casualties, "
+        "revenge among the casualties' ties and lost face for the unit's cadres",
+        "sim/submodels/careers.py:contend",
+        "002_683259ac5f475297.txt:3264-3270, 3008-3014, 3871-3906 (K2, E7-E8); Walder & Su 2003",
+        "no clashes (clash rate 0)",
+    ),
+    Mechanism(
+        "pla_demobilization",
+        "PLA work teams and revolutionary committees damp mobilization, suppress clashes "
+        "and disband mass organizations (cadres keep their alignments)",
+        "sim/submodels/careers.py:update_factions",
+        "002_683259ac5f475297.txt:3233-3242, 4246-4251 (K12, R9)",
+        "military control has no effect",
+    ),
+    Mechanism(
+        "promotion_dossiers",
+        "each dossier entry (up to 3) lowers a cadre's promotion log-odds",
+        "sim/submodels/careers.py:promote",
+        "002_683259ac5f475297.txt:3346-3356, 2481-2486",
+        "dossier penalty 0",
+    ),
+    Mechanism(
+        "activist_recruitment",
+        "while a campaign sets activist criteria, faction activists are recruited into "
+        "vacant cadre posts (new cadres)",
+        "sim/submodels/demography.py:recruit_cadres",
+        "002_683259ac5f475297.txt:3675-3678, 3776-3820",
+        "recruits are chosen by the normal criteria (class, party, skill) only",
+    ),
+    Mechanism(
+        "struggle_grievance",
+        "struggled targets and their kin keep a grudge (added hardship) that fades slowly",
+        "sim/regimes/campaign.py:struggle",
+        "002_683259ac5f475297.txt:2776-2785 (K1)",
+        "struggle leaves no grudge",
+    ),
+    Mechanism(
+        "cadre_transfer",
+        "liberated cadres are transferred to another unit, where they recover their "
+        "loyalty fully (those who stay, half)",
+        "sim/regimes/campaign.py:liberate",
+        "002_683259ac5f475297.txt:3609-3621 (E2)",
+        "no liberated cadre is transferred",
+    ),
+    Mechanism(
+        "cadre_reinstatement",
+        "liberated cadres return to their former rank, over the new cadres who replaced them, "
+        "who resent being pushed down",
+        "sim/regimes/campaign.py:liberate",
+        "002_683259ac5f475297.txt:3242-3245, 3682-3684",
+        "liberated cadres stay at rank 0",
     ),
 )
 

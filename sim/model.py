@@ -285,6 +285,7 @@ class CadreModel(mesa.Model):
         #    on the responsible cadres' careers), then hardship and grievance.
         production.accident_consequences(self)
         legitimacy.update_local(self)
+        careers.grudges(self)
         hardship.update(self)
         # 4. Contention: protest decisions, events, the state's response.
         state_response.decay(self)
@@ -296,6 +297,7 @@ class CadreModel(mesa.Model):
         careers.promote(self)
         careers.update_loyalty(self)
         careers.update_factions(self)
+        careers.contend(self)
         #    Cohesion and co-optation set next month's capacity of the state; defections.
         elite.update(self)
         # 6. Safety: accidents in every unit.

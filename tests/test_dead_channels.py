@@ -125,6 +125,12 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("campaign", "kin_risk"): {"kind": "four_cleanups"},
     ("campaign", "activist_reward"): {"kind": "four_cleanups", "end": "1993-12"},
     ("campaign", "recruitment"): {"kind": "four_cleanups", "end": "1993-12"},
+    # factions and careers (helper `factions`): the 1975 crash and the purge brought
+    # into the short CR; Liu's inner-party humiliation in the Four Cleanups.
+    ("campaign", "liu_humiliation"): {"kind": "four_cleanups"},
+    ("campaign", "crash_months"): {"crash_start": 8},
+    ("campaign", "crash_promotion"): {"crash_start": 8},
+    ("campaign", "purge_share"): {"purge_start": 12},
     ("rural_taxes", "window"): {"relief_trigger": 0.8},
     ("rural_taxes", "violence_weight"): {"relief_trigger": 0.9},
     ("cooperatives", "market_rate"): {"market_pressure": 0.5},
@@ -181,6 +187,11 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     ("rural_taxes", "memory_fade"): {"params": {"legitimacy": 0.3}},
     # a credential for promotion acts only where cadre posts fall vacant
     ("grassroots", "service_merit"): {"params": {"retirement_age": 45}},
+    # new cadres and promotions need posts falling vacant (helper `factions`)
+    **{
+        ("campaign", n): {"params": {"retirement_age": 45}}
+        for n in ("purity_merit", "crash_months", "crash_promotion", "purge_start", "purge_share")
+    },
     ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
@@ -216,6 +227,7 @@ VALUES: dict[tuple[str, str], tuple] = {
     ("campaign", "strength"): (0.0, 2.0),
     ("campaign", "target_rate"): (None, 0.5),
     ("campaign", "power_rank"): (0, 4),
+    ("campaign", "purge_start"): (600, 12),  # never vs once new cadres exist
     ("cadre_labour", "ranks"): (None, [0]),
     ("mine_safety", "native_supervision"): (None, 1.0),
     ("mine_safety", "enforcement"): (None, 1.0),
@@ -333,6 +345,9 @@ LEVER_SCENARIOS = {
     # the supervision lever acts through collusion on state mines' hazard: many mines
     "supervision_decentralized": dict(population={"workers": 1500, "mining_share": 1.0}),
     "faction_hardening": dict(population=URBAN),
+    "faction_contention": dict(population=URBAN),
+    "military_control": dict(population=URBAN),
+    "activist_criteria": dict(population=URBAN, params={"retirement_age": 45}),
     # promotions weigh political capital by (1 − authority) only where posts fall vacant
     "manager_authority": dict(population=URBAN, params={"retirement_age": 45}),
 }
@@ -365,12 +380,18 @@ LEVER_VALUES = {
     "court_access": 1.0,
     "police_reluctance": 1.0,
     "superior_pressure": 0.0,
+    "faction_contention": 1.0,
+    "military_control": 0.8,
+    "activist_criteria": 1.0,
 }
 
 
 # Levers that act only together with another: set the partner in both arms.
 LEVER_COMPANIONS = {
     "faction_hardening": {"mobilization": 0.3},
+    "faction_contention": {"mobilization": 0.5},
+    "military_control": {"mobilization": 0.3},
+    "activist_criteria": {"mobilization": 0.5},
     "media_exposure": {"collusion_shift": 0.6},
     "supervision_decentralized": {"collusion_shift": 0.6},
     "migrant_arrears_rate": {"migrant_rights": 0.0},

@@ -424,6 +424,45 @@ def test_benefit_arrears_raise_grievance():
     assert on > off  # C1, line 27: pensions and xiagang payments unpaid
 
 
+# --- organized protest (helper protest; whole-run directions in tests/test_leaders.py) ----
+
+
+def _switched_update(name: str, prepare) -> tuple[np.ndarray, np.ndarray]:
+    """Actives after one decision from the same state: all on, and ``name`` off."""
+    kw = dict(CITY, params={"police_per_1000": 1.0, "security_cadre_share": 0.02})
+    m = model_after(kw, 12)
+    rng = np.random.default_rng(0)
+    m.people.active = (rng.random(m.people.n) < 0.2) & (m.people.kind != Kind.CADRE)
+    prepare(m, rng)
+    before = m.people.active.copy()
+    protest.update(m)
+    on = m.people.active.copy()
+    m.people.active = before
+    m.mechanisms = _without(name)
+    protest.update(m)
+    return on, m.people.active.copy()
+
+
+@pytest.mark.parametrize(
+    "name, prepare",
+    [
+        # Activists need less to act (seed 003 lines 25, 73).
+        ("activist_commitment", lambda m, rng: None),
+        # Leaders in view lower others' thresholds (B1, line 29).
+        ("protest_leaders", lambda m, rng: m.people.activism.__setitem__(slice(None), 0.8)),
+        # Units with a memory of protest feel the others' struggle (E4, line 97).
+        (
+            "protest_linkage",
+            lambda m, rng: m.units.protest_memory.__setitem__(slice(None), 10.0),
+        ),
+    ],
+)
+def test_organized_protest_switches_only_lower_thresholds(name, prepare):
+    on, off = _switched_update(name, prepare)
+    assert on.sum() > off.sum()
+    assert np.all(on >= off)  # each only lowers thresholds, so no one drops out
+
+
 def test_every_mechanism_has_a_directional_test():
     text = Path(__file__).read_text(encoding="utf-8")
     for name in NAMES:
@@ -624,3 +663,47 @@ def test_emergent_stance_moves_the_stance_off_its_preset():
     }
     on, off, _ = twin(kw, 36, "emergent_stance", 1, ("state_hardness",))
     assert off["state_hardness"] == 0.5 and on["state_hardness"] != 0.5
+# --- factions that act, careers that remember (helper `factions`; tests/test_factions.py) --
+def test_factional_violence_brings_clashes_and_casualties():
+    on, off = pair(CR, "factional_violence", "faction_casualties_total")
+    assert on > 0 == off
+
+
+def test_pla_demobilization_disbands_factions():
+    on, off = pair(CR, "pla_demobilization", "faction_members_final")
+    assert off > on
+
+
+def test_promotion_dossiers_hold_back_cadres_with_files():
+    def ranks(name: str | None) -> float:
+        m = model_after(CITY, 0, name)
+        p = m.people
+        c = p.rows(Kind.CADRE)
+        p.rank[c] = 0
+        p.dossier[c.start : c.start + (c.stop - c.start) // 2] = 3
+        for _ in range(24):
+            careers.promote(m)
+        half = (c.stop - c.start) // 2
+        return float(p.rank[c][:half].mean() - p.rank[c][half:].mean())
+
+    assert ranks(None) < ranks("promotion_dossiers")
+
+
+def test_activist_recruitment_brings_new_cadres():
+    on, off = pair(CR, "activist_recruitment", "new_cadres_final")
+    assert on > 0 == off
+
+
+def test_struggle_grievance_raises_workers_grievance():
+    on, off = pair(CR, "struggle_grievance", "grievance_worker_mean")
+    assert on > off
+
+
+def test_cadre_transfer_restores_cooptation():
+    on, off = pair(CR, "cadre_transfer", "cadre_cooptation_mean")
+    assert on > off
+
+
+def test_cadre_reinstatement_restores_former_ranks():
+    on, off = pair(CR, "cadre_reinstatement", "cadres_reinstated_total")
+    assert on > 0 == off

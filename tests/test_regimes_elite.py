@@ -174,9 +174,11 @@ def test_cr_overthrows_power_holders_then_liberates_them():
     regime = m.regimes[0]
     assert regime.current_phase == "power_holders"
     over = np.flatnonzero(regime.overthrown)
-    power = (p.rank[cad] >= 2).sum()
+    power = (p.rank[cad] >= 2).sum() + over.size
     assert over.size > power / 3  # "uniformly overthrown" (3102-3105)
-    assert np.all(p.kind[over] == Kind.CADRE) and np.all(p.rank[over] >= 2)
+    # They lose their posts (3102-3108): out of rank, their former rank kept for later.
+    assert np.all(p.kind[over] == Kind.CADRE) and np.all(regime.former_rank[over] >= 2)
+    assert np.all(p.rank[over] == 0)
     assert np.all(p.persecuted[over] >= 1)
     assert p.loyalty[over].mean() < loyalty0[over].mean() - 0.1
     # Technicians "weren't targets, because they had no power" (3495-3497): the
@@ -187,6 +189,10 @@ def test_cr_overthrows_power_holders_then_liberates_them():
         m.step()
     assert regime.current_phase is None
     assert regime.overthrown.sum() == 0  # everyone liberated when the movement ends
+    # ... and reinstated at or near their former rank (3242-3245): most power-holders
+    # are back at rank 2 or above (a few step down where the posts are full).
+    still = over[p.kind[over] == Kind.CADRE]
+    assert (p.rank[still] >= 1).mean() > 0.8
 
 
 def test_cultural_revolution_splits_and_demoralizes_the_elite():
@@ -194,14 +200,15 @@ def test_cultural_revolution_splits_and_demoralizes_the_elite():
     keys = (
         "cadre_cooptation_final",
         "elite_cohesion_mean",
-        "factions_final",
+        "factions_mean",
         "alienation_technician_final",
         "output_mean",
     )
     off, on = mean_outcomes([], keys), mean_outcomes(cr, keys)
     assert on["cadre_cooptation_final"] < off["cadre_cooptation_final"]
     assert on["elite_cohesion_mean"] < off["elite_cohesion_mean"] - 0.05
-    assert on["factions_final"] >= 2 > off["factions_final"]
+    # Factions form (and, under the PLA, are disbanded again: see tests/test_factions.py).
+    assert on["factions_mean"] >= 1.0 > off["factions_mean"]
     assert on["alienation_technician_final"] > off["alienation_technician_final"] + 0.1
     assert on["output_mean"] < off["output_mean"]
 
