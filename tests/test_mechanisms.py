@@ -645,8 +645,10 @@ def test_repression_escalation_follows_a_win_in_a_sold_unit():
 
 
 def test_privatization_challenge_is_repressed_harder():
+    # Police enough that the arrest capacity spans several agents: at the default the
+    # harsher response and the normal one both round to one arrested agent.
     (on, *_), (off, *_) = respond_pair(
-        "privatization_challenge", {"concession_base": -20.0}, sold=True
+        "privatization_challenge", {"concession_base": -20.0, "police_per_1000": 10.0}, sold=True
     )
     assert on["arrests"] > off["arrests"]
 
