@@ -105,6 +105,40 @@ def coverage(observed: float, draws: np.ndarray, level: float) -> bool | None:
     return bool(lo <= observed <= hi)
 
 
+def with_observation_error(
+    draws: np.ndarray, sd: float, scale: str, rng: np.random.Generator, k: int = 200
+) -> np.ndarray:
+    """Replicated observations: each predictive draw plus ``k`` draws of the target's error.
+
+    A target's ``sd`` is the uncertainty of the observed figure (and the scale on which the
+    distance compares it), so the posterior predictive distribution of *the observation* is
+    the model's draw plus that error: Gaussian on the linear scale, or on the log scale
+    (a multiplicative error) for ``scale: log``. A draw of 0 on the log scale stays 0.
+    """
+    d = np.asarray(draws, float)
+    d = d[np.isfinite(d)]
+    noise = rng.normal(0.0, sd, size=(d.size, k))
+    if scale == "log":
+        return np.where(d[:, None] > 0, d[:, None] * np.exp(noise), 0.0).ravel()
+    return (d[:, None] + noise).ravel()
+
+
+def bound_summary(target: Any, draws: np.ndarray) -> dict[str, float | None]:
+    """For a floor or ceiling: the share of draws that meet the bound and with z <= 2."""
+    d = np.asarray(draws, float)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return {"share_meeting_bound": None, "share_within_2sd": None}
+    z = np.array([target.z(x) for x in d])
+    z = z[np.isfinite(z)]
+    if z.size == 0:
+        return {"share_meeting_bound": None, "share_within_2sd": None}
+    return {
+        "share_meeting_bound": float(np.mean(z == 0.0)),
+        "share_within_2sd": float(np.mean(np.abs(z) <= 2.0)),
+    }
+
+
 def _safe(path: str) -> str:
     """pyabc parameter names: dotted paths with the dots replaced (and back)."""
     return path.replace(".", "__").replace("[", "_I").replace("]", "_")
@@ -315,33 +349,72 @@ def predictive_checks(
         )
     frame = pd.DataFrame(rows)
     held = {t.name for t in getattr(cal, "holdout", [])}
+    # the observation-error draws come from their own stream of the PPC seed
+    noise_rng = np.random.default_rng([settings.ppc_seed, 1])
     report = {}
     for t in checks:
         sim = frame[t.statistic].to_numpy(float)
         fin = sim[np.isfinite(sim)]
-        report[t.name] = {
+        zs = np.array([t.z(x) for x in fin])
+        zs = zs[np.isfinite(zs)]
+
+        def q(a: np.ndarray, p: float) -> float:
+            return float(np.quantile(a, p)) if a.size else float("nan")
+
+        r: dict[str, Any] = {
             "statistic": t.statistic,
             "held_out": t.name in held,
             "observed": t.value,
+            "sd": t.sd,
             "kind": t.kind,
-            "predictive_median": float(np.median(fin)) if fin.size else float("nan"),
-            "q05": float(np.quantile(fin, 0.05)) if fin.size else float("nan"),
-            "q25": float(np.quantile(fin, 0.25)) if fin.size else float("nan"),
-            "q75": float(np.quantile(fin, 0.75)) if fin.size else float("nan"),
-            "q95": float(np.quantile(fin, 0.95)) if fin.size else float("nan"),
-            "in_50": coverage(t.value, sim, 0.5),
-            "in_90": coverage(t.value, sim, 0.9),
+            "scale": t.scale,
+            "convention": bool(getattr(t, "convention", False)),
+            "predictive_median": q(fin, 0.5),
+            "q05": q(fin, 0.05),
+            "q25": q(fin, 0.25),
+            "q75": q(fin, 0.75),
+            "q95": q(fin, 0.95),
             "finite_draws": int(fin.size),
+            # share of fresh-seed draws the project's own rule calls reproduced (|z| <= 2)
+            "share_within_2sd": float(np.mean(np.abs(zs) <= 2.0)) if zs.size else None,
+            "median_z": float(np.median(zs)) if zs.size else None,
         }
+        if t.kind == "point":
+            # model only: is the observation a plausible single run of the model?
+            r["in_50"] = coverage(t.value, sim, 0.5)
+            r["in_90"] = coverage(t.value, sim, 0.9)
+            # with the target's own error: is it a plausible observation of the model?
+            rep = with_observation_error(sim, t.sd, t.scale, noise_rng)
+            r["obs_q05"], r["obs_q95"] = q(rep, 0.05), q(rep, 0.95)
+            r["in_50_with_error"] = coverage(t.value, rep, 0.5)
+            r["in_90_with_error"] = coverage(t.value, rep, 0.9)
+        else:
+            # a bound is not an observed value, so an interval cannot "cover" it
+            r["in_50"] = r["in_90"] = r["in_50_with_error"] = r["in_90_with_error"] = None
+            r |= bound_summary(t, sim)
+        report[t.name] = r
     return frame, report
 
 
 def _coverage_summary(report: dict, held_out: bool) -> dict:
+    """Shares of point statistics whose observation lies inside the 50 % and 90 % intervals.
+
+    Bounds (floor/ceiling) are summarized apart: the share of draws meeting them.
+    """
     sel = [r for r in report.values() if r["held_out"] == held_out]
-    out = {"n": len(sel)}
-    for lv in ("in_50", "in_90"):
-        known = [r[lv] for r in sel if r[lv] is not None]
+    points = [r for r in sel if r["kind"] == "point"]
+    out: dict[str, Any] = {"n": len(sel), "n_point": len(points)}
+    for lv in ("in_50", "in_90", "in_50_with_error", "in_90_with_error"):
+        known = [r[lv] for r in points if r[lv] is not None]
         out[lv] = (sum(known) / len(known)) if known else None
+        out[f"{lv}_count"] = f"{sum(known)}/{len(known)}"
+    bounds = {
+        n: r.get("share_meeting_bound")
+        for n, r in report.items()
+        if r["held_out"] == held_out and r["kind"] != "point"
+    }
+    if bounds:
+        out["bounds_share_of_draws_meeting"] = bounds
     return out
 
 
@@ -400,6 +473,9 @@ def write_posterior(
             "statistics": report,
             "coverage_fitted": _coverage_summary(report, held_out=False),
             "coverage_held_out": _coverage_summary(report, held_out=True),
+            "note": "in_50/in_90: the observed value inside the central interval of the "
+            "model's fresh-seed draws; *_with_error: of those draws plus the target's own "
+            "error (sd, on its scale); bounds are not covered but met (share of draws)",
         }
         plot_ppc(cal, frame, report, out / "ppc.png")
     store.write_json(result, out / "posterior.json")

@@ -418,3 +418,50 @@ def test_yearly_statistics_use_calendar_years():
     assert event_share_over(d, 1000, 1993) == 0.5
     assert event_share_over(d, 1000, 1994) == 1.0
     assert math.isnan(event_share_over(d, 1000, 1999))
+
+
+def test_levels_per_capita_count_represented_people():
+    """Events per 100,000 *represented* people: the same city at 10 people per agent as at 1."""
+    from sim.calibration import yearly_per_100k
+
+    n = 24  # 2000-01 .. 2001-12
+    rec = np.zeros((n, len(OUTCOME_NAMES)))
+    j = OUTCOME_NAMES.index("protest_events")
+    rec[:12, j] = 5.0  # 60 events in 2000
+    one = RunData(records=rec, start=Month(2000, 1), n_people=30_000, summary={})
+    ten = RunData(
+        records=rec, start=Month(2000, 1), n_people=3_000, summary={}, people_per_agent=10.0
+    )
+    assert math.isclose(yearly_per_100k(one, "protest_events", 2000), 200.0)
+    assert math.isclose(yearly_per_100k(ten, "protest_events", 2000), 200.0)
+    assert yearly_per_100k(one, "protest_events", 2001) == 0.0
+    assert math.isnan(yearly_per_100k(one, "protest_events", 2002))  # not simulated
+    assert "events_per_100k_2004" in STATISTICS and "participants_per_100k_2004" in STATISTICS
+
+
+def test_observation_error_widens_predictive_intervals_on_the_targets_scale():
+    from sim.posterior import coverage, with_observation_error
+
+    rng = np.random.default_rng(0)
+    draws = np.full(20, 1.0)
+    lin = with_observation_error(draws, 0.3, "linear", rng)
+    assert lin.size == 20 * 200
+    assert abs(lin.mean() - 1.0) < 0.02 and abs(lin.std() - 0.3) < 0.02
+    # a model that always says 1.0 does not cover 1.4 alone, but does with a 0.3 error
+    assert not coverage(1.4, draws, 0.9) and coverage(1.4, lin, 0.9)
+    logd = with_observation_error(np.array([0.0, 2.0, np.nan]), 0.7, "log", rng)
+    assert logd.size == 2 * 200  # the NaN draw is dropped
+    assert np.all(logd[:200] == 0.0)  # a zero stays zero on the log scale
+    assert abs(np.log(logd[200:]).std() - 0.7) < 0.1 and np.all(logd[200:] > 0)
+
+
+def test_bounds_are_met_not_covered():
+    from sim.posterior import bound_summary
+
+    ceiling = Target(name="c", statistic="peak_active_share", value=0.02, sd=0.01, kind="ceiling")
+    s = bound_summary(ceiling, np.array([0.01, 0.02, 0.035, 0.05, np.nan]))
+    assert s["share_meeting_bound"] == 0.5  # 0.01 and 0.02 of four finite draws
+    assert s["share_within_2sd"] == 0.75  # 0.035 is 1.5 sd over, 0.05 is 3 sd over
+    floor = Target(name="f", statistic="legitimacy_min", value=0.5, sd=0.1, kind="floor")
+    assert bound_summary(floor, np.array([0.6, 0.2]))["share_meeting_bound"] == 0.5
+    assert bound_summary(floor, np.array([np.nan]))["share_meeting_bound"] is None
