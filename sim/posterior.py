@@ -292,7 +292,9 @@ def run_abc(
     finally:
         if client is not None:
             client.close()
-    return write_posterior(cal, history, [n for n, _ in bases], bases, out, ppc=ppc)
+    return write_posterior(
+        cal, history, [n for n, _ in bases], bases, out, ppc=ppc, workers=workers
+    )
 
 
 def posterior_frame(history: Any, names: list[str], paths: list[str]) -> pd.DataFrame:
@@ -321,6 +323,34 @@ def model_probabilities(history: Any, n_models: int) -> list[float]:
     return [float(col.get(m, 0.0)) for m in range(n_models)]
 
 
+def model_summary(history: Any, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Per structural variant: probability by generation, last generation's distances.
+
+    The probabilities' path shows whether model selection settled or is still moving; the
+    distances (accepted particles of the last generation) show how close each variant
+    gets to the targets, which a probability alone does not.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    t_last = history.max_t
+    path = []
+    for t in range(t_last + 1):
+        pr = history.get_model_probabilities(t)
+        col = pr["p"] if "p" in pr.columns else pr.iloc[0]
+        path.append({names[m]: float(col.get(m, 0.0)) for m in range(len(names))})
+    for m, name in enumerate(names):
+        entry: dict[str, Any] = {"probability_by_generation": [p[name] for p in path]}
+        if path[-1][name] > 0:
+            pop = history.get_population(t=t_last)
+            d = np.array([p.distance for p in pop.particles if p.m == m], float)
+            entry["particles"] = int(d.size)
+            entry["distance_median"] = float(np.median(d)) if d.size else None
+            entry["distance_min"] = float(d.min()) if d.size else None
+        else:
+            entry["particles"] = 0
+        out[name] = entry
+    return out
+
+
 def _resample(post: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(post), size=n, replace=True, p=post["weight"].to_numpy())
@@ -328,7 +358,11 @@ def _resample(post: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
 
 
 def predictive_checks(
-    cal: Any, post: pd.DataFrame, bases: list[tuple[str, dict]], settings: AbcSettings
+    cal: Any,
+    post: pd.DataFrame,
+    bases: list[tuple[str, dict]],
+    settings: AbcSettings,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, dict]:
     """Re-run ``ppc_draws`` posterior particles on fresh seeds; coverage of the observed values."""
     from sim.calibration import evaluate
@@ -339,14 +373,25 @@ def predictive_checks(
     draws = _resample(post, settings.ppc_draws, settings.ppc_seed)
     seeds = derive_seeds(settings.ppc_seed, settings.ppc_draws)
     base_of = dict(bases)
-    rows = []
+    jobs = []
     for i, row in draws.iterrows():
         values = {p: float(row[p]) for p in cal.config.parameters}
-        res = evaluate(base_of[row["model"]], values, [seeds[i]], stats)
-        rows.append(
-            {"draw": i, "model": row["model"], "seed": seeds[i], **values}
-            | {s: res[s][0] for s in stats}
-        )
+        jobs.append((i, row["model"], values))
+    args = [(base_of[m], v, [seeds[i]], stats) for i, m, v in jobs]
+    if workers > 1:
+        # each draw has its own seed, so the pool changes only the wall time
+        from concurrent.futures import ProcessPoolExecutor
+
+        from sim.runner import pool_context
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+            results = list(pool.map(evaluate, *zip(*args, strict=True)))
+    else:
+        results = [evaluate(*a) for a in args]
+    rows = [
+        {"draw": i, "model": m, "seed": seeds[i], **v} | {s: res[s][0] for s in stats}
+        for (i, m, v), res in zip(jobs, results, strict=True)
+    ]
     frame = pd.DataFrame(rows)
     held = {t.name for t in getattr(cal, "holdout", [])}
     # the observation-error draws come from their own stream of the PPC seed
@@ -425,6 +470,7 @@ def write_posterior(
     bases: list[tuple[str, dict]],
     out: Path,
     ppc: bool = True,
+    workers: int = 1,
 ) -> dict:
     settings: AbcSettings = cal.config.abc
     paths = list(cal.config.parameters)
@@ -446,6 +492,7 @@ def write_posterior(
             "q95": q[4],
         }
     model_prob = dict(zip(names, model_probabilities(history, len(names)), strict=True))
+    per_model = model_summary(history, names)
     result: dict[str, Any] = {
         "kind": "posterior",
         "method": "ABC-SMC (pyabc.ABCSMC, QuantileEpsilon, multivariate normal transitions)",
@@ -458,6 +505,7 @@ def write_posterior(
         "replicates_per_simulation": cal.config.replicates,
         "credible_intervals": intervals,
         "model_probabilities": model_prob,
+        "models": per_model,
         "truth": dict(cal.config.synthetic.truth) if cal.config.synthetic else None,
         "targets": [t.model_dump(mode="json") for t in cal.targets],
         "holdout": [t.model_dump(mode="json") for t in getattr(cal, "holdout", [])],
@@ -465,7 +513,7 @@ def write_posterior(
         "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     if ppc:
-        frame, report = predictive_checks(cal, post, bases, settings)
+        frame, report = predictive_checks(cal, post, bases, settings, workers=workers)
         store.write_table(frame, out / "ppc.parquet")
         result["predictive_checks"] = {
             "draws": settings.ppc_draws,

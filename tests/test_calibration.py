@@ -396,7 +396,12 @@ def test_reform_era_config_separates_fit_holdout_and_conventions():
     assert "protest_growth" not in fitted and "protest_growth_1994_2000" in fitted
     assert {"protest_growth_2000_2003", "protest_growth_2000_2004"} <= held
     assert {"events_over_1000_2004", "events_over_5000_2004", "events_over_10000_2004"} <= held
-    assert [t.name for t in cal.targets if t.convention] == ["regime_survives"]
+    # conventions are marked: the survival floor and the uprising ceiling (widened after a misfit)
+    assert {t.name for t in cal.targets if t.convention} == {"regime_survives", "no_uprising"}
+    assert all(not t.convention for t in cal.targets if t.kind == "point")
+    # levels per capita are checked, never fitted (the fitted shapes are scale-free)
+    assert {"events_per_100k_2004", "participants_per_100k_2004"} <= held
+    assert not any("per_100k" in t.statistic for t in cal.targets)
     assert len(cal.config.variants) >= 2
 
 
