@@ -470,3 +470,26 @@ def test_bounds_are_met_not_covered():
     floor = Target(name="f", statistic="legitimacy_min", value=0.5, sd=0.1, kind="floor")
     assert bound_summary(floor, np.array([0.6, 0.2]))["share_meeting_bound"] == 0.5
     assert bound_summary(floor, np.array([np.nan]))["share_meeting_bound"] is None
+
+
+def test_recheck_refuses_a_posterior_of_unknown_variants(tmp_path):
+    """calibration/recheck.py: a particle whose variant the config lacks exits 2, writes nothing."""
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame(
+        {"model": ["gone"], "params.legitimacy": [0.6], "params.threshold": [0.1], "weight": [1.0]}
+    ).to_parquet(run / "posterior.parquet")
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "calibration" / "recheck.py"), str(SYNTHETIC_ABC), str(run)]
+        + [str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "posterior.parquet" in r.stderr and "gone" in r.stderr
+    assert not out.exists()
