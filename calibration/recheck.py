@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim import store
-from sim.calibration import NAN_PENALTY, load_calibration
+from sim.calibration import NAN_PENALTY, load_calibration, synthesize_targets
 from sim.config import ScenarioError
 from sim.posterior import _coverage_summary, _variant_bases, plot_ppc, predictive_checks
 
@@ -61,6 +61,7 @@ def main(argv: list[str]) -> int:
         return 2
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
+    synthesize_targets(cal)  # a synthetic config's targets come from the model at its truth
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()

@@ -589,45 +589,70 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
 
 
 def plot_ppc(cal: Any, frame: pd.DataFrame, report: dict, path: Path) -> None:
-    """One row per checked statistic: predictive draws, 50/90 % intervals, the observed value."""
+    """One row per checked statistic: predictive draws, 50/90 % intervals, the observed value.
+
+    Rows share an axis in units of each target's sd; draws further than ``CLIP`` sd away
+    are drawn at the edge (triangles), and the median z is printed on the right, so a
+    statistic that misses by orders of magnitude does not squeeze the others.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    clip = 8.0
     names = list(report)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.2))
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(names) + 1.5))
+    every = list(cal.targets) + list(getattr(cal, "holdout", []))
     for k, name in enumerate(names):
         r = report[name]
+        tgt = next(t for t in every if t.name == name)
+        obs = r["observed"]
         sim = frame[r["statistic"]].to_numpy(float)
         fin = sim[np.isfinite(sim)]
-        # standardize each row by its target's sd so rows share an axis
-        tgt = next(
-            t for t in list(cal.targets) + list(getattr(cal, "holdout", [])) if t.name == name
-        )
-        obs = r["observed"]
-
-        def z(x, tgt=tgt, obs=obs):
-            if tgt.scale == "log":
-                return (np.log(np.maximum(x, 1e-12)) - math.log(obs)) / tgt.sd
-            return (np.asarray(x) - obs) / tgt.sd
-
-        if fin.size:
-            zz = z(fin)
-            lo90, lo50, hi50, hi90 = np.quantile(zz, [0.05, 0.25, 0.75, 0.95])
+        if tgt.scale == "log":
+            fin = fin[fin > 0]  # no log of a zero share; counted in the label
+            zz = (np.log(fin) - math.log(obs)) / tgt.sd
+        else:
+            zz = (fin - obs) / tgt.sd
+        if zz.size:
+            lo90, lo50, hi50, hi90 = np.clip(np.quantile(zz, [0.05, 0.25, 0.75, 0.95]), -clip, clip)
             ax.plot([lo90, hi90], [k, k], color="tab:blue", lw=1.5)
             ax.plot([lo50, hi50], [k, k], color="tab:blue", lw=5, alpha=0.6)
-            ax.scatter(zz, np.full(zz.size, k) + 0.18, s=5, color="0.5")
-        ax.scatter([0], [k], marker="D", color="tab:red" if r["held_out"] else "tab:green")
+            inside = np.abs(zz) <= clip
+            ax.scatter(zz[inside], np.full(inside.sum(), k) + 0.2, s=5, color="0.45")
+            for side, marker in ((1, ">"), (-1, "<")):
+                n_out = int(np.sum(zz * side > clip))
+                if n_out:
+                    ax.scatter([side * clip], [k + 0.2], marker=marker, s=18, color="0.45")
+        zero = int(sim.size - fin.size)
+        note = f"median z {np.median(zz):+.2g}" if zz.size else "no finite draw"
+        if zero:
+            note += f"; {zero} draw(s) 0 or NaN"
+        ax.text(clip + 0.3, k, note, fontsize=7, va="center")
+        color = "tab:red" if r["held_out"] else "tab:green"
+        marker = "D" if tgt.kind == "point" else ("<" if tgt.kind == "ceiling" else ">")
+        ax.scatter([0], [k], marker=marker, color=color, zorder=5)
     ax.set_yticks(range(len(names)))
-    ax.set_yticklabels([f"{n}{' (held out)' if report[n]['held_out'] else ''}" for n in names])
+    ax.set_yticklabels(
+        [
+            f"{n}{' (held out)' if report[n]['held_out'] else ''}"
+            f"{'' if report[n]['kind'] == 'point' else ' [' + report[n]['kind'] + ']'}"
+            for n in names
+        ],
+        fontsize=8,
+    )
+    ax.set_xlim(-clip - 0.5, clip + 0.5)
     ax.axvline(0, color="0.7", lw=0.8)
-    ax.set_xlabel("(simulated - observed) / target sd; bars: 50 % and 90 % predictive intervals")
+    for x in (-2, 2):
+        ax.axvline(x, color="0.85", lw=0.8, ls=":")
+    ax.set_xlabel("(simulated - observed) / target sd (log targets on the log scale)")
     ax.set_title(
-        f"{cal.config.name}: posterior predictive checks on fresh seeds "
-        "(diamond: observed; green fitted, red held out)",
+        f"{cal.config.name}: posterior predictive checks, {len(frame)} draws on fresh seeds\n"
+        "bars: 50 % and 90 % intervals; diamond: observed (green fitted, red held out); "
+        "triangles: a bound",
         fontsize=9,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
