@@ -548,6 +548,8 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
     truth = cal.config.synthetic.truth if cal.config.synthetic else {}
     fig, axes = plt.subplots(n, n, figsize=(2.6 * n + 0.6, 2.6 * n + 0.6), squeeze=False)
     w = post["weight"].to_numpy()
+    palette = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink"]
+    colors = {m: palette[k % len(palette)] for k, m in enumerate(sorted(post["model"].unique()))}
     for i, (pi, si) in enumerate(params):
         for j, (pj, sj) in enumerate(params):
             ax = axes[i, j]
@@ -560,7 +562,19 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
                     if si.log
                     else np.linspace(si.low, si.high, 25)
                 )
-                ax.hist(post[pi], bins=bins, weights=w, color="tab:blue", alpha=0.8)
+                # stacked by structural variant, so model choice shows in the marginals
+                groups = [(m, g) for m, g in post.groupby("model", sort=True)]
+                ax.hist(
+                    [g[pi] for _, g in groups],
+                    bins=bins,
+                    weights=[g["weight"].to_numpy() for _, g in groups],
+                    color=[colors[m] for m, _ in groups],
+                    stacked=True,
+                    alpha=0.8,
+                    label=[str(m) for m, _ in groups],
+                )
+                if i == 0 and len(groups) > 1:
+                    ax.legend(fontsize=6)
                 q = weighted_quantile(post[pi], w, np.array([0.05, 0.95]))
                 for x in q:
                     ax.axvline(x, color="tab:blue", ls=":")
@@ -569,7 +583,13 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
                 ax.set_yticks([])
                 ax.set_xlim(si.low, si.high)
             else:
-                ax.scatter(post[pj], post[pi], s=4 + 400 * w, alpha=0.4, color="tab:blue")
+                ax.scatter(
+                    post[pj],
+                    post[pi],
+                    s=4 + 400 * w,
+                    alpha=0.4,
+                    color=[colors[m] for m in post["model"]],
+                )
                 if pi in truth and pj in truth:
                     ax.scatter([truth[pj]], [truth[pi]], marker="x", color="k", s=60)
                 ax.set_xlim(sj.low, sj.high)
