@@ -25,7 +25,12 @@ import numpy as np
 import pandas as pd
 
 from sim import store
-from sim.calibration import NAN_PENALTY, load_calibration, synthesize_targets
+from sim.calibration import (
+    NAN_PENALTY,
+    load_calibration,
+    synthesize_targets,
+    with_abc_settings,
+)
 from sim.config import ScenarioError
 from sim.posterior import _coverage_summary, _variant_bases, plot_ppc, predictive_checks
 
@@ -44,9 +49,14 @@ def main(argv: list[str]) -> int:
         help="run every particle under this variant of CONFIG (repeatable): a paired "
         "predictive comparison of structural variants, same particles and fresh seeds",
     )
+    ap.add_argument(
+        "--draws", type=int, default=None, help="posterior draws (default: abc.ppc_draws; >= 10)"
+    )
     a = ap.parse_args(argv)
     try:
         cal = load_calibration(a.config)
+        if a.draws is not None:
+            cal = with_abc_settings(cal, [f"ppc_draws={a.draws}"])  # validated: >= 10
         post = pd.read_parquet(Path(a.run) / "posterior.parquet")
         bases = _variant_bases(cal)
         names = {n for n, _ in bases}
