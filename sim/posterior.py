@@ -506,6 +506,9 @@ def write_posterior(
         "credible_intervals": intervals,
         "model_probabilities": model_prob,
         "models": per_model,
+        # Kish's effective sample size of the weighted particles: how many equally
+        # weighted draws the posterior is worth (pyabc logs the same per generation)
+        "effective_sample_size": float(1.0 / np.sum(post["weight"].to_numpy() ** 2)),
         "truth": dict(cal.config.synthetic.truth) if cal.config.synthetic else None,
         "targets": [t.model_dump(mode="json") for t in cal.targets],
         "holdout": [t.model_dump(mode="json") for t in getattr(cal, "holdout", [])],
