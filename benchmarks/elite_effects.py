@@ -31,13 +31,20 @@ from sim.effects import FIGURE, run_effects
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("cultural_revolution_1966_1976", "enterprise_1956_1966", "reform_privatization")
+#: the headline outcomes plus the elite's own: layered legitimacy, defection, fidelity
+COLUMNS = (
+    *FIGURE,
+    "legitimacy_local_final",
+    "defections_total",
+    "implementation_fidelity_mean",
+)
 
 
 def _fmt(x: float) -> str:
     return f"{x:+.3g}" if math.isfinite(x) else "–"
 
 
-def digest(table: pd.DataFrame, columns: tuple[str, ...] = FIGURE) -> str:
+def digest(table: pd.DataFrame, columns: tuple[str, ...] = COLUMNS) -> str:
     """Markdown: arms × headline outcomes, effect ± 95 % half-width where it excludes 0."""
     cols = [c for c in columns if c in set(table["column"])]
     index = table.set_index(["arm", "column"])

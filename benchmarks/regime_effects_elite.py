@@ -1,7 +1,8 @@
 """Main outcomes of the elite regimes (campaign, cadre_labour, management, mine_safety),
 regime on vs off, mean over seeds.
 
-Run: ``.venv/bin/python -m benchmarks.regime_effects_elite [--seeds 10]``.
+Run: ``.venv/bin/python -m benchmarks.regime_effects_elite [--seeds 10] [--only LABEL]``
+(``--only "→"`` runs the conditional rows of issue 18: one rule off vs on).
 
 Each row runs the same small urban scenario with the same seeds with and without the
 regime (the ``+ campaign`` rows add the regime on top of an Anti-Rightist campaign, which
@@ -63,6 +64,22 @@ ROWS = [
     ("mine_safety decentr. + native 0.8", [],
      [{"type": "mine_safety", "decentralized": True, "native_supervision": 0.8}],
      "mine_deaths_total", {"mining_share": 0.7}),
+    # Conditional effects (issue 18): one rule of the regime off vs on.
+    ("cadre_labour accuracy 0→0.04", [{"type": "cadre_labour", "accuracy_gain": 0.0}],
+     [{"type": "cadre_labour"}], "output_mean", {"mining_share": 0.7}),
+    ("cadre_labour merit 0→0.5", [{"type": "cadre_labour", "promotion_weight": 0.0,
+                                   "compliance": 0.5}],
+     [{"type": "cadre_labour", "compliance": 0.5}], "cadre_cooptation_final",
+     {"mining_share": 0.7}),
+    ("three-in-one teams 0→1", [{"type": "cadre_labour", "team_share": 0.0}],
+     [{"type": "cadre_labour", "team_share": 1.0}], "alienation_technician_final", {}),
+    ("three-in-one teams 0→1", [{"type": "cadre_labour", "team_share": 0.0}],
+     [{"type": "cadre_labour", "team_share": 1.0}], "output_mean", {}),
+    ("one_man dismissals 0→0.02", [{"type": "management", "mode": "one_man",
+                                    "dismissal_rate": 0.0}],
+     [{"type": "management", "mode": "one_man"}], "cadre_cooptation_final", {}),
+    ("one_man destigma 0→0.5", [{"type": "management", "mode": "one_man", "destigma": 0.0}],
+     [{"type": "management", "mode": "one_man"}], "cadre_cooptation_final", {}),
 ]  # fmt: skip
 
 
@@ -101,7 +118,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--root", type=int, default=2024)
+    ap.add_argument("--only", default=None, help="only rows whose label contains this")
     args = ap.parse_args()
+    rows = [r for r in ROWS if args.only is None or args.only in r[0]]
     seeds = derive_seeds(args.root, args.seeds)
     cache: dict[tuple[str, int], dict] = {}
 
@@ -121,7 +140,7 @@ def main() -> None:
         f" {'stacked':>9s} {'se':>7s}"
     )
     flips = 0
-    for label, off_r, on_r, col, pop in ROWS:
+    for label, off_r, on_r, col, pop in rows:
         off = np.array([r[col] for r in summaries(off_r, pop)])
         on = np.array([r[col] for r in summaries(on_r, pop)])
         d = on - off
@@ -136,7 +155,7 @@ def main() -> None:
             f"{label:36s} {col:30s} {off.mean():9.3f} {on.mean():9.3f} {d.mean():9.3f} {se:7.3f}"
             f" {ds.mean():9.3f} {ses:7.3f}"
         )
-    print(f"sign changes when the period is stacked: {flips} of {len(ROWS)} rows")
+    print(f"sign changes when the period is stacked: {flips} of {len(rows)} rows")
     print(f"\n{len(seeds)} seeds, 1960-01..1965-12, {sum(POP.values()) - POP['units']} agents, "
           f"{time.perf_counter() - t0:.0f} s")  # fmt: skip
 

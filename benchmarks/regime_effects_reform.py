@@ -7,7 +7,11 @@ comparison with the other regimes of the period on in both arms (the reform scen
 privatization, residency, rural taxes and mixed stance, ``PERIOD``): a regime's effect
 should keep its sign when the rest of its period is stacked on it. Run with
 
-    .venv/bin/python -m benchmarks.regime_effects_reform [--seeds 10]
+    .venv/bin/python -m benchmarks.regime_effects_reform [--seeds 10] [--conditions]
+
+``--conditions`` prints only the conditional effects of issue 18 (``VARIANTS``: a union
+agreement broken by the sale, slow layoffs, broken-pledge awareness; cadres discarded by
+new owners, the employed's fear, dependants on pensions), each one rule off vs on.
 """
 
 from __future__ import annotations
@@ -90,6 +94,61 @@ PERIOD = [
 ]
 
 
+# Conditional effects (issue 18): the same regime with one rule switched off vs on, over
+# the background it needs; "stacked" adds the rest of the period as above.
+PRIV95 = {"type": "privatization", "start": "1995-01"}
+CAPTURED = {"type": "union", "mode": "captured", "start": "1995-01"}
+VARIANTS: list[tuple[str, list[dict], dict, dict, tuple[str, ...]]] = [
+    ("union captured vs none", [PRIV95], {}, CAPTURED,
+     ("protest_participants_total", "protest_max_size_mean")),
+    ("union break_on_sale", [PRIV95], {**CAPTURED, "break_on_sale": False}, CAPTURED,
+     ("protest_participants_total", "protest_max_size_mean")),
+    ("union slow_layoffs 0→0.85", [PRIV95], {**CAPTURED, "slow_layoffs": 0.0}, CAPTURED,
+     ("unemployed_mean", "xiagang_mean")),
+    ("union pledge_awareness 0→0.15", [PRIV95], {**CAPTURED, "pledge_awareness": 0.0},
+     CAPTURED, ("protest_participants_total",)),
+    ("privatization cadre_discard 0→0.3", [], {**PRIV95, "cadre_discard": 0.0}, PRIV95,
+     ("cadre_cooptation_final", "elite_cohesion_mean")),
+    ("privatization job_fear 0→0.3", [], {**PRIV95, "job_fear": 0.0}, PRIV95,
+     ("protest_participants_total",)),
+    ("privatization dependency 0→0.2", [], {**PRIV95, "dependency_burden": 0.0}, PRIV95,
+     ("grievance_worker_mean",)),
+]  # fmt: skip
+
+
+def variant_rows(seeds: list[int], cache: dict) -> list[dict]:
+    """Paired differences of each conditional rule, alone over its background and with
+    the period stacked."""
+
+    def runs(regimes: list[dict]) -> pd.DataFrame:
+        key = repr(regimes)
+        if key not in cache:
+            cache[key] = summaries(regimes, seeds)
+        return cache[key]
+
+    rows = []
+    for label, background, off_spec, on_spec, keys in VARIANTS:
+        stack = [*background, *stack_for(on_spec, background)]
+        arms = [[*b, *([s] if s else [])] for b in (background, stack) for s in (off_spec, on_spec)]
+        off, on, s_off, s_on = (runs(a) for a in arms)
+        for k in keys:
+            d = on[k].to_numpy() - off[k].to_numpy()
+            ds = s_on[k].to_numpy() - s_off[k].to_numpy()
+            rows.append(
+                dict(
+                    regime=label,
+                    outcome=k,
+                    off=off[k].mean(),
+                    on=on[k].mean(),
+                    diff=d.mean(),
+                    se=d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan,
+                    stacked_diff=ds.mean(),
+                    stacked_se=ds.std(ddof=1) / np.sqrt(ds.size) if ds.size > 1 else np.nan,
+                )
+            )
+    return rows
+
+
 def stack_for(spec: dict, background: list[dict]) -> list[dict]:
     """The period's other regimes: all of PERIOD but those of the regime's own type and
     those already in its background."""
@@ -106,10 +165,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--root", type=int, default=BASE["seed"], help="root seed")
+    ap.add_argument(
+        "--conditions", action="store_true", help="only the conditional effects (VARIANTS)"
+    )
     args = ap.parse_args()
     print("command: python -m benchmarks.regime_effects_reform " + " ".join(sys.argv[1:]))
     seeds = derive_seeds(args.root, args.seeds)
     t0 = time.perf_counter()
+    if args.conditions:
+        c0 = time.process_time()
+        table = pd.DataFrame(variant_rows(seeds, {}))
+        with pd.option_context("display.width", 160, "display.max_rows", 200):
+            print(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+        flips = table[np.sign(table["diff"]) * np.sign(table["stacked_diff"]) < 0]
+        print(f"\nsign changes when the period is stacked: {len(flips)} of {len(table)} rows")
+        print(f"{args.seeds} seeds per arm; {time.process_time() - c0:.0f} s CPU")
+        return
     quiet = summaries([], seeds)
     rows = []
     for label, (spec, keys) in CASES.items():
@@ -153,6 +224,7 @@ def main() -> None:
                         stacked_se=np.nan,
                     )
                 )
+    rows += variant_rows(seeds, {})
     table = pd.DataFrame(rows)
     with pd.option_context("display.width", 160, "display.max_rows", 200):
         print(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))

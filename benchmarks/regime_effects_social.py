@@ -84,6 +84,12 @@ def community_legitimacy(m):
     return float(m.local_legitimacy[comm].mean())
 
 
+def unit_legitimacy(m):
+    """Final local legitimacy of the work units (where danwei reactivation works)."""
+    comm = m.loc_is_community.astype(bool)
+    return float(m.local_legitimacy[~comm].mean())
+
+
 ROWS = [
     # (regime, outcome label, backdrop regimes, regime spec, scenario kw, measure)
     (
@@ -161,6 +167,14 @@ ROWS = [
     ),
     (
         "danwei_reactivation",
+        "unit local legitimacy (final)",
+        [],
+        {"type": "danwei_reactivation"},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
+        unit_legitimacy,
+    ),
+    (
+        "danwei_reactivation",
         "legitimacy_mean (global)",
         [],
         {"type": "danwei_reactivation"},
@@ -174,6 +188,48 @@ ROWS = [
         {"type": "grassroots"},
         {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
         outcome("grievance_peasant"),
+    ),
+    (
+        "grassroots",
+        "community local legitimacy (final)",
+        [],
+        {"type": "grassroots"},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6},
+        community_legitimacy,
+    ),
+    (
+        "grassroots young",
+        "promotions_total",
+        [],
+        {"type": "grassroots", "young_share": 1.0},
+        {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6, "retirement_age": 50},
+        outcome("promotions", how="sum"),
+    ),
+    # regimes_b (issue 18): residency on worker grievance (the issue-12 reversal with
+    # cooperatives is benchmarks/composition.py --case residency_coops), rural violence.
+    (
+        "residency",
+        "grievance_worker_mean",
+        [PRIV],
+        {"type": "residency"},
+        {},
+        outcome("grievance_worker"),
+    ),
+    (
+        "residency",
+        "grievance_migrant_mean",
+        [PRIV],
+        {"type": "residency"},
+        {},
+        outcome("grievance_migrant"),
+    ),
+    (
+        "rural_taxes",
+        "violent_events_total",
+        [],
+        {"type": "rural_taxes"},
+        {"legitimacy": 0.6},
+        outcome("violent_events", how="sum"),
     ),
     (
         "grassroots",

@@ -11,6 +11,11 @@ mean ± standard error over seeds at each scale and the ratio to the finest scal
     .venv/bin/python -m benchmarks.scale_invariance [--seeds 4] [--people 60000] [--years 6]
 
 CPU time (``time.process_time``) per run is printed too.
+
+The last two rows diagnose the residual at 10 people per agent: events of at least 10
+people (one agent at the coarsest scale) and the class II+ share among them. An agent is
+``people_per_agent`` people deciding alike, so group counts are lumpier at coarse scales:
+groups below one agent cannot occur and the upper tail is fatter (docs/ODD.md 7.3).
 """
 
 from __future__ import annotations
@@ -41,7 +46,13 @@ METRICS = (
     "share class II",
     "share class III",
     "share class IV",
+    # Resolution diagnostics: events of at least RESOLVED people, which every scale here
+    # can represent (one agent at the coarsest scale), and their class II+ share.
+    "events >= 10 people per 100k people-year",
+    "share class II+ of events >= 10 people",
 )
+#: The smallest group every compared scale can resolve: one agent at the coarsest scale.
+RESOLVED = max(SCALES)
 
 
 def city(people: int, people_per_agent: float, years: int, units: int, villages: int) -> dict:
@@ -77,12 +88,18 @@ def measure(scenario: dict, seed: int) -> tuple[np.ndarray, float]:
     ev = res.events
     n_ev = max(len(ev), 1)
     classes = [np.count_nonzero(ev["size_class"].to_numpy() == k) / n_ev for k in (1, 2, 3, 4)]
+    size = ev["size"].to_numpy()
+    resolved = size >= RESOLVED
+    n_res = int(np.count_nonzero(resolved))
+    big = np.count_nonzero(size >= 30.0) / max(n_res, 1)
     return (
         np.array(
             [
                 res.summary["protest_participants_total"] / people / years,
                 res.summary["protest_events_total"] / people * 1e5 / years,
                 *classes,
+                n_res / people * 1e5 / years,
+                big,
             ]
         ),
         cpu,

@@ -132,7 +132,7 @@ def register_export(app: typer.Typer) -> None:
         ] = None,
         table: Annotated[
             list[str] | None,
-            typer.Option("--table", help="summary, timeseries or events (repeatable; all)"),
+            typer.Option("--table", help="summary, timeseries, events or agents (repeatable; all)"),
         ] = None,
     ) -> None:
         """Export tables as CSV, Parquet or Stata with R/Stata-valid names and a codebook."""

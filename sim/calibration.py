@@ -158,9 +158,8 @@ class RunData:
 
     records: np.ndarray  # months × outcomes (OUTCOME_NAMES order)
     start: Month
-    n_people: int  # agents
+    n_people: int  # represented people (agents x people_per_agent)
     summary: dict[str, float]
-    people_per_agent: float = 1.0  # represented people per agent (levels per capita)
     # promotion cells [tie, high performance] -> (promoted, at risk), pooled over months
     promo: np.ndarray = field(default_factory=lambda: np.zeros((2, 2, 2)))
     # per recorded month, the sizes (people) of that month's protest events
@@ -350,13 +349,13 @@ def event_share_over(d: RunData, size: float, year: int) -> float:
 def yearly_per_100k(d: RunData, outcome: str, year: int) -> float:
     """One year's total of a monthly flow per 100,000 represented people (a level, not a shape).
 
-    Represented people are agents x ``people_per_agent``. Unlike the growth ratios this is a
+    ``RunData.n_people`` counts represented people. Unlike the growth ratios this is a
     level: it compares the simulated city's protest rate with a national rate, and the
     number of small (class I) events still moves with the agent scale (protest.py), so it
     is reported as a held-out check, never fitted.
     """
     total = yearly_total(d, outcome, year)
-    people = d.n_people * d.people_per_agent
+    people = d.n_people
     return float(total / people * 1e5) if people > 0 else float("nan")
 
 
@@ -488,8 +487,7 @@ def simulate(scenario: Scenario, seed: int, statistics: list[str]) -> dict[str, 
     data = RunData(
         records=records,
         start=scenario.start,
-        n_people=int(model.people.n),
-        people_per_agent=float(scenario.params.people_per_agent),
+        n_people=int(round(model.people.n * model.params.people_per_agent)),  # represented
         summary=summarize(records, model.step_index),
         promo=promo,
         event_sizes=event_sizes,

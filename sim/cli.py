@@ -423,10 +423,10 @@ def _validate_any(path: Path) -> None:
     data = read_yaml(path)
     if isinstance(data, dict) and "base" in data and "vary" in data:
         try:
-            from sim.sweep import load_sweep
+            from sim.sweepfile import check_sweep  # no pandas/scipy/mesa: starts fast
         except ImportError:  # pragma: no cover - sweeps not installed
             raise ScenarioError(str(path), [("", "sweep files are not supported")]) from None
-        load_sweep(path)
+        check_sweep(path)
         return
     load_scenario(path)
 

@@ -188,6 +188,74 @@ class Params(StrictModel):
     visibility_scale: float = _p(1000.0, 1, 1e7, "protest size at which an event is fully visible")
     rural_visibility: float = _p(0.3, 0, 1, "visibility of rural protest relative to urban")
     people_per_agent: float = _p(1.0, 0.001, 1e6, "real people one agent stands for (size classes)")
+    # organized protest: leaders and linkage (seed 003 B1 L25 L29, E4 L97, L100; helper protest)
+    leader_activism: float = _p(
+        0.3,
+        0,
+        2,
+        "leadership score (activism + cohort bonus) at which an active person leads "
+        "others (seed 003 B1, lines 25, 29) (index)",
+    )
+    leader_cohort_born: int = Field(
+        1958,
+        ge=1900,
+        le=2100,
+        description="latest birth year of the experienced cohort, the Cultural Revolution "
+        "generation that 'most often leads these struggles' (seed 003 line 29) (year)",
+    )
+    leader_cohort_bonus: float = _p(
+        0.2,
+        0,
+        1,
+        "leadership score the experienced cohort adds to activism (seed 003 line 29: "
+        "'consciousness absorbed in earlier periods of ... mobilization') (index)",
+    )
+    leader_effect: float = _p(
+        0.3,
+        0,
+        1,
+        "share of the protest threshold others no longer need once they see active "
+        "leaders (saturating, 1 − exp(−leaders seen)) (share)",
+    )
+    link_memory: float = _p(
+        0.5,
+        0.001,
+        100,
+        "organizational memory at which a work unit is fully linked to the others: "
+        "person-months of protest per member, the sum of its monthly active shares (0.5 = "
+        "ten months with 5 % out; seed 003 E4, line 97: repeated isolated struggle leads "
+        "to linking up) (person-months per person)",
+    )
+    linkage_weight: float = _p(
+        0.5,
+        0,
+        5,
+        "threshold lowered per unit active share of allied claims in the other linked "
+        "localities (claim spill-over; seed 003 line 97) (threshold units per share)",
+    )
+    claim_linkage: float = _p(
+        0.5,
+        0,
+        1,
+        "affinity between different urban claims (laid-off and employed, retirees) "
+        "relative to the same claim (seed 003 E4, line 97: 'both laid-off and employed') "
+        "(share)",
+    )
+    class_linkage: float = _p(
+        0.1,
+        0,
+        1,
+        "affinity between worker and peasant claims relative to the same claim (seed 003 "
+        "line 100: 'no link between these virtually simultaneous events'; line 97: efforts "
+        "toward 'closer ties') (share)",
+    )
+    village_linkage: float = _p(
+        0.25,
+        0,
+        1,
+        "link weight of a village in the linked network (peasants reached through kin "
+        "and migrants; seed 003 lines 97, 100) (share)",
+    )
     # careers and factions (seed 002 C1-C9, K2-K3; science-anchors §3.2)
     promotion_rate: float = _p(0.01, 0, 1, "monthly promotion hazard of an average candidate")
     promotion_performance: float = _p(1.0, -10, 10, "beta_g: weight of unit performance")
@@ -209,6 +277,30 @@ class Params(StrictModel):
     distance_effect: float = _p(0.8, 0, 20, "gamma_d: hazard slope on cadre distance from the line")
     enforcement_effect: float = _p(0.6, 0, 1, "delta: hazard reduction at full enforcement")
     native_cadre_share: float = _p(0.5, 0, 1, "share of unit cadres native to the locality")
+    # accidents with consequences (regimes_b; issue 13.5; science-anchors §3.9)
+    small_mine_hazard: float = _p(
+        4.0,
+        1,
+        20,
+        "base-hazard multiplier of small (non-state) mines (SAWS 2009: 35 % of output, "
+        "70 % of deaths, about 4x per unit of output)",
+    )
+    accident_memory_fade: float = _p(
+        0.1, 0.01, 1, "monthly fading of remembered deaths (1/month; assumption: ~10 months)"
+    )
+    accident_legitimacy: float = _p(
+        0.01,
+        0,
+        1,
+        "local legitimacy lost per remembered death per 1,000 workers at full media exposure",
+    )
+    accident_blame: float = _p(
+        0.05,
+        0,
+        5,
+        "promotion log-odds a unit's cadres lose per remembered death per 1,000 workers, "
+        "unless collusion shields them",
+    )
     # incomes
     wage: float = _p(1.0, 0.01, 100, "urban worker's monthly wage (wage units)")
     cadre_wage: float = _p(1.5, 0.01, 100, "cadre's monthly wage")
@@ -264,6 +356,136 @@ class Params(StrictModel):
     # network
     ties_per_agent: int = Field(6, ge=0, le=100, description="network ties each agent forms")
     long_tie_share: float = _p(0.05, 0, 1, "share of ties outside the agent's own unit or village")
+    # --- elite dynamics and layered legitimacy (sim/submodels/elite.py; docs/ODD.md 7.11;
+    # seed 002 lines 245-250, 1043-1056, 4298-4305; seed 003 lines 93-97, 127; Walder &
+    # Lu 2017; O'Brien & Li 2006; Li 2004)
+    elite_division_weight: float = _p(
+        1.0, 0, 1, "weight of policy division (2 x sd of cadre loyalty) in elite cohesion (share)"
+    )
+    cohesion_reference: float = _p(
+        0.4, 0.01, 1, "elite cohesion at and above which the state has its full capacity (0-1)"
+    )
+    repression_capacity_loss: float = _p(
+        0.7, 0, 1, "share of arrest capacity and deterrence lost at zero cohesion (share)"
+    )
+    contradiction_rate: float = _p(
+        0.5, 0, 1, "chance a won policy is contradicted (reneged) at zero cohesion (share)"
+    )
+    fidelity_loss: float = _p(0.6, 0, 1, "implementation fidelity lost at zero cohesion (share)")
+    defection_rate: float = _p(
+        0.2,
+        0,
+        1,
+        "monthly defection chance of a disloyal security cadre facing protest at "
+        "zero cohesion (share/month)",
+    )
+    defection_months: int = Field(
+        6, ge=1, le=120, description="months a defected security cadre stays defected (months)"
+    )
+    split_concession: float = _p(
+        3.0, 0, 20, "concession log-odds added in a locality whose security is all defected (logit)"
+    )
+    local_blame: float = _p(
+        0.6,
+        0,
+        1,
+        "share of visible repression's legitimacy cost blamed on local officials "
+        "rather than the centre (rightful resistance) (share)",
+    )
+    blame_gain: float = _p(
+        5.0, 0, 1000, "local blame added per share of a locality's people arrested (1/share)"
+    )
+    blame_decay: float = _p(0.02, 0, 1, "monthly decay of a locality's memory of repression")
+    legitimacy_local_repression: float = _p(
+        0.3, 0, 1, "local legitimacy lost at full local blame (share)"
+    )
+    broad_claim_share: float = _p(
+        0.2, 0.01, 1, "share of localities pressing one claim at which protest is fully broad"
+    )
+    narrow_breadth: float = _p(
+        0.1, 0, 1, "breadth below which an event is isolated: paid off, never policy (0-1)"
+    )
+    escalation_decay: float = _p(0.1, 0, 1, "monthly decay of escalation after a win (D4)")
+    escalation_repression: float = _p(
+        1.0, 0, 10, "extra arrest capacity at full escalation (x, D4)"
+    )
+    escalation_concession: float = _p(
+        2.0, 0, 20, "concession log-odds removed at full escalation (logit, D4)"
+    )
+    # factions that act, careers that remember (helper `factions`; seed 002 K2-K15, R8-R10)
+    promotion_dossier: float = _p(
+        0.5, 0, 10, "log-odds of promotion lost per dossier entry, up to 3 (seed 002 3346-3356)"
+    )
+    clash_rate: float = _p(
+        0.6,
+        0,
+        10,
+        "monthly hazard of a factional clash in a unit whose members all belong to two "
+        "equal factions, at full contention (1/month; seed 002 3264-3270)",
+    )
+    clash_cross_unit: float = _p(
+        0.3,
+        0,
+        1,
+        "weight of the city-wide balance of factions in a unit's clash hazard: factions "
+        "allied across enterprises and bureaus (share; seed 002 3268-3270)",
+    )
+    clash_turnout: float = _p(
+        0.3, 0, 1, "share of a clashing unit's faction members who fight, at activism 0.5 (share)"
+    )
+    clash_casualty: float = _p(
+        0.04, 0, 1, "share of fighters injured or killed in a clash (share; Walder & Su 2003)"
+    )
+    clash_fatality: float = _p(
+        0.1,
+        0,
+        1,
+        "share of clash casualties who die (share; Walder & Su 2003: about as many "
+        "killed as permanently injured counts the injured broadly)",
+    )
+    clash_grievance: float = _p(
+        0.2,
+        0,
+        1,
+        "grievance a casualty and each tie of a casualty gain: the revenge cycle "
+        "(grievance; seed 002 K2, 3008-3014)",
+    )
+    clash_loyalty_loss: float = _p(
+        0.03,
+        0,
+        1,
+        "loyalty the cadres of a unit lose in a month it sees a clash (party "
+        "prestige collapses, seed 002 E7-E8, 3871-3906)",
+    )
+    pla_dissolution: float = _p(
+        0.15,
+        0,
+        1,
+        "monthly share of mass-organization members demobilized at full military control "
+        "(PLA and revolutionary committees; 1/month; seed 002 3233-3242)",
+    )
+    grudge_decay: float = _p(
+        0.02,
+        0,
+        1,
+        "monthly decay of the grudge (added hardship) that struggle and factional violence "
+        "leave: targets stay in the workplace and relations grow 'more and more complicated' "
+        "(1/month; seed 002 K1, 2776-2785)",
+    )
+    recruit_class: float = _p(
+        1.0, 0, 10, "weight of good class background in recruitment into cadre posts (C1-C2)"
+    )
+    recruit_party: float = _p(1.0, 0, 10, "weight of party membership in cadre recruitment")
+    recruit_skill: float = _p(
+        1.0, 0, 10, "weight of skill (performance) in cadre recruitment (science-anchors §3.2)"
+    )
+    recruit_activism: float = _p(
+        3.0,
+        0,
+        20,
+        "weight of faction activism in cadre recruitment at a campaign's full activist "
+        "criteria (seed 002 3675-3678, 3776-3820)",
+    )
 
     @model_validator(mode="after")
     def _life_course(self) -> Params:

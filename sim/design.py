@@ -24,15 +24,15 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field, model_validator
-from scipy import stats
-from scipy.stats import qmc
 
 from sim.schema import StrictModel, field_error
+
+if TYPE_CHECKING:  # pandas and scipy are imported where used: `cadresim validate` needs neither
+    import pandas as pd
 
 METHODS = ("grid", "lhs", "sobol", "morris")
 DISTRIBUTIONS = ("uniform", "normal", "lognormal", "loguniform")
@@ -94,6 +94,8 @@ class DistSpec(StrictModel):
 
     def frozen(self) -> Any:
         """The scipy.stats frozen distribution."""
+        from scipy import stats
+
         if self.dist == "uniform":
             return stats.uniform(self.low, self.high - self.low)
         if self.dist == "loguniform":
@@ -197,6 +199,8 @@ def salib_problem(params: list[Parameter]) -> dict:
 
 def unit_samples(design: DesignSpec, d: int, seed: int) -> np.ndarray:
     """Points in the unit hypercube ``[0, 1]^d`` for the non-grid methods (seeded)."""
+    from scipy.stats import qmc
+
     rng = np.random.default_rng(seed)
     n = int(design.samples)
     if design.method == "lhs":
@@ -230,6 +234,8 @@ def expected_size(design: DesignSpec, params: list[Parameter]) -> int:
 
 def make_design(design: DesignSpec, params: list[Parameter], seed: int) -> pd.DataFrame:
     """The design table: one row per point (index ``point``), one column per parameter."""
+    import pandas as pd
+
     names = [p.name for p in params]
     if design.method == "grid":
         axes = [p.grid_values(design.levels or 3) for p in params]

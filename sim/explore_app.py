@@ -79,6 +79,8 @@ class ExploreModel(CadreModel):
             model_reporters={name: partial(_latest, j) for j, name in enumerate(OUTCOME_NAMES)}
         )
         self.clock = FrameClock()
+        self._call_end: float | None = None  # when the last call of step returned
+        self._streak = 0  # calls in a row that came quickly after the previous one
 
     @property
     def frame(self) -> int:
@@ -86,19 +88,50 @@ class ExploreModel(CadreModel):
         return self.clock.frame
 
     def step(self) -> None:
+        """One month, or while Mesa plays at full speed a batch of months.
+
+        Mesa's play loop updates its sidebar after every call (about 30 ms of CPU on the
+        project's machine, more than a month of the reform scenario), so one call per
+        month played at several times the headless pace. Once calls come back to back
+        (``PLAY_STREAK`` calls each less than ``IDLE_REDRAW`` after the last), a call
+        steps months for up to ``PLAY_BATCH_SECONDS`` of the thread's CPU time; a Step by
+        hand is one month.
+        """
+        now = time.perf_counter()
+        quick = self._call_end is not None and now - self._call_end < IDLE_REDRAW
+        self._streak = self._streak + 1 if quick else 0
+        budget = PLAY_BATCH_SECONDS if self._streak >= PLAY_STREAK else 0.0
+        cpu0 = time.thread_time()  # this thread's CPU: other jobs on the machine do not count
+        while True:
+            self._month()
+            if not self.running or time.thread_time() - cpu0 >= budget:
+                break
+        self._call_end = time.perf_counter()
+
+    def _month(self) -> None:
         t0 = time.perf_counter()
         super().step()
         self.latest = self.records[self.step_index - 1]
         self.datacollector.collect(self)
         t1 = time.perf_counter()
         if self.clock.stepped(t0, t1, not self.running, self.step_index):
-            self.on_frame()  # on the page: the live view renders now, in this thread
-            self.clock.rendered(t1, time.perf_counter())
+            self.on_frame()
+            # time spent asking for the frame (Solara may render right away, in this
+            # thread) is not time the model waited for the next month
+            self.clock.resume(time.perf_counter())
 
     def on_frame(self) -> None:
-        """Redraw the figures: tell the live view of this browser tab (see LiveView)."""
+        """Ask for a redraw of the figures. On the page this tells the live view of this
+        browser tab (see LiveView), which renders in Solara's own thread and reports the
+        cost to ``clock.rendered``; code that draws here itself must report it too."""
         frames.value += 1
 
+
+#: Calls of ``ExploreModel.step`` in a row, each quickly after the last, that mean Mesa
+#: is playing (a person clicking Step is slower); then one call steps a batch of months
+#: for up to ``PLAY_BATCH_SECONDS`` of CPU (the sidebar's month counter updates that often).
+PLAY_STREAK = 3
+PLAY_BATCH_SECONDS = 0.25
 
 #: Advanced when a model's figures are due for redrawing; :func:`LiveView` follows it
 #: instead of Mesa's per-month update counter (a solara reactive, so per browser tab).
@@ -106,7 +139,9 @@ frames = solara.reactive(0)
 
 #: A model that waited this long before a month was not playing at full speed (a Step
 #: by hand, or play with a Play Interval this long or longer): draw every such month.
-IDLE_REDRAW = 0.05
+#: Well above the play loop's own gaps (1 ms of sleep plus waits for the interpreter
+#: lock while the page renders, tens of ms on a loaded machine).
+IDLE_REDRAW = 0.25
 
 
 def frame_due(
@@ -123,7 +158,7 @@ def frame_due(
     (``idle_seconds >= IDLE_REDRAW``: a Step by hand, a slow play interval) or the run
     has finished.
     """
-    return finished or step_seconds >= draw_seconds or idle_seconds >= IDLE_REDRAW
+    return finished or step_seconds >= 2 * draw_seconds or idle_seconds >= IDLE_REDRAW
 
 
 @dataclass
@@ -134,24 +169,71 @@ class FrameClock:
 
     frame: int = 0
     draw_seconds: float = 0.0  # what the last redraw cost
+    pending: bool = False  # a frame was asked for and is not drawn yet
+    _missed: bool = False  # a frame fell due while one was pending (draw it next)
+    _month: int = -1  # the last month stepped
     _steps: float = 0.0  # seconds stepped since the last redraw
-    _last_end: float | None = None  # when the last month (and its redraw) ended
+    _last_end: float | None = None  # when the last month (or a redraw in this thread) ended
     history: list[int] = field(default_factory=list)  # months at which frames were drawn
 
     def stepped(self, start: float, end: float, finished: bool, month: int = -1) -> bool:
-        idle = 0.0 if self._last_end is None else start - self._last_end
+        """Record a month; True when a frame is due and none is pending (then ask for it).
+
+        A due frame is never asked for while the previous one is still being drawn: on
+        the page the figures render in Solara's thread while play goes on in Mesa's, and
+        Solara sends nothing to the browser until a render pass sees no new change, so
+        asking for frames faster than they render showed nothing until the run ended.
+        """
+        # the first month of a model has waited since the page was built: it is drawn
+        idle = float("inf") if self._last_end is None else start - self._last_end
         self._steps += end - start
         self._last_end = end
-        due = frame_due(self._steps, idle, self.draw_seconds, finished)  # first month: 0 >= 0
+        self._month = month
+        due = frame_due(self._steps, idle, self.draw_seconds, finished)
+        if due and self.pending:
+            self._missed = True
+            return False
         if due:
-            self.frame += 1
-            self._steps = 0.0
-            self.history.append(month)
+            self._ask()
         return due
 
-    def rendered(self, start: float, end: float) -> None:
+    def _ask(self) -> None:
+        self.frame += 1
+        self._steps = 0.0
+        self.pending = True
+        self.history.append(self._month)
+
+    def trailing(self, now: float) -> bool:
+        """After a pause of ``IDLE_REDRAW``: True (and a frame asked for) when the last
+        month stepped is not drawn yet, so a quick second Step by hand or the end of
+        play never leaves the figures behind the month counter."""
+        if self._last_end is None or now - self._last_end < IDLE_REDRAW:
+            return False
+        if self.history and self.history[-1] == self._month:
+            return False
+        if self.pending:
+            self._missed = True  # drawn when the pending frame is
+            return False
+        self._ask()
+        return True
+
+    def resume(self, now: float) -> None:
+        """The stepping thread goes on at ``now`` (after asking for a frame)."""
+        self._last_end = now
+
+    def rendered(self, start: float, end: float, same_thread: bool = True) -> bool:
+        """Record a finished redraw; True when another frame fell due meanwhile and has
+        been asked for (so the last month is always drawn). ``same_thread``: the redraw
+        ran between two months in the stepping thread, so its time is not idle time."""
         self.draw_seconds = end - start
-        self._last_end = end
+        self.pending = False
+        if same_thread:
+            self._last_end = end
+        if self._missed:
+            self._missed = False
+            self._ask()
+            return True
+        return False
 
 
 # --- outcome plots ----------------------------------------------------------------------
@@ -549,12 +631,12 @@ def ControlPanel(base: Scenario, specs: dict[str, dict[str, Any]], state: Contro
 
 
 # --- the page ---------------------------------------------------------------------------
-#: Mesa's play loop sleeps this long between months (its Play Interval slider starts
-#: here). At 100 ms every month is drawn (the model waits longer than IDLE_REDRAW), as in
-#: Mesa. At 1 ms the model plays at full speed and FrameClock paces the figures (about
-#: 2.5× the CPU of a headless run), but on the project's loaded 2-core machine the
-#: browser then received no update until the run ended, so full speed is not the default.
-PLAY_INTERVAL_MS = 100
+#: Mesa's play loop sleeps this long between calls of ``step`` (its Play Interval slider
+#: starts here): full speed. FrameClock paces the figures and ``ExploreModel.step``
+#: batches months, so play runs within 3× of a headless run and the page shows a new
+#: frame every few seconds (tests/test_explore_browser.py measures both in Chromium).
+#: With a Play Interval of IDLE_REDRAW or more every month is drawn, as in Mesa.
+PLAY_INTERVAL_MS = 1
 
 
 def page_parts(base: Scenario, source: str | None, all_params: bool = False):
@@ -578,6 +660,13 @@ def LiveView(model: ExploreModel):
     month."""
     frames.get()  # not Mesa's update_counter: between frames nothing here is rendered
     month = model.frame
+    started = time.perf_counter()
+
+    def drawn() -> None:  # after the pass has rendered the figures: report its cost
+        if model.clock.rendered(started, time.perf_counter(), same_thread=False):
+            frames.value += 1
+
+    solara.use_effect(drawn, [model, month])
     with solara.Columns([1, 1]):
         RunPanel(model, month)
         LocalityView(model, month)
@@ -590,12 +679,27 @@ def LiveView(model: ExploreModel):
 
 
 @solara.component
+def TrailingFrame(model: ExploreModel):
+    """Follows Mesa's sidebar updates (after every Step, and during play) and, once the
+    model has paused for ``IDLE_REDRAW``, asks for a frame of an undrawn last month."""
+    counter = update_counter.get()
+
+    def check() -> None:
+        time.sleep(IDLE_REDRAW)
+        if model.clock.trailing(time.perf_counter()):
+            frames.value += 1
+
+    solara.use_thread(check, dependencies=[model, counter])
+
+
+@solara.component
 def Dashboard(model: ExploreModel, base: Scenario, specs: dict[str, Any], state: ControlState):
     """The main area: the settings on the left, the live view of the run on the right."""
     with solara.Columns([1, 2]):
         ControlPanel(base, specs, state)
         with solara.Column():
             LiveView(model)
+            TrailingFrame(model)
 
 
 @solara.component
@@ -618,6 +722,7 @@ def ExplorePage(base: Scenario | None, source: str | None, all_params: bool = Fa
         model_params=model_params,
         name=f"cadresim explore: {base.name}",
         play_interval=PLAY_INTERVAL_MS,
+        use_threads=True,  # Mesa updates its sidebar in its own thread, not in the play loop
     )
     Dashboard(model.value, base, specs, model_params["controls"])
 

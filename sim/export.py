@@ -1,7 +1,7 @@
 """Export a run or sweep folder to files other tools read: CSV, Parquet or Stata ``.dta``.
 
 ``cadresim export DIR --format csv|parquet|stata`` writes ``summary``, ``timeseries`` and
-(when recorded) ``events`` tables plus ``codebook.csv``: one row per column with its name
+(when recorded) ``events`` and ``agents`` (``output.snapshots``) tables plus ``codebook.csv``: one row per column with its name
 in the export, its name in cadresim, its meaning and unit. Meanings come from the outcome
 definitions (:data:`sim.outcomes.OUTCOMES`) and from the ``description`` of the pydantic
 field a design parameter names (``params.legitimacy`` → :class:`sim.config.Params`).
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # heavy imports stay inside functions: the CLI imports this l
 
 FORMATS = ("csv", "parquet", "stata")
 EXTENSION = {"csv": "csv", "parquet": "parquet", "stata": "dta"}
-TABLES = ("summary", "timeseries", "events")
+TABLES = ("summary", "timeseries", "events", "agents")
 MAX_NAME = 32  # Stata's limit on variable names (R and SAS accept these too)
 STATA_LABEL = 80  # Stata's limit on variable labels
 # Stata's reserved names (Stata 18 manual [U] 11.3); none may be a variable name.
@@ -58,6 +58,24 @@ ID_COLUMNS: dict[str, tuple[str, str]] = {
     "participants": ("agents taking part in the event", "agents"),
     "size": ("represented people taking part (participants × people_per_agent)", "people"),
     "size_class": ("size class I–IV (5–30, 30–300, 300–1,000, >1,000 people); 0 below", "class"),
+    "link": (
+        "link weight of the event's locality: a unit's protest memory / link_memory "
+        "(capped at 1), a village's village_linkage, 0 for the city at large",
+        "share",
+    ),
+    "claim_breadth": (
+        "share of work units holding an event of the same claim in the same month",
+        "share",
+    ),
+}
+# Identifier columns of agent snapshots (agents.parquet): (meaning, unit).
+AGENT_COLUMNS: dict[str, tuple[str, str]] = {
+    "step": ("month index of the snapshot (0 = the scenario's first month)", "months"),
+    "agent": ("row of the person in the run's people table (reused after exit)", "index"),
+    "type": ("kind of person: cadre, technician, worker, migrant, peasant", "text"),
+    "status": ("employment or residence status in that month", "text"),
+    "unit": ("work unit index (-1: none)", "index"),
+    "village": ("village index (-1: none)", "index"),
 }
 SUMMARY_SUFFIXES = {
     "mean": ("run mean of {d}", "{u}"),
@@ -173,6 +191,14 @@ def describe(
             meaning, unit = users[head]
             return SUMMARY_SUFFIXES[suffix][0].format(d=meaning), unit
 
+    if table == "agents":
+        from sim.reporters import PEOPLE_ATTRIBUTES
+
+        if column in AGENT_COLUMNS:
+            return AGENT_COLUMNS[column]
+        if column in PEOPLE_ATTRIBUTES:
+            a = PEOPLE_ATTRIBUTES[column]
+            return f"{a.description} (in the snapshot month)", a.unit
     if column in ID_COLUMNS:
         return ID_COLUMNS[column]
     if column in set(parameters) or "." in column:
@@ -208,7 +234,7 @@ def _read(path: Path) -> pd.DataFrame:
     import pyarrow.dataset as ds
 
     df = ds.dataset(path, format="parquet").to_table().to_pandas()
-    sort = [c for c in ("run_id", "step") if c in df.columns]
+    sort = [c for c in ("run_id", "step", "agent") if c in df.columns]
     return df.sort_values(sort, kind="stable", ignore_index=True) if sort else df
 
 

@@ -64,8 +64,27 @@ class Levers:
     """0..1: strength of central safety enforcement and inspection."""
     media_exposure: float = 0.3
     """0..1: press and media exposure of accidents."""
+    supervision_decentralized: bool = False
+    """Safety of the key state mines supervised by local governments (1998–2001); other
+    units are always locally supervised (regimes_b: mine_safety)."""
     # --- grassroots reach -------------------------------------------------------------
     monitoring: float = 0.0
     """0..1: grassroots monitoring reach (danwei people, residents' committees)."""
-    problem_solving: float = 0.0
-    """0..1: monthly share of local material problems solved by cadres on the spot."""
+    # --- state response conditions (repression_concession; seed 003 D4, D8, D13, D14) ---
+    escalation: float = 0.0
+    """0..1: escalation after a temporary win where the buyer has leverage (D4, line 93)."""
+    privatization_harshness: float = 0.0
+    """Extra repression (and resistance to conceding) where privatization is challenged (D8)."""
+    court_access: float = 0.0
+    """0..1: monthly chance a defeated unit protest wins its claim in court (D13, line 93)."""
+    police_reluctance: float = 0.0
+    """0..1: police reluctance to act against workers absent pressure from above (D14)."""
+    superior_pressure: float = 1.0
+    """0..1: pressure from superiors on the police (D14: "they will skin me")."""
+    # --- factions and careers (helper `factions`) ------------------------------------
+    faction_contention: float = 0.0
+    """0..1: how far the month's politics set mobilized factions against each other."""
+    military_control: float = 0.0
+    """0..1: PLA work teams and revolutionary committees demobilizing mass organizations."""
+    activist_criteria: float = 0.0
+    """0..1: how far cadre recruitment rewards faction activism over the normal criteria."""

@@ -27,6 +27,10 @@ Guards (file : function — what "off" means):
 - ``protest_disruption`` — ``submodels/production.py : produce`` — protest disrupts nothing.
 - ``accident_collusion`` — ``submodels/production.py : accidents`` — slope γ_c = 0.
 - ``accident_distance`` — ``submodels/production.py : accidents`` — slope γ_d = 0.
+- ``accident_legitimacy`` — ``submodels/production.py : accident_consequences`` — deaths
+  cost no local legitimacy.
+- ``accident_blame`` — ``submodels/production.py : accident_consequences`` — deaths cost
+  no cadre promotion.
 - ``promotion_tournament`` — ``submodels/careers.py : promote`` — β_g = β_gf = 0.
 - ``promotion_patronage`` — ``submodels/careers.py : promote`` — β_f = β_gf = 0.
 - ``promotion_labels`` — ``submodels/careers.py : promote`` — label penalty 0.
@@ -34,6 +38,31 @@ Guards (file : function — what "off" means):
 - ``faction_alignment`` — ``submodels/careers.py : update_factions`` — sides by labels alone.
 - ``stipend_expiry`` — ``submodels/economy.py : benefits`` — stipends never run out.
 - ``benefit_arrears`` — ``submodels/economy.py : benefits`` — owed benefits always paid.
+- ``elite_repression_capacity`` — ``submodels/state_response.py : respond`` — full capacity.
+- ``concession_coherence`` — ``submodels/state_response.py : respond`` — no policy reneged.
+- ``elite_defection`` — ``submodels/elite.py : update`` — no security cadre defects.
+- ``implementation_fidelity`` — ``submodels/elite.py : update`` — fidelity 1.
+- ``local_blame`` — ``submodels/legitimacy.py : update_local`` — no blame term; the
+  centre bears all of repression's cost.
+- ``breadth_response`` — ``submodels/state_response.py : respond`` — the share of units
+  protesting as breadth; no isolation.
+- ``repression_escalation`` — ``submodels/state_response.py : respond`` — no escalation.
+- ``privatization_challenge`` — ``submodels/state_response.py : respond`` — no extra
+  repression of protest in sold units.
+- ``courts`` — ``submodels/state_response.py : respond`` — no court wins.
+- ``police_reluctance`` — ``submodels/state_response.py : respond`` — police fully comply.
+- ``emergent_stance`` — ``regimes/repression_concession.py : on_step`` — the stance stays
+  at its preset.
+- ``activist_commitment`` — ``submodels/protest.py : update`` — own activism lowers no threshold.
+- ``protest_leaders`` — ``submodels/protest.py : update`` — leaders lower no one's threshold.
+- ``protest_linkage`` — ``submodels/protest.py : locality_links`` — every link weight 0.
+- ``factional_violence`` — ``submodels/careers.py : contend`` — clash rate 0.
+- ``pla_demobilization`` — ``submodels/careers.py : update_factions`` — military control 0.
+- ``promotion_dossiers`` — ``submodels/careers.py : promote`` — dossier penalty 0.
+- ``activist_recruitment`` — ``submodels/demography.py : recruit_cadres`` — normal criteria only.
+- ``struggle_grievance`` — ``regimes/campaign.py : struggle`` — no grudge from struggle.
+- ``cadre_transfer`` — ``regimes/campaign.py : liberate`` — no liberated cadre transferred.
+- ``cadre_reinstatement`` — ``regimes/campaign.py : liberate`` — former ranks not restored.
 
 To add a mechanism: append a :class:`Mechanism` to ``MECHANISMS`` (name, description,
 where, source, off) and guard the rule with ``if "<name>" in model.mechanisms`` (or
@@ -178,6 +207,21 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "000_2ce95af13791697c.txt:8, 10, 34",
         "distance slope gamma_d = 0",
     ),
+    # --- accidents with consequences (regimes_b; issue 13.5) ---
+    Mechanism(
+        "accident_legitimacy",
+        "remembered deaths lower the unit's local legitimacy in proportion to media exposure",
+        "sim/submodels/production.py:accident_consequences",
+        "000_2ce95af13791697c.txt:10; Jia & Nie (2017); science-anchors.md §3.9",
+        "deaths cost no local legitimacy",
+    ),
+    Mechanism(
+        "accident_blame",
+        "remembered deaths cost the unit's cadres promotion unless collusion shields them",
+        "sim/submodels/production.py:accident_consequences",
+        "Fisman & Wang (2015); science-anchors.md §3.9",
+        "deaths cost no promotion",
+    ),
     Mechanism(
         "promotion_tournament",
         "unit performance raises the promotion hazard (beta_g, beta_gf)",
@@ -227,6 +271,168 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/submodels/economy.py:benefits",
         "003_34c2b211615d9395.txt:27 (C1)",
         "owed benefits are always paid",
+    ),
+    # --- elite dynamics, layered legitimacy, the state's conditional response (elite) ---
+    Mechanism(
+        "elite_repression_capacity",
+        "a cohesion shortfall cuts arrest capacity and the fear a defeat leaves",
+        "sim/submodels/state_response.py:respond",
+        "002_683259ac5f475297.txt:245-250 (H1-H2)",
+        "enforcers repress at full capacity whatever the elite's cohesion",
+    ),
+    Mechanism(
+        "concession_coherence",
+        "a divided elite reneges on won policy (vacillation)",
+        "sim/submodels/state_response.py:respond",
+        "002_683259ac5f475297.txt:248-250 (H2)",
+        "no won policy is contradicted",
+    ),
+    Mechanism(
+        "elite_defection",
+        "with cohesion short, disloyal security cadres facing protest defect: lost to "
+        "enforcement, they tilt their locality toward conceding",
+        "sim/submodels/elite.py:update",
+        "003_34c2b211615d9395.txt:95, 127 (D14); Walder & Lu (2017)",
+        "no security cadre defects",
+    ),
+    Mechanism(
+        "implementation_fidelity",
+        "a cohesion shortfall lowers how faithfully cadres implement regimes (sale rate, "
+        "cadre-labour compliance, grassroots visits)",
+        "sim/submodels/elite.py:update",
+        "002_683259ac5f475297.txt:4298-4305",
+        "fidelity 1",
+    ),
+    Mechanism(
+        "local_blame",
+        "people blame local officials for repression: a per-locality memory of arrests "
+        "lowers local legitimacy and spares the centre (rightful resistance)",
+        "sim/submodels/legitimacy.py:update_local",
+        "O'Brien & Li (2006); Li (2004); science-anchors.md §3",
+        "no blame term; visible repression costs the centre in full",
+    ),
+    Mechanism(
+        "breadth_response",
+        "the state reads breadth from the month's events (linkage across localities, "
+        "classes): broad protest wins concessions, isolated protest is paid off",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:21, 93, 97 (D1-D2)",
+        "breadth is the share of units protesting; no isolation rule",
+    ),
+    Mechanism(
+        "repression_escalation",
+        "a win in a sold unit brings escalation there: more arrests, courts bypassed, "
+        "concessions resisted",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:93 (D4)",
+        "no escalation",
+    ),
+    Mechanism(
+        "privatization_challenge",
+        "visible protest in a sold unit challenges privatization and is repressed harder",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:100 (D8)",
+        "sold units' protest is treated like any other",
+    ),
+    Mechanism(
+        "courts",
+        "a defeated unit protest may win its claim in court",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:93 (D13)",
+        "no court wins",
+    ),
+    Mechanism(
+        "police_reluctance",
+        "police act against workers only as far as superiors press them",
+        "sim/submodels/state_response.py:respond",
+        "003_34c2b211615d9395.txt:95 (D14)",
+        "police comply fully",
+    ),
+    Mechanism(
+        "emergent_stance",
+        "the repression_concession stance hardens or softens with protest size, breadth and target",
+        "sim/regimes/repression_concession.py:on_step",
+        "003_34c2b211615d9395.txt:21, 93, 97, 100 (D1, D2, D4, D8)",
+        "the stance stays at its preset",
+    ),
+    # organized protest (helper protest; issue 13 point 6)
+    Mechanism(
+        "activist_commitment",
+        "a person's own activism lowers their protest threshold (params.activism_threshold)",
+        "sim/submodels/protest.py:update",
+        "003_34c2b211615d9395.txt:25, 73",
+        "activism_threshold weight 0",
+    ),
+    Mechanism(
+        "protest_leaders",
+        "active leaders (activists, the Cultural Revolution cohort) lower the thresholds of "
+        "those who see them; arresting them decapitates the next month's event",
+        "sim/submodels/protest.py:update",
+        "003_34c2b211615d9395.txt:25, 29 (B1)",
+        "leader effect 0",
+    ),
+    Mechanism(
+        "protest_linkage",
+        "work units with a history of protest, and villages, link: actives of allied claims "
+        "in the other linked localities lower thresholds (claim spill-over, breadth)",
+        "sim/submodels/protest.py:locality_links",
+        "003_34c2b211615d9395.txt:97, 100 (E4)",
+        "every locality's link weight 0: struggles stay isolated",
+    ),
+    # --- factions that act, careers that remember (helper `factions`) ----------------
+    Mechanism(
+        "factional_violence",
+        "mobilized factions facing each other in and across units clash, with casualties, "
+        "revenge among the casualties' ties and lost face for the unit's cadres",
+        "sim/submodels/careers.py:contend",
+        "002_683259ac5f475297.txt:3264-3270, 3008-3014, 3871-3906 (K2, E7-E8); Walder & Su 2003",
+        "no clashes (clash rate 0)",
+    ),
+    Mechanism(
+        "pla_demobilization",
+        "PLA work teams and revolutionary committees damp mobilization, suppress clashes "
+        "and disband mass organizations (cadres keep their alignments)",
+        "sim/submodels/careers.py:update_factions",
+        "002_683259ac5f475297.txt:3233-3242, 4246-4251 (K12, R9)",
+        "military control has no effect",
+    ),
+    Mechanism(
+        "promotion_dossiers",
+        "each dossier entry (up to 3) lowers a cadre's promotion log-odds",
+        "sim/submodels/careers.py:promote",
+        "002_683259ac5f475297.txt:3346-3356, 2481-2486",
+        "dossier penalty 0",
+    ),
+    Mechanism(
+        "activist_recruitment",
+        "while a campaign sets activist criteria, faction activists are recruited into "
+        "vacant cadre posts (new cadres)",
+        "sim/submodels/demography.py:recruit_cadres",
+        "002_683259ac5f475297.txt:3675-3678, 3776-3820",
+        "recruits are chosen by the normal criteria (class, party, skill) only",
+    ),
+    Mechanism(
+        "struggle_grievance",
+        "struggled targets and their kin keep a grudge (added hardship) that fades slowly",
+        "sim/regimes/campaign.py:struggle",
+        "002_683259ac5f475297.txt:2776-2785 (K1)",
+        "struggle leaves no grudge",
+    ),
+    Mechanism(
+        "cadre_transfer",
+        "liberated cadres are transferred to another unit, where they recover their "
+        "loyalty fully (those who stay, half)",
+        "sim/regimes/campaign.py:liberate",
+        "002_683259ac5f475297.txt:3609-3621 (E2)",
+        "no liberated cadre is transferred",
+    ),
+    Mechanism(
+        "cadre_reinstatement",
+        "liberated cadres return to their former rank, over the new cadres who replaced them, "
+        "who resent being pushed down",
+        "sim/regimes/campaign.py:liberate",
+        "002_683259ac5f475297.txt:3242-3245, 3682-3684",
+        "liberated cadres stay at rank 0",
     ),
 )
 

@@ -17,6 +17,7 @@ from sim.submodels import (
     careers,
     demography,
     economy,
+    elite,
     hardship,
     legitimacy,
     production,
@@ -32,8 +33,18 @@ from sim.terms import Terms
 COMPOSED_COLUMNS = ("labour_share", "tax_burden")
 PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
 #: Per-locality quantities composed from named terms: ``presence`` (cadres on the line or
-#: in the community) and ``local_legitimacy`` (added to a locality's legitimacy).
-LOCALITY_TERMS = ("presence", "local_legitimacy")
+#: in the community) and ``local_legitimacy`` (added to a locality's legitimacy);
+#: ``layoff_deferral`` (share of a unit's due layoffs postponed, e.g. by a union agreement
+#: for slow layoffs; read by ``privatization``); ``decision_accuracy`` (output gain at full
+#: cadre presence on the line) and ``technician_authority`` (added to technicians' autonomy
+#: in a unit), both read by ``production.produce``.
+LOCALITY_TERMS = (
+    "presence",
+    "local_legitimacy",
+    "layoff_deferral",
+    "decision_accuracy",
+    "technician_authority",
+)
 
 
 class CadreModel(mesa.Model):
@@ -120,6 +131,10 @@ class CadreModel(mesa.Model):
             regime.key = f"{regime.name}#{i}"
         self.windows = [scenario.regime_window(spec) for spec in scenario.regimes]
         self.events = protest.aggregate(self)
+        # The state's memory of its response (D4 escalation, local blame) and the elite's
+        # state (cohesion, defections, the capacities they set): sim/submodels/elite.py.
+        self.response = state_response.init(self.n_localities)
+        self.elite = elite.init(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
         self.user_records = np.full((self.n_steps, len(scenario.outcomes)), np.nan)
         self._spin_up(self.params.spinup_months)
@@ -226,8 +241,11 @@ class CadreModel(mesa.Model):
         demography.update(self)
         production.produce(self)
         economy.pay(self)
-        # 3. Perception: legitimacy where people live, then hardship and grievance.
+        # 3. Perception: legitimacy where people live (remembered deaths weigh on it and
+        #    on the responsible cadres' careers), then hardship and grievance.
+        production.accident_consequences(self)
         legitimacy.update_local(self)
+        careers.grudges(self)
         hardship.update(self)
         # 4. Contention: protest decisions, events, the state's response.
         state_response.decay(self)
@@ -239,6 +257,9 @@ class CadreModel(mesa.Model):
         careers.promote(self)
         careers.update_loyalty(self)
         careers.update_factions(self)
+        careers.contend(self)
+        #    Cohesion and co-optation set next month's capacity of the state; defections.
+        elite.update(self)
         # 6. Safety: accidents in every unit.
         production.accidents(self)
 

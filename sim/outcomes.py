@@ -59,8 +59,19 @@ def _tally(key: str) -> Callable[[CadreModel], float]:
     return lambda m: float(m.tally.get(key, 0))
 
 
+def _people(count: Callable[[CadreModel], float]) -> Callable[[CadreModel], float]:
+    """A count of agents as represented people (× ``people_per_agent``).
+
+    Every reported count of persons is in people, so it does not change with the scale
+    at which the same city is represented (``tests/test_outcome_units.py``).
+    """
+    return lambda m: count(m) * float(m.params.people_per_agent)
+
+
 def _cadre_factions(m: CadreModel) -> np.ndarray:
-    return m.people.faction[m.people.rows(Kind.CADRE)]
+    # Factions, and the new-cadre bloc that outlives them (careers.cadre_blocs).
+    rows = m.people.rows(Kind.CADRE)
+    return careers.cadre_blocs(m.people.faction[rows], m.people.new_cadre[rows])
 
 
 def _benefit_events(m: CadreModel) -> np.ndarray:
@@ -78,13 +89,13 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "elite_cohesion",
-        "(1 − fractionalization of cadres over factions, unaligned as one bloc) × mean "
-        "cadre loyalty; 1 = one bloc of fully co-opted cadres",
+        "mean cadre loyalty (co-optation) × (1 − fractionalization of cadres over "
+        "factions, unaligned as one bloc) × (1 − policy division, 2 × sd of cadre loyalty) "
+        "× (1 − defected share of security capacity); 1 = one undivided bloc of fully "
+        "co-opted, loyal cadres (sim/submodels/elite.py)",
         "index 0–1",
         False,
-        lambda m: careers.elite_cohesion(
-            _cadre_factions(m), m.people.loyalty[m.people.rows(Kind.CADRE)]
-        ),
+        lambda m: m.elite.cohesion,
     ),
     Outcome(
         "cadre_cooptation",
@@ -108,9 +119,9 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "faction_members",
         "people aligned with any faction",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.faction >= 0)),
+        _people(lambda m: float(np.count_nonzero(m.people.faction >= 0))),
     ),
     Outcome(
         "grievance_cadre",
@@ -157,17 +168,17 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "active",
         "people publicly active in protest at the end of the month",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.active)),
+        _people(lambda m: float(np.count_nonzero(m.people.active))),
     ),
     Outcome(
         "tension",
         "quiet, free people whose grievance alone exceeds their threshold "
         "(Epstein's latent actives)",
-        "agents",
+        "people",
         False,
-        _tally("tension"),
+        _people(_tally("tension")),
     ),
     Outcome(
         "protest_events",
@@ -222,13 +233,15 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "events_class_4", "events of size class IV (> 1,000 people)", "events", True, _size_class(4)
     ),
-    Outcome("arrests", "protesters detained this month", "agents", True, _tally("arrests")),
+    Outcome(
+        "arrests", "protesters detained this month", "people", True, _people(_tally("arrests"))
+    ),
     Outcome(
         "jailed",
         "people in detention at the end of the month",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.jail > 0)),
+        _people(lambda m: float(np.count_nonzero(m.people.jail > 0))),
     ),
     Outcome(
         "concessions",
@@ -258,10 +271,28 @@ OUTCOMES: tuple[Outcome, ...] = (
         True,
         _tally("rural_relief"),
     ),
-    Outcome("accidents", "workplace accidents this month", "accidents", True, _tally("accidents")),
-    Outcome("deaths", "accident deaths this month", "people", True, _tally("deaths")),
+    # The accident hazard is drawn per line agent, so counts are scaled to people.
     Outcome(
-        "mine_deaths", "accident deaths in mines this month", "people", True, _tally("mine_deaths")
+        "accidents",
+        "workplace accidents this month, in represented people (hazard per line agent × "
+        "people_per_agent)",
+        "accidents",
+        True,
+        _people(_tally("accidents")),
+    ),
+    Outcome(
+        "deaths",
+        "accident deaths this month, in represented people",
+        "people",
+        True,
+        _people(_tally("deaths")),
+    ),
+    Outcome(
+        "mine_deaths",
+        "accident deaths in mines this month, in represented people",
+        "people",
+        True,
+        _people(_tally("mine_deaths")),
     ),
     Outcome(
         "output",
@@ -273,41 +304,51 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "employed",
         "employed technicians, workers and migrants",
-        "agents",
+        "people",
         False,
-        _status_count(Status.EMPLOYED),
+        _people(_status_count(Status.EMPLOYED)),
     ),
     Outcome(
         "xiagang",
         "laid-off workers keeping a stipend and ties to the unit",
-        "agents",
+        "people",
         False,
-        _status_count(Status.XIAGANG),
+        _people(_status_count(Status.XIAGANG)),
     ),
     Outcome(
         "unemployed",
         "laid-off workers denied any status",
-        "agents",
+        "people",
         False,
-        _status_count(Status.UNEMPLOYED),
+        _people(_status_count(Status.UNEMPLOYED)),
     ),
     Outcome(
-        "retired", "retired workers and technicians", "agents", False, _status_count(Status.RETIRED)
+        "retired",
+        "retired workers and technicians",
+        "people",
+        False,
+        _people(_status_count(Status.RETIRED)),
     ),
     Outcome(
         "waiting",
         "school-leavers in the city waiting for a first post",
-        "agents",
+        "people",
         False,
-        _waiting,
+        _people(_waiting),
     ),
-    Outcome("hires", "people hired into vacant posts this month", "agents", True, _tally("hires")),
+    Outcome(
+        "hires",
+        "people hired into vacant posts this month",
+        "people",
+        True,
+        _people(_tally("hires")),
+    ),
     Outcome(
         "migrant_departures",
         "migrants leaving city work this month (for good or for a spell at home)",
-        "agents",
+        "people",
         True,
-        _tally("migrant_departures"),
+        _people(_tally("migrant_departures")),
     ),
     Outcome(
         "gini",
@@ -326,17 +367,19 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "coop_members",
         "people in a cooperative or collective",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.coop)),
+        _people(lambda m: float(np.count_nonzero(m.people.coop))),
     ),
-    Outcome("promotions", "cadre promotions this month", "cadres", True, _tally("promotions")),
+    Outcome(
+        "promotions", "cadre promotions this month", "people", True, _people(_tally("promotions"))
+    ),
     Outcome(
         "persecuted",
         "people targeted at least once by a campaign",
-        "agents",
+        "people",
         False,
-        lambda m: float(np.count_nonzero(m.people.persecuted > 0)),
+        _people(lambda m: float(np.count_nonzero(m.people.persecuted > 0))),
     ),
     Outcome(
         "fear",
@@ -345,6 +388,148 @@ OUTCOMES: tuple[Outcome, ...] = (
         "index 0–1",
         False,
         lambda m: float((m.people.fear + m.terms.total("fear")).mean()) if m.people.n else 0.0,
+    ),
+    # --- elite dynamics and layered legitimacy (sim/submodels/elite.py; helper elite) ---
+    Outcome(
+        "legitimacy_central",
+        "legitimacy of the centre in [0, 1] (the global scalar, = legitimacy)",
+        "share",
+        False,
+        lambda m: m.legitimacy,
+    ),
+    Outcome(
+        "legitimacy_local",
+        "legitimacy of local officials in [0, 1], mean over people of their locality's value",
+        "share",
+        False,
+        lambda m: float(np.average(m.local_legitimacy, weights=np.maximum(m.loc_size, 1e-12))),
+    ),
+    Outcome(
+        "defections",
+        "security cadres who defected this month (refused to repress, sided with protest)",
+        "people",
+        True,
+        _people(_tally("defections")),
+    ),
+    Outcome(
+        "defected_share",
+        "share of security capacity currently defected",
+        "share",
+        False,
+        lambda m: m.elite.defected_share,
+    ),
+    Outcome(
+        "implementation_fidelity",
+        "how faithfully cadres implement regimes in [0, 1] (1 at or above the reference cohesion)",
+        "share",
+        False,
+        lambda m: m.elite.fidelity,
+    ),
+    Outcome(
+        "contradicted_concessions",
+        "won policy the divided elite reneged on this month",
+        "events",
+        True,
+        _tally("contradicted"),
+    ),
+    Outcome(
+        "court_wins",
+        "defeated unit protests that won in court",
+        "events",
+        True,
+        _tally("court_wins"),
+    ),
+    # organized protest (helper protest; issue 13 point 6)
+    Outcome(
+        "protest_leaders",
+        "active leaders this month: actives whose activism plus cohort bonus reaches "
+        "leader_activism (seed 003 B1)",
+        "people",
+        False,
+        _people(_tally("leaders")),
+    ),
+    Outcome(
+        "protest_breadth",
+        "share of work units holding a protest event this month",
+        "share",
+        False,
+        lambda m: float(m.events.breadth),
+    ),
+    Outcome(
+        "linked_breadth",
+        "largest link-weighted share of work units pressing one claim together this month "
+        "(0 when every struggle is isolated; seed 003 line 97)",
+        "share",
+        False,
+        lambda m: m.events.linked_breadth,
+    ),
+    # --- factions that act, careers that remember (careers.contend, campaign, demography)
+    Outcome(
+        "factional_clashes",
+        "people fighting in factional clashes this month (careers.contend)",
+        "people",
+        True,
+        _tally("factional_clashes"),
+    ),
+    Outcome(
+        "faction_casualties",
+        "people injured or killed in factional clashes this month",
+        "people",
+        True,
+        _tally("faction_casualties"),
+    ),
+    Outcome(
+        "clash_deaths",
+        "people killed in factional clashes this month",
+        "people",
+        True,
+        _tally("clash_deaths"),
+    ),
+    Outcome(
+        "persecution_deaths",
+        "qingli targets who died under confinement and struggle this month (campaign)",
+        "people",
+        True,
+        _tally("persecution_deaths"),
+    ),
+    Outcome(
+        "cadres_overthrown",
+        "share of the cadre corps overthrown and out of post (campaign)",
+        "share",
+        False,
+        _tally("cadres_overthrown"),
+    ),
+    Outcome(
+        "cadres_reinstated",
+        "overthrown cadres liberated and restored to their former rank this month",
+        "people",
+        True,
+        _tally("cadres_reinstated"),
+    ),
+    Outcome(
+        "cadre_recruits",
+        "workers and technicians recruited into vacant cadre posts this month",
+        "people",
+        True,
+        lambda m: float(m.tally.get("cadre_recruits", 0)) * m.params.people_per_agent,
+    ),
+    Outcome(
+        "new_cadres",
+        "share of the cadre corps recruited by a campaign's activist criteria",
+        "share",
+        False,
+        lambda m: (
+            float(m.people.new_cadre[m.people.rows(Kind.CADRE)].mean())
+            if m.people.count(Kind.CADRE)
+            else 0.0
+        ),
+    ),
+    Outcome(
+        "cadres_purged",
+        "new cadres demoted and struggled when their patrons fell (the CR purge month)",
+        "people",
+        True,
+        _tally("cadres_purged"),
     ),
 )
 

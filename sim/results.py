@@ -71,13 +71,18 @@ class Results:
         """Protest events (if the runs recorded them), read like :meth:`timeseries`."""
         return self._read_dataset("events", columns, filters)
 
+    def agents(self, columns: list[str] | None = None, filters: Any = None) -> pd.DataFrame:
+        """Agent-level snapshots (``output.snapshots``; one row per person and snapshot
+        month, ``agents.parquet``), read like :meth:`timeseries`."""
+        return self._read_dataset("agents", columns, filters)
+
     def _read_dataset(self, name: str, columns: list[str] | None, filters: Any) -> pd.DataFrame:
         dset = self.dataset(name)
         if filters is not None and not isinstance(filters, ds.Expression):
             filters = pq.filters_to_expression(filters)
         table = dset.to_table(columns=columns, filter=filters)
         df = table.to_pandas()
-        sort = [c for c in ("run_id", "step") if c in df.columns]
+        sort = [c for c in ("run_id", "step", "agent") if c in df.columns]
         if sort:
             df = df.sort_values(sort, kind="stable", ignore_index=True)
         return df

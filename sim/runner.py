@@ -100,6 +100,8 @@ def run_scenario(
                         int(ev.participants[j]),
                         float(ev.size[j]),
                         int(ev.size_class[j]),
+                        float(ev.link[j]),
+                        float(ev.claim_breadth[j]),
                     )
                 )
         if progress:
@@ -182,7 +184,17 @@ def timeseries_frame(model: CadreModel, run_id: str) -> pd.DataFrame:
 
 
 def events_frame(scenario: Scenario, run_id: str, rows: list[tuple]) -> pd.DataFrame:
-    cols = ["step", "locality", "claim", "urban", "participants", "size", "size_class"]
+    cols = [
+        "step",
+        "locality",
+        "claim",
+        "urban",
+        "participants",
+        "size",
+        "size_class",
+        "link",
+        "claim_breadth",
+    ]
     df = pd.DataFrame(rows, columns=cols)
     df = df.astype(
         {
@@ -193,6 +205,8 @@ def events_frame(scenario: Scenario, run_id: str, rows: list[tuple]) -> pd.DataF
             "participants": np.int64,
             "size": np.float64,
             "size_class": np.int8,
+            "link": np.float64,
+            "claim_breadth": np.float64,
         }
     )
     df.insert(1, "date", [str(scenario.start.plus(int(s))) for s in df["step"]])

@@ -108,6 +108,8 @@ PEOPLE_COLUMNS: dict[str, tuple[type, float]] = {
     "native": (np.bool_, False),
     "security": (np.float32, 0.0),  # share of the cadres an agent stands for in security roles
     "patron": (np.int32, -1),
+    "grudge": (np.float32, 0.0),  # hardship kept from struggle and factional violence
+    "new_cadre": (np.bool_, False),  # recruited into the corps by a campaign's activist criteria
 }
 
 UNIT_COLUMNS: dict[str, tuple[type, float]] = {
@@ -121,8 +123,12 @@ UNIT_COLUMNS: dict[str, tuple[type, float]] = {
     "collusion": (np.float32, 0.0),
     "accidents": (np.int32, 0),
     "deaths": (np.int32, 0),
+    "death_memory": (np.float32, 0.0),  # remembered deaths per 1,000 line workers (fading)
     "restructured": (np.int32, -1),
     "protest_months": (np.int32, 0),
+    # Organizational memory of protest: person-months of protest per member so far (the
+    # sum of monthly active shares), read by linkage (sim/submodels/protest.py).
+    "protest_memory": (np.float64, 0.0),
     "model_seizure": (np.bool_, False),
     "benefit_arrears": (np.float32, 0.0),  # monthly chance its pensions/stipends go unpaid
     "privilege": (np.float32, 0.0),  # visible enrichment of its cadres (0–1), e.g. after a sale

@@ -89,7 +89,13 @@ def _version(dist: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Output folders: what may be written where (issue 15, cases 1 and 12)
 
-RUN_FILES = ("manifest.json", "timeseries.parquet", "summary.parquet", "events.parquet")
+RUN_FILES = (
+    "manifest.json",
+    "timeseries.parquet",
+    "summary.parquet",
+    "events.parquet",
+    "agents.parquet",
+)
 
 
 def out_path_problem(path: Path) -> str | None:

@@ -26,7 +26,6 @@ missing or altered is removed with its shard, reported, and its runs run again; 
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import hashlib
 import json
@@ -34,393 +33,38 @@ import os
 import threading
 import time
 import traceback
-import types
-import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 import typer
-from pydantic import Field, ValidationError
 
 from sim import runner, store
-from sim.calendar import Month
-from sim.config import Scenario, ScenarioError, format_validation_error, read_yaml
-from sim.design import DesignSpec, DistSpec, Parameter, RangeSpec, expected_size, make_design
-from sim.reporters import Reporter
-from sim.schema import StrictModel
-
-RUN_ID = "run-{:06d}"
-OWNED = ("manifest.json", "summary.parquet", "failures.parquet", "timeseries.parquet")
-OWNED_DIRS = ("runs", "timeseries.parquet", "events.parquet")
-MAX_POINTS = 1_000_000
-MAX_VALUES = 10_000  # values in one `vary` list
-
-
-class SweepSpec(StrictModel):
-    """A sweep file."""
-
-    name: Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    description: str = ""
-    question: str = Field("", description="the question this sweep answers")
-    base: str | dict[str, Any] = Field(
-        description="base scenario: a path relative to the sweep file, or an inline mapping"
-    )
-    overrides: dict[str, Any] = Field(
-        default_factory=dict,
-        description="deep-merged into the base before varying; 'regimes' may be a mapping "
-        "by regime type",
-    )
-    vary: dict[str, Any] = Field(
-        min_length=1,
-        description="dotted path -> {low, high} | [values] | {dist: ..., ...}",
-    )
-    design: DesignSpec = DesignSpec()
-    replicates: int = Field(1, ge=1, le=100_000, description="seeded runs per design point")
-    seed: int = Field(0, ge=0, lt=2**63, description="root seed; run seeds are spawned from it")
-    outcomes: list[Reporter] = Field(
-        default_factory=list,
-        description="user-defined outcomes added to the base scenario's (sim.reporters)",
-    )
-
-
-# ---------------------------------------------------------------------------------------
-# Which fields can be varied
-
-
-@dataclass(frozen=True)
-class FieldKind:
-    """What a variable scenario field accepts."""
-
-    path: str
-    annotation: Any
-
-    @property
-    def numeric(self) -> bool:
-        return self.annotation in (int, float)
-
-    @property
-    def integer(self) -> bool:
-        return self.annotation is int
-
-
-def _leaves(model: type[StrictModel], prefix: str, skip: tuple[str, ...] = ()) -> Iterator:
-    for name, f in model.model_fields.items():
-        if name in skip:
-            continue
-        ann = f.annotation
-        if isinstance(ann, type) and issubclass(ann, StrictModel):
-            yield from _leaves(ann, f"{prefix}{name}.")
-        else:
-            if typing.get_origin(ann) in (typing.Union, types.UnionType):
-                args = [a for a in typing.get_args(ann) if a is not type(None)]
-                ann = args[0] if len(args) == 1 else ann
-            yield FieldKind(f"{prefix}{name}", ann)
-
-
-def variable_fields() -> dict[str, FieldKind]:
-    """Every dotted path a sweep may vary: ``start``, ``end``, ``population.*``,
-    ``params.*`` and ``regimes.<type>.<param>`` for every registered regime."""
-    from sim.regimes import REGISTRY
-
-    out = {
-        f.path: f
-        for f in _leaves(
-            Scenario, "", skip=("name", "description", "question", "seed", "regimes", "output")
-        )
-    }
-    for rtype, cls in sorted(REGISTRY.items()):
-        for f in _leaves(cls.Params, f"regimes.{rtype}.", skip=("type",)):
-            out[f.path] = f
-    return out
-
-
-def _unknown_path_message(path: str, valid: dict[str, FieldKind]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(path, list(valid), n=3, cutoff=0.6)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    head = path.split(".")[0]
-    if head == "regimes" and path.count(".") >= 1:
-        rtype = path.split(".")[1]
-        same = [p for p in valid if p.startswith(f"regimes.{rtype}.")]
-        if same:
-            listing = ", ".join(same)
-        else:
-            types = sorted({p.split(".")[1] for p in valid if p.startswith("regimes.")})
-            listing = "regimes.<type>.<param> with type one of " + ", ".join(types)
-    else:
-        same = [p for p in valid if p.split(".")[0] == head] if "." in path else []
-        groups = sorted(
-            {p.split(".")[0] + (".*" if "." in p else "") for p in valid if p.split(".")[0]}
-        )
-        listing = ", ".join(same) if same else ", ".join(groups)
-    return f"unknown field{hint}; valid paths: {listing}"
-
-
-# ---------------------------------------------------------------------------------------
-# Scenario dictionaries
-
-
-def deep_merge(base: dict, over: dict) -> dict:
-    """``over`` merged into a copy of ``base``: mappings recursively, anything else replaced.
-
-    ``regimes`` in ``over`` may be a mapping from regime type to fields, merged into the
-    base's regimes of that type (appended when the base has none).
-    """
-    out = copy.deepcopy(base)
-    for key, val in over.items():
-        if key == "regimes" and isinstance(val, dict) and isinstance(out.get("regimes"), list):
-            regs = out["regimes"]
-            for rtype, fields_ in val.items():
-                hits = [r for r in regs if isinstance(r, dict) and r.get("type") == rtype]
-                if not hits:
-                    regs.append({"type": rtype, **(fields_ or {})})
-                for r in hits:
-                    r.update(copy.deepcopy(fields_ or {}))
-        elif key == "regimes" and isinstance(val, dict):
-            out["regimes"] = [{"type": t, **(f or {})} for t, f in val.items()]
-        elif isinstance(val, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], val)
-        else:
-            out[key] = copy.deepcopy(val)
-    return out
-
-
-def set_path(data: dict, path: str, value: Any) -> dict:
-    """A copy of scenario mapping ``data`` with the dotted ``path`` set to ``value``."""
-    out = copy.deepcopy(data)
-    parts = path.split(".")
-    if parts[0] == "regimes":
-        rtype, key = parts[1], parts[2]
-        hits = [
-            r for r in out.get("regimes") or [] if isinstance(r, dict) and r.get("type") == rtype
-        ]
-        if not hits:
-            raise KeyError(rtype)
-        for r in hits:
-            r[key] = value
-        return out
-    node = out
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-    node[parts[-1]] = value
-    return out
-
-
-def _native(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-# ---------------------------------------------------------------------------------------
-# Loading a sweep
-
-
-@dataclass
-class SweepPlan:
-    """A validated sweep: every design point resolved to a scenario, every run seeded."""
-
-    spec: SweepSpec
-    source: str
-    file_hash: str
-    base: dict
-    params: list[Parameter]
-    design: pd.DataFrame
-    scenarios: list[dict]  # one validated scenario mapping (JSON-ready) per design point
-    seeds: list[int]  # one per run; run i is point i // replicates, replicate i % replicates
-
-    @property
-    def n_runs(self) -> int:
-        return len(self.scenarios) * self.spec.replicates
-
-    @property
-    def design_seed(self) -> int:
-        return design_seed(self.spec)
-
-    def run(self, i: int) -> dict:
-        """The task for run ``i``."""
-        point, rep = divmod(i, self.spec.replicates)
-        values = {p.name: _native(self.design.iat[point, j]) for j, p in enumerate(self.params)}
-        return {
-            "index": i,
-            "run_id": RUN_ID.format(i),
-            "point": point,
-            "replicate": rep,
-            "seed": self.seeds[i],
-            "params": values,
-            "scenario": self.scenarios[point],
-            "sweep": self.file_hash,
-        }
-
-
-def design_seed(spec: SweepSpec) -> int:
-    """The seed of the design draw: ``design.seed`` or a stream of the root seed that
-    no run seed uses (run seeds are the root's spawned children)."""
-    if spec.design.seed is not None:
-        return spec.design.seed
-    return int(np.random.SeedSequence([spec.seed, 0x5EED]).generate_state(1, np.uint64)[0] >> 1)
-
-
-def load_sweep(path: str | Path) -> SweepPlan:
-    """Read and validate a sweep file; every design point is checked as a scenario."""
-    path = Path(path)
-    data = read_yaml(path)
-    raw = path.read_bytes()
-    return parse_sweep(data, str(path), path.parent, raw)
-
-
-def parse_sweep(
-    data: Any, source: str = "<sweep>", base_dir: str | Path = ".", raw: bytes | None = None
-) -> SweepPlan:
-    """Validate a sweep mapping (see :func:`load_sweep`)."""
-    if not isinstance(data, dict):
-        raise ScenarioError(source, [("", "the file must hold a mapping of sweep fields")])
-    try:
-        spec = SweepSpec.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(source, format_validation_error(err)) from None
-    problems: list[tuple[str, str]] = []
-
-    # the base scenario
-    if isinstance(spec.base, str):
-        base_path = Path(base_dir) / spec.base
-        if not base_path.is_file():
-            raise ScenarioError(source, [("base", f"no scenario file at {base_path}")])
-        try:
-            base = read_yaml(base_path)
-        except ScenarioError as e:
-            raise ScenarioError(source, [("base", m) for _, m in e.problems]) from None
-        if not isinstance(base, dict):
-            raise ScenarioError(source, [("base", f"{base_path} does not hold a mapping")])
-    else:
-        base = spec.base
-    merged = deep_merge(base, spec.overrides)
-    if spec.outcomes:
-        merged["outcomes"] = list(merged.get("outcomes") or []) + [
-            r.model_dump(mode="json", exclude_defaults=True) for r in spec.outcomes
-        ]
-    try:
-        merged = Scenario.model_validate(merged).model_dump(mode="json")
-    except ValidationError as err:
-        for p, m in format_validation_error(err):
-            root = p.split(".")[0].split("[")[0]
-            problems.append((f"{'overrides' if root in spec.overrides else 'base'}.{p}", m))
-        raise ScenarioError(source, problems) from None
-
-    # the varied fields
-    valid = variable_fields()
-    params: list[Parameter] = []
-    for key, value in spec.vary.items():
-        where = f"vary.{key}"
-        kind = valid.get(key)
-        if kind is None:
-            problems.append((where, _unknown_path_message(key, valid)))
-            continue
-        if key.startswith("regimes."):
-            rtype = key.split(".")[1]
-            if not any(r.get("type") == rtype for r in merged.get("regimes", [])):
-                problems.append(
-                    (
-                        where,
-                        f"the base scenario has no '{rtype}' regime; add one to the base or "
-                        f"in overrides: {{regimes: {{{rtype}: {{}}}}}}",
-                    )
-                )
-                continue
-        try:
-            pspec = _parse_vary_value(value, kind)
-        except ValidationError as err:
-            for p, m in format_validation_error(err):
-                problems.append((f"{where}.{p}" if p else where, m))
-            continue
-        except ValueError as err:
-            problems.append((where, str(err)))
-            continue
-        params.append(Parameter(key, pspec, integer=kind.integer))
-        problems += _check_values(merged, key, pspec, where, kind.integer)
-    if problems:
-        raise ScenarioError(source, problems)
-
-    # the design and every point
-    n = expected_size(spec.design, params)
-    if n > MAX_POINTS:
-        raise ScenarioError(source, [("design", f"{n} points exceed the limit {MAX_POINTS}")])
-    if n * spec.replicates > 10 * MAX_POINTS:
-        raise ScenarioError(source, [("replicates", f"{n * spec.replicates} runs are too many")])
-    design = make_design(spec.design, params, design_seed(spec))
-    scenarios = []
-    for point in range(len(design)):
-        d = merged
-        for j, p in enumerate(params):
-            d = set_path(d, p.name, _native(design.iat[point, j]))
-        try:
-            scenarios.append(Scenario.model_validate(d).model_dump(mode="json"))
-        except ValidationError as err:
-            vals = ", ".join(
-                f"{p.name}={_native(design.iat[point, j])!r}" for j, p in enumerate(params)
-            )
-            for p, m in format_validation_error(err):
-                problems.append((f"design point {point} ({vals}): {p}", m))
-            if len(problems) >= 10:
-                break
-    if problems:
-        raise ScenarioError(source, problems)
-    blob = raw if raw is not None else json.dumps(data, sort_keys=True, default=str).encode()
-    digest = hashlib.sha256(blob + json.dumps(merged, sort_keys=True).encode()).hexdigest()
-    seeds = runner.derive_seeds(spec.seed, len(design) * spec.replicates)
-    return SweepPlan(spec, source, digest, merged, params, design, scenarios, seeds)
-
-
-def _parse_vary_value(value: Any, kind: FieldKind) -> RangeSpec | DistSpec | list:
-    if isinstance(value, list):
-        if not value:
-            raise ValueError("the list of values is empty")
-        if len(value) > MAX_VALUES:  # each value is validated as a scenario first
-            raise ValueError(f"{len(value)} values; a list may hold at most {MAX_VALUES}")
-        return list(value)
-    if not isinstance(value, dict):
-        raise ValueError(
-            f"expected {{low, high}}, a list of values, or {{dist: ...}}; got {value!r}"
-        )
-    if not kind.numeric:
-        name = getattr(kind.annotation, "__name__", str(kind.annotation))
-        raise ValueError(
-            f"a range or distribution needs a numeric field; {kind.path} is {name}, "
-            "so give a list of values"
-        )
-    if "dist" in value:
-        return DistSpec.model_validate(value)
-    return RangeSpec.model_validate(value)
-
-
-def _check_values(
-    base: dict, path: str, pspec: Any, where: str, integer: bool = False
-) -> list[tuple[str, str]]:
-    """Validate the extreme values of a parameter on the base scenario, one at a time
-    (a range's ends as the design would set them: rounded for an integer field)."""
-    if isinstance(pspec, list):
-        probes = [(f"{where}[{i}]", v) for i, v in enumerate(pspec)]
-    else:
-        probes = [(f"{where}.{b}", getattr(pspec, b)) for b in ("low", "high")]
-        probes = [(w, v) for w, v in probes if v is not None]
-        if integer:
-            probes = [(w, int(round(v))) for w, v in probes]
-    out = []
-    for w, v in probes:
-        if isinstance(v, Month):
-            v = str(v)
-        try:
-            Scenario.model_validate(set_path(base, path, v))
-        except ValidationError as err:
-            msgs = [m for p, m in format_validation_error(err)]
-            out.append((w, f"{v!r} is not a valid {path}: {'; '.join(msgs)}"))
-    return out
-
+from sim.config import Scenario, ScenarioError
+from sim.sweepfile import (  # noqa: F401 - the sweep file API, re-exported
+    MAX_POINTS,
+    MAX_VALUES,
+    OWNED,
+    OWNED_DIRS,
+    RUN_ID,
+    SHARD_DIRS,
+    FieldKind,
+    SweepPlan,
+    SweepSpec,
+    _check_values,
+    _native,
+    _parse_vary_value,
+    _unknown_path_message,
+    check_sweep,
+    deep_merge,
+    design_seed,
+    load_sweep,
+    parse_sweep,
+    set_path,
+    variable_fields,
+)
 
 # ---------------------------------------------------------------------------------------
 # Workers
@@ -473,7 +117,7 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
     failure entry; the batch goes on. Returns only counts and timings.
     """
     outp = Path(out)
-    entries, frames, events = [], [], []
+    entries, frames, events, agents = [], [], [], []
     for t in tasks:
         head = {
             "run_id": t["run_id"],
@@ -489,6 +133,8 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
             frames.append(res.timeseries)
             if scn.output.events and len(res.events):
                 events.append(res.events)
+            if res.snapshots is not None and len(res.snapshots):
+                agents.append(res.snapshots)
             row = dict(head)
             row.update({k: _native(v) for k, v in res.summary.items() if k not in head})
             entries.append({"status": "ok", "row": row, "elapsed": res.elapsed})
@@ -506,7 +152,7 @@ def run_batch(out: str, batch_id: str, tasks: list[dict]) -> dict:
         return {"batch": batch_id, "aborted": True}
     shard = f"part-{batch_id}.parquet"
     files: dict[str, str] = {}  # folder -> sha256 of the shard written there
-    for folder, parts in (("timeseries.parquet", frames), ("events.parquet", events)):
+    for folder, parts in zip(SHARD_DIRS, (frames, events, agents), strict=True):
         if parts:
             data = store.table_bytes(pd.concat(parts, ignore_index=True))
             store.atomic_write_bytes(outp / folder / shard, data)
@@ -604,7 +250,7 @@ def _check_record(out: Path, f: Path, plan: SweepPlan | None) -> tuple[str | Non
     if any(e["status"] == "ok" for e in rec["runs"]) and "timeseries.parquet" not in files:
         return "names no time-series shard for its finished runs", None
     for folder, sha in files.items():
-        if folder not in ("timeseries.parquet", "events.parquet") or not rec.get("shard"):
+        if folder not in SHARD_DIRS or not rec.get("shard"):
             return "not a run record", None
         path = out / folder / rec["shard"]
         rel = f"{folder}/{rec['shard']}"
@@ -681,7 +327,7 @@ def tidy(out: Path, plan: SweepPlan | None = None) -> tuple[Committed, list[str]
     temporary files, damaged run records, and shards no intact record refers to (their
     runs will be run again)."""
     notes = []
-    for name in ("runs", "timeseries.parquet", "events.parquet"):
+    for name in OWNED_DIRS:
         if (out / name).is_file():  # a sweep keeps folders there: a file holds nothing of it
             (out / name).unlink()
             notes.append(f"{name} was a file, not a folder of shards: removed")
@@ -691,15 +337,13 @@ def tidy(out: Path, plan: SweepPlan | None = None) -> tuple[Committed, list[str]
         runs = f"; its {n} run(s) will run again" if n else ""
         notes.append(f"runs/{f.name} {problem}: removed{runs}")
         f.unlink(missing_ok=True)
-    for d in (out, out / "runs", out / "timeseries.parquet", out / "events.parquet"):
+    for d in (out, *(out / name for name in OWNED_DIRS)):
         if not d.is_dir():
             continue
         for f in d.iterdir():
             if f.name.startswith(".") and f.name.endswith(".tmp"):
                 f.unlink(missing_ok=True)
-            elif d.name in ("timeseries.parquet", "events.parquet") and f.name not in c.files.get(
-                d.name, set()
-            ):
+            elif d.name in SHARD_DIRS and f.name not in c.files.get(d.name, set()):
                 if f.is_dir():
                     import shutil
 

@@ -426,7 +426,7 @@ def test_yearly_statistics_use_calendar_years():
 
 
 def test_levels_per_capita_count_represented_people():
-    """Events per 100,000 *represented* people: the same city at 10 people per agent as at 1."""
+    """Events per 100,000 represented people (RunData.n_people counts represented people)."""
     from sim.calibration import yearly_per_100k
 
     n = 24  # 2000-01 .. 2001-12
@@ -434,11 +434,7 @@ def test_levels_per_capita_count_represented_people():
     j = OUTCOME_NAMES.index("protest_events")
     rec[:12, j] = 5.0  # 60 events in 2000
     one = RunData(records=rec, start=Month(2000, 1), n_people=30_000, summary={})
-    ten = RunData(
-        records=rec, start=Month(2000, 1), n_people=3_000, summary={}, people_per_agent=10.0
-    )
     assert math.isclose(yearly_per_100k(one, "protest_events", 2000), 200.0)
-    assert math.isclose(yearly_per_100k(ten, "protest_events", 2000), 200.0)
     assert yearly_per_100k(one, "protest_events", 2001) == 0.0
     assert math.isnan(yearly_per_100k(one, "protest_events", 2002))  # not simulated
     assert "events_per_100k_2004" in STATISTICS and "participants_per_100k_2004" in STATISTICS

@@ -70,6 +70,35 @@ def test_help_and_validate_import_nothing_heavy(tmp_path):
     assert _imports_after(["validate", str(f)]) == set()
 
 
+def test_validate_of_shipped_sweeps_imports_nothing_heavy():
+    """A sweep file (LHS design, categorical and range factors) is validated without
+    pandas, scipy or Mesa: the design box's corners are checked, not the drawn design."""
+    files = sorted(str(p) for p in (ROOT / "scenarios" / "sweeps").glob("*.yaml"))
+    assert files
+    assert _imports_after(["validate", *files]) == set()
+
+
+def test_check_sweep_finds_an_interaction_only_a_corner_has(tmp_path):
+    """Each factor alone is valid on the base, but entry_age high with retirement_age low
+    breaks the life-course rule: validate must say so, as loading the design does."""
+    from sim.config import ScenarioError
+    from sim.sweepfile import check_sweep, load_sweep
+
+    base = tmp_path / "base.yaml"
+    base.write_text(TINY)
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(
+        "name: s\nbase: base.yaml\nvary:\n"
+        "  params.entry_age: {low: 16, high: 30}\n"
+        "  params.retirement_age: {low: 34, high: 60}\n"
+        "design: {method: lhs, samples: 40}\nseed: 1\n"
+    )
+    with pytest.raises(ScenarioError, match="design corner .*entry_age"):
+        check_sweep(sweep)
+    sweep.write_text(sweep.read_text().replace("low: 34", "low: 40"))
+    assert check_sweep(sweep) == load_sweep(sweep).n_runs == 40
+
+
 def test_help_lists_plugin_commands_without_importing_them(monkeypatch):
     imported = []
     fake = types.ModuleType("fake_plugin")

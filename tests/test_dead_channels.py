@@ -125,6 +125,12 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("campaign", "kin_risk"): {"kind": "four_cleanups"},
     ("campaign", "activist_reward"): {"kind": "four_cleanups", "end": "1993-12"},
     ("campaign", "recruitment"): {"kind": "four_cleanups", "end": "1993-12"},
+    # factions and careers (helper `factions`): the 1975 crash and the purge brought
+    # into the short CR; Liu's inner-party humiliation in the Four Cleanups.
+    ("campaign", "liu_humiliation"): {"kind": "four_cleanups"},
+    ("campaign", "crash_months"): {"crash_start": 8},
+    ("campaign", "crash_promotion"): {"crash_start": 8},
+    ("campaign", "purge_share"): {"purge_start": 12},
     ("rural_taxes", "window"): {"relief_trigger": 0.8},
     ("rural_taxes", "violence_weight"): {"relief_trigger": 0.9},
     ("cooperatives", "market_rate"): {"market_pressure": 0.5},
@@ -136,20 +142,62 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
     ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
+    # the target term shows where protest size does not already push the stance to hard
+    ("repression_concession", "stance_target"): {"stance": "soft", "stance_size": 0.0},
     ("management", "fusion"): {"mode": "party_committee"},
     ("management", "resistance"): {"mode": "one_man"},
     ("management", "manager_rank"): {"mode": "one_man"},
     ("mine_safety", "decentralization_shift"): {"decentralized": True},
     ("mine_safety", "enforcement_loss"): {"decentralized": True},
+    # regimes_b: campaigns need a death toll above the trigger; collusion cut needs weight.
+    ("mine_safety", "campaign_months"): {"campaign_trigger": 0.0},
+    ("mine_safety", "campaign_enforcement"): {"campaign_trigger": 0.0},
+    ("mine_safety", "safety_collusion"): {"safety_promotion": 1.0},
+    ("grassroots", "young_effort"): {"young_share": 1.0},
+    ("residency", "blocked_return"): {"blocked_age": 15.0, "exit_rate": 0.2},
+    ("rural_taxes", "lethal_share"): {"land_seizure_rate": 0.2},
+    ("rural_taxes", "lethal_fear"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("rural_taxes", "lethal_legitimacy"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("rural_taxes", "memory_fade"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    ("cooperatives", "wage_levelling"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "self_pay"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "self_management_effort"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("danwei_reactivation", "monitoring"): {"monitoring_legitimacy": 0.3},
+    ("grassroots", "service_merit"): {"young_share": 1.0},
     ("repression_concession", "model_effect"): {"model_seizures": 2},
     ("residency", "convergence_start"): {"convergence_months": 1},
+    # regimes_a (issue 18): management's dismissals, cadre_labour's three-in-one teams
+    ("management", "security_autonomy"): {"mode": "one_man"},
+    ("management", "dismissal_rate"): {"mode": "one_man"},
+    ("management", "legal_protection"): {"mode": "one_man", "dismissal_rate": 0.5},
+    ("management", "dismissal_loyalty_loss"): {"mode": "one_man", "dismissal_rate": 1.0},
+    ("management", "reinstatement"): {"mode": "one_man", "dismissal_rate": 1.0},
+    ("cadre_labour", "team_authority_cut"): {"team_share": 1.0},
+    ("cadre_labour", "team_alienation_rate"): {"team_share": 1.0},
+    ("cadre_labour", "team_voice"): {"team_share": 1.0},
+    ("cadre_labour", "team_power_decay"): {"team_share": 1.0},
 }
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
 FIELD_SCENARIO: dict[tuple[str, str], dict] = {
+    # lethal repression needs violent village protest: a low-legitimacy countryside
+    ("rural_taxes", "lethal_share"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "lethal_fear"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "lethal_legitimacy"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "memory_fade"): {"params": {"legitimacy": 0.3}},
+    # a credential for promotion acts only where cadre posts fall vacant
+    ("grassroots", "service_merit"): {"params": {"retirement_age": 45}},
+    # new cadres and promotions need posts falling vacant (helper `factions`)
+    **{
+        ("campaign", n): {"params": {"retirement_age": 45}}
+        for n in ("purity_merit", "crash_months", "crash_promotion", "purge_start", "purge_share")
+    },
     ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
+    # promotion terms act where cadre posts fall vacant (regimes_a, issue 18)
+    ("management", "destigma"): {"params": {"retirement_age": 45}},
+    ("cadre_labour", "promotion_weight"): {"params": {"retirement_age": 45}},
 }
 
 # Scenario settings a parameter needs beyond its regime's context: a sale is blocked only
@@ -179,6 +227,7 @@ VALUES: dict[tuple[str, str], tuple] = {
     ("campaign", "strength"): (0.0, 2.0),
     ("campaign", "target_rate"): (None, 0.5),
     ("campaign", "power_rank"): (0, 4),
+    ("campaign", "purge_start"): (600, 12),  # never vs once new cadres exist
     ("cadre_labour", "ranks"): (None, [0]),
     ("mine_safety", "native_supervision"): (None, 1.0),
     ("mine_safety", "enforcement"): (None, 1.0),
@@ -293,7 +342,12 @@ LEVER_SCENARIOS = {
     "media_exposure": dict(
         population={"workers": 1500, "mining_share": 1.0}, params={"accident_rate": 0.002}
     ),
+    # the supervision lever acts through collusion on state mines' hazard: many mines
+    "supervision_decentralized": dict(population={"workers": 1500, "mining_share": 1.0}),
     "faction_hardening": dict(population=URBAN),
+    "faction_contention": dict(population=URBAN),
+    "military_control": dict(population=URBAN),
+    "activist_criteria": dict(population=URBAN, params={"retirement_age": 45}),
     # promotions weigh political capital by (1 − authority) only where posts fall vacant
     "manager_authority": dict(population=URBAN, params={"retirement_age": 45}),
 }
@@ -318,17 +372,33 @@ LEVER_VALUES = {
     "collusion_shift": 0.8,
     "safety_enforcement": 0.0,
     "media_exposure": 1.0,
+    "supervision_decentralized": True,
     "monitoring": 1.0,
-    "problem_solving": 1.0,
+    # state response conditions (helper elite)
+    "escalation": 1.0,
+    "privatization_harshness": 5.0,
+    "court_access": 1.0,
+    "police_reluctance": 1.0,
+    "superior_pressure": 0.0,
+    "faction_contention": 1.0,
+    "military_control": 0.8,
+    "activist_criteria": 1.0,
 }
 
 
 # Levers that act only together with another: set the partner in both arms.
 LEVER_COMPANIONS = {
     "faction_hardening": {"mobilization": 0.3},
+    "faction_contention": {"mobilization": 0.5},
+    "military_control": {"mobilization": 0.3},
+    "activist_criteria": {"mobilization": 0.5},
     "media_exposure": {"collusion_shift": 0.6},
+    "supervision_decentralized": {"collusion_shift": 0.6},
     "migrant_arrears_rate": {"migrant_rights": 0.0},
     "migrant_rights": {"migrant_arrears_rate": 0.5},
+    "police_reluctance": {"superior_pressure": 0.0},
+    "superior_pressure": {"police_reluctance": 1.0},
+    "escalation": {"court_access": 1.0},  # escalation follows a (court) win in a sold unit
 }
 
 

@@ -25,6 +25,7 @@ from sim.submodels import demography as dm
 POP = dict(
     cadres=40, technicians=100, workers=1500, migrants=600, peasants=600, units=10, villages=6
 )
+PPA = 10  # people per agent of these runs
 
 
 def scenario(regimes=(), end="2004-12", population=None, **params):
@@ -35,7 +36,7 @@ def scenario(regimes=(), end="2004-12", population=None, **params):
             end=end,
             seed=11,
             population={**POP, **(population or {})},
-            params={"legitimacy": 0.7, "people_per_agent": 10, **params},
+            params={"legitimacy": 0.7, "people_per_agent": PPA, **params},
             regimes=[dict(r) for r in regimes],
         )
     )
@@ -174,14 +175,16 @@ def test_no_employment_drain_without_a_policy_shock():
         emp = series(run(seed=seed), "employed")
         assert np.max(np.abs(emp / emp[0] - 1.0)) < 0.10, seed
     m = run(seed=1)
-    assert series(m, "hires").sum() > 0.15 * POP["workers"]  # posts are refilled
-    assert series(m, "retired")[-1] > 0.3 * POP["workers"]  # the retired stay
+    # Outcomes count represented people (× people_per_agent), POP counts agents.
+    assert series(m, "hires").sum() > 0.15 * POP["workers"] * PPA  # posts are refilled
+    assert series(m, "retired")[-1] > 0.3 * POP["workers"] * PPA  # the retired stay
 
 
 def test_migrants_leave_one_by_one_without_a_schedule():
     # Issue 12: with one starting health, the whole cohort left every ~26 months.
     m = run(freeze({"type": "residency"}))
     dep = series(m, "migrant_departures")
+    dep = dep / PPA  # in agents, as POP
     assert dep.mean() > 5
     assert dep.max() < 0.1 * POP["migrants"]  # no month takes a cohort
     assert dep.std() / dep.mean() < 0.6  # about a Poisson count's variation

@@ -152,6 +152,36 @@ def test_seed_line_ranges_are_within_the_file(regime, source):
         assert int(a) <= int(b), f"{regime}: reversed range {a}-{b}"
 
 
+def _cited_spans(lines: str) -> list[tuple[int, int]]:
+    """The (first, last) line of each part of a citation such as ``"12, 14-15"``."""
+    spans = []
+    for part in lines.split(","):
+        nums = [int(n) for n in re.findall(r"\d+", part)]
+        if nums:
+            spans.append((nums[0], nums[-1]))
+    return spans
+
+
+def test_cited_spans_parse_each_part():
+    assert _cited_spans("12, 14-15,3445-3452") == [(12, 12), (14, 15), (3445, 3452)]
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds not available")
+@pytest.mark.parametrize(("regime", "source"), _all_sources(), ids=lambda x: getattr(x, "file", x))
+def test_cited_seed_lines_hold_text(regime, source):
+    """Issue 18: a citation must point at words, not at a blank stretch of the file —
+    every part of a cited range holds at least a few letters of text."""
+    if source.file not in SEED_FILES:
+        return
+    text = (SEEDS / source.file).read_text(encoding="utf-8").splitlines()
+    for a, b in _cited_spans(source.lines):
+        body = " ".join(text[a - 1 : b])
+        letters = sum(ch.isalpha() for ch in body)
+        assert letters >= 20, (
+            f"{regime}: {source.file}:{a}-{b} is (nearly) empty ({letters} letters)"
+        )
+
+
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_every_regime_parameter_has_a_description(name):
     cls = REGISTRY[name]

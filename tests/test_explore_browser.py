@@ -2,12 +2,15 @@
 
 Starts the page on a free localhost port, moves a slider, resets, steps, checks that the
 month counter and the plots changed, saves the run as a scenario and runs that file
-through `cadresim run`. Set CADRESIM_SCREENSHOT=path to keep a screenshot of the page.
+through `cadresim run`; then plays a whole run at full speed and checks that the browser
+saw frames along the way and that the server spent at most 3× the CPU of a headless run.
+Set CADRESIM_SCREENSHOT=path to keep a screenshot of the page.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -52,14 +55,17 @@ def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
     raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
-@pytest.fixture
-def server(tmp_path):
+SCENARIO = "scenarios/reform_privatization.yaml"  # the scenario issue 16 timed
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing: run scripts/install-browser.sh")
     port = free_port()
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115
+    log = open(tmp_path_factory.mktemp("explore") / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [CLI, "explore", "scenarios/baseline.yaml", "--port", str(port)],
+        [CLI, "explore", SCENARIO, "--port", str(port)],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -67,7 +73,7 @@ def server(tmp_path):
     )
     try:
         _wait_http(f"http://127.0.0.1:{port}/", proc, STARTUP)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", proc.pid
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -84,6 +90,7 @@ def _plot_sources(page) -> list[str]:
 def test_explore_page_steps_saves_and_reproduces(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
+    server, _ = server
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1300})
@@ -108,7 +115,7 @@ def test_explore_page_steps_saves_and_reproduces(server, tmp_path):
         for k in (1, 2, 3):
             t0 = time.perf_counter()
             page.get_by_role("button", name="Step").click()
-            expect(page.get_by_text(f"month {k} of 144")).to_be_visible()
+            expect(page.get_by_text(f"month {k} of 144")).to_be_visible(timeout=60_000)
             latencies.append(time.perf_counter() - t0)
         after = _plot_sources(page)
         changed = sum(a != b for a, b in zip(before, after, strict=True))
@@ -136,3 +143,59 @@ def test_explore_page_steps_saves_and_reproduces(server, tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "run" / "timeseries.parquet").exists()
+
+
+def _cpu_seconds(session: int) -> float:
+    """CPU time (user + system) of every process in a session (the server and its child)."""
+    total = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # field 6 of stat: the session id
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def test_full_speed_play_shows_frames_within_3x_of_headless(server):
+    """Issue 16: play ran at 1.5 months a second, and at full speed the browser showed
+    nothing until the run ended. CPU time, so other jobs on the machine do not count."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from sim.config import load_scenario
+    from sim.model import CadreModel
+
+    url, session = server
+    scn = load_scenario(ROOT / SCENARIO)
+    model = CadreModel(scn)
+    t0 = time.process_time()
+    for _ in range(scn.n_steps):
+        model.step()
+    headless = time.process_time() - t0
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1300})
+        page.set_default_timeout(120_000)
+        page.goto(url, timeout=STARTUP * 1000)
+        expect(page.get_by_text("Not started")).to_be_visible(timeout=STARTUP * 1000)
+        cpu0 = _cpu_seconds(session)
+        page.get_by_role("button", name="▶").click()
+        seen: list[int] = []
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            m = re.search(r"month (\d+) of (\d+)", page.locator("body").inner_text())
+            if m and (not seen or int(m.group(1)) != seen[-1]):
+                seen.append(int(m.group(1)))
+            if m and m.group(1) == m.group(2):
+                break
+            time.sleep(0.1)
+        played = _cpu_seconds(session) - cpu0
+        browser.close()
+    print(f"play: months shown {seen}; server {played:.2f} s CPU vs headless {headless:.2f} s")
+    assert seen and seen[-1] == scn.n_steps, "the run did not finish"
+    assert len([k for k in seen if 0 < k < scn.n_steps]) >= 2, "no frames while playing"
+    assert played <= 3 * headless

@@ -25,7 +25,7 @@ from sim.mechanisms import MECHANISMS, NAMES, Enabled
 from sim.model import CadreModel
 from sim.runner import run_scenario
 from sim.state import Kind
-from sim.submodels import careers, legitimacy, production, protest
+from sim.submodels import careers, legitimacy, production, protest, state_response
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = (1, 2)
@@ -229,7 +229,16 @@ VISIBLE = dict(CITY, params={"visibility_scale": 5})
 
 
 def test_legitimacy_repression_off_raises_legitimacy():
-    on, off = pair(VISIBLE, "legitimacy_repression", "legitimacy_mean")
+    # Applied once to the same state: over a whole run the cost is small (rightful
+    # resistance shifts most of it onto local officials) and feedbacks drown it.
+    m = model_after(VISIBLE, 24)
+    m.tally["visible_arrests"] = 0.02 * m.people.n
+    out = []
+    for enabled in (m.mechanisms, _without("legitimacy_repression")):
+        m.mechanisms, m.legitimacy = enabled, 0.6
+        legitimacy.update_global(m)
+        out.append(m.legitimacy)
+    on, off = out
     assert off > on
 
 
@@ -309,6 +318,20 @@ def test_protest_disruption_costs_output():
 def test_accident_hazard_terms_raise_accidents(name):
     on, off = pair(MINE, name, "accidents_total")
     assert off < on
+
+
+# regimes_b (issue 13.5): remembered deaths cost local legitimacy and promotion.
+def test_accident_legitimacy_lowers_the_mines_local_legitimacy():
+    on, off = model_after(MINE, 12), model_after(MINE, 12, "accident_legitimacy")
+    n = on.units.n
+    assert off.local_legitimacy[:n].mean() > on.local_legitimacy[:n].mean()
+
+
+def test_accident_blame_lowers_the_merit_of_cadres_in_deadly_units():
+    on, off = model_after(MINE, 12), model_after(MINE, 12, "accident_blame")
+    rows = on.people.rows(Kind.CADRE)
+    assert on.terms.breakdown("merit")["accident_blame"][rows].min() < 0
+    assert np.all(off.terms.breakdown("merit")["accident_blame"][rows] == 0)
 
 
 # --- careers and factions -----------------------------------------------------------------
@@ -401,6 +424,45 @@ def test_benefit_arrears_raise_grievance():
     assert on > off  # C1, line 27: pensions and xiagang payments unpaid
 
 
+# --- organized protest (helper protest; whole-run directions in tests/test_leaders.py) ----
+
+
+def _switched_update(name: str, prepare) -> tuple[np.ndarray, np.ndarray]:
+    """Actives after one decision from the same state: all on, and ``name`` off."""
+    kw = dict(CITY, params={"police_per_1000": 1.0, "security_cadre_share": 0.02})
+    m = model_after(kw, 12)
+    rng = np.random.default_rng(0)
+    m.people.active = (rng.random(m.people.n) < 0.2) & (m.people.kind != Kind.CADRE)
+    prepare(m, rng)
+    before = m.people.active.copy()
+    protest.update(m)
+    on = m.people.active.copy()
+    m.people.active = before
+    m.mechanisms = _without(name)
+    protest.update(m)
+    return on, m.people.active.copy()
+
+
+@pytest.mark.parametrize(
+    "name, prepare",
+    [
+        # Activists need less to act (seed 003 lines 25, 73).
+        ("activist_commitment", lambda m, rng: None),
+        # Leaders in view lower others' thresholds (B1, line 29).
+        ("protest_leaders", lambda m, rng: m.people.activism.__setitem__(slice(None), 0.8)),
+        # Units with a memory of protest feel the others' struggle (E4, line 97).
+        (
+            "protest_linkage",
+            lambda m, rng: m.units.protest_memory.__setitem__(slice(None), 10.0),
+        ),
+    ],
+)
+def test_organized_protest_switches_only_lower_thresholds(name, prepare):
+    on, off = _switched_update(name, prepare)
+    assert on.sum() > off.sum()
+    assert np.all(on >= off)  # each only lowers thresholds, so no one drops out
+
+
 def test_every_mechanism_has_a_directional_test():
     text = Path(__file__).read_text(encoding="utf-8")
     for name in NAMES:
@@ -434,3 +496,214 @@ def test_seed_citations_are_within_the_file(mech):
     n_lines = len((SEED_DIR / cited[1]).read_text(encoding="utf-8").splitlines())
     numbers = [int(k) for k in re.findall(r"\d+", cited[2])]
     assert numbers and all(1 <= k <= n_lines for k in numbers), mech.source
+
+
+# --- elite dynamics, layered legitimacy, the state's conditional response (helper elite) ---
+ELITE_CITY = {
+    "end": "1997-12",
+    "params": {"people_per_agent": 5, "cohesion_reference": 1.0},
+    "regimes": [
+        {"type": "privatization", "start": "1993-03", "layoff_share": 0.75},
+        {"type": "repression_concession", "stance": "hard", "court_access": 0.5},
+        {"type": "cadre_labour", "share": 0.2},
+    ],
+}
+
+
+def twin(kw: dict, months: int, name: str, steps: int, keys: tuple[str, ...], seed: int = 1):
+    """Two identical runs to ``months``; then ``name`` off in one for ``steps`` months.
+
+    Returns the summed tallies ``keys`` (on, off) over those months and the two models.
+    """
+    models = [CadreModel(small_scenario(**kw), seed=seed) for _ in range(2)]
+    for m in models:
+        for _ in range(months):
+            m.step()
+    models[1].mechanisms = _without(name)
+    sums = [dict.fromkeys(keys, 0.0), dict.fromkeys(keys, 0.0)]
+    for m, acc in zip(models, sums, strict=True):
+        for _ in range(steps):
+            m.step()
+            for k in keys:
+                acc[k] += float(m.tally.get(k, 0.0))
+    return sums[0], sums[1], models
+
+
+def _event(m, loc: int, size: float) -> protest.Events:
+    """One event of all the workers of locality ``loc``, pressing wages."""
+    p = m.people
+    who = (m.locality == loc) & (p.kind == Kind.WORKER) & (p.jail == 0)
+    p.active[who] = True
+    index = np.where(who, 0, -1).astype(np.int64)
+    return protest.Events(
+        locality=np.array([loc]),
+        participants=np.array([float(who.sum())]),
+        size=np.array([size]),
+        size_class=np.array([3]),
+        urban=np.array([True]),
+        breadth=0.0,
+        claim=np.array([0], dtype=np.int8),
+        index=index,
+    )
+
+
+def respond_pair(name, params=None, prep=None, sold=False, size=1000.0, months=36):
+    """The state's response to one handmade event, ``name`` on and off, from one state."""
+    kw = {**ELITE_CITY, "params": {**ELITE_CITY["params"], **(params or {})}}
+    out = []
+    for off in (False, True):
+        m = model_after(kw, months)
+        if off:
+            m.mechanisms = _without(name)
+        loc = int(np.flatnonzero(m.units.restructured >= 0)[0]) if sold else 0
+        if prep:
+            prep(m, loc)
+        state_response.respond(m, _event(m, loc, size))
+        out.append((m.tally, m, loc))
+    return out
+
+
+def test_elite_repression_capacity_cuts_arrests_when_cohesion_falls_short():
+    def prep(m, loc):
+        m.elite.shortfall = 1.0
+
+    (on, *_), (off, *_) = respond_pair(
+        "elite_repression_capacity", {"concession_base": -20.0}, prep
+    )
+    assert on["arrests"] < off["arrests"]
+
+
+def test_concession_coherence_makes_a_divided_elite_renege():
+    def prep(m, loc):
+        m.elite.shortfall = 1.0
+
+    params = {"concession_base": 20.0, "narrow_breadth": 0.0, "contradiction_rate": 1.0}
+    (on, *_), (off, *_) = respond_pair("concession_coherence", params, prep)
+    assert (on["contradicted"], on["concessions"]) == (1, 0)
+    assert (off["contradicted"], off["concessions"]) == (0, 1)
+
+
+def test_elite_defection_needs_the_switch():
+    on, off, _ = twin(ELITE_CITY, 24, "elite_defection", 12, ("defections",))
+    assert on["defections"] > 0 and off["defections"] == 0
+
+
+def test_implementation_fidelity_slows_sales_when_cohesion_falls_short():
+    _, _, (m_on, m_off) = twin(ELITE_CITY, 0, "implementation_fidelity", 36, ())
+    assert m_on.elite.fidelity < 1.0 and m_off.elite.fidelity == 1.0
+    sold = [int((m.units.restructured >= 0).sum()) for m in (m_on, m_off)]
+    assert sold[0] <= sold[1]
+
+
+def test_local_blame_lowers_local_legitimacy_and_spares_the_centre():
+    _, _, (m_on, m_off) = twin(ELITE_CITY, 24, "local_blame", 0, ())
+    m_on.response.blame[:] = 1.0
+    m_off.response.blame[:] = 1.0
+    for m in (m_on, m_off):
+        m.terms.new_month()
+        legitimacy.update_local(m)
+    assert np.mean(m_on.local_legitimacy) < np.mean(m_off.local_legitimacy)
+    for m in (m_on, m_off):
+        m.tally["visible_arrests"] = 0.05 * m.people.n
+        m.legitimacy = 0.6
+        legitimacy.update_global(m)
+    assert m_on.legitimacy > m_off.legitimacy  # rightful resistance: the centre is spared
+
+
+def test_breadth_response_isolates_narrow_protest():
+    """Off, a large single-unit protest can win policy; on, it is paid off at most (D2)."""
+    params = {"concession_base": 20.0, "narrow_breadth": 0.5}
+    (on, *_), (off, *_) = respond_pair("breadth_response", params)
+    assert (on["concessions"], on["pacifications"]) == (0, 1)
+    assert (off["concessions"], off["pacifications"]) == (1, 0)
+
+
+def test_repression_escalation_follows_a_win_in_a_sold_unit():
+    params = {"concession_base": 20.0, "narrow_breadth": 0.0}
+    (_, m, loc), _ = respond_pair("repression_escalation", params, sold=True)
+    assert m.response.escalation[loc] > 0  # a win in a sold unit: escalation there
+
+    def prep(m, loc):
+        m.response.escalation[loc] = 1.0
+
+    (on, *_), (off, *_) = respond_pair(
+        "repression_escalation", {"concession_base": -20.0}, prep, sold=True
+    )
+    assert on["arrests"] > off["arrests"]  # D4: more arrests after the win
+
+
+def test_privatization_challenge_is_repressed_harder():
+    (on, *_), (off, *_) = respond_pair(
+        "privatization_challenge", {"concession_base": -20.0}, sold=True
+    )
+    assert on["arrests"] > off["arrests"]
+
+
+def test_police_reluctance_without_pressure_means_fewer_arrests():
+    def prep(m, loc):
+        m.levers.superior_pressure = 0.0
+        m.levers.police_reluctance = 1.0
+
+    (on, *_), (off, *_) = respond_pair("police_reluctance", {"concession_base": -20.0}, prep)
+    assert on["arrests"] < off["arrests"]
+
+
+def test_courts_give_defeated_unit_protest_a_win():
+    on, off, _ = twin(ELITE_CITY, 24, "courts", 12, ("court_wins",))
+    assert on["court_wins"] > 0 and off["court_wins"] == 0
+
+
+def test_emergent_stance_moves_the_stance_off_its_preset():
+    kw = {
+        **ELITE_CITY,
+        "regimes": [
+            *ELITE_CITY["regimes"][:1],
+            {"type": "repression_concession", "stance": "mixed"},
+        ],
+    }
+    on, off, _ = twin(kw, 36, "emergent_stance", 1, ("state_hardness",))
+    assert off["state_hardness"] == 0.5 and on["state_hardness"] != 0.5
+# --- factions that act, careers that remember (helper `factions`; tests/test_factions.py) --
+def test_factional_violence_brings_clashes_and_casualties():
+    on, off = pair(CR, "factional_violence", "faction_casualties_total")
+    assert on > 0 == off
+
+
+def test_pla_demobilization_disbands_factions():
+    on, off = pair(CR, "pla_demobilization", "faction_members_final")
+    assert off > on
+
+
+def test_promotion_dossiers_hold_back_cadres_with_files():
+    def ranks(name: str | None) -> float:
+        m = model_after(CITY, 0, name)
+        p = m.people
+        c = p.rows(Kind.CADRE)
+        p.rank[c] = 0
+        p.dossier[c.start : c.start + (c.stop - c.start) // 2] = 3
+        for _ in range(24):
+            careers.promote(m)
+        half = (c.stop - c.start) // 2
+        return float(p.rank[c][:half].mean() - p.rank[c][half:].mean())
+
+    assert ranks(None) < ranks("promotion_dossiers")
+
+
+def test_activist_recruitment_brings_new_cadres():
+    on, off = pair(CR, "activist_recruitment", "new_cadres_final")
+    assert on > 0 == off
+
+
+def test_struggle_grievance_raises_workers_grievance():
+    on, off = pair(CR, "struggle_grievance", "grievance_worker_mean")
+    assert on > off
+
+
+def test_cadre_transfer_restores_cooptation():
+    on, off = pair(CR, "cadre_transfer", "cadre_cooptation_mean")
+    assert on > off
+
+
+def test_cadre_reinstatement_restores_former_ranks():
+    on, off = pair(CR, "cadre_reinstatement", "cadres_reinstated_total")
+    assert on > 0 == off

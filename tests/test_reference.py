@@ -33,6 +33,9 @@ def model_after(seed: int, months: int, legitimacy: float, network_weight: float
             "villages": 3,
         },
         params={"legitimacy": legitimacy, "network_weight": network_weight, "people_per_agent": 2},
+        # The reference is Epstein's rule with activism; leaders and linkage (7.3) have
+        # their own tests (tests/test_leaders.py).
+        mechanisms={"protest_leaders": False, "protest_linkage": False},
     )
     m = CadreModel(s, seed=seed)
     for _ in range(months):

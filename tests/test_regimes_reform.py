@@ -182,6 +182,7 @@ def test_residency_resentment_is_its_own_term_and_ends_with_it():
         ),
         end="1995-12",
         mortality_60=0.0,  # no one dies, so no row passes to a newcomer with a new H0
+        retirement_age=90.0,  # nor does a retiring cadre's post pass to a recruit (7.6.1)
     )
     m = CadreModel(s, 4)
     base0 = m.people.hardship_base.copy()
@@ -254,7 +255,11 @@ def test_rural_relief_enacted_when_unrest_widespread():
     never.run()
     assert never.regimes[0].relief_step is None
     # The centre concedes only once a conceding leadership is in office (line 60).
-    later = CadreModel(scenario(({**reg, "relief_not_before": "1995-01"},)), 1)
+    # (without the regimes_b lethal repression and scissors, which damp the unrest)
+    later = CadreModel(
+        scenario(({**reg, "relief_not_before": "1995-01", "lethal_share": 0.0, "scissors": 0.0},)),
+        1,
+    )
     later.run()
     assert later.regimes[0].relief_step >= Month(1993, 1).months_until(Month(1995, 1))
     assert later.regimes[0].relief_step > regime.relief_step
@@ -283,7 +288,13 @@ def test_hard_stance_arrests_more_concedes_less():
 
 
 def test_proxies_breed_hostility_and_model_seizure():
-    reg = {"type": "repression_concession", "stance": "hard", "model_seizures": 2}
+    # stance_adapt 0: the hard preset throughout (the stance is otherwise a response)
+    reg = {
+        "type": "repression_concession",
+        "stance": "hard",
+        "model_seizures": 2,
+        "stance_adapt": 0,
+    }
     m = CadreModel(scenario(({"type": "privatization"}, reg), end="1995-12"), 1)
     m.run()
     r = m.regimes[1]
@@ -329,3 +340,115 @@ def test_bad_params_rejected():
         scenario(({"type": "repression_concession", "stance": "brutal"},))
     with pytest.raises(ScenarioError, match="layoff_share"):
         scenario(({"type": "privatization", "layoff_share": 1.5},))
+
+
+# --- issue 18: privatization's conditions and the captured union's agreements ----------------
+def test_privatization_fear_dependency_and_deferral_rules():
+    off = np.array([True, True, False, False])
+    on = np.array([False, False, True, True])
+    assert priv.laid_off_share(off, on) == pytest.approx(0.5)
+    assert priv.laid_off_share(np.zeros(2, bool), np.zeros(2, bool)) == 0.0
+    dep = priv.dependants_per_pension(np.array([10, 2, 40, 3]), np.array([5, 4, 2, 0]), 8.0)
+    assert dep.tolist() == [2.0, 0.5, 8.0, 0.0]  # at most 8 on one pension (L15)
+    assert priv.carried_out(np.array([10, 10, 10]), np.array([0.0, 0.85, 1.0])).tolist() == [
+        10,
+        2,
+        0,
+    ]
+
+
+def _sold_run(regimes, end="1994-06", seed=3, **params):
+    m = CadreModel(scenario(tuple(regimes), end=end, **params), seed)
+    m.run()
+    return m
+
+
+def test_new_owners_discard_cadres_and_cooptation_falls():
+    """B7 (L123): cadres of sold units are let go, lose rank and loyalty."""
+    base = {"type": "privatization", "sale_rate": 0.3}
+    keys = ("cadre_cooptation_final",)
+    kept = [_sold_run([{**base, "cadre_discard": 0.0}], seed=s) for s in SEEDS]
+    gone = [_sold_run([{**base, "cadre_discard": 1.0}], seed=s) for s in SEEDS]
+
+    def sold_cadres(m):
+        c = m.people.rows(Kind.CADRE)
+        u = m.people.unit[c]
+        return c.start + np.flatnonzero((u >= 0) & (m.units.restructured[np.maximum(u, 0)] >= 0))
+
+    for m in gone:
+        idx = sold_cadres(m)
+        assert idx.size and np.all(m.people.status[idx] == Status.UNEMPLOYED)
+    for m in kept:
+        assert np.all(m.people.status[sold_cadres(m)] == Status.EMPLOYED)
+    k = OUTCOME_NAMES.index(keys[0].removesuffix("_final"))
+    assert np.mean([m.records[-1, k] for m in gone]) < np.mean([m.records[-1, k] for m in kept])
+
+
+def test_layoffs_make_the_employed_afraid_and_retirees_carry_the_laid_off():
+    """A5 (L14): fear of the still-employed grows with the laid-off share; A4 (L15):
+    retirees of a unit carry its laid-off on their pensions."""
+    m = CadreModel(scenario(({"type": "privatization", "sale_rate": 0.3},), end="1994-12"), 3)
+    for _ in range(8):
+        m.step()
+    p = m.people
+    fear = m.terms.breakdown("threshold")["privatization#0"]
+    employed = p.status == Status.EMPLOYED
+    # (a row recycled this month, e.g. a worker recruited into a cadre post, was employed
+    # when the term was set)
+    vacated = m.renewed | (p.kind == Kind.CADRE)  # a cadre post may stand vacant
+    assert fear[employed].max() > 0 and np.all(fear[~employed & ~vacated] == 0)
+    burden = m.terms.breakdown("hardship")["privatization#0"]
+    retired = p.status == Status.RETIRED
+    # (the term was set before this month's retirements and deaths)
+    assert burden[retired].max() > 0 and np.mean(retired[burden > 0]) > 0.95
+    assert burden.max() <= m.regimes[0].params.dependency_burden + 1e-12
+
+    # The fear grows with the laid-off share: all employed carry job_fear × that share.
+    share = fear[employed].max() / m.regimes[0].params.job_fear
+    assert 0.05 < share < 1.0 and np.allclose(fear[employed & (fear > 0)], fear[employed].max())
+
+
+UNION = {"type": "union", "mode": "captured", "breaking_point": 100.0}
+FAST = {"type": "privatization", "sale_rate": 0.3}
+
+
+def test_a_sale_breaks_the_captured_agreement():
+    """L23: the agreement breaks the month its unit is sold (not only on the stock)."""
+    on = _sold_run([FAST, UNION])
+    off = _sold_run([FAST, {**UNION, "break_on_sale": False}])
+    sold = on.units.restructured >= 0
+    assert sold.any()
+    union_on, union_off = on.regimes[1], off.regimes[1]
+    assert not union_on.holding[sold].any() and union_on.offset[sold].max() < 0
+    assert union_off.holding.all()  # the stock alone never reaches 100
+
+
+def test_the_captured_union_negotiates_slow_layoffs():
+    """L23: 'arranging for them to be slowly laid off' — fewer laid off at the sale, the
+    rest over the following months, the same in the end."""
+
+    def laid_off_by_month(regimes):
+        m = CadreModel(scenario(tuple(regimes), end="1995-12"), 3)
+        out = []
+        while m.running:
+            m.step()
+            p = m.people
+            out.append(int(np.count_nonzero(p.laid_off >= 0)))
+        return np.array(out)
+
+    plain = laid_off_by_month([FAST])
+    slow = laid_off_by_month([FAST, {**UNION, "slow_layoffs": 0.9}])
+    assert slow[2] < 0.7 * plain[2]
+    assert slow[-1] > 0.8 * plain[-1]
+
+
+def test_a_broken_pledge_raises_awareness():
+    """A6 (L29): members of units whose agreement broke gain activism, which stays."""
+
+    def activism(aware):
+        m = _sold_run([FAST, {**UNION, "pledge_awareness": aware}])
+        p = m.people
+        members = (p.kind != Kind.CADRE) & (p.unit >= 0)
+        return float(p.activism[members].mean())
+
+    assert activism(0.5) > activism(0.0) + 0.05

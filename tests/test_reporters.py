@@ -300,3 +300,45 @@ def test_sweep_outcomes_reach_every_run(tmp_path):
     data["outcomes"] = [LAID_OFF, LAID_OFF]
     with pytest.raises(ScenarioError, match="twice"):
         parse_sweep(data)
+
+
+def test_sweep_snapshots_per_run_survive_damage_and_export(tmp_path):
+    """A sweep's ``snapshots:`` give every run its agent rows in agents.parquet shards,
+    committed with the run record: a damaged agent shard is detected and its runs run
+    again, a resume keeps the others, and results.load and export read them."""
+    from sim.export import export_folder
+    from sim.results import load
+    from sim.sweep import parse_sweep, run_sweep
+
+    data = {
+        "name": "snap",
+        "base": tiny(end="1993-06"),
+        "vary": {"params.legitimacy": [0.6, 0.9]},
+        "design": {"method": "grid"},
+        "replicates": 2,
+        "snapshots": {"every": 3, "attributes": ["grievance", "laid_off"]},
+    }
+    plan = parse_sweep(data)
+    out = tmp_path / "sw"
+    run_sweep(plan, out, workers=1, batch_size=2)
+    shards = sorted((out / "agents.parquet").iterdir())
+    assert len(shards) == 2  # one per batch, like the time-series shards
+    agents = load(out).agents()
+    ref = agents.copy()
+    assert sorted(agents["run_id"].unique()) == [f"run-{i:06d}" for i in range(4)]
+    assert sorted(agents["step"].unique()) == [0, 3, 5]  # month 0, every 3, the last
+    # each run holds each person once per snapshot month
+    assert not agents.duplicated(["run_id", "step", "agent"]).any()
+
+    shards[1].write_bytes(shards[1].read_bytes()[:50])  # a crash left half a shard
+    rep = run_sweep(plan, out, workers=1, batch_size=2)
+    assert rep.ok == 2 and rep.skipped == 2
+    assert any("agents.parquet" in note for note in rep.repaired), rep.repaired
+    pd.testing.assert_frame_equal(load(out).agents(), ref)
+
+    paths = export_folder(out, tmp_path / "x", "stata", ["agents"])
+    dta = pd.read_stata(paths[0])
+    assert len(dta) == len(ref) and {"run_id", "agent", "grievance", "date"} <= set(dta)
+    book = pd.read_csv(paths[-1])
+    meaning = book.set_index("name")["meaning"]
+    assert "grievance" in meaning["grievance"] and "person" in meaning["agent"]

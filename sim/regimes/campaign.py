@@ -39,7 +39,19 @@ Every campaign works through the same machinery, with targets and climate set by
   ``faction_hardening`` (factions form path-dependently in ``careers.update_factions``
   around earlier targets and ties, K2–K3, K15, 3008–3014, 3264–3303); in the CR
   technicians' autonomy is cut (three-in-one teams, E6, 3433–3463) and their alienation
-  creeps up.
+  creeps up. CR phases also set ``faction_contention`` (factions fight, 3264–3267),
+  ``military_control`` (the PLA and revolutionary committees, 3233–3242, 4246–4251) and
+  ``activist_criteria`` (new cadres rise through activism, 3675–3678); the clashes and
+  the demobilization themselves are ``careers.contend`` and ``careers.update_factions``.
+- **Careers that remember.** Overthrown power-holders lose their posts and labour on the
+  shop floor (3102–3108); liberated, they are transferred (E2, 3609–3621) or stay
+  demoralized (E1, 3597–3604) and are reinstated at their former rank over the new cadres
+  who replaced them (3242–3245, 3682–3683). Activists are promoted (``merit`` term); in the
+  1975 crash new cadres are promoted over veterans (3776–3820); in October 1976 many new
+  cadres are purged (3707–3716). Qingli targets may die under confinement (3246–3249).
+- **Grudges** (K1, 2776–2785): the struggled and their kin stay in the workplace and keep
+  a grudge that weighs on hardship (``careers.grudges``). The Four Cleanups' Liu and Mao
+  modes differ in mobilization and humiliation as well as in whom they target.
 """
 
 from __future__ import annotations
@@ -54,7 +66,8 @@ from sim.calendar import Month
 from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
-from sim.submodels.careers import REBEL
+from sim.submodels.careers import N_RANKS, REBEL, rank_capacity
+from sim.submodels.demography import violent_deaths
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -79,6 +92,12 @@ class Climate:
     """faction_hardening."""
     target_rate: float
     """monthly share of the targeting pool struck (score-weighted)."""
+    contention: float = 0.0
+    """faction_contention: how far mobilized factions are set against each other."""
+    control: float = 0.0
+    """military_control: PLA work teams and revolutionary committees (3233-3242)."""
+    criteria: float = 0.0
+    """activist_criteria: how far cadre recruitment rewards faction activism."""
 
 
 # Magnitudes are free parameters the text only orders (see module docstring): Sanfan halted
@@ -89,10 +108,15 @@ CLIMATES: dict[str, Climate] = {
     "sanfan": Climate(intensity=0.5, fear=0.15, mobilization=0.0, hardening=0.0, target_rate=0.02),
     "anti_rightist": Climate(0.3, 0.3, 0.0, 0.0, 0.0),
     "four_cleanups": Climate(0.35, 0.15, 0.03, 0.02, 0.005),
-    "initial": Climate(0.5, 0.2, 0.1, 0.02, 0.01),
-    "power_holders": Climate(0.9, 0.05, 0.35, 0.05, 0.15),
-    "qingli": Climate(0.6, 0.35, 0.05, 0.05, 0.01),
-    "liberation": Climate(0.2, 0.15, 0.02, 0.05, 0.0),
+    # Contention: factions fought "more against the opposing faction than against cadres"
+    # from the power-holder phase (3264-3267); the PLA ended the fighting from late 1967
+    # (control; 3233-3242) and left in 1969-72 while the revolutionary committees stayed
+    # (4250-4251); jockeying went on in the 1970s campaigns (3641-3655). Activist criteria:
+    # new cadres rose through CR activism (3675-3678, 3471-3489).
+    "initial": Climate(0.5, 0.2, 0.1, 0.02, 0.01, contention=0.2, criteria=0.5),
+    "power_holders": Climate(0.9, 0.05, 0.35, 0.05, 0.15, contention=1.0, criteria=1.0),
+    "qingli": Climate(0.6, 0.35, 0.05, 0.05, 0.01, contention=0.6, control=0.8, criteria=0.5),
+    "liberation": Climate(0.2, 0.15, 0.02, 0.05, 0.0, contention=0.3, control=0.5, criteria=0.5),
 }
 
 
@@ -206,6 +230,55 @@ def pick_in_group(
     return random_member(target_group, cand, cand_group, n_groups, u)
 
 
+def reinstate(
+    rank: np.ndarray,
+    back: np.ndarray,
+    former: np.ndarray,
+    new_cadre: np.ndarray,
+    capital: np.ndarray,
+    restored: np.ndarray | None = None,
+) -> np.ndarray:
+    """Ranks after the cadres at positions ``back`` return to their ``former`` ranks.
+
+    Where a rank then holds more than its posts (``careers.rank_capacity``), the excess
+    steps down one rank, from the top: new cadres first, then those with the least
+    political capital; the returning cadres, and those ``restored`` earlier, keep their
+    posts. Ranks stay a pyramid.
+    """
+    rank = rank.copy()
+    rank[back] = np.maximum(rank[back], former)
+    cap = rank_capacity(rank.size)
+    returning = np.zeros(rank.size, dtype=bool) if restored is None else restored.copy()
+    returning[back] = True
+    for r in range(N_RANKS - 1, 0, -1):
+        holders = np.flatnonzero(rank == r)
+        excess = holders.size - cap[r]
+        if excess <= 0:
+            continue
+        # Order: non-returning new cadres, then non-returning veterans, by capital.
+        key = np.lexsort((capital[holders], ~new_cadre[holders], returning[holders]))
+        rank[holders[key[:excess]]] = r - 1
+    return rank
+
+
+def swap_up(
+    rank: np.ndarray, up: np.ndarray, new_cadre: np.ndarray, capital: np.ndarray
+) -> np.ndarray:
+    """Promote the ``up`` cadres one rank; for each, a veteran at the rank above with the
+    least political capital steps down to theirs (the corps' pyramid is unchanged)."""
+    rank = rank.copy()
+    for r in range(N_RANKS - 2, -1, -1):
+        movers = np.flatnonzero(up & (rank == r))
+        vets = np.flatnonzero((rank == r + 1) & ~new_cadre)
+        k = min(movers.size, vets.size)
+        if k == 0:
+            continue
+        down = vets[np.argsort(capital[vets], kind="stable")[:k]]
+        rank[movers[:k]] = r + 1
+        rank[down] = r
+    return rank
+
+
 class CampaignParams(RegimeParams):
     type: Literal["campaign"]
     kind: Literal["sanfan", "anti_rightist", "four_cleanups", "cultural_revolution"] = Field(
@@ -280,6 +353,91 @@ class CampaignParams(RegimeParams):
         "a half-life of about a year — rightists stayed under surveillance and labels "
         "stuck for twenty years, 2893-2895, 2921-2928, so the chill outlasts the campaign)",
     )
+    # --- careers that remember (helper `factions`) ------------------------------------
+    struggle_grievance: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="grudge (added hardship) a struggled target gains; they stay in the "
+        "workplace and grievances accumulate (K1, 2776-2785) (hardship)",
+    )
+    kin_grievance: float = Field(
+        0.1, ge=0, le=1, description="grudge gained per struggled tie, at most one (K1) (hardship)"
+    )
+    liu_humiliation: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="four_cleanups: share of the humiliation a cadre suffers under Liu's "
+        "inner-party work teams, relative to Mao's mass criticism (2975-2998) (share)",
+    )
+    transfer_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="share of liberated cadres transferred to another unit, where no one "
+        "struggled them face to face and they recover their full loyalty (E2, 3609-3621) (share)",
+    )
+    displacement_loss: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="loyalty a cadre loses when pushed down a rank by a reinstated old "
+        "cadre ('old and new cadres vied for power', 3683-3684) (loyalty)",
+    )
+    activist_merit: float = Field(
+        1.5,
+        ge=0,
+        le=10,
+        description="cultural_revolution: log-odds of promotion per unit of a faction "
+        "activist's activism: new cadres rose through CR activism (3675-3678) (log-odds)",
+    )
+    purity_merit: float = Field(
+        0.5,
+        ge=0,
+        le=10,
+        description="cultural_revolution: extra log-odds lost per label step in qingli and "
+        "after: class purity 'much more important' for reward (3346-3356) (log-odds)",
+    )
+    qingli_lethality: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="cultural_revolution: chance a qingli target dies under confinement and "
+        "severe struggle ('suicides were common', 3246-3249); Walder 2014 counts about 1.1 "
+        "million deaths among 24 million persecuted, Walder & Su 2003 0.75-1.5 million among "
+        "36 million (share)",
+    )
+    crash_start: Months = Field(
+        109,
+        description="cultural_revolution: months from the start to the crash recruitment "
+        "and promotion (109 from 1966-05 = 1975-06; 3819-3820) (months)",
+    )
+    crash_months: Months = Field(
+        5,
+        description="cultural_revolution: length of the crash recruitment (June-October 1975) (months)",
+    )
+    crash_promotion: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="cultural_revolution: monthly share of new cadres promoted a rank over a "
+        "veteran during the crash ('veteran cadres ... placed behind as assistants', "
+        "3776-3780) (share/month)",
+    )
+    purge_start: Months = Field(
+        125,
+        description="cultural_revolution: months from the start to the purge of new cadres "
+        "(125 from 1966-05 = 1976-10, the fall of the Gang of Four; 3707-3716) (months)",
+    )
+    purge_share: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="cultural_revolution: share of new cadres demoted and struggled in the "
+        "purge month ('demoted again after the Gang of Four fell', 3707-3716; weeded out, "
+        "3822-3827) (share)",
+    )
     tech_degradation: float = Field(
         0.01,
         ge=0,
@@ -322,6 +480,10 @@ class Campaign(Regime):
         self.t0: Month | None = None
         self.quota_done = False
         self.overthrown: np.ndarray | None = None
+        #: the rank each overthrown cadre held before losing the post
+        self.former_rank: np.ndarray | None = None
+        #: cadres this campaign has reinstated (they keep their posts when others return)
+        self.restored: np.ndarray | None = None
         self.current_phase: str | None = None
 
     # --- helpers -------------------------------------------------------------------
@@ -336,19 +498,41 @@ class Campaign(Regime):
         c = CLIMATES[self.phase(model)]
         k = self.params.strength
         rate = c.target_rate if self.params.target_rate is None else self.params.target_rate
+        mobilization = c.mobilization
+        if self.params.kind == "four_cleanups":
+            # Mao's work teams called the masses to judge cadres, and the struck became
+            # the core of later factions; Liu's kept the campaign inside the party
+            # (2975-2998, 3008-3014).
+            mobilization *= 2.0 if self.params.work_team == "mao" else 0.5
+        criteria = c.criteria
+        if self.crash_window(model):
+            criteria = 1.0  # "bypassing the normal channels" (3776-3820)
         return Climate(
             intensity=min(c.intensity * k, 1.0),
             fear=min(c.fear * k, 1.0),
-            mobilization=min(c.mobilization * k, 1.0),
+            mobilization=min(mobilization * k, 1.0),
             hardening=c.hardening,
             target_rate=min(rate * k, 1.0),
+            contention=min(c.contention * k, 1.0),
+            control=c.control,
+            criteria=criteria,
         )
+
+    def crash_window(self, model: CadreModel) -> bool:
+        """Whether this month falls in the CR's crash recruitment and promotion (1975)."""
+        if self.params.kind != "cultural_revolution" or self.params.crash_months == 0:
+            return False
+        t0 = self.t0 or model.date
+        k = t0.months_until(model.date) - self.params.crash_start
+        return 0 <= k < self.params.crash_months
 
     # --- hooks -----------------------------------------------------------------------
     def on_start(self, model: CadreModel) -> None:
         self.t0 = model.date
         self.quota_done = False
         self.overthrown = np.zeros(model.people.n, dtype=bool)
+        self.former_rank = np.zeros(model.people.n, dtype=np.int8)
+        self.restored = np.zeros(model.people.n, dtype=bool)
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         c = self.climate(model)
@@ -359,12 +543,39 @@ class Campaign(Regime):
         levers.mobilization = max(levers.mobilization, c.mobilization)
         levers.faction_hardening = max(levers.faction_hardening, c.hardening)
         levers.legitimacy_target_shift -= self.params.prestige_loss * c.intensity
+        levers.faction_contention = max(levers.faction_contention, c.contention)
+        levers.military_control = max(levers.military_control, c.control)
+        levers.activist_criteria = max(levers.activist_criteria, c.criteria)
         phase = self.phase(model)
+        if self.params.kind == "cultural_revolution":
+            self.career_terms(model, phase)
         if phase in ("power_holders", "qingli"):
             levers.technician_autonomy = min(levers.technician_autonomy, 0.2)
         elif phase == "liberation":
             levers.technician_autonomy = min(levers.technician_autonomy, 0.35)
         self.current_phase = phase
+
+    def career_terms(self, model: CadreModel, phase: str) -> None:
+        """The CR's weight on careers (promotion, and recruitment into the corps), as this
+        regime's own terms.
+
+        Activists of either faction are promoted (3675-3678; in 1975 "rebels were given
+        positions", 3776-3780); from qingli on, class purity weighs more (3346-3356); the
+        overthrown are out of the running and "kicked aside" to labour on the shop floor
+        (3106-3108), their time on the line a ``labour_share`` term.
+        """
+        p, prm = model.people, self.params
+        c = p.rows(Kind.CADRE)  # merit is read for cadres only
+        merit = np.zeros(p.n)
+        aligned = p.faction[c] >= 0
+        merit[c] = prm.activist_merit * p.activism[c] * aligned
+        if phase in ("qingli", "liberation"):
+            # for everyone: recruitment into the corps reads merit too (demography)
+            merit -= prm.purity_merit * p.class_label
+        if self.overthrown is not None and self.overthrown.any():
+            merit[c] -= 20.0 * self.overthrown[c]
+            model.terms.add("labour_share", self.key, self.overthrown.astype(np.float64))
+        model.terms.add("merit", self.key, merit)
 
     def on_step(self, model: CadreModel) -> None:
         p, rng = model.people, model.rng
@@ -377,9 +588,13 @@ class Campaign(Regime):
         staff = in_unit & ((kind == Kind.CADRE) | (kind == Kind.TECHNICIAN) | (kind == Kind.WORKER))
         free = p.jail == 0
         struck = np.zeros(p.n, dtype=bool)
+        died = struck
         relabel = True
-        # A retired cadre's row is reused by a recruit (economy.age_and_retire).
-        self.overthrown &= p.persecuted > 0
+        # A row recycled for a newcomer (a recruit into a cadre post, an entrant) starts
+        # with none of this campaign's per-row state.
+        self.overthrown &= ~model.renewed
+        self.former_rank[model.renewed] = 0
+        self.restored[model.renewed] = False
         if phase == "anti_rightist":
             if not self.quota_done:
                 struck = self.rightists(model, staff)
@@ -406,6 +621,10 @@ class Campaign(Regime):
             pool = cadre & (p.rank >= prm.power_rank) & ~self.overthrown
             prob = targeting_probability(power_score(p.rank, p.corruption), pool, c.target_rate)
             struck = rng.random(p.n) < prob
+            # Overthrown power-holders lose their posts (3102-3108): the rank they held
+            # is kept for their liberation; promotions fill the vacated posts.
+            self.former_rank[struck] = p.rank[struck]
+            p.rank[struck] = 0
             self.overthrown |= struck
             relabel = False
         elif phase == "qingli":
@@ -414,13 +633,27 @@ class Campaign(Regime):
             pool = (dead | live) & free
             score = political_score(p.class_label, p.dossier) + 2.0 * live
             struck = rng.random(p.n) < targeting_probability(score, pool, c.target_rate)
+            # Qingli targets "were confined and subject to severe struggle methods;
+            # suicides were common" (3246-3249): most CR deaths came from this organized
+            # repression, after the factional phase (Walder & Su 2003; Walder 2014).
+            died = struck & (rng.random(p.n) < prm.qingli_lethality)
+            model.tally["persecution_deaths"] = float(died.sum()) * model.params.people_per_agent
         if phase in ("qingli", "liberation"):
             self.liberate(model, rng.random(p.n) < prm.liberation_rate)
         if phase in ("power_holders", "qingli"):
             tech = kind == Kind.TECHNICIAN
             p.alienation[tech] = np.minimum(p.alienation[tech] + prm.tech_degradation, 1.0)
+        if self.crash_window(model):
+            self.crash_promote(model)
+        if prm.kind == "cultural_revolution" and self.t0 is not None:
+            if self.t0.months_until(model.date) == prm.purge_start:
+                self.purge(model)
         if struck.any():
             self.struggle(model, struck, relabel=relabel, rightist=phase == "anti_rightist")
+        if phase == "qingli" and died.any():
+            violent_deaths(model, np.flatnonzero(died))
+        n_cadres = max(model.people.count(Kind.CADRE), 1)
+        model.tally["cadres_overthrown"] = float(self.overthrown.sum()) / n_cadres
         model.tally["campaign_targets"] = model.tally.get("campaign_targets", 0) + int(struck.sum())
 
     def on_end(self, model: CadreModel) -> None:
@@ -428,6 +661,7 @@ class Campaign(Regime):
         # files and wage cuts stay (agent state); the climate of fear fades.
         if self.overthrown is not None:
             self.liberate(model, np.ones(model.people.n, dtype=bool))
+
         model.terms.fade(self.key, "fear", self.params.fear_fade)
         self.current_phase = None
 
@@ -480,7 +714,10 @@ class Campaign(Regime):
             p.class_label[idx] = np.minimum(p.class_label[idx] + 1, ClassLabel.BAD)
         p.fear[idx] = np.minimum(p.fear[idx] + prm.target_fear, 1.0)
         cad = idx[p.kind[idx] == Kind.CADRE]
-        p.loyalty[cad] = np.maximum(p.loyalty[cad] - prm.humiliation, 0.0)
+        humiliation = prm.humiliation
+        if prm.kind == "four_cleanups" and prm.work_team == "liu":
+            humiliation *= prm.liu_humiliation  # criticized inside the party, not by the masses
+        p.loyalty[cad] = np.maximum(p.loyalty[cad] - humiliation, 0.0)
         p.political_capital[cad] *= np.float32(0.5)
         tech = idx[p.kind[idx] == Kind.TECHNICIAN]
         p.alienation[tech] = np.minimum(p.alienation[tech] + prm.alienation_step, 1.0)
@@ -489,6 +726,12 @@ class Campaign(Regime):
         kin = (exposure > 0) & ~struck & (rng.random(p.n) < kin_probability(exposure, prm.kin_risk))
         p.dossier[kin] += 1
         touched = exposure > 0
+        # K1: "remold, don't remove" — the struggled and their kin stay and hold a grudge.
+        g = model.mechanisms.gain("struggle_grievance")
+        p.grudge[idx] = np.minimum(p.grudge[idx] + g * prm.struggle_grievance, 1.0)
+        p.grudge[touched] = np.minimum(
+            p.grudge[touched] + g * prm.kin_grievance * np.minimum(exposure[touched], 1.0), 1.0
+        )
         p.fear[touched] = np.minimum(
             p.fear[touched] + prm.kin_fear * np.minimum(exposure[touched], 1.0), 1.0
         )
@@ -517,6 +760,72 @@ class Campaign(Regime):
         back = self.overthrown & chosen
         if not back.any():
             return
-        p = model.people
-        p.loyalty[back] = np.minimum(p.loyalty[back] + 0.5 * self.params.humiliation, 1.0)
+        p, rng, prm = model.people, model.rng, self.params
+        idx = np.flatnonzero(back)
+        # E2: transferred "so that they would not be required to work with people who had
+        # engaged in face-to-face struggle against them" (3609-3621); in a new unit they
+        # can lead again, so they recover all the humiliation, the others half.
+        u_move, u_unit = rng.random(idx.size), rng.random(idx.size)
+        moved = (u_move < prm.transfer_share * model.mechanisms.gain("cadre_transfer")) & (
+            model.units.n > 1
+        )
+        mv = idx[moved]
+        if mv.size:
+            shift = 1 + np.floor(u_unit[moved] * (model.units.n - 1)).astype(np.int64)
+            p.unit[mv] = (np.maximum(p.unit[mv], 0) + shift) % model.units.n
+        recover = np.where(moved, 1.0, 0.5) * prm.humiliation
+        p.loyalty[idx] = np.minimum(p.loyalty[idx] + recover, 1.0)
+        # Liberated cadres were "restored to their old or comparable positions" (3242-3245),
+        # often over the new cadres who had replaced them, who became deputies (3682-3683).
+        if "cadre_reinstatement" in model.mechanisms:
+            rows = p.rows(Kind.CADRE)
+            local = idx - rows.start
+            before = p.rank[rows].copy()
+            p.rank[rows] = reinstate(
+                p.rank[rows],
+                local,
+                self.former_rank[idx],
+                p.new_cadre[rows],
+                p.political_capital[rows].astype(np.float64),
+                self.restored[rows],
+            )
+            self.restored[idx] = True
+            # Those pushed down to make room resent it: "old and new cadres vied for
+            # power" (3683-3684).
+            pushed = np.flatnonzero(p.rank[rows] < before) + rows.start
+            pushed = pushed[~back[pushed]]
+            p.loyalty[pushed] = np.maximum(p.loyalty[pushed] - prm.displacement_loss, 0.0)
+            model.tally["cadres_reinstated"] = (
+                model.tally.get("cadres_reinstated", 0)
+                + float(np.count_nonzero(self.former_rank[idx] > 0)) * model.params.people_per_agent
+            )
+        self.former_rank[idx] = 0
         self.overthrown &= ~back
+
+    def crash_promote(self, model: CadreModel) -> None:
+        """1975: new cadres promoted a rank over veterans, who step down behind them
+        ("rebels were given positions ... veteran cadres ... placed behind as assistants",
+        3776-3780; about 1.2 million recruited or promoted irregularly, 3819-3820)."""
+        p, rng = model.people, model.rng
+        rows = p.rows(Kind.CADRE)
+        rank = p.rank[rows]
+        up = p.new_cadre[rows] & (rank < N_RANKS - 1)
+        up &= rng.random(rank.size) < self.params.crash_promotion
+        p.rank[rows] = swap_up(rank, up, p.new_cadre[rows], p.political_capital[rows])
+        model.tally["crash_promotions"] = int(up.sum())
+
+    def purge(self, model: CadreModel) -> None:
+        """After 1976 the new cadres' patrons fell: many are demoted and struggled
+        (3707-3716), their files marked; the old cadres' corps is restored."""
+        p, rng, prm = model.people, model.rng, self.params
+        rows = p.rows(Kind.CADRE)
+        new = np.flatnonzero(p.new_cadre[rows]) + rows.start
+        hit = new[rng.random(new.size) < prm.purge_share]
+        p.rank[hit] = 0
+        p.new_cadre[hit] = False
+        p.political_capital[hit] = 0.0
+        p.faction[hit] = -1
+        p.dossier[hit] += 1
+        p.persecuted[hit] += 1
+        p.loyalty[hit] = np.maximum(p.loyalty[hit] - prm.humiliation, 0.0)
+        model.tally["cadres_purged"] = float(hit.size) * model.params.people_per_agent

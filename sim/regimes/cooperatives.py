@@ -17,9 +17,13 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
 * Solidarity (§5.7): the coop is a "big school" that raises consciousness
   (``003_34c2b211615d9395.txt:73``): members' activism rises, and activism lowers a
   person's protest threshold (``sim.submodels.protest.effective_threshold``).
-* Failure: capture by corrupt cadres (seed 002 K11; dependence on "government, and its
-  shifting policies", ``003_34c2b211615d9395.txt:77``) and market pressure — a low grain
-  price, WTO competition (``003_34c2b211615d9395.txt:65,77``) — dissolve a village's coop.
+* Failure: capture by the *village's own* corrupt cadres (seed 002 K11; dependence on
+  "government, and its shifting policies", ``003_34c2b211615d9395.txt:77``; local
+  officials who levy and sell land, ``:60``) and market pressure — a low grain price, WTO
+  competition (``003_34c2b211615d9395.txt:65,77``) — dissolve a village's coop. The model
+  has no cadre rows in villages, so at the start each village's cadres get a corruption
+  drawn from the cadre corps' (``village_corruption``): capture strikes the villages with
+  corrupt officials, not all villages alike.
 * Diffusion by visits (E3): coops spread "like a prairie fire"
   (``003_34c2b211615d9395.txt:69``) and "can serve as a model for others"
   (``003_34c2b211615d9395.txt:73``): a peasant's join rate rises with the coop members
@@ -31,6 +35,12 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
   the "model" (E1, read by the state response) but struggles "not only in the market
   economy, but in the face of official attempts to undermine it economically"
   (``003_34c2b211615d9395.txt:21``): its capacity erodes and it may be lost again.
+* Self-management (L21, L110: the workers "took over the factory and ran it
+  themselves"): while a unit is worker-run its workers decide wages, layoffs and output.
+  Every month wages are levelled toward the unit's mean by ``wage_levelling`` (no manager's
+  premium), the cadres' visible privilege there is gone, and wages are paid before
+  anything else (owed months cleared at ``self_pay`` a month); workers' effort raises
+  capacity by ``self_management_effort`` a month against the erosion above.
 """
 
 from __future__ import annotations
@@ -41,7 +51,8 @@ import numpy as np
 from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
-from sim.state import Kind, Ownership
+from sim.state import Kind, Ownership, Status
+from sim.submodels.protest import CLAIM_LAND, CLAIM_MIGRANT
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -69,17 +80,31 @@ def join_hazard(
 
 
 def dissolution_hazard(
-    corruption: float,
+    corruption: float | np.ndarray,
     capture_rate: float,
     support: float,
     grain_price: float,
     market_pressure: float,
     market_rate: float,
-) -> float:
-    """Monthly chance a village coop fails: elite capture plus market pressure (§5.6)."""
-    capture = capture_rate * corruption * (1.0 - 0.5 * support)
+):
+    """Monthly chance a village coop fails: capture by the village's cadres (scalar or per
+    village) plus market pressure (§5.6)."""
+    capture = capture_rate * np.asarray(corruption, dtype=np.float64) * (1.0 - 0.5 * support)
     squeeze = market_rate * (max(1.0 - grain_price, 0.0) + market_pressure)
-    return float(np.clip(capture + squeeze, 0.0, 1.0))
+    out = np.clip(capture + squeeze, 0.0, 1.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def level_wages(wage: np.ndarray, unit: np.ndarray, run: np.ndarray, n_units: int, rate: float):
+    """Wages in worker-run units moved ``rate`` of the way to their unit's mean.
+
+    ``run`` marks the people employed in a worker-run unit; others are unchanged.
+    """
+    n = np.bincount(unit[run], minlength=n_units).astype(np.float64)
+    tot = np.bincount(unit[run], weights=wage[run].astype(np.float64), minlength=n_units)
+    mean = tot / np.maximum(n, 1.0)
+    target = mean[np.maximum(unit, 0)]
+    return np.where(run, wage + rate * (target - wage), wage).astype(wage.dtype)
 
 
 def seizure_candidates(
@@ -88,6 +113,14 @@ def seizure_candidates(
     """Units that can be seized: sold or restructured, not yet worker-run, with a large
     protest last month (the Zhengzhou paper mill, L21, L110)."""
     return sold & (ownership != Ownership.WORKER_CONTROLLED) & (protest_size >= min_size)
+
+
+def worker_claim_size(events, n_localities: int) -> np.ndarray:
+    """People per locality in events over the workers' own claims (not migrants', land)."""
+    own = (events.claim != CLAIM_MIGRANT) & (events.claim != CLAIM_LAND)
+    return np.bincount(
+        events.locality[own], weights=events.size[own], minlength=n_localities
+    ).astype(np.float64)
 
 
 class CooperativesParams(RegimeParams):
@@ -149,6 +182,27 @@ class CooperativesParams(RegimeParams):
     seized_failure_rate: float = Field(
         0.01, ge=0, le=1, description="monthly chance a worker-run unit is lost (L21)"
     )
+    wage_levelling: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="monthly share of the gap to the unit's mean wage closed in a "
+        "worker-run unit (self-management, L21, L110)",
+    )
+    self_pay: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="monthly share of owed wage months a worker-run unit pays its own "
+        "workers first (L21)",
+    )
+    self_management_effort: float = Field(
+        0.005,
+        ge=0,
+        le=0.1,
+        description="monthly capacity gained from workers' own effort in a worker-run unit "
+        "(share of capacity; L21)",
+    )
 
 
 @register
@@ -178,6 +232,11 @@ class Cooperatives(Regime):
             n_coll = int(round(self.params.collective_share * n_v))
             chosen = model.rng.permutation(n_v)[:n_coll]
             v.collective[chosen] = True
+        # The village's own cadres: a corruption drawn from the cadre corps (K11).
+        corps = p.corruption[p.rows(Kind.CADRE)]
+        self.village_corruption = (
+            model.rng.choice(corps, size=n_v) if corps.size and n_v else np.zeros(n_v)
+        )
         self.dissolved = 0
         self.seized = 0
 
@@ -197,10 +256,9 @@ class Cooperatives(Regime):
         vil = np.maximum(p.village, 0)
         collective = v.collective[vil] & peas
         p.coop[collective] = True
-        # Failure: capture by corrupt cadres or market pressure dissolves a village coop.
-        corruption = float(p.corruption[p.rows(Kind.CADRE)].mean())
+        # Failure: capture by the village's own cadres or market pressure dissolves a coop.
         h = dissolution_hazard(
-            corruption,
+            self.village_corruption,
             prm.capture_rate,
             lv.coop_support,
             lv.grain_price,
@@ -252,7 +310,10 @@ class Cooperatives(Regime):
     def _seizures(self, model: CadreModel) -> None:
         prm, u, p, rng = self.params, model.units, model.people, model.rng
         n_u = u.n
-        size = model.events.people_by_locality(model.n_localities)[:n_u]
+        # Only the unit's own workers seize it (the paper mill, L21, L110): the size that
+        # counts is that of the workers' claims (wages, stipends, status, pensions), not
+        # migrants' arrears protests, whose claim is on a contractor, not the plant.
+        size = worker_claim_size(model.events, model.n_localities)[:n_u]
         cand = seizure_candidates(u.restructured >= 0, u.ownership, size, prm.seizure_min_size)
         seize = cand & (rng.random(n_u) < prm.seizure_rate)
         if seize.any():
@@ -270,6 +331,14 @@ class Cooperatives(Regime):
         model.tally["seizures"] = int(seize.sum())
         # Worker-run units struggle under market pressure and official hostility (L21).
         run = u.ownership == Ownership.WORKER_CONTROLLED
-        u.capacity[run] *= 1.0 - prm.seized_capacity_loss
+        u.capacity[run] *= (1.0 - prm.seized_capacity_loss) * (1.0 + prm.self_management_effort)
+        # Self-management: levelled wages paid first, no cadre privilege (L21, L110).
+        if run.any():
+            emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
+            p.wage = level_wages(p.wage, p.unit, emp, n_u, prm.wage_levelling)
+            paid = np.where(emp, p.arrears * prm.self_pay, 0.0)
+            p.relief = (p.relief + paid * p.wage).astype(np.float32)
+            p.arrears = (p.arrears - paid).astype(np.float32)
+            u.privilege[run] = 0.0
         lost = run & ~seize & (rng.random(n_u) < prm.seized_failure_rate)
         u.ownership[lost] = Ownership.PRIVATE  # the "model" memory (model_seizure) remains

@@ -14,16 +14,25 @@ Mechanisms here:
 
 * Enlistment: each month a share of employed party members not yet enlisted joins.
   The reach of the network is enlisted × residents each can cover / urban residents.
+* Where it works: in urban work units and residential communities (``:18-20``, ``:48``):
+  the residents are urban people and migrants who live in a unit's locality or in the
+  city at large, never villagers.
 * Monitoring (``levers.monitoring`` = reach × ``monitoring``): more eyes at the grassroots
-  (``:32``, ``:50``) — the core raises perceived enforcement in protest decisions and the
-  presence (local legitimacy) of cadres in communities.
-* Problem solving (``levers.problem_solving``): each month a share of urban residents,
-  in proportion to reach, have local problems solved (part of their idiosyncratic
+  (``:32``, ``:50``) — the core raises perceived enforcement in protest decisions.
+  Whether being watched raises or lowers legitimacy the text leaves open ("the impact
+  this power will have on the relationship between the people and the state remains to
+  be seen", ``:50``): ``monitoring_legitimacy`` (default 0, either sign) is that
+  assumption, a ``local_legitimacy`` term × monitoring × the urban share of a locality.
+* Problem solving: each month a share ``problem_solving`` × reach of urban residents
+  have local problems solved (part of their idiosyncratic
   hardship relieved: the regime's own ``hardship`` term, ``sim.terms``, which fades toward
   ``persistence`` of its value at ``relapse_rate`` a month after the end).
   Wage disputes with employers are settled less often: work-unit people "keep a low
   profile" and are picked off by the other side through their workplaces
   (``:42-46``) — the ``conflict_of_interest`` discount.
+* Legitimacy where problems are solved: each urban locality's ``local_legitimacy`` term
+  is ``legitimacy_gain`` × the mean solved share of its residents — units and the city,
+  not villages.
 * The enlisted themselves keep a low profile (``:44``): their activism falls, and with
   it their readiness to protest (activism lowers the protest threshold).
 """
@@ -98,6 +107,32 @@ class DanweiParams(RegimeParams):
         description="monthly rate at which the problems that do not stay solved come back "
         "after the end (1/month; assumption: most within a year)",
     )
+    legitimacy_gain: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="local legitimacy an urban locality gains when all its residents' "
+        "problems are solved (share of legitimacy; lines 32, 48)",
+    )
+    monitoring_legitimacy: float = Field(
+        0.0,
+        ge=-0.5,
+        le=0.5,
+        description="local legitimacy per unit of monitoring in urban localities; an "
+        "assumption, the text leaves even the sign open (line 50)",
+    )
+
+
+def locality_means(
+    values: np.ndarray, loc: np.ndarray, mask: np.ndarray, n_all: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of ``values`` over ``mask`` people in each locality (0 where none), and the
+    share of each locality's ``n_all`` people in ``mask``."""
+    n_loc = n_all.size
+    loc = loc[mask]
+    n = np.bincount(loc, minlength=n_loc).astype(np.float64)
+    tot = np.bincount(loc, weights=values[mask], minlength=n_loc)
+    return tot / np.maximum(n, 1.0), n / np.maximum(n_all, 1.0)
 
 
 @register
@@ -129,18 +164,22 @@ class DanweiReactivation(Regime):
         self.reach = 0.0
 
     def _residents(self, model: CadreModel) -> np.ndarray:
+        """Urban residents of work units and residential communities (not villagers)."""
         p = model.people
         urban = (p.residency == Residency.URBAN) | (p.kind == Kind.MIGRANT)
-        return urban & (p.kind != Kind.CADRE)
+        # By the locality their legitimacy is counted in: a unit or the city at large.
+        n_u = model.units.n
+        in_town = (model.locality < n_u) | (model.locality >= n_u + model.villages.n)
+        return urban & in_town & (p.kind != Kind.CADRE)
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         levers.monitoring = max(levers.monitoring, self.params.monitoring * self.reach)
-        levers.problem_solving = max(
-            levers.problem_solving, self.params.problem_solving * self.reach
-        )
 
     def on_step(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
+        # Rows recycled for newcomers start unenlisted, with nothing yet solved.
+        self.solved[model.renewed] = 0.0
+        self.enlisted &= ~model.renewed
         pool = p.party & (p.status == Status.EMPLOYED) & ~self.enlisted
         new = pool & (rng.random(p.n) < prm.enlist_rate)
         self.enlisted |= new
@@ -155,6 +194,15 @@ class DanweiReactivation(Regime):
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
             "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
+        )
+        # Legitimacy in the units and communities reached: solved problems, and
+        # monitoring by the assumption ``monitoring_legitimacy`` (line 50).
+        solved_l, urban_l = locality_means(self.solved, model.locality, residents, model.loc_size)
+        model.terms.add(
+            "local_legitimacy",
+            self.key,
+            prm.legitimacy_gain * solved_l
+            + prm.monitoring_legitimacy * prm.monitoring * self.reach * urban_l,
         )
         owed = residents & (p.arrears > 0)
         settled = owed & (rng.random(p.n) < dispute_settlement(share, prm.conflict_of_interest))

@@ -7,10 +7,18 @@ their complaints, and get money for roads, bridges and garbage (``004_c5bc666cf4
 village committee (``:30``), so problems found are solved: here a share of a visited
 village's residents have part of their idiosyncratic hardship relieved (the regime's own
 term of the composed ``hardship``, ``sim.terms``) and the wage arrears of migrants from
-that village chased up. The presence of cadres closes "the last kilometre
-problem" (``:17``), read by the core through ``levers.problem_solving`` as cadre presence
-in communities (local legitimacy, ``sim.submodels.legitimacy``). Serving gives the
-older cadres "a sense of belonging" (``:32``): their loyalty rises.
+that village chased up. Closing "the last kilometre problem" (``:17``) earns legitimacy
+only where it happens: each community's ``local_legitimacy`` term is ``legitimacy_gain`` ×
+the mean solved share of its residents, so communities never visited gain nothing.
+Serving gives the older cadres "a sense of belonging" (``:32``): their loyalty rises.
+
+Younger cadres (``:34``, ``:37``): the experiment could be "applied to younger cadres",
+but "younger cadres seem to be looking more at promotion than policy", and officials
+are "too focused on ... personal promotion" (``:17``). A share ``young_share`` of the
+secretaries is drawn from the younger half of the corps; their visits solve problems at
+``young_effort`` of the older cadres' rate, they gain no sense of belonging, and the
+posting is a credential: ``service_merit`` is added to their promotion log-odds (the
+composed ``merit`` term) in the month they serve.
 
 When the programme stops, "policy as faucet" (``:19``): the share ``1 − persistence`` of
 the solved problems comes back, at ``relapse_rate`` a month (the term fades toward
@@ -95,6 +103,62 @@ class GrassrootsParams(RegimeParams):
         description="monthly rate at which the problems that do not stay solved come back "
         "after the end (1/month; assumption: most within a year)",
     )
+    legitimacy_gain: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="local legitimacy a community gains when all its residents' problems "
+        "are solved (share of legitimacy; line 17)",
+    )
+    young_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="share of secretaries drawn from the younger half of the cadres "
+        "(0 = Nanjing's older cadres; line 34 proposes younger ones)",
+    )
+    young_effort: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="problem solving of a young secretary relative to an older one "
+        "(line 37: 'more at promotion than policy')",
+    )
+    service_merit: float = Field(
+        0.5,
+        ge=0,
+        le=5,
+        description="promotion log-odds a young cadre gains in a month of service "
+        "(a credential; lines 17, 37)",
+    )
+
+
+def serving_chance(age: np.ndarray, share: float, young_share: float) -> tuple:
+    """Monthly chance each cadre serves, and whether they are drawn as a young secretary.
+
+    Older cadres are weighted by age above the youngest (line 21); a share ``young_share``
+    of the places goes to the younger half, weighted toward the youngest. Returns
+    (chance of an older-cadre place, chance of a young place), each ≤ 1, mean ``share``
+    × (1 − young_share) and ``share`` × young_share over all cadres.
+    """
+    age = age.astype(np.float64)
+    if age.size == 0:
+        return np.zeros(0), np.zeros(0)
+    old_w = age - age.min() + 1.0
+    young = age < np.median(age)
+    young_w = np.where(young, age.max() - age + 1.0, 0.0)
+    old_c = share * (1.0 - young_share) * old_w / old_w.mean()
+    young_c = share * young_share * young_w / max(young_w.mean(), 1e-12)
+    return np.clip(old_c, 0, 1), np.clip(young_c, 0, 1)
+
+
+def community_legitimacy(
+    solved: np.ndarray, comm: np.ndarray, resident: np.ndarray, n_comm: int, gain: float
+) -> np.ndarray:
+    """Per community: ``gain`` × mean solved share of its residents (0 where none live)."""
+    n = np.bincount(comm[resident], minlength=n_comm).astype(np.float64)
+    tot = np.bincount(comm[resident], weights=solved[resident], minlength=n_comm)
+    return gain * tot / np.maximum(n, 1.0)
 
 
 @register
@@ -116,6 +180,7 @@ class Grassroots(Regime):
             "one-week secretaries, groups of three, problems found and solved",
         ),
         Source("004_c5bc666cf4e02d46.txt", "30-32", "ledgers and follow-up; sense of belonging"),
+        Source("004_c5bc666cf4e02d46.txt", "34", "the experiment applied to younger cadres"),
         Source("004_c5bc666cf4e02d46.txt", "37", "older cadres act; younger seek promotion"),
     )
 
@@ -129,36 +194,50 @@ class Grassroots(Regime):
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         n_c = model.people.count(Kind.CADRE)
-        self.visit_p = visit_probability(self.params.serving_share * n_c, self._communities(model))
-        levers.problem_solving = max(levers.problem_solving, self.visit_p * self.params.solve_share)
+        serving = self.params.serving_share * n_c * model.elite.fidelity  # elite fidelity
+        self.visit_p = visit_probability(serving, self._communities(model))
 
     def on_step(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
+        self.solved[model.renewed] = 0.0  # a newcomer's problems are not yet solved
         n_comm = self._communities(model)
+        # Who serves: older cadres (line 21) and, if any, younger ones (lines 34, 37).
+        rows = p.rows(Kind.CADRE)
+        old_c, young_c = serving_chance(p.age[rows], prm.serving_share, prm.young_share)
+        draw = rng.random(old_c.size)
+        serving_old = draw < old_c
+        serving_young = ~serving_old & (draw < old_c + young_c)
+        # Young secretaries chase promotion more than policy: their visits solve less.
+        effort = 1.0 - prm.young_share * (1.0 - prm.young_effort)
         visited = rng.random(n_comm) < self.visit_p
         # Community of a person: their village, else the city at large.
         comm = np.where(p.village >= 0, p.village, n_comm - 1)
         resident = (p.kind != Kind.CADRE) & (model.locality >= model.units.n)
-        reached = resident & visited[comm] & (rng.random(p.n) < prm.solve_share)
+        reached = resident & visited[comm] & (rng.random(p.n) < prm.solve_share * effort)
         self.solved = solve_problems(self.solved, reached, prm.depth)
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
             "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
         )
+        # Legitimacy only where problems were actually solved (the communities visited).
+        loc = np.zeros(model.n_localities)
+        loc[model.units.n : model.units.n + n_comm] = community_legitimacy(
+            self.solved, comm, resident, n_comm, prm.legitimacy_gain
+        )
+        model.terms.add("local_legitimacy", self.key, loc)
         # Migrants' unpaid wages, chased up through the village committee (line 30).
         owed = (p.kind == Kind.MIGRANT) & visited[comm] & (p.arrears > 0)
-        settled = owed & (rng.random(p.n) < prm.arrears_follow_up)
+        settled = owed & (rng.random(p.n) < prm.arrears_follow_up * effort)
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
-        # Older cadres serve (line 37); serving gives them a sense of belonging (line 32).
-        rows = p.rows(Kind.CADRE)
-        age = p.age[rows].astype(np.float64)
-        weight = age - age.min() + 1.0
-        chance = np.clip(prm.serving_share * weight / weight.mean(), 0, 1)
-        serving = rng.random(age.size) < chance
+        # Serving gives older cadres a sense of belonging (line 32); for the young it is
+        # a credential for promotion (lines 17, 37).
         p.loyalty[rows] = np.where(
-            serving, np.minimum(p.loyalty[rows] + prm.loyalty_gain, 1.0), p.loyalty[rows]
+            serving_old, np.minimum(p.loyalty[rows] + prm.loyalty_gain, 1.0), p.loyalty[rows]
         )
+        merit = np.zeros(p.n)
+        merit[rows] = np.where(serving_young, prm.service_merit, 0.0)
+        model.terms.add("merit", self.key, merit)
         self.helped += int(reached.sum()) + int(settled.sum())
         model.tally["grassroots_helped"] = int(reached.sum()) + int(settled.sum())
 

@@ -28,6 +28,28 @@ Seed 003 R1–R2 and rules A1–A3, A7, A8, C1 (``003_34c2b211615d9395.txt``):
   *defending benefits*: pensions and stipends of sold units fall into arrears (lines
   15, 27), which a policy concession clears (``sim.submodels.state_response``).
 
+- Cadres discarded by the new owners (B7, line 123): "many Communist Party cadre in former
+  SOEs end up being kicked out after they have helped to sell them off"; at a sale each
+  of the unit's cadres is let go with probability ``cadre_discard``: they lose their post
+  (unemployed, rank 0) and their loyalty to the system falls by ``discard_loyalty_loss``
+  ("it raises their consciousness"), a cost to the elite's co-optation and cohesion.
+- Fear among the still-employed (A5, line 14): layoffs "so general" make "even those
+  still working ... afraid for their jobs". Every employed worker and technician carries
+  a job fear of ``job_fear`` × the city's laid-off share (laid off / (laid off +
+  employed) among workers and technicians), added to their protest threshold: the
+  employed are slower to act (the extraction marks this last step as inference, A5 [I]).
+  It is not the fear a repressed protest leaves (D7), which raises risk aversion.
+- Household dependency (A4, lines 15, 17): the laid-off "live ... off their parents",
+  "supporting 8 family members on a single pension". Each retiree of a unit carries the
+  unit's laid-off (xiagang or unemployed) shared over its retirees, at most
+  ``max_dependants`` each: a hardship term of ``dependency_burden`` × dependants /
+  ``max_dependants``.
+- Layoffs may be postponed where a union agreement arranged for them to be slow (seed 003
+  L23): each unit's due layoffs are carried out in the share (1 − ``layoff_deferral``) of
+  the composed per-unit term ``layoff_deferral`` a month (zero without a union), the rest
+  stays pending while the programme runs; the sold unit's posts are set at the sale to
+  the staff it will keep, so pending layoffs are never refilled by hiring.
+
 Laid-off workers keep their ``unit`` (their former danwei), so they protest with it.
 """
 
@@ -117,6 +139,32 @@ class PrivatizationParams(RegimeParams):
     sale_block_size: float = Field(
         1000.0, ge=1, le=1e7, description="protest size that surely blocks a sale (people)"
     )
+    cadre_discard: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="chance each cadre of a sold unit is let go by the new owner (B7) "
+        "(probability)",
+    )
+    discard_loyalty_loss: float = Field(
+        0.5, ge=0, le=1, description="loyalty a discarded cadre loses (B7, L123) (index)"
+    )
+    job_fear: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="fear of the employed per unit of the city's laid-off share (A5, L14) (index)",
+    )
+    dependency_burden: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="hardship of a retiree supporting max_dependants laid-off members "
+        "(A4, L15) (index of H)",
+    )
+    max_dependants: float = Field(
+        8.0, ge=1, le=20, description="most laid-off dependants on one pension (A4, L15) (people)"
+    )
 
 
 def sale_quota(n_remaining: int, rate: float, carry: float) -> tuple[int, float]:
@@ -158,6 +206,27 @@ def layoff_status(age: np.ndarray, denied: np.ndarray, early_retirement_age: flo
     ).astype(np.int8)
 
 
+def laid_off_share(laid_off: np.ndarray, employed: np.ndarray) -> float:
+    """The city's laid-off share among workers and technicians (A5: "so general")."""
+    n_off, n_on = int(np.count_nonzero(laid_off)), int(np.count_nonzero(employed))
+    return n_off / (n_off + n_on) if n_off + n_on else 0.0
+
+
+def dependants_per_pension(laid_off: np.ndarray, retired: np.ndarray, cap: float) -> np.ndarray:
+    """Laid-off members each retiree of a unit supports, at most ``cap`` (A4, L15).
+
+    ``laid_off`` and ``retired`` are per-unit counts; a unit without retirees has no
+    pension to share (0).
+    """
+    per = laid_off / np.maximum(retired, 1)
+    return np.where(retired > 0, np.minimum(per, cap), 0.0)
+
+
+def carried_out(pending: np.ndarray, deferral: np.ndarray) -> np.ndarray:
+    """Layoffs carried out this month: the share (1 − deferral) of those due, rounded."""
+    return np.floor(pending * (1.0 - np.clip(deferral, 0.0, 1.0)) + 0.5).astype(np.int64)
+
+
 def block_probability(size: np.ndarray, block_size: float) -> np.ndarray:
     """Chance a protest blocks its unit's sale this month (C1, D1; lines 21, 27)."""
     return np.clip(np.asarray(size, dtype=np.float64) / block_size, 0.0, 1.0)
@@ -169,7 +238,8 @@ class Privatization(Regime):
     title = "SOE privatization and xiagang"
     summary = (
         "State units are sold or converted; most staff laid off, the old and uneducated "
-        "first; status denial, buyouts for the young, asset stripping, pension arrears."
+        "first; status denial, buyouts for the young, asset stripping, pension arrears; "
+        "cadres discarded by new owners, fear among the employed, dependants on pensions."
     )
     Params = PrivatizationParams
     sources = (
@@ -189,6 +259,8 @@ class Privatization(Regime):
         self.targets = u.ownership == Ownership.STATE
         self.sold = np.zeros(u.n, dtype=bool)
         self.carry = 0.0
+        # Layoffs due but postponed (a union's agreement for slow layoffs, L23).
+        self.pending = np.zeros(u.n, dtype=np.int64)
 
     def apply(self, model, levers) -> None:
         # Restructuring freezes hiring in the state units still waiting for their turn:
@@ -200,10 +272,19 @@ class Privatization(Regime):
         prm, _p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
         # Some younger laid-off workers find private jobs (line 15).
         self._reemploy(model)
+        self._fear_and_dependency(model)
+        # Layoffs postponed by an agreement fall due again (L23: "slowly laid off").
+        deferral = model.terms.total("layoff_deferral")[: u.n]
+        if self.pending.any():
+            now = np.minimum(carried_out(self.pending, deferral), self.pending)
+            self.pending -= now
+            t["deferred_layoffs"] = int(self._lay_off(model, now).size)
 
         # Sales this month; a protest last month can block its unit's sale (C1, line 21).
         remaining = np.flatnonzero(self.targets & ~self.sold)
-        n_sell, self.carry = sale_quota(remaining.size, prm.sale_rate, self.carry)
+        n_sell, self.carry = sale_quota(  # cadres implement with the elite's fidelity
+            remaining.size, prm.sale_rate * model.elite.fidelity, self.carry
+        )
         # A unit's protest is all its events together (its employed, laid-off, retired).
         size = model.events.people_by_locality(model.n_localities)[: u.n]
         blocked = np.zeros(u.n, dtype=bool)
@@ -254,20 +335,60 @@ class Privatization(Regime):
         self.sold[chosen] = True
         share = np.zeros(u.n)
         share[chosen] = np.where(convert, prm.shareholding_layoff_share, prm.layoff_share)
-
-        # Selective layoffs (A1–A2) among the unit's employed workers and technicians.
         in_sale = np.zeros(u.n, dtype=bool)
         in_sale[chosen] = True
-        staff_mask = (
+        # Cadres the new owner does not keep (B7, line 123), decided before the unit's
+        # posts are counted.
+        cadres = (p.kind == Kind.CADRE) & (p.unit >= 0) & in_sale[np.maximum(p.unit, 0)]
+        cadres &= p.status == Status.EMPLOYED
+        gone = cadres & (rng.random(p.n) < prm.cadre_discard)
+        p.status[gone] = Status.UNEMPLOYED
+        p.rank[gone] = 0
+        p.loyalty[gone] = np.maximum(p.loyalty[gone] - prm.discard_loyalty_loss, 0.0)
+        t["cadres_discarded"] = int(gone.sum())
+
+        # Selective layoffs (A1–A2) among the unit's employed workers and technicians;
+        # the part a union agreement postpones stays pending (L23).
+        staff = np.bincount(p.unit[self._staff(model, in_sale)], minlength=u.n)
+        quota = layoff_quota(staff, share)
+        now = carried_out(quota, model.terms.total("layoff_deferral")[: u.n])
+        self.pending += quota - now
+        t["layoffs_deferred_at_sale"] = int((quota - now)[chosen].sum())
+        # The new owner's posts are the staff it keeps once every layoff is done.
+        kept = model.unit_staff() - quota
+        out, takes = self._lay_off(model, now, sale=True)
+        u.benefit_arrears[chosen] = prm.pension_arrears_rate
+        # Cadre enrichment is visible and stays: salaries "maybe three times" (line 19).
+        u.privilege[chosen] = prm.max_privilege
+        t["layoffs"] = int(out.size)
+        t["buyouts"] = int(np.count_nonzero(takes))
+
+        # Asset stripping and cadre enrichment (lines 12, 19, 23, 93). The new owner
+        # runs the stripped unit with the staff it kept.
+        u.capacity[chosen] = u.capacity[chosen] * (1.0 - prm.asset_stripping)
+        u.staff0[chosen] = np.maximum(kept[chosen], 1)
+        kept_cadres = cadres & ~gone
+        p.corruption[kept_cadres] = np.minimum(
+            p.corruption[kept_cadres] + prm.cadre_enrichment, 1.0
+        )
+
+    @staticmethod
+    def _staff(model, units: np.ndarray) -> np.ndarray:
+        """Employed workers and technicians of the units in the mask ``units``."""
+        p = model.people
+        return np.flatnonzero(
             (p.unit >= 0)
-            & in_sale[np.maximum(p.unit, 0)]
+            & units[np.maximum(p.unit, 0)]
             & (p.status == Status.EMPLOYED)
             & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
         )
-        idx = np.flatnonzero(staff_mask)
+
+    def _lay_off(self, model, quota: np.ndarray, sale: bool = False):
+        """Selective layoffs (A1–A3, A7): ``quota[u]`` of each unit's staff, lowest
+        retention score first. Returns the rows laid off (and buyouts, at a sale)."""
+        prm, p, rng = self.params, model.people, model.rng
+        idx = self._staff(model, quota > 0)
         unit = p.unit[idx].astype(np.int64)
-        staff = np.bincount(unit, minlength=u.n)
-        quota = layoff_quota(staff, share)
         score = retention_score(
             p.age[idx], p.skill[idx], prm.age_weight, prm.education_weight
         ) + prm.selection_noise * rng.standard_normal(idx.size)
@@ -286,15 +407,27 @@ class Privatization(Regime):
         # (C1, line 27) for as long as the model runs (sim/submodels/economy.benefits).
         p.laid_off[out] = model.step_index
         p.stipend_months[out] = int(round(12 * prm.xiagang_years))
-        u.benefit_arrears[chosen] = prm.pension_arrears_rate
-        # Cadre enrichment is visible and stays: salaries "maybe three times" (line 19).
-        u.privilege[chosen] = prm.max_privilege
-        t["layoffs"] = int(out.size)
-        t["buyouts"] = int(np.count_nonzero(takes))
+        return (out, takes) if sale else out
 
-        # Asset stripping and cadre enrichment (lines 12, 19, 23, 93). The new owner
-        # runs the stripped unit with the staff it kept.
-        u.capacity[chosen] = u.capacity[chosen] * (1.0 - prm.asset_stripping)
-        u.staff0[chosen] = np.maximum(model.unit_staff()[chosen], 1)
-        cadres = (p.kind == Kind.CADRE) & (p.unit >= 0) & in_sale[np.maximum(p.unit, 0)]
-        p.corruption[cadres] = np.minimum(p.corruption[cadres] + prm.cadre_enrichment, 1.0)
+    def _fear_and_dependency(self, model) -> None:
+        """A5: the employed fear for their jobs; A4: retirees carry the laid-off."""
+        prm, p, u = self.params, model.people, model.units
+        staff_kind = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
+        laid = (
+            staff_kind
+            & (p.laid_off >= 0)
+            & ((p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED))
+        )
+        employed = staff_kind & (p.status == Status.EMPLOYED)
+        # Fear for one's job is not the fear a repressed protest leaves (D7, the
+        # ``fear_deterrence`` mechanism): it makes the employed slower to act, a term of
+        # their protest threshold.
+        fear = prm.job_fear * laid_off_share(laid, employed)
+        if fear > 0:
+            model.terms.add("threshold", self.key, np.where(employed, fear, 0.0))
+        retired = staff_kind & (p.status == Status.RETIRED) & (p.unit >= 0)
+        n_laid = np.bincount(p.unit[laid & (p.unit >= 0)], minlength=u.n)
+        n_ret = np.bincount(p.unit[retired], minlength=u.n)
+        dep = dependants_per_pension(n_laid, n_ret, prm.max_dependants)
+        burden = prm.dependency_burden * dep / prm.max_dependants
+        model.terms.add("hardship", self.key, np.where(retired, burden[np.maximum(p.unit, 0)], 0.0))

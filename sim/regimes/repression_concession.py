@@ -20,6 +20,16 @@ line 95: "we had to fight them"): each month proxies are used against urban prot
 hostility grows, and the network ties between urban workers and peasants or migrants
 carry less weight in mobilization — the parallel, unlinked protests of line 100 (F5).
 
+The stance is a *response* (``emergent_stance``): each month the regime's hardness
+(soft 0, mixed ½, hard 1; the preset is the starting bias) moves toward the hardness the
+month's protest calls for — harder with its size and with the share of it in sold units
+(D8, line 100), softer with its breadth (D1, lines 21, 93) — and the levers are read off
+the presets at that hardness. The conditions of the response are levers read by
+``state_response``: escalation after a win in a sold unit (D4, line 93), harsher
+repression where privatization is challenged (D8), court wins (D13, line 93), and police
+reluctance against workers unless pressed from above — pressure is the hardness (D14,
+line 95).
+
 The "model" of a successful seizure (E1, line 21): ``model_seizures`` state units are
 marked as seized models at the start; the unit itself wins concessions more easily
 (``state_response``) and, city-wide, the authorities concede pre-emptively
@@ -70,6 +80,31 @@ class RepressionConcessionParams(RegimeParams):
     model_effect: float = Field(
         0.5, ge=0, le=10, description="city-wide concession log-odds while a model stands (E1)"
     )
+    # --- the stance as a response, and the conditions of seed 003 D4, D8, D13, D14 ---
+    stance_adapt: float = Field(
+        0.1, ge=0, le=1, description="monthly share of the gap to the indicated hardness closed"
+    )
+    stance_size: float = Field(
+        0.5, ge=0, le=10, description="hardness per log10(1 + protesters per 1000 people) (D8)"
+    )
+    stance_breadth: float = Field(
+        0.6, ge=0, le=10, description="hardness removed at full protest breadth (D1)"
+    )
+    stance_target: float = Field(
+        0.5, ge=0, le=10, description="hardness at full share of protest in sold units (D8)"
+    )
+    escalation: float = Field(
+        0.5, ge=0, le=1, description="escalation added by a win in a sold unit (D4, line 93)"
+    )
+    privatization_harshness: float = Field(
+        0.5, ge=0, le=10, description="extra repression of visible protest in sold units (D8) (×)"
+    )
+    court_access: float = Field(
+        0.1, ge=0, le=1, description="monthly chance a defeated unit protest wins in court (D13)"
+    )
+    police_reluctance: float = Field(
+        0.4, ge=0, le=1, description="police effort withheld from workers without pressure (D14)"
+    )
 
 
 def stance_levers(
@@ -87,6 +122,43 @@ def stance_levers(
         d if deterrence is None else deterrence,
         x if proxy is None else proxy,
     )
+
+
+#: preset → starting hardness (soft 0, mixed ½, hard 1)
+HARDNESS = {"soft": 0.0, "mixed": 0.5, "hard": 1.0}
+
+
+def hardness_levers(h: float) -> tuple[float, float, float, float]:
+    """(repression, concession_bias, deterrence, proxy) at hardness ``h`` in [0, 1]:
+    linear between the soft, mixed and hard presets (h = 0, ½, 1)."""
+    h = float(np.clip(h, 0.0, 1.0))
+    lo, hi, w = ("soft", "mixed", 2 * h) if h <= 0.5 else ("mixed", "hard", 2 * h - 1)
+    return tuple(a + w * (b - a) for a, b in zip(STANCES[lo], STANCES[hi], strict=True))
+
+
+def indicated_hardness(
+    h0: float,
+    protesters_per_1000: float,
+    breadth: float,
+    sold_share: float,
+    w_size: float,
+    w_breadth: float,
+    w_target: float,
+) -> float:
+    """The hardness this month's protest calls for, in [0, 1] (seed 003 D1, D2, D8).
+
+    Large visible protest is met harder (D8, line 100: "particularly strong"), the more
+    so where it challenges privatization (protest in sold units, D8); broad protest —
+    many units and classes at once — is conceded to rather than crushed (D1, lines 21,
+    93). The preset ``h0`` is the starting bias the response relaxes back to.
+    """
+    h = (
+        h0
+        + w_size * np.log10(1.0 + protesters_per_1000)
+        - w_breadth * breadth
+        + w_target * sold_share
+    )
+    return float(np.clip(h, 0.0, 1.0))
 
 
 def next_hostility(hostility: float, proxy: float, urban_events: int, gain: float) -> float:
@@ -111,17 +183,27 @@ class RepressionConcession(Regime):
         Source("003_34c2b211615d9395.txt", "95", "we had to fight them; police under pressure"),
         Source("003_34c2b211615d9395.txt", "97", "isolated protests end in one-time payments"),
         Source("003_34c2b211615d9395.txt", "100", "visible workers, invisible peasants"),
+        Source("003_34c2b211615d9395.txt", "93", "D4 escalation after wins; D13 the courts"),
+        Source("003_34c2b211615d9395.txt", "100", "D8 'particularly strong' vs privatization"),
+        Source("003_34c2b211615d9395.txt", "95", "D14 police chief 'under pressure'"),
     )
 
     def levers(self) -> tuple[float, float, float, float]:
+        """The month's levers: the current hardness, with the file's explicit overrides."""
         prm = self.params
+        r, c, d, x = hardness_levers(getattr(self, "hardness", HARDNESS[prm.stance]))
         return stance_levers(
-            prm.stance, prm.repression, prm.concession_bias, prm.deterrence, prm.proxy_enforcers
+            prm.stance,
+            r if prm.repression is None else prm.repression,
+            c if prm.concession_bias is None else prm.concession_bias,
+            d if prm.deterrence is None else prm.deterrence,
+            x if prm.proxy_enforcers is None else prm.proxy_enforcers,
         )
 
     def on_start(self, model) -> None:
         p, u = model.people, model.units
         self.hostility = 0.0
+        self.hardness = HARDNESS[self.params.stance]
         if self.params.model_seizures:
             state = np.flatnonzero(u.ownership == Ownership.STATE)
             pool = state if state.size else np.arange(u.n)
@@ -144,6 +226,15 @@ class RepressionConcession(Regime):
             levers.concession_bias += self.params.model_effect
         levers.deterrence *= det
         levers.proxy_enforcers = max(levers.proxy_enforcers, proxy)
+        prm = self.params
+        levers.escalation = max(levers.escalation, prm.escalation)
+        levers.privatization_harshness = max(
+            levers.privatization_harshness, prm.privatization_harshness
+        )
+        levers.court_access = max(levers.court_access, prm.court_access)
+        levers.police_reluctance = max(levers.police_reluctance, prm.police_reluctance)
+        # D14: the harder the line from above, the more the police are pressed to act.
+        levers.superior_pressure = min(levers.superior_pressure, self.hardness)
 
     def on_step(self, model) -> None:
         urban_events = int(np.count_nonzero(model.events.urban))
@@ -152,3 +243,25 @@ class RepressionConcession(Regime):
         )
         model.ties.data[self.cross] = np.float32(1.0 - self.hostility)
         model.tally["worker_peasant_hostility"] = self.hostility
+        # The stance as a response to protest size, breadth and target (D1, D2, D8).
+        ev, prm = model.events, self.params
+        h0 = HARDNESS[prm.stance]
+        if "emergent_stance" in model.mechanisms:
+            people = max(float(model.loc_size.sum()) * model.params.people_per_agent, 1.0)
+            in_sold = (ev.locality < model.units.n) & (
+                model.units.restructured[np.minimum(ev.locality, model.units.n - 1)] >= 0
+            )
+            total = float(ev.size.sum())
+            target = indicated_hardness(
+                h0,
+                1000.0 * total / people,
+                float(ev.breadth),
+                float(ev.size[in_sold].sum()) / total if total > 0 else 0.0,
+                prm.stance_size,
+                prm.stance_breadth,
+                prm.stance_target,
+            )
+            self.hardness += prm.stance_adapt * (target - self.hardness)
+        else:
+            self.hardness = h0
+        model.tally["state_hardness"] = self.hardness

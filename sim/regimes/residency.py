@@ -18,6 +18,33 @@ Seed 003 R6, R17 and rules A10, F1, G1, G3, G4 (``003_34c2b211615d9395.txt``):
   "vote with their feet" and go home. Returnees "come out again" (G3, line 40) only
   while the gap lasts: convergence lowers ``levers.migrant_supply``, the willingness the
   demography's hiring reads. Migrants at home farm their household's plot.
+
+Conditions (issue 18):
+
+- Exit versus voice (G1, lines 49, 51, 62): leaving is also a response to conditions,
+  not only to convergence — a migrant on the job leaves with monthly chance
+  ``exit_rate`` × grievance × (1 + ``arrears_push`` × owed months / 6, owed months capped
+  at 6), so the aggrieved and the unpaid exit rather than voice.
+- Older migrants' blocked return (G3, lines 38, 40): from ``blocked_age`` the way home
+  is mostly closed ("no family, no career, no son, no daughter"; returnees "come out
+  again") — both kinds of exit are cut by ``blocked_return``, and they stay to voice.
+- Tenure raises consciousness (B5, line 49): "those who have been in the urban centers
+  longer are now refusing to accept the brutal working and living conditions", while
+  newcomers hold "dreams and illusions" — the regime's ``threshold`` term lowers a
+  migrant's protest threshold by ``tenure_consciousness`` × min(tenure /
+  ``tenure_months``, 1), reading the ``tenure`` column.
+- Residency status that can change (line 37: the oscillation between keeping
+  migrants out and "plans to grant them amnesty", the text's analogy with the US): a
+  migrant with full tenure (``tenure_months``) on the job wins urban registration with
+  monthly chance ``hukou_conversion`` (default 0: the permit stayed closed to most). A
+  registered migrant has local rights — the economy's rightless-migrant arrears no
+  longer apply — and is settled: the exit rules above no longer take them home.
+- Division of ties (F5, F6, lines 99–100: worker and migrant/peasant protests run
+  "almost simultaneously" with "no link"; differential conditions and treatment "work
+  against such higher levels of unification"): an urban worker does not take migrants'
+  protest as a call to his own — the regime's ``threshold`` term raises workers'
+  thresholds by ``division`` × the migrants' share of last month's actives in their
+  locality, so migrants' unrest does not spill into the workers' own claims.
 """
 
 from __future__ import annotations
@@ -30,6 +57,7 @@ from pydantic import Field
 from sim.calendar import Month
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Status
+from sim.state import Residency as Hukou
 
 
 class ResidencyParams(RegimeParams):
@@ -59,6 +87,49 @@ class ResidencyParams(RegimeParams):
     return_rate: float = Field(
         0.05, ge=0, le=1, description="monthly chance of going home at full convergence"
     )
+    exit_rate: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="monthly chance of leaving the city at grievance 1 (exit, not voice; "
+        "lines 49, 51, 62) (prob./month)",
+    )
+    arrears_push: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="exit pressure added by six or more owed months (multiplier of the "
+        "grievance-driven exit)",
+    )
+    blocked_age: float = Field(
+        45.0, ge=15, le=90, description="age from which the way home is mostly closed (G3; years)"
+    )
+    blocked_return: float = Field(
+        0.8, ge=0, le=1, description="share of exit cut for migrants at or past blocked_age (G3)"
+    )
+    tenure_consciousness: float = Field(
+        0.03,
+        ge=0,
+        le=1,
+        description="protest threshold lowered at full urban tenure (units of T; B5, line 49)",
+    )
+    tenure_months: int = Field(
+        60, ge=1, le=600, description="urban tenure at which consciousness is full (months)"
+    )
+    hukou_conversion: float = Field(
+        0.0,
+        ge=0,
+        le=0.1,
+        description="monthly chance a migrant with full tenure wins urban registration "
+        "(line 37) (prob./month)",
+    )
+    division: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="threshold added to urban workers when all of their locality's actives "
+        "are migrants (units of T; F5, F6, lines 99-100)",
+    )
 
 
 def convergence_at(step: int, start_step: int, level: float, ramp: int) -> float:
@@ -66,6 +137,31 @@ def convergence_at(step: int, start_step: int, level: float, ramp: int) -> float
     if step < start_step:
         return 0.0
     return level * min((step - start_step + 1) / ramp, 1.0)
+
+
+def exit_chance(
+    grievance: np.ndarray,
+    arrears: np.ndarray,
+    age: np.ndarray,
+    conv: float,
+    prm: ResidencyParams,
+) -> np.ndarray:
+    """Monthly chance a migrant on the job leaves: convergence pull plus grievance and
+    arrears push (G1), cut for the older migrants whose way home is closed (G3)."""
+    push = prm.exit_rate * grievance * (1.0 + prm.arrears_push * np.minimum(arrears, 6.0) / 6.0)
+    chance = prm.return_rate * conv + push
+    blocked = np.where(age >= prm.blocked_age, 1.0 - prm.blocked_return, 1.0)
+    return np.clip(chance * blocked, 0.0, 1.0)
+
+
+def tenure_term(tenure: np.ndarray, weight: float, months: int) -> np.ndarray:
+    """Threshold shift of a migrant with ``tenure`` months in the city (B5): ≤ 0."""
+    return -weight * np.minimum(tenure / months, 1.0)
+
+
+def division_term(migrant_active: np.ndarray, all_active: np.ndarray, weight: float) -> np.ndarray:
+    """Threshold added to workers per locality: ``weight`` × migrants' share of actives."""
+    return weight * migrant_active / np.maximum(all_active, 1.0)
 
 
 def resentment(
@@ -86,11 +182,15 @@ class Residency(Regime):
     Params = ResidencyParams
     sources = (
         Source("003_34c2b211615d9395.txt", "34", "no benefits; unpaid wages in the billions"),
+        Source("003_34c2b211615d9395.txt", "37", "keep out or grant amnesty (US analogy)"),
         Source("003_34c2b211615d9395.txt", "37", "denied residency permits, housing, schooling"),
+        Source("003_34c2b211615d9395.txt", "38", "older migrants: the 4 No's"),
         Source("003_34c2b211615d9395.txt", "40", "returnees come out again"),
+        Source("003_34c2b211615d9395.txt", "49", "longer in the city, refusing the conditions"),
         Source("003_34c2b211615d9395.txt", "51", "minimum wage equal across the country"),
         Source("003_34c2b211615d9395.txt", "62", "rural relief; migrants return home"),
         Source("003_34c2b211615d9395.txt", "91", "laid-off workers resent migrants"),
+        Source("003_34c2b211615d9395.txt", "99-100", "conditions and treatment block unity"),
     )
 
     def on_start(self, model) -> None:
@@ -114,11 +214,24 @@ class Residency(Regime):
         prm, p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
         migrant = p.kind == Kind.MIGRANT
         on_job = migrant & (p.status == Status.EMPLOYED) & (p.unit >= 0)
+        ms = p.rows(Kind.MIGRANT)
+        # Urban registration for long-settled migrants (line 37), if the city opens it.
+        if prm.hukou_conversion > 0:
+            settled = on_job[ms] & (p.tenure[ms] >= prm.tenure_months)
+            settled &= p.residency[ms] != Hukou.URBAN
+            won = np.flatnonzero(settled & (rng.random(ms.stop - ms.start) < prm.hukou_conversion))
+            p.residency[won + ms.start] = Hukou.URBAN
+            t["hukou_converted"] = int(won.size)
+        registered = p.residency == Hukou.URBAN
+        on_job &= ~registered
 
-        # Exit home as inland wages converge (G1); coming out again is the demography's
+        # Exit home as inland wages converge, or as grievance and arrears push (G1),
+        # unless age has closed the way home (G3); coming out again is the demography's
         # hiring, which reads the lower migrant supply this regime sets (G3).
         conv = self.convergence(model)
-        leaving = np.flatnonzero(on_job & (rng.random(p.n) < prm.return_rate * conv))
+        chance = exit_chance(p.grievance[ms], p.arrears[ms], p.age[ms], conv, prm)
+        draw = rng.random(ms.stop - ms.start)
+        leaving = np.flatnonzero(on_job[ms] & (draw < chance)) + ms.start
         p.status[leaving] = Status.NONE
         p.unit[leaving] = -1
         p.land[leaving] = model.params.migrant_home_land
@@ -137,3 +250,17 @@ class Residency(Regime):
         # The regime's own hardship term: recomputed every month, gone when it ends.
         added = resentment(unit_share[unit] * (p.unit >= 0), city_share, laid_off, prm.competition)
         model.terms.add("hardship", self.key, added)
+
+        # Thresholds: tenure-driven consciousness of migrants (B5) and the division that
+        # keeps workers from joining migrants' unrest (F5, F6). Last month's actives.
+        loc, n_loc = model.locality, model.n_localities
+        act = p.active
+        mig_act = np.bincount(loc[ms][act[ms]], minlength=n_loc).astype(np.float64)
+        all_act = np.bincount(loc[act], minlength=n_loc).astype(np.float64)
+        ws = p.rows(Kind.WORKER)
+        shift = np.zeros(p.n)
+        shift[ws] = division_term(mig_act, all_act, prm.division)[loc[ws]]
+        shift[ms] = tenure_term(
+            p.tenure[ms].astype(np.float64), prm.tenure_consciousness, prm.tenure_months
+        )
+        model.terms.add("threshold", self.key, shift)

@@ -3,7 +3,14 @@
 Seed 003 R7–R8 and rules A9, D9, D10 (``003_34c2b211615d9395.txt``):
 
 - Taxes and fees (R8, line 60): local officials levy "exorbitant taxes and fees"; each
-  village's rate scatters around ``tax_rate`` (local corruption varies, lines 58, 60).
+  village's rate scatters around ``tax_rate`` ("rampant corruption at the local level",
+  line 60).
+- The price scissors (line 58): the gap between the value of farm products and "the
+  rising cost of the inputs from urban industries" widens; "the 'scissors' of
+  rural/urban price inequalities ... heavily impacted by official policies, including
+  government grain purchases". The farm-gate terms of trade (``levers.grain_price``)
+  fall by ``scissors`` × min(months / ``scissors_months``, 1); the relief's higher state
+  grain price works against it.
   Peasants' ``tax_burden`` is what ``sim.submodels.economy`` takes from farm income.
 - Land seizure (R8, lines 40, 60, 100): land is sold "for often dubious 'development'
   projects with little or no compensation". A project takes ``seizure_share`` of the
@@ -13,6 +20,13 @@ Seed 003 R7–R8 and rules A9, D9, D10 (``003_34c2b211615d9395.txt``):
   villagers' mean grievance is high or land was taken there recently; violent events
   are counted (``violent_events``). Their repression is already harsher because rural
   protest is "invisible" (D9, line 100; ``sim.submodels.state_response``).
+- Lethal repression, with consequences (A9, D9, line 100): each participant of a violent
+  village event is killed with chance ``lethal_share``; the dead leave the household
+  (their rows pass to newcomers, ``demography.renew``). The village remembers its dead —
+  the killed share of its people, fading at ``memory_fade`` a month — and that memory
+  adds to its people's fear (the regime's ``fear`` term, ``lethal_fear`` at a 1 % killed
+  share) and lowers the village's legitimacy (its ``local_legitimacy`` term,
+  ``lethal_legitimacy`` at a 1 % killed share): killing deters and delegitimizes at once.
 - Central concession (D10, lines 60, 62): when the unrest of the last ``window`` months
   — the share of villages that protested, plus ``violence_weight`` × the share whose
   protest turned violent ("explosive") — exceeds ``relief_trigger`` ("boiling point"),
@@ -38,6 +52,7 @@ from pydantic import Field
 from sim.calendar import Month
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
+from sim.submodels import demography
 
 
 class RuralTaxesParams(RegimeParams):
@@ -97,6 +112,37 @@ class RuralTaxesParams(RegimeParams):
         le=240,
         description="months over which relief is phased in (2003-03 to late 2004, line 60)",
     )
+    scissors: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="share of the farm-gate terms of trade lost when the price scissors are "
+        "fully open (line 58)",
+    )
+    scissors_months: int = Field(
+        96, ge=1, le=600, description="months over which the scissors open (the 1990s, line 58)"
+    )
+    lethal_share: float = Field(
+        0.01,
+        ge=0,
+        le=0.5,
+        description="chance a participant of a violent village event is killed (line 100)",
+    )
+    lethal_fear: float = Field(
+        0.3,
+        ge=0,
+        le=2,
+        description="fear added to a village's people at a 1 % killed share (units of R)",
+    )
+    lethal_legitimacy: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="local legitimacy a village loses at a 1 % killed share",
+    )
+    memory_fade: float = Field(
+        0.05, ge=0.001, le=1, description="monthly fading of a village's memory of its dead"
+    )
 
 
 def village_tax_rates(mean: float, spread: float, z: np.ndarray) -> np.ndarray:
@@ -133,6 +179,17 @@ def relief_phase(months_since: int, ramp: int) -> float:
     return float(min((months_since + 1) / max(ramp, 1), 1.0))
 
 
+def scissors_factor(months: int, gap: float, ramp: int) -> float:
+    """Farm-gate terms of trade ``months`` into the regime (1 = no gap, line 58)."""
+    return float(1.0 - gap * min(max(months, 0) / ramp, 1.0))
+
+
+def killed_index(memory: np.ndarray) -> np.ndarray:
+    """A village's memory of its dead on the scale of the lethal parameters: 1 at a 1 %
+    killed share, capped at 1."""
+    return np.minimum(memory / 0.01, 1.0)
+
+
 def violent(turnout: np.ndarray, recent_seizure: np.ndarray, threshold: float) -> np.ndarray:
     """A village event is violent when much of the village is out or it just lost land (A9)."""
     return (turnout >= threshold) | recent_seizure
@@ -149,7 +206,7 @@ class RuralTaxes(Regime):
     Params = RuralTaxesParams
     sources = (
         Source("003_34c2b211615d9395.txt", "40", "farmland diverted to development"),
-        Source("003_34c2b211615d9395.txt", "58", "local officials levy illegal taxes and fees"),
+        Source("003_34c2b211615d9395.txt", "58", "the price scissors of rural/urban inequality"),
         Source("003_34c2b211615d9395.txt", "60", "taxes, land sales; violent protest; relief"),
         Source("003_34c2b211615d9395.txt", "62", "after relief incomes stabilize, migrants return"),
         Source("003_34c2b211615d9395.txt", "100", "cheated on land for a road; invisible peasants"),
@@ -163,6 +220,8 @@ class RuralTaxes(Regime):
         self.history = np.zeros((0, v.n), dtype=np.int8)
         self.last_seizure = np.full(v.n, -(10**6), dtype=np.int64)
         self.relief_step = None
+        self.start_step = model.step_index
+        self.killed_memory = np.zeros(v.n)
         nb = self.params.relief_not_before
         self.relief_earliest = model.config.start.months_until(nb) if nb is not None else 0
 
@@ -182,6 +241,41 @@ class RuralTaxes(Regime):
         seizure = prm.land_seizure_rate * (1.0 - r * prm.relief_land_protection)
         levers.land_seizure_rate = max(levers.land_seizure_rate, seizure)
         levers.grain_price = levers.grain_price * (1.0 + r * (prm.relief_grain_price - 1.0))
+        # The price scissors: input costs outrun farm prices (line 58).
+        levers.grain_price *= scissors_factor(
+            model.step_index - self.start_step, prm.scissors, prm.scissors_months
+        )
+
+    def _lethal(self, model, is_violent: np.ndarray, first: int) -> None:
+        """Lethal repression of violent village events and the village's memory (A9, D9)."""
+        prm, p, v, rng = self.params, model.people, model.villages, model.rng
+        n_v = v.n
+        ev = model.events
+        rows = ev.rows(p.n)
+        in_violent = np.zeros(p.n, dtype=bool)
+        if ev.n and np.any(is_violent):
+            ev_village = ev.locality - first
+            ev_violent = (ev_village >= 0) & (ev_village < n_v)
+            ev_violent &= is_violent[np.clip(ev_village, 0, n_v - 1)]
+            in_violent = (rows >= 0) & ev_violent[np.maximum(rows, 0)]
+        peasant = p.kind == Kind.PEASANT
+        killed = np.flatnonzero(in_violent & peasant & (rng.random(p.n) < prm.lethal_share))
+        vil_size = np.maximum(model.loc_size[first : first + n_v], 1.0)
+        dead_v = np.bincount(model.locality[killed] - first, minlength=n_v)[:n_v]
+        self.killed_memory = self.killed_memory * (1.0 - prm.memory_fade) + dead_v / vil_size
+        model.tally["rural_killed"] = int(killed.size)
+        if killed.size:
+            # The dead leave the household: a younger member takes the row.
+            demography.renew(model, killed, Kind.PEASANT, rng.uniform(18, 40, killed.size))
+        idx = killed_index(self.killed_memory)
+        if not idx.any():
+            return  # no village remembers a killing: no terms this month
+        loc = np.zeros(model.n_localities)
+        loc[first : first + n_v] = -prm.lethal_legitimacy * idx
+        model.terms.add("local_legitimacy", self.key, loc)
+        vil = np.maximum(p.village, 0)
+        villager = (p.village >= 0) & (model.locality >= first) & (model.locality < first + n_v)
+        model.terms.add("fear", self.key, np.where(villager, prm.lethal_fear * idx[vil], 0.0))
 
     def on_step(self, model) -> None:
         prm, p, v, rng, t = self.params, model.people, model.villages, model.rng, model.tally
@@ -206,6 +300,7 @@ class RuralTaxes(Regime):
             self.history = np.vstack([self.history, month[None, :]])[-prm.window :]
         t["rural_unrest"] = unrest_share(self.history, prm.violence_weight)
         t["violent_events"] = int(np.count_nonzero(is_violent))
+        self._lethal(model, is_violent, first)
         # Central relief once unrest is explosive (D10) — but only from the month a
         # leadership that concedes is in office (Hu–Wen, line 60); phased in, it lasts
         # for the rest of the regime.

@@ -6,11 +6,28 @@ used to divide and pay off workers and activists" and honest officials are "kick
 (``003_34c2b211615d9395.txt:25``). Workers lose the channel — only ``captured_voice``
 of it is left, through which a little of their wage arrears is still settled — some
 activists are co-opted (their activism, which lowers the protest threshold, is cut), and
-the "agreement" keeps workers waiting: their protest threshold rises while it holds. The grievance it keeps off the streets accumulates as a
-per-unit deferred stock; when the agreement breaks (the unit is sold or the stock passes
-a breaking point) the stock is released at once as a lowered threshold — fewer protests
+the "agreement" keeps workers waiting: their protest threshold rises while it holds. The
+grievance it keeps off the streets accumulates as a per-unit deferred stock; when the
+agreement breaks the stock is released at once as a lowered threshold — fewer protests
 early, larger and more disruptive ones later (D15; the last clause is the extraction's
-inference, ``sources/seed003.md`` §4.2 D15).
+inference, ``sources/seed003.md`` §4.2 D15). An agreement breaks when its unit is *sold*
+(the sale is what the leaders "helped trick the workers" into, and workers then see that
+the union is "selling our fate and lives", L23; ``break_on_sale``), or when the stock
+passes ``breaking_point`` first. The release fades at ``release_decay`` a month; what
+stays is awareness: a broken pledge "is raising worker awareness … and fueling mass
+protests" (seed 003 A6, L29), so the members of a unit whose agreement broke gain
+``pledge_awareness`` of activism (state, not a term: it outlives the union).
+
+The agreement's content is "slow layoffs" (L23): a unit sold while its agreement held
+lays off only (1 − ``slow_layoffs``) of what is due each month, through this regime's
+term of the composed per-unit ``layoff_deferral`` (read by ``privatization``), for as
+long as the union runs — fewer laid off at once, but the layoffs and the grievance they
+bring stretch into the later years.
+
+Paying off activists (L23, L25) acts through what rules read: a co-opted activist gives up
+``coopt_loss`` of their activism, which lowers the protest threshold
+(``sim.submodels.protest.effective_threshold``) and decides whom the police arrest as a
+leader (``state_response``); the payoff is relief that eases their hardship while it lasts.
 
 Independent (``mode: independent``): grievances are voiced early — each month a share of
 members' wage arrears is settled through the union, ``voice`` × ``settle_rate`` in
@@ -99,13 +116,35 @@ class UnionParams(RegimeParams):
         "agreement breaks (index-months)",
     )
     release_gain: float = Field(
-        0.2, ge=0, le=10, description="threshold drop per unit of released stock (index)"
+        1.0, ge=0, le=10, description="threshold drop per unit of released stock (index)"
     )
     release_cap: float = Field(
         0.15, ge=0, le=1, description="largest threshold drop when an agreement breaks (index)"
     )
     release_decay: float = Field(
-        0.1, ge=0, le=1, description="monthly decay of the post-break threshold drop (share)"
+        0.02,
+        ge=0,
+        le=1,
+        description="monthly decay of the post-break threshold drop: slow, since workers "
+        "no longer 'believe what the labor officials say' (L23) (share/month)",
+    )
+    break_on_sale: bool = Field(
+        True,
+        description="an agreement breaks the month its unit is sold (L23), releasing the "
+        "deferred grievance",
+    )
+    pledge_awareness: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="activism members of a unit gain when its agreement breaks (A6, L29) (index)",
+    )
+    slow_layoffs: float = Field(
+        0.85,
+        ge=0,
+        le=1,
+        description="share of a negotiated unit's due layoffs postponed each month, so "
+        "(1 − slow_layoffs) are carried out a month (L23: 'slowly laid off') (share/month)",
     )
     coopt_rate: float = Field(
         0.05,
@@ -148,9 +187,10 @@ class Union(Regime):
     name = "union"
     title = "Unions: captured official union or independent organizing"
     summary = (
-        "Captured: no voice, co-opted activists, agreements that defer grievance into a "
-        "stock released later as larger events. Independent: arrears settled through the "
-        "union, organizers arrested."
+        "Captured: no voice, co-opted activists, agreements for slow layoffs that defer "
+        "grievance into a stock released when the unit is sold, as larger events and "
+        "lasting awareness. Independent: arrears settled through the union, organizers "
+        "arrested."
     )
     Params = UnionParams
     sources = (
@@ -165,6 +205,7 @@ class Union(Regime):
             "25",
             "activists divided and paid off; honest officials ousted; detentions of 2–4 months",
         ),
+        Source("003_34c2b211615d9395.txt", "29", "broken pledges raise worker awareness (A6)"),
         Source("003_34c2b211615d9395.txt", "49", "migrants strike over the right to form a union"),
         Source(
             "seed003.md",
@@ -176,7 +217,6 @@ class Union(Regime):
     def on_start(self, model: CadreModel) -> None:
         p = model.people
         n_units = model.units.n
-        self._members = (p.kind != Kind.CADRE) & (p.unit >= 0)
         self.stock = np.zeros(n_units)
         self.holding = np.ones(n_units, dtype=bool)
         self.offset = np.zeros(n_units)
@@ -184,7 +224,7 @@ class Union(Regime):
         self.organizer = np.zeros(p.n, dtype=bool)
         if self.params.mode == "independent":
             # The most active members of each unit organize (rank within unit).
-            idx = np.flatnonzero(self._members)
+            idx = np.flatnonzero(self._member_mask(p))
             u = p.unit[idx]
             order = np.lexsort((-p.activism[idx], u))
             su = u[order]
@@ -196,8 +236,23 @@ class Union(Regime):
                 np.bincount(p.unit[self.organizer], minlength=n_units), 1
             )
         self.released_units = 0
+        # Units sold before the union started are not news; later sales break agreements.
+        self._seen_sold = model.units.restructured >= 0
+        self.negotiated = np.zeros(n_units, dtype=bool)
+
+    def apply(self, model: CadreModel, levers) -> None:
+        if self.params.mode != "captured":
+            return
+        # Slow layoffs where the agreement holds (a sale this month) or was the deal the
+        # unit was sold under (L23): the union's share of the unit's layoff deferral.
+        slow = self.holding | self.negotiated
+        d = np.zeros(model.n_localities)
+        d[: model.units.n] = np.where(slow, self.params.slow_layoffs, 0.0)
+        model.terms.add("layoff_deferral", self.key, d)
 
     def on_step(self, model: CadreModel) -> None:
+        # Rows recycled for newcomers are not the old organizers (model.renewed).
+        self.organizer &= ~model.renewed
         if self.params.mode == "captured":
             self._captured(model)
         else:
@@ -206,16 +261,27 @@ class Union(Regime):
     def _captured(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
         n_units = model.units.n
-        members = self._members & (p.unit >= 0)
+        members = self._member_mask(p)
         tension = unit_mean(deferred_tension(p.grievance, p.threshold), p.unit, members, n_units)
         self.stock = accumulate_stock(self.stock, tension, self.holding)
-        broken = self.holding & breaks(self.stock, prm.breaking_point)
+        sold = (model.units.restructured >= 0) & ~self._seen_sold
+        self._seen_sold |= sold
+        self.negotiated |= sold & self.holding
+        broken = self.holding & (
+            breaks(self.stock, prm.breaking_point) | (sold & prm.break_on_sale)
+        )
         self.offset = self.offset * (1.0 - prm.release_decay)
         self.offset[broken] = release_offset(self.stock[broken], prm.release_gain, prm.release_cap)
         self.stock[broken] = 0.0
         self.holding &= ~broken
         self.released_units += int(broken.sum())
         model.tally["union_agreements_broken"] = int(broken.sum())
+        model.tally["union_broken_by_sale"] = int((broken & sold).sum())
+        if broken.any():
+            betrayed = members & broken[np.maximum(p.unit, 0)]
+            p.activism[betrayed] = np.minimum(
+                p.activism[betrayed] + np.float32(prm.pledge_awareness), 1.0
+            )
         unit_offset = np.where(self.holding, prm.agreement_threshold, self.offset)
         shift = np.where(members, unit_offset[np.maximum(p.unit, 0)], 0.0)
         model.terms.add("threshold", self.key, shift)
@@ -249,11 +315,16 @@ class Union(Regime):
     def _settle(self, model: CadreModel, voice: np.ndarray) -> None:
         """Members' arrears settled through the union's voice, paid back as relief."""
         p, rng = model.people, model.rng
-        owed = self._members & (p.unit >= 0) & (p.arrears > 0)
+        owed = self._member_mask(p) & (p.arrears > 0)
         settled = owed & (rng.random(p.n) < settle_probability(voice, self.params.settle_rate))
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
         model.tally["union_settlements"] = int(settled.sum())
+
+    @staticmethod
+    def _member_mask(p) -> np.ndarray:
+        """Members this month: everyone but cadres attached to a unit (newcomers too)."""
+        return (p.kind != Kind.CADRE) & (p.unit >= 0)
 
     def on_end(self, model: CadreModel) -> None:
         # The agreement (or the released anger) does not stop the day the union changes.

@@ -11,6 +11,16 @@ ties; cadres follow the patron who promoted them (C7, lines 3568–3572); with n
 tie, earlier labels decide — the good-class and promoted defend the incumbents (C6,
 lines 3292–3293) and the labelled or previously targeted rebel (C5, K2). Time in a
 faction hardens it; without mobilization factions slowly dissolve.
+
+Factions act (``contend``): where two sides face each other in a unit — and across units,
+since whole enterprises and the bureaus above them split into the same two camps (seed
+002 lines 3264–3270) — they clash; fighters are injured or killed (Walder & Su 2003), the
+casualties' ties turn vengeful (K2, 3008–3014) and the unit's cadres lose face (E7–E8,
+3871–3906). The PLA and the revolutionary committees (``levers.military_control``)
+"put an end to factional fighting" and to mass action (3233–3242): clashes are suppressed,
+mobilization damped and mass-organization members demobilized, while cadres keep their
+alignments — the old-cadre/new-cadre cleavage that outlives the mass factions (3675–3684):
+``cadre_blocs`` counts unaligned new cadres as a bloc of their own in elite cohesion.
 """
 
 from __future__ import annotations
@@ -19,7 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.state import Kind
+from sim.state import Kind, Status
+from sim.submodels import demography
 
 if TYPE_CHECKING:  # only an annotation; importing scipy here would slow `cadresim validate`
     from scipy import sparse
@@ -28,6 +39,8 @@ N_RANKS = 5
 RANK_SHARES = np.array([0.52, 0.25, 0.13, 0.07, 0.03])
 CONSERVATIVE, REBEL = 0, 1
 MAX_FACTIONS = 16
+#: The bloc of unaligned new cadres in elite cohesion (beyond every faction id).
+NEW_CADRE_BLOC = MAX_FACTIONS
 
 
 def promotion_logit(
@@ -39,10 +52,20 @@ def promotion_logit(
     b_tie: float,
     b_inter: float,
     b_label: float,
+    dossier: np.ndarray | float = 0.0,
+    b_dossier: float = 0.0,
 ) -> np.ndarray:
-    """Log-odds of promotion for each candidate."""
+    """Log-odds of promotion for each candidate: performance, ties, labels and the file
+    (dossier entries, counted up to 3) compete with weights that are all parameters."""
     base = np.log(rate / (1.0 - rate)) if 0 < rate < 1 else (-50.0 if rate <= 0 else 50.0)
-    return base + b_perf * perf + b_tie * tie + b_inter * perf * tie - b_label * label
+    return (
+        base
+        + b_perf * perf
+        + b_tie * tie
+        + b_inter * perf * tie
+        - b_label * label
+        - b_dossier * np.minimum(dossier, 3)
+    )
 
 
 def rank_capacity(n_cadres: int) -> np.ndarray:
@@ -66,6 +89,16 @@ def elite_cohesion(factions: np.ndarray, loyalty: np.ndarray) -> float:
     if factions.size == 0:
         return 0.0
     return (1.0 - fractionalization(factions)) * float(np.mean(loyalty))
+
+
+def cadre_blocs(factions: np.ndarray, new_cadre: np.ndarray) -> np.ndarray:
+    """Cadres' blocs for elite cohesion: their faction, else the new-cadre bloc for those
+    recruited by a campaign's activist criteria, else unaligned (−1).
+
+    "Old and new cadres vied for power, drawing in their personal networks of followers"
+    (seed 002 3683–3684): the cleavage divides the corps after the mass factions dissolve.
+    """
+    return np.where(factions >= 0, factions, np.where(new_cadre, NEW_CADRE_BLOC, -1))
 
 
 def count_factions(factions: np.ndarray, min_members: float) -> int:
@@ -98,6 +131,8 @@ def promote(model) -> None:
         prm.promotion_ties * on("promotion_patronage"),
         prm.promotion_interaction * on("promotion_tournament") * on("promotion_patronage"),
         prm.promotion_label * on("promotion_labels"),
+        p.dossier[rows].astype(np.float64),
+        prm.promotion_dossier * on("promotion_dossiers"),
     )
     # Authority over personnel: under party-committee leadership the party weighs
     # political capital; under one-man management the manager weighs performance
@@ -183,7 +218,17 @@ def update_factions(model) -> None:
     p, lv, prm, rng = model.people, model.levers, model.params, model.rng
     urban = model.faction_pool
     faction = p.faction
-    m = lv.mobilization
+    # The PLA and the revolutionary committees end mass action (3233-3242): they damp
+    # mobilization and disband mass organizations, but cadres keep their alignments.
+    control = lv.military_control * model.mechanisms.gain("pla_demobilization")
+    m = lv.mobilization * (1.0 - control)
+    if lv.military_control > 0:
+        mass = np.flatnonzero(urban & (faction >= 0) & (p.kind != Kind.CADRE))
+        demob = np.zeros(p.n, dtype=bool)
+        demob[mass[rng.random(mass.size) < prm.pla_dissolution * control]] = True
+        faction[demob] = -1
+        p.faction_age[demob] = 0
+        model.tally["demobilized"] = int(demob.sum())
     if m <= 0:
         drift = urban & (faction >= 0) & (rng.random(p.n) < prm.faction_dissolution)
         faction[drift] = -1
@@ -219,3 +264,117 @@ def update_factions(model) -> None:
     faction[moved] = choice[moved]
     p.faction_age[moved] = 0
     p.faction_age[(faction >= 0) & ~moved] += 1
+
+
+# --- factions that act --------------------------------------------------------------
+def side_counts(
+    unit: np.ndarray, faction: np.ndarray, members: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Members per unit on each side: conservatives, and rebels with their splinters
+    (splinters are cliques of the "hit earlier", who rebel; K3, 3290-3296)."""
+    cons = np.bincount(unit[members & (faction == CONSERVATIVE)], minlength=n_units)
+    reb = np.bincount(unit[members & (faction >= REBEL)], minlength=n_units)
+    return cons.astype(np.float64), reb.astype(np.float64)
+
+
+def balance(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """How evenly two sides face each other: 2·min/(sum) in [0, 1]; 0 if either is absent."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    total = a + b
+    return np.where(total > 0, 2.0 * np.minimum(a, b) / np.maximum(total, 1e-12), 0.0)
+
+
+def clash_hazard(
+    unit_balance: np.ndarray,
+    city_balance: float,
+    aligned_share: np.ndarray,
+    contention: float,
+    rate: float,
+    cross_unit: float,
+) -> np.ndarray:
+    """Monthly hazard of a factional clash in each unit.
+
+    Two sides "struggling" (3300-3303) fight more the more of the unit they hold and the
+    more evenly they are matched — in the unit and, with weight ``cross_unit``, in the
+    city, since factions allied across enterprises (3268-3270).
+    """
+    mixed = (1.0 - cross_unit) * unit_balance + cross_unit * city_balance
+    return rate * contention * mixed * np.clip(aligned_share, 0.0, 1.0)
+
+
+def contend(model) -> None:
+    """Mobilized factions clash: fighters, casualties and deaths; revenge and lost face."""
+    p, lv, prm, rng, t = model.people, model.levers, model.params, model.rng, model.tally
+    for key in ("factional_clashes", "faction_casualties", "clash_deaths", "clash_units"):
+        t[key] = 0
+    if lv.faction_contention <= 0 or model.units.n == 0:
+        return
+    n_u = model.units.n
+    in_unit = model.faction_pool & (p.unit >= 0) & (p.status == Status.EMPLOYED)
+    members = in_unit & (p.faction >= 0)
+    # One draw per unit and one per member: fighting, injury and death are nested
+    # thresholds on the member's draw.
+    u_unit, u_member = rng.random(n_u), rng.random(int(members.sum()))
+    unit = np.maximum(p.unit, 0)
+    cons, reb = side_counts(unit, p.faction, members, n_u)
+    staff = np.bincount(unit[in_unit], minlength=n_u).astype(np.float64)
+    control = lv.military_control * model.mechanisms.gain("pla_demobilization")
+    hazard = clash_hazard(
+        balance(cons, reb),
+        float(balance(cons.sum(), reb.sum())),
+        (cons + reb) / np.maximum(staff, 1.0),
+        lv.faction_contention * (1.0 - control),
+        prm.clash_rate * model.mechanisms.gain("factional_violence"),
+        prm.clash_cross_unit,
+    )
+    clash = u_unit < 1.0 - np.exp(-hazard)
+    if not clash.any():
+        return
+    idx = np.flatnonzero(members)
+    turnout = np.clip(prm.clash_turnout * (0.5 + p.activism[idx]), 0.0, 1.0)
+    fight = clash[unit[idx]] & (u_member < turnout)
+    hurt_ = fight & (u_member < turnout * prm.clash_casualty)
+    killed_ = hurt_ & (u_member < turnout * prm.clash_casualty * prm.clash_fatality)
+    fighters = np.zeros(p.n, dtype=bool)
+    fighters[idx[fight]] = True
+    hurt = np.zeros(p.n, dtype=bool)
+    hurt[idx[hurt_]] = True
+    killed = np.zeros(p.n, dtype=bool)
+    killed[idx[killed_]] = True
+    ppa = prm.people_per_agent
+    t["factional_clashes"] = float(fighters.sum()) * ppa
+    t["faction_casualties"] = float(hurt.sum()) * ppa
+    t["clash_deaths"] = float(killed.sum()) * ppa
+    t["clash_units"] = int(clash.sum())
+    # Fighting hardens the fighters; the casualties' kin and friends want revenge (K2).
+    p.activism[fighters] = np.minimum(p.activism[fighters] + 0.05, 1.0)
+    # Ties are symmetric: the casualties' rows list everyone exposed.
+    exposure = np.zeros(p.n)
+    hurt_rows = np.flatnonzero(hurt)
+    if model.ties.nnz and hurt_rows.size:
+        sub = model.ties[hurt_rows]
+        exposure = np.bincount(sub.indices, weights=sub.data, minlength=p.n)
+    sore = np.minimum(exposure + hurt, 1.0) * prm.clash_grievance
+    p.grudge[...] = np.minimum(p.grudge + sore, 1.0)
+    # A unit at war with itself shames its party committee (E7-E8).
+    cad = p.kind == Kind.CADRE
+    lost = cad & clash[unit] & (p.unit >= 0)
+    p.loyalty[lost] = np.maximum(p.loyalty[lost] - prm.clash_loyalty_loss, 0.0)
+    if killed.any():
+        demography.violent_deaths(model, np.flatnonzero(killed))
+
+
+def grudges(model) -> None:
+    """Grudges from struggle and factional violence weigh as hardship, fading slowly.
+
+    Struggled targets "stayed in the workplace" and grievances accumulated (seed 002 K1,
+    2776-2785); kin of the struggled and of faction casualties want revenge (K2,
+    3008-3014). The grudge is a person's own state (it outlives the campaign) and enters
+    perceived hardship as the named term ``grudges``.
+    """
+    p = model.people
+    if not p.grudge.any():  # (most months of most scenarios: nothing to add)
+        model.terms.set("hardship", "grudges", 0.0)
+        return
+    model.terms.set("hardship", "grudges", p.grudge.astype(np.float64))
+    p.grudge *= np.float32(1.0 - model.params.grudge_decay)

@@ -31,13 +31,25 @@ same type (a Mesa agent stays bound to its row and now stands for that person).
   "ever renewing pool of labor"). Others go home for a spell (``migrant_return_rate``)
   and "come out again" (line 40) at ``migrant_remigration`` × ``levers.migrant_supply``
   a month, when a unit hires them.
+- **Cadres** (``cadre_turnover``) die on the same table and retire at ``retirement_age``;
+  a post left by death, retirement, violence or a purge is filled by a *recruit*: a
+  worker or technician of the post's unit, chosen by the period's criteria
+  (``recruitment_score``: good class, party membership and skill — seed 002 C1–C2,
+  2273–2277; science-anchors §3.2 — and, while a campaign sets
+  ``levers.activist_criteria``, faction activism: "new cadres" who "filled posts vacated
+  by old cadres", 3675–3678, and the crash recruitment of 1975, 3776–3820). The recruit
+  *moves* into the cadre row (``move_into_cadre``): the row takes the recruit's personal
+  traits, starts at rank 0 with a patron of higher rank in the unit, and keeps the
+  post's cadre network (the ties belong to the post: "personal networks of followers",
+  3683–3684). The recruit's old row is renewed for a school-leaver (``renew``), who waits
+  to be hired into the post the recruit left, so employment is conserved.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.state import PEOPLE_COLUMNS, Kind, Ownership, Status
+from sim.state import PEOPLE_COLUMNS, Kind, Ownership, Residency, Status
 
 #: Entrants' ages spread uniformly this far either side of the mean entry age (years).
 ENTRY_SPREAD = 2.0
@@ -227,7 +239,8 @@ def draw_person(p, rows: np.ndarray | slice, kind: Kind, prm, rng: np.random.Gen
 
 # --- the month ----------------------------------------------------------------------
 def update(model) -> None:
-    """Deaths and successors, migrants' departures, then hiring into vacant posts."""
+    """Cadre turnover, deaths and successors, migrants' departures, then hiring."""
+    cadre_turnover(model)
     deaths(model)
     migrants(model)
     hire(model)
@@ -321,7 +334,9 @@ def migrants(model) -> None:
     lo = prm.migrant_entry_age - MIGRANT_ENTRY_SPREAD
     hi = prm.migrant_entry_age + MIGRANT_ENTRY_SPREAD
     renew(model, gone, Kind.MIGRANT, rng.uniform(lo, hi, size=gone.size))
-    # The young villager starts at home, farming the household plot until hired.
+    # The young villager starts at home, farming the household plot until hired, with
+    # the village's rural registration (a predecessor's urban hukou is not inherited).
+    p.residency[gone] = Residency.RURAL
     p.status[gone] = Status.NONE
     p.unit[gone] = -1
     p.land[gone] = prm.migrant_home_land
@@ -384,3 +399,188 @@ def hire(model) -> None:
     p.land[mig] = 0.0
     p.wage[rows] = starting_wage(p.kind[rows], p.skill[rows], prm)
     t["hires"] = int(rows.size)
+
+
+# --- cadres: turnover and recruitment -------------------------------------------------
+#: Personal columns a recruit brings into the cadre row (the rest are the post's, or
+#: cadre-only and set afresh).
+POST_COLUMNS = ("kind", "unit", "village", "patron", "security", "labour_share")
+CADRE_ONLY = ("rank", "loyalty", "corruption", "native", "new_cadre")
+
+
+def recruitment_score(
+    label: np.ndarray,
+    party: np.ndarray,
+    skill: np.ndarray,
+    activism: np.ndarray,
+    aligned: np.ndarray,
+    criteria: float,
+    w_class: float,
+    w_party: float,
+    w_skill: float,
+    w_activism: float,
+) -> np.ndarray:
+    """A candidate's claim to a cadre post: the normal criteria (good class, party,
+    skill), and faction activism by the weight a campaign's criteria give it."""
+    return (
+        w_class * (label == 0)
+        + w_party * party
+        + w_skill * skill
+        + criteria * w_activism * activism * aligned
+    )
+
+
+def pair_by_group(slot_group: np.ndarray, cand_group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Match slots to candidates of the same group, in the given orders.
+
+    Returns indices ``(slots, cands)`` of equal length: within each group the first
+    ``min(#slots, #cands)`` of each, paired in order.
+    """
+    if slot_group.size == 0 or cand_group.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    n = int(max(slot_group.max(), cand_group.max())) + 1
+
+    def ranked(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        order = np.argsort(g, kind="stable")
+        sg = g[order]
+        return order, np.arange(g.size) - np.searchsorted(sg, sg, side="left")
+
+    s_order, s_rank = ranked(slot_group)
+    c_order, c_rank = ranked(cand_group)
+    take = np.minimum(np.bincount(slot_group, minlength=n), np.bincount(cand_group, minlength=n))
+    s_keep = s_order[s_rank < take[slot_group[s_order]]]
+    c_keep = c_order[c_rank < take[cand_group[c_order]]]
+    # Both are sorted by group with equal counts per group, so position i pairs them.
+    return s_keep, c_keep
+
+
+def move_into_cadre(model, src: np.ndarray, dst: np.ndarray, new_cadre: bool = False) -> None:
+    """Move the people in rows ``src`` into the cadre rows ``dst``; renew ``src``.
+
+    The cadre row takes the recruit's personal traits (age, labels, file, grievance,
+    faction, activism, skill ...); the post keeps its unit, cadre network, patron slot
+    and security share. A recruit starts at rank 0, a party member ("recruit ... into the
+    party and then promote them", seed 002 3809-3813), fairly loyal, with a patron of
+    higher rank in the unit; ``new_cadre`` marks a recruit of a campaign's activist
+    criteria.
+    """
+    if src.size == 0:
+        return
+    p, prm, rng = model.people, model.params, model.rng
+    for name in PEOPLE_COLUMNS:
+        if name not in POST_COLUMNS and name not in CADRE_ONLY:
+            p.arrays[name][dst] = p.arrays[name][src]
+    p.unit[dst] = p.unit[src]
+    p.rank[dst] = 0
+    p.party[dst] = True
+    p.loyalty[dst] = rng.uniform(0.6, 0.9, size=dst.size)
+    p.corruption[dst] = rng.beta(1.0, 6.0, size=dst.size)
+    p.native[dst] = rng.random(dst.size) < prm.native_cadre_share
+    p.new_cadre[dst] = new_cadre
+    p.status[dst] = Status.EMPLOYED
+    p.wage[dst] = prm.cadre_wage
+    p.tenure[dst] = 0
+    c = p.rows(Kind.CADRE)
+    seniors = np.flatnonzero((p.rank[c] > 0) & (p.status[c] == Status.EMPLOYED)) + c.start
+    from sim.grouping import random_member
+
+    patron = random_member(
+        p.unit[dst], seniors, p.unit[seniors], model.units.n, rng.random(dst.size)
+    )
+    p.patron[dst] = patron
+    model.renewed[dst] = True
+    # The recruit's place in the workforce passes to a school-leaver waiting to be hired.
+    for kind in (Kind.TECHNICIAN, Kind.WORKER):
+        rows = src[p.kind[src] == kind]
+        entry = prm.entry_age + (GRADUATE_DELAY if kind == Kind.TECHNICIAN else 0.0)
+        renew(model, rows, kind, rng.uniform(entry - ENTRY_SPREAD, entry + ENTRY_SPREAD, rows.size))
+        p.status[rows] = Status.NONE
+        p.unit[rows] = -1
+
+
+def recruit_cadres(model, rows: np.ndarray) -> int:
+    """Fill the vacant cadre ``rows`` with recruits from the posts' units; returns the count."""
+    p, prm, lv, rng = model.people, model.params, model.levers, model.rng
+    if rows.size == 0:
+        return 0
+    slot_unit = np.where(p.unit[rows] >= 0, p.unit[rows], rng.integers(0, model.units.n, rows.size))
+    hiring = np.zeros(model.units.n + 1, dtype=bool)
+    hiring[slot_unit] = True
+    # Only the units with a vacant post need their candidates scored.
+    pool = (
+        hiring[p.unit]
+        & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
+        & (p.status == Status.EMPLOYED)
+        & (p.unit >= 0)
+        & (p.jail == 0)
+        & (p.age >= 22.0)
+        & (p.age < prm.retirement_age - 10.0)
+    )
+    cand = np.flatnonzero(pool)
+    criteria = lv.activist_criteria * model.mechanisms.gain("activist_recruitment")
+    score = recruitment_score(
+        p.class_label[cand],
+        p.party[cand],
+        p.skill[cand].astype(np.float64),
+        p.activism[cand].astype(np.float64),
+        p.faction[cand] >= 0,
+        criteria,
+        prm.recruit_class,
+        prm.recruit_party,
+        prm.recruit_skill,
+        prm.recruit_activism,
+    )
+    # Rules that weigh on careers (the composed ``merit``, e.g. a campaign's class purity)
+    # weigh on recruitment too. Gumbel noise: a logit choice given the score.
+    score = score + model.terms.total("merit")[cand] + rng.gumbel(size=cand.size)
+    cand = cand[np.argsort(-score, kind="stable")]
+    s, c = pair_by_group(slot_unit, p.unit[cand])
+    # Recruits chosen under activist criteria are the period's "new cadres" (3675-3678).
+    move_into_cadre(model, cand[c], rows[s], new_cadre=criteria > 0)
+    return int(s.size)
+
+
+def cadre_turnover(model) -> None:
+    """Cadres die (Gompertz) and retire; vacant posts are filled by recruits.
+
+    A post is vacant when its holder died or retired this month, or was killed (status
+    none); a post the unit has no candidate for stays vacant until one is found.
+    """
+    p, prm, rng, t = model.people, model.params, model.rng, model.tally
+    s = p.rows(Kind.CADRE)
+    n = s.stop - s.start
+    if n == 0 or model.units.n == 0:
+        return
+    die = rng.random(n) < death_probability(p.age[s], prm.mortality_60, prm.mortality_slope)
+    retire = p.age[s] >= prm.retirement_age
+    # A vacant post (status none: its holder was killed) is refilled; a cadre let go by
+    # a new owner (unemployed, privatization B7) keeps the row, out of post.
+    held = p.status[s] == Status.EMPLOYED
+    vacant = p.status[s] == Status.NONE
+    rows = np.flatnonzero(((die | retire) & held) | vacant) + s.start
+    t["cadre_deaths"] = int(np.count_nonzero(die & held))
+    t["cadre_turnover"] = int(np.count_nonzero((die | retire) & held))
+    p.status[rows] = Status.NONE
+    p.rank[rows] = 0
+    p.faction[rows] = -1
+    t["cadre_recruits"] = recruit_cadres(model, rows)
+
+
+def violent_deaths(model, rows: np.ndarray) -> None:
+    """People killed (factional fighting, persecution) leave the model.
+
+    A worker's or technician's row passes to a school-leaver waiting to be hired, as
+    after a natural death; a cadre's post falls vacant and is filled next month.
+    """
+    p, prm, rng = model.people, model.params, model.rng
+    for kind in (Kind.TECHNICIAN, Kind.WORKER):
+        r = rows[p.kind[rows] == kind]
+        entry = prm.entry_age + (GRADUATE_DELAY if kind == Kind.TECHNICIAN else 0.0)
+        renew(model, r, kind, rng.uniform(entry - ENTRY_SPREAD, entry + ENTRY_SPREAD, r.size))
+        p.status[r] = Status.NONE
+        p.unit[r] = -1
+    cad = rows[p.kind[rows] == Kind.CADRE]
+    p.status[cad] = Status.NONE
+    p.rank[cad] = 0
+    p.faction[cad] = -1

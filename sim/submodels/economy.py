@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import Kind, Status
+from sim.state import Kind, Residency, Status
 
 RELIEF_SPEND_SHARE = 1.0 / 3.0
 REMITTANCE_SHARE = 0.3
@@ -41,11 +41,10 @@ def age_and_retire(model) -> None:
     """Everyone ages a month; workers and technicians past retirement age retire.
 
     A retiree keeps a pension and the tie to the former unit, whose post falls vacant
-    for a new hire (``sim.submodels.demography.hire``). Cadres who reach retirement age
-    are replaced in their post by a young recruit (the row is reused), so the
-    population is conserved.
+    for a new hire (``sim.submodels.demography.hire``). Cadres retire and die in
+    ``demography.cadre_turnover``, which fills their posts by recruitment.
     """
-    p, prm, rng = model.people, model.params, model.rng
+    p, prm = model.people, model.params
     p.age = p.age + np.float32(1.0 / 12.0)
     retiring = (
         (p.status == Status.EMPLOYED)
@@ -54,16 +53,6 @@ def age_and_retire(model) -> None:
     )
     p.status = np.where(retiring, Status.RETIRED, p.status)
     p.pension = np.where(retiring, prm.pension, p.pension)
-    rows = p.rows(Kind.CADRE)
-    old = np.flatnonzero(p.age[rows] >= prm.retirement_age) + rows.start
-    if old.size:
-        p.age[old] = rng.uniform(25, 35, size=old.size)
-        p.rank[old] = 0
-        p.loyalty[old] = rng.uniform(0.5, 0.8, size=old.size)
-        p.political_capital[old] = 0.0
-        p.persecuted[old] = 0
-        p.faction[old] = -1
-        model.tally["cadre_turnover"] = int(old.size)
 
 
 def benefits(model) -> None:
@@ -94,7 +83,8 @@ def pay(model) -> None:
     """Set every person's income for this month."""
     p, prm, lv, rng = model.people, model.params, model.levers, model.rng
     employed = p.status == Status.EMPLOYED
-    migrant = p.kind == Kind.MIGRANT
+    # Rightless migrants: those who won urban registration (residency) have local rights.
+    migrant = (p.kind == Kind.MIGRANT) & (p.residency != Residency.URBAN)
     distress = model.unit_distress[np.maximum(p.unit, 0)] * (p.unit >= 0)
     unpaid = employed & (
         rng.random(p.n)

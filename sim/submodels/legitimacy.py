@@ -6,6 +6,16 @@ line 19: cadre salaries "maybe three times"), campaign chaos (seed 002 E7–E8, 
 3871–3906), visible repression and concessions (seed 003 R5, D1–D8). A locality's
 legitimacy adds the presence of cadres on the shop floor (seed 000 lines 24, 34) and
 subtracts the corruption of its own cadres (seed 002 K11, lines 3146–3152).
+
+Legitimacy in layers (O'Brien & Li 2006, "rightful resistance"; Li 2004, hierarchical
+trust): the global scalar is trust in the *centre* (reported as ``legitimacy`` and
+``legitimacy_central``); a locality's value is trust in its *local* officials (reported
+people-weighted as ``legitimacy_local``). People blame local officials for repression
+and appeal to the centre: a share ``local_blame`` of visible repression's cost falls on
+the locality (a per-locality memory kept by ``state_response``, added through the
+``local_legitimacy`` term ``local_repression``) instead of the centre, while the centre's
+concessions still raise central legitimacy. So protest can grow locally for years while
+the centre holds.
 """
 
 from __future__ import annotations
@@ -90,15 +100,13 @@ def local(
 
 def update_local(model) -> None:
     """Recompute legitimacy for every unit, village and the city at large."""
-    prm, lv = model.params, model.levers
-    # Presence is composed: cadres on the line (their labour share), plus grassroots
-    # work (danwei reactivation, party secretaries sent down), which puts cadres in
-    # communities the way labour participation puts them on the line (seeds 001, 004).
-    # Each is its own term; together they cannot exceed full presence.
+    prm = model.params
+    # Presence is composed: cadres on the line (their labour share), plus any other
+    # source's term; together they cannot exceed full presence. Grassroots programmes
+    # (seeds 001, 004) add their legitimacy as ``local_legitimacy`` terms only in the
+    # localities they actually reach.
     terms = model.terms
     terms.set("presence", "cadre_labour_on_the_line", presence(model.loc_cadre_labour))
-    terms.set("presence", "grassroots_monitoring", lv.monitoring * model.loc_is_community)
-    terms.set("presence", "grassroots_problem_solving", lv.problem_solving * model.loc_is_community)
     pres = np.clip(terms.total("presence"), 0.0, 1.0)
     model.local_legitimacy = local(
         model.legitimacy,
@@ -109,6 +117,10 @@ def update_local(model) -> None:
     )
     # Other rules move a locality's legitimacy through named terms (accidents, local
     # repression, programmes in the communities they reach), each its own contribution.
+    # Layered legitimacy (O'Brien & Li 2006; Li 2004): people blame local officials for
+    # the repression they saw, so a locality's memory of it lowers its own legitimacy.
+    blame = model.response.blame * prm.legitimacy_local_repression
+    terms.set("local_legitimacy", "local_repression", -blame * model.mechanisms.gain("local_blame"))
     extra = terms.total("local_legitimacy")
     if extra.any():
         model.local_legitimacy = np.clip(model.local_legitimacy + extra, 0.0, 1.0)
@@ -141,7 +153,10 @@ def update_global(model) -> None:
         prm.legitimacy_performance * on("legitimacy_performance"),
         prm.legitimacy_privilege * on("legitimacy_privilege"),
         prm.legitimacy_chaos,
-        prm.legitimacy_repression * on("legitimacy_repression"),
+        # Rightful resistance: the share of repression blamed on locals spares the centre.
+        prm.legitimacy_repression
+        * on("legitimacy_repression")
+        * (1.0 - prm.local_blame * on("local_blame")),
         prm.legitimacy_concession * on("legitimacy_concession"),
         broken_share=broken_pledges(p.laid_off, STATUS_LOSS[p.status]),
         unrest_share=t["unresolved_people"] / n,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import Kind, Sector, Status
+from sim.state import Kind, Ownership, Sector, Status
 from sim.submodels.legitimacy import presence
 
 GROWTH_TREND_MONTHS = 12.0
@@ -29,8 +29,15 @@ def output(
     autonomy: float,
     tech_alienation: np.ndarray,
     disruption: np.ndarray,
+    accuracy: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Monthly output of each unit (index units).
+
+    ``autonomy`` may be one value or one per unit (three-in-one teams subordinate the
+    technicians of some units, seed 002 3445–3462). ``accuracy`` is the output gained from
+    more accurate decisions where cadres work on the line (seed 000 lines 19, 34: "it
+    added accuracy to the cadre's decision making", against the Great Leap's overstated
+    production), already scaled by their presence.
 
     Expertise counts only as far as technicians are both allowed to govern production
     (``autonomy``) and willing to (1 − ``tech_alienation``): the effective expertise is
@@ -40,7 +47,20 @@ def output(
     """
     mgmt = 1.0 - management_cost * labour_share
     tech = 1.0 + 0.2 * (autonomy * (1.0 - tech_alienation) - 0.5)
-    return capacity * np.power(np.clip(staffing, 0.0, 2.0), 0.7) * mgmt * tech * (1.0 - disruption)
+    gain = 1.0 + np.asarray(accuracy, dtype=np.float64)
+    return (
+        capacity
+        * np.power(np.clip(staffing, 0.0, 2.0), 0.7)
+        * mgmt
+        * tech
+        * gain
+        * (1.0 - disruption)
+    )
+
+
+def unit_autonomy(autonomy: float, authority_terms: np.ndarray) -> np.ndarray:
+    """Technicians' autonomy in each unit: the month's rule plus the units' own terms."""
+    return np.clip(autonomy + authority_terms, 0.0, 1.0)
 
 
 def accident_hazard(
@@ -83,14 +103,16 @@ def produce(model) -> None:
     active_share = active_share * model.mechanisms.gain("protest_disruption")
     disruption = np.clip(active_share + 0.3 * lv.campaign_intensity, 0.0, 0.9)
     u.output_prev = u.output.copy()
+    on_line = presence(model.loc_cadre_labour[: u.n])
     u.output = output(
         u.capacity,
         staffing,
         model.loc_cadre_labour[: u.n],
         prm.management_cost,
-        lv.technician_autonomy,
+        unit_autonomy(lv.technician_autonomy, model.terms.total("technician_authority")[: u.n]),
         model.unit_tech_alienation,
         disruption,
+        model.terms.total("decision_accuracy")[: u.n] * on_line,
     )
     prev = u.output_prev
     growth = np.where(prev > 0, u.output / np.where(prev > 0, prev, 1.0) - 1.0, 0.0)
@@ -107,24 +129,91 @@ def produce(model) -> None:
     model.growth_trend += (model.output_growth - model.growth_trend) / GROWTH_TREND_MONTHS
 
 
+def locally_supervised(ownership: np.ndarray, decentralized: bool) -> np.ndarray:
+    """Units whose safety is supervised by local officials (per unit, bool).
+
+    Only the key state mines were ever supervised from the centre; township, collective
+    and private mines always answered to local governments (science-anchors §3.9). So
+    state units are local only while supervision is decentralized (Jia & Nie 2017:
+    March 1998 – February 2001); every other unit always is.
+    """
+    return (ownership != Ownership.STATE) | bool(decentralized)
+
+
+def small_mine_factor(ownership: np.ndarray, sector: np.ndarray, factor: float) -> np.ndarray:
+    """Base-hazard multiplier of small (non-state) mines; 1 for everything else.
+
+    SAWS (science-anchors §3.9): small mines were a third of all mines and caused two
+    thirds of the deaths; in 2009 they produced 35 % of output and 70 % of deaths.
+    """
+    small = (sector == Sector.MINE) & (ownership != Ownership.STATE)
+    return np.where(small, factor, 1.0)
+
+
+def death_memory(memory: np.ndarray, deaths: np.ndarray, workers: np.ndarray, fade: float):
+    """Remembered deaths per 1,000 line workers: this month's rate added, the past fading.
+
+    A rate, not a count, so it does not change with ``people_per_agent`` or unit size.
+    """
+    rate = 1000.0 * deaths / np.maximum(workers, 1)
+    return (memory * (1.0 - fade) + rate).astype(np.float32)
+
+
+def accident_legitimacy_term(memory: np.ndarray, media: float, weight: float) -> np.ndarray:
+    """Local legitimacy lost to remembered deaths, in proportion to media exposure."""
+    return -weight * media * memory
+
+
+def accident_blame_term(memory: np.ndarray, collusion: np.ndarray, weight: float) -> np.ndarray:
+    """Promotion log-odds a unit's cadres lose for its remembered deaths; collusion with
+    the owners shields them (the accident is hushed up or blamed on others)."""
+    return -weight * memory * (1.0 - np.clip(collusion, 0.0, 1.0))
+
+
+def accident_consequences(model) -> None:
+    """What remembered deaths cost (issue 13.5): legitimacy and careers.
+
+    Runs before local legitimacy and promotions each month. Each consequence is a named
+    core term: ``local_legitimacy`` of the unit's locality falls with its remembered
+    deaths in proportion to ``levers.media_exposure``; the ``merit`` of the unit's
+    cadres falls unless collusion shields them.
+    """
+    u, p, prm, on = model.units, model.people, model.params, model.mechanisms.gain
+    loc = np.zeros(model.n_localities)
+    loc[: u.n] = accident_legitimacy_term(
+        u.death_memory, model.levers.media_exposure, prm.accident_legitimacy
+    ) * on("accident_legitimacy")
+    model.terms.set("local_legitimacy", "accident_deaths", loc)
+    rows = p.rows(Kind.CADRE)
+    unit = p.unit[rows]
+    blame = accident_blame_term(u.death_memory, u.collusion, prm.accident_blame)
+    merit = np.zeros(p.n)
+    merit[rows] = np.where(unit >= 0, blame[np.maximum(unit, 0)], 0.0) * on("accident_blame")
+    model.terms.set("merit", "accident_blame", merit)
+
+
 def accidents(model) -> None:
-    """Draw accidents and deaths in every unit."""
+    """Draw accidents and deaths in every unit, and remember the deaths."""
     u, prm, lv, rng = model.units, model.params, model.levers, model.rng
     loc_n = u.n
+    # Collusion and the native supervisors' part in it matter only where supervision is
+    # local (Nie & Jiang 2011; Jia & Nie 2017): central inspectors are not natives.
+    local = locally_supervised(u.ownership, lv.supervision_decentralized)
     u.collusion = u.collusion + 0.1 * (
         collusion_target(
             model.loc_cadre_corruption[:loc_n],
-            model.unit_native_share,
+            model.unit_native_share * local,
             lv.collusion_shift,
             lv.media_exposure,
         )
         - u.collusion
     )
     base = np.where(u.sector == Sector.MINE, prm.accident_rate, prm.accident_rate_factory)
+    base = base * small_mine_factor(u.ownership, u.sector, prm.small_mine_hazard)
     distance = 1.0 - presence(model.loc_cadre_labour[:loc_n])
     hazard = accident_hazard(
         base,
-        u.collusion,
+        u.collusion * local,
         distance,
         lv.safety_enforcement,
         u.safety,
@@ -137,6 +226,7 @@ def accidents(model) -> None:
     n_dead = rng.poisson(n_acc * prm.fatality_share)
     u.accidents = n_acc
     u.deaths = n_dead
+    u.death_memory = death_memory(u.death_memory, n_dead, workers, prm.accident_memory_fade)
     model.tally["accidents"] = int(n_acc.sum())
     model.tally["deaths"] = int(n_dead.sum())
     model.tally["mine_deaths"] = int(n_dead[u.sector == Sector.MINE].sum())

@@ -41,6 +41,31 @@ ten people per agent is (it stands for ten people acting alike). Size is people 
 (> 1,000), the classes of the PAP study used for the 2004 counts (science-anchors §3.6:
 120 incidents > 1,000 people, 46 > 5,000, 17 > 10,000).
 
+Organized protest (issue 13 point 6). *Leaders* (seed 003 B1): "It is the older
+generation, in particular, that today most often leads these struggles ... Most such
+resistance is led by such activists from the Cultural Revolution period" (line 29); the
+arrested leaders of the electrical equipment plant "kept on fighting and are still active
+in the leadership of the city workers" (line 25). A person leads when their leadership
+score — activism plus ``leader_cohort_bonus`` if born by ``leader_cohort_born`` — reaches
+``leader_activism`` and they were active last month. Everyone who sees active leaders (in
+view in their locality, as a share of the people seen, and among their ties) needs a
+share ``leader_effect × (1 − exp(−leaders seen))`` less of their threshold. Arresting
+leaders (``state_response``: the most active are taken first, D6) therefore decapitates
+the next month's event: fewer follow, and it is smaller. *Linkage* (seed 003 E4, line 97:
+after isolated struggles fail, "workers from the different enterprises ... are beginning
+to link up", laid-off and employed together; line 100: worker and peasant protests are
+simultaneous but unlinked): a work unit's link weight grows with its months of protest
+(``Unit.protest_memory``, its organizational memory: the sum of its monthly active
+shares) to 1 at ``link_memory``; a village's
+is ``village_linkage``; the city at large has none. A person in a linked locality needs
+``linkage_weight × link × S`` less threshold, where ``S`` is the active share of allied
+claims in the *other* linked localities (the same claim 1, another urban claim
+``claim_linkage``, across workers and peasants ``class_linkage``). Shares are of people
+and exclude one's own locality, so neither ``people_per_agent`` nor the number of
+localities moves them. Breadth — several units pressing the same claim in one month —
+emerges from the links; each event carries its locality's ``link`` and its claim's
+``claim_breadth`` (share of work units holding an event of that claim this month).
+
 Limit of any agent representation: the smallest resolvable group is ``people_per_agent``
 people, so where most events are only a few agents the count of class I events and the
 split between classes I and II still move with the scale; per-capita participants do
@@ -98,15 +123,85 @@ def decide(
 
 
 def effective_threshold(
-    threshold: np.ndarray, activism: np.ndarray, weight: float, terms: np.ndarray | float
+    threshold: np.ndarray,
+    activism: np.ndarray,
+    weight: float,
+    terms: np.ndarray | float,
+    led: np.ndarray | float = 0.0,
+    linked: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """A person's threshold this month: T × (1 − weight × activism) + regime terms, ≥ 0.
+    """A person's threshold this month, ≥ 0:
+    ``T × (1 − weight × activism) × (1 − led) − linked + regime terms``.
 
     Committed activists need less to act ("core activists kept on fighting", seed 003
-    line 25; the coop as a "big school", line 73); regimes shift thresholds through
-    terms (a union agreement that keeps workers waiting, seed 003 line 23).
+    line 25; the coop as a "big school", line 73); ``led`` is the share of the threshold
+    active leaders in view take away (B1, line 29), ``linked`` the claim spill-over from
+    linked localities (E4, line 97); regimes shift thresholds through terms (a union
+    agreement that keeps workers waiting, seed 003 line 23).
     """
-    return np.maximum(threshold * (1.0 - weight * activism) + terms, 0.0)
+    return np.maximum(threshold * (1.0 - weight * activism) * (1.0 - led) - linked + terms, 0.0)
+
+
+def leadership(
+    activism: np.ndarray, born: np.ndarray, cohort_born: int, cohort_bonus: float
+) -> np.ndarray:
+    """Leadership score: activism, plus a bonus for the experienced cohort (seed 003 L29)."""
+    return activism + cohort_bonus * (born <= cohort_born)
+
+
+def leader_lift(leaders_seen: np.ndarray) -> np.ndarray:
+    """Share of the leader effect felt on seeing ``leaders_seen`` active leaders, in [0, 1].
+
+    Saturating: the first leader one sees matters most (one organizer turns a crowd into
+    a delegation); many more add little.
+    """
+    return 1.0 - np.exp(-np.maximum(leaders_seen, 0.0))
+
+
+def unit_links(memory: np.ndarray, link_memory: float) -> np.ndarray:
+    """A work unit's link weight in [0, 1] from its memory of protest (seed 003 E4, L97).
+
+    The memory is a sum of monthly active shares (people, not agents, and not months
+    with an *event*, whose floor is resolved differently at each ``people_per_agent``),
+    and the weight is linear in it up to 1, so it is free of the agent scale.
+    """
+    return np.clip(memory / float(link_memory), 0.0, 1.0)
+
+
+def remember(memory: np.ndarray, active_share: np.ndarray) -> np.ndarray:
+    """Add a month of protest experience: each unit's share of members active."""
+    return memory + active_share
+
+
+def claim_affinity(claim_linkage: float, class_linkage: float) -> np.ndarray:
+    """``N_CLAIMS × N_CLAIMS`` affinity between claims: 1 for the same claim, ``claim_linkage``
+    between different urban claims, ``class_linkage`` between urban claims and land."""
+    aff = np.full((N_CLAIMS, N_CLAIMS), claim_linkage)
+    aff[CLAIM_LAND, :] = class_linkage
+    aff[:, CLAIM_LAND] = class_linkage
+    np.fill_diagonal(aff, 1.0)
+    return aff
+
+
+def spillover(
+    active: np.ndarray, people: np.ndarray, link: np.ndarray, affinity: np.ndarray
+) -> np.ndarray:
+    """Per (locality, claim): the affinity-weighted mean, over the claims pressed there, of
+    the active share in the *other* linked localities, in [0, 1].
+
+    ``active`` and ``people`` are ``n_loc × N_CLAIMS`` counts (any unit: agents or
+    people, the share is the same), ``link`` the localities' link weights. Excluding the
+    own locality keeps a large unit from linking with itself, and makes the share an
+    average over the others, free of how many localities there are.
+    """
+    wa, wp = link[:, None] * active, link[:, None] * people
+    num = wa.sum(axis=0)[None, :] - wa
+    den = wp.sum(axis=0)[None, :] - wp
+    share = np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
+    # Average over the claims someone presses elsewhere: an absent claim dilutes nothing.
+    norm = (den > 0).astype(np.float64) @ affinity.T
+    weighted = share @ affinity.T
+    return np.divide(weighted, norm, out=np.zeros_like(weighted), where=norm > 0)
 
 
 def effective_risk(
@@ -130,13 +225,15 @@ def size_class(size: np.ndarray) -> np.ndarray:
     return np.searchsorted(SIZE_CLASS_BOUNDS, size, side="right").astype(np.int8)
 
 
+# Claim by (type, status): technicians and workers by status, migrants and peasants by type.
+_CLAIM_TABLE = np.tile(_STATUS_CLAIM, (len(Kind), 1))
+_CLAIM_TABLE[Kind.MIGRANT, :] = CLAIM_MIGRANT
+_CLAIM_TABLE[Kind.PEASANT, :] = CLAIM_LAND
+
+
 def claim_of(kind: np.ndarray, status: np.ndarray) -> np.ndarray:
     """Each person's claim (an index into ``CLAIMS``) from their type and status."""
-    return np.select(
-        [kind == Kind.MIGRANT, kind == Kind.PEASANT],
-        [CLAIM_MIGRANT, CLAIM_LAND],
-        _STATUS_CLAIM[status],
-    ).astype(np.int8)
+    return _CLAIM_TABLE[kind, status]
 
 
 def group_events(
@@ -166,12 +263,32 @@ class Events:
     breadth: float  # share of work units holding an event this month
     claim: np.ndarray | None = None  # index into CLAIMS; wages if not given
     index: np.ndarray | None = None  # per person: row of their group's event, or −1
+    #: per event: its locality's link weight in [0, 1] (units: protest memory, E4)
+    link: np.ndarray | None = None
+    #: per event: share of work units holding an event of the same claim this month
+    claim_breadth: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        n = len(self.locality)
         if self.claim is None:
-            self.claim = np.zeros(len(self.locality), dtype=np.int8)
+            self.claim = np.zeros(n, dtype=np.int8)
         if self.index is None:
             self.index = np.zeros(0, dtype=np.int64)
+        if self.link is None:
+            self.link = np.zeros(n)
+        if self.claim_breadth is None:
+            self.claim_breadth = np.zeros(n)
+
+    @property
+    def linked_breadth(self) -> float:
+        """Largest link-weighted share of work units pressing one claim together this month.
+
+        Zero when no linked unit protests: isolated struggles are not broad however many
+        there are (seed 003 line 97). The state's response can read it (D1, D2).
+        """
+        if self.n == 0:
+            return 0.0
+        return float(np.max(self.claim_breadth * self.link))
 
     @property
     def member(self) -> np.ndarray:
@@ -207,17 +324,60 @@ def perceived_enforcers(model) -> np.ndarray:
     return watch * model.loc_vision
 
 
+def tie_counts(ties, rows: np.ndarray, n: int) -> np.ndarray:
+    """Per person, the (weighted) ties to ``rows``: ``ties @ mask(rows)`` for symmetric ties.
+
+    Reads only the rows listed (the month's actives or leaders, a few per cent of
+    everyone), so it costs far less than a full sparse product over all people.
+    """
+    start, stop = ties.indptr[rows], ties.indptr[rows + 1]
+    lens = stop - start
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(n)
+    offs = np.arange(total) + np.repeat(start - (np.cumsum(lens) - lens), lens)
+    return np.bincount(ties.indices[offs], weights=ties.data[offs], minlength=n)
+
+
+def locality_links(model) -> np.ndarray:
+    """Link weight of every locality: units by protest memory, villages fixed, city none."""
+    prm = model.params
+    link = np.zeros(model.n_localities)
+    n_u, n_v = model.units.n, model.villages.n
+    link[:n_u] = unit_links(model.units.protest_memory, prm.link_memory)
+    link[n_u : n_u + n_v] = prm.village_linkage
+    return link * model.mechanisms.gain("protest_linkage")
+
+
+def leaders_among(model, rows: np.ndarray) -> np.ndarray:
+    """The leaders among ``rows`` (B1): leadership score at least ``leader_activism``."""
+    p, prm = model.people, model.params
+    year = getattr(model, "date", model.config.start).year
+    score = leadership(
+        p.activism[rows], year - p.age[rows], prm.leader_cohort_born, prm.leader_cohort_bonus
+    )
+    return rows[score >= prm.leader_activism]
+
+
 def update(model) -> None:
     """Every free non-cadre person decides whether to be active this month."""
     p, prm = model.people, model.params
-    was_active = p.active.astype(np.float32)
     loc = model.locality
-    active_in_loc = np.bincount(loc, weights=was_active, minlength=model.n_localities)
-    # The active share among the others of one's locality, seen in `loc_vision` people.
-    others = np.maximum(model.loc_size[loc] - 1, 1)
-    share_seen = (active_in_loc[loc] - was_active) / others
-    seen = np.rint(share_seen * model.loc_vision[loc])
-    ties_active = model.ties @ was_active if model.ties.nnz else 0.0
+    n_loc = model.n_localities
+    # Last month's actives, and the leaders among them (few: computed on their rows).
+    act_rows = np.flatnonzero(p.active)
+    lead_rows = leaders_among(model, act_rows)
+    active_in_loc = np.bincount(loc[act_rows], minlength=n_loc).astype(np.float64)
+    leaders_in_loc = np.bincount(loc[lead_rows], minlength=n_loc).astype(np.float64)
+    # The active share among the others of one's locality, seen in `loc_vision` people:
+    # per locality for a quiet person and for an active one (who is not among the others).
+    loc_others = np.maximum(model.loc_size - 1, 1)
+    seen_quiet = np.rint(active_in_loc / loc_others * model.loc_vision)
+    seen_active = np.rint((active_in_loc - 1.0) / loc_others * model.loc_vision)
+    seen = seen_quiet[loc]
+    seen[act_rows] = seen_active[loc[act_rows]]
+    # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
+    ties_active = tie_counts(model.ties, act_rows, p.n)
     w_net = prm.network_weight * model.mechanisms.gain("network_influence")
     actives = 1.0 + seen + w_net * ties_active
     cops = perceived_enforcers(model)[loc]
@@ -230,17 +390,44 @@ def update(model) -> None:
         p.fear,
         model.terms.total("fear"),
     )
+    # Leaders in view (B1): their share among the others of the locality, in the people
+    # one sees, plus leaders among one's ties; a leader does not count themself. Per
+    # locality first, then corrected on the few rows tied to or being a leader.
+    gain = prm.leader_effect * model.mechanisms.gain("protest_leaders")
+    lead_view = leaders_in_loc / loc_others * model.loc_vision
+    extra = tie_counts(model.ties, lead_rows, p.n)
+    extra[lead_rows] -= (model.loc_vision / loc_others)[loc[lead_rows]]
+    fix = np.flatnonzero(extra)
+    led = (gain * leader_lift(lead_view)).astype(np.float32)[loc]
+    led[fix] = gain * leader_lift(lead_view[loc[fix]] + extra[fix])
+    # Claim spill-over from the other linked localities (E4).
+    claim = claim_of(p.kind, p.status)
+    key = loc * N_CLAIMS + claim
+    act_lc = np.bincount(key[act_rows], minlength=n_loc * N_CLAIMS).astype(np.float64)
+    ppl_lc = np.bincount(key, minlength=n_loc * N_CLAIMS).astype(np.float64)
+    link = locality_links(model)
+    spill = spillover(
+        act_lc.reshape(n_loc, N_CLAIMS),
+        ppl_lc.reshape(n_loc, N_CLAIMS),
+        link,
+        claim_affinity(prm.claim_linkage, prm.class_linkage),
+    )
+    # Per (locality, claim) first, then one gather per person.
+    linked = (prm.linkage_weight * link[:, None] * spill).astype(np.float32).ravel()[key]
+    commitment = prm.activism_threshold * model.mechanisms.gain("activist_commitment")
     threshold = effective_threshold(
-        p.threshold, p.activism, prm.activism_threshold, model.terms.total("threshold")
+        p.threshold, p.activism, commitment, model.terms.total("threshold"), led, linked
     )
     eligible = (p.jail == 0) & (p.kind != 0)
     p.active = eligible & decide(p.grievance, risk, p_arrest, threshold)
     # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold.
     model.tally["tension"] = int(np.count_nonzero(eligible & ~p.active & (p.grievance > threshold)))
+    model.tally["leaders"] = float(leaders_among(model, np.flatnonzero(p.active)).size)
 
 
 def aggregate(model) -> Events:
-    """Group this month's actives into events by locality and claim."""
+    """Group this month's actives into events by locality and claim, and add the month's
+    turnout to each work unit's protest memory (read by next month's links)."""
     p, prm = model.people, model.params
     claim = claim_of(p.kind, p.status)
     act = np.flatnonzero(p.active)
@@ -254,7 +441,18 @@ def aggregate(model) -> Events:
     index[act] = row[model.locality[act] * N_CLAIMS + claim[act]]
     urban = model.loc_urban[loc]
     n_units = max(model.units.n, 1)
-    units_protesting = np.unique(loc[loc < model.units.n]).size
+    at_unit = loc < model.units.n
+    units_protesting = np.unique(loc[at_unit]).size
+    # Per claim: how many work units hold an event of it this month (one per unit).
+    units_by_claim = np.bincount(cl[at_unit], minlength=N_CLAIMS) / n_units
+    link = locality_links(model)  # the links this month's decisions were made under
+    # This month's struggle enters each unit's memory (E4), for next month's links.
+    n_u = model.units.n
+    in_unit = model.locality[act] < n_u
+    active_in_unit = np.bincount(model.locality[act][in_unit], minlength=n_u)
+    model.units.protest_memory = remember(
+        model.units.protest_memory, active_in_unit / np.maximum(model.loc_size[:n_u], 1)
+    )
     return Events(
         locality=loc,
         claim=cl,
@@ -264,4 +462,6 @@ def aggregate(model) -> Events:
         urban=urban,
         breadth=units_protesting / n_units,
         index=index,
+        link=link[loc],
+        claim_breadth=units_by_claim[cl],
     )

@@ -15,16 +15,94 @@ Rules from seed 003's repression and concession repertoire (§4.2 D1–D15):
   proportion to the share of the locality's people it took (``fear_turnout``).
 - D9 (line 100): rural protest is less visible, so repression there costs the state
   less legitimacy; visibility grows with size.
+
+Conditions of the response (docs/ODD.md 7.4, 7.11):
+
+- Breadth (D1–D2, lines 21, 93, 97) is read from this month's events: an event's breadth
+  is how many localities press its claim (share, against ``broad_claim_share``) and how
+  many claims (classes) are out at once. Broad protest gets concessions; an isolated
+  event (breadth below ``narrow_breadth``) is paid off at most, never policy.
+- The elite (``sim.submodels.elite``): a cohesion shortfall cuts arrests and deterrence,
+  makes won policy liable to be contradicted, and defected security cadres are lost to
+  enforcement and tilt their locality toward conceding.
+- D4 (line 93): a temporary win (in the street or in court) in a sold unit — the buyer
+  "put on pressure" — brings escalation there: more arrests "bypassing the courts", and
+  concessions resisted, fading over months.
+- D8 (line 100): repression is "particularly strong" where visible urban protest
+  challenges privatization itself (an event in a restructured unit).
+- D13 (line 93): the courts are a partial ally: a defeated unit protest may win its claim
+  in court ("our laws, Mao's laws were upheld"), unless escalation bypasses them.
+- D14 (line 95): the police are reluctant agents against workers: their arrests in work
+  units scale with ``1 − reluctance × (1 − pressure from superiors)``.
+- Blame (O'Brien & Li 2006; Li 2004): arrests leave a per-locality memory of local
+  repression that lowers that locality's legitimacy (``legitimacy.update_local``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.grouping import first_k_per_group
+from sim.submodels import elite
 from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, claim_of
 
 POLICY_CONCESSION_SIZE = 300.0  # size class III and above wins policy, not only payment
+
+
+@dataclass
+class Memory:
+    """Per-locality memory of the state's response (``model.response``)."""
+
+    escalation: np.ndarray
+    """0..1: escalation after a temporary win in a sold unit (D4)."""
+    blame: np.ndarray
+    """0..1: memory of local repression, blamed on local officials."""
+
+
+def init(n_localities: int) -> Memory:
+    return Memory(np.zeros(n_localities), np.zeros(n_localities))
+
+
+def event_breadth(
+    locality: np.ndarray, claim: np.ndarray, n_localities: int, broad_share: float
+) -> np.ndarray:
+    """Breadth of each event in [0, 1] from this month's events (D1–D2).
+
+    Half is cross-locality linkage — the share of localities pressing the same claim,
+    full at ``broad_share`` — and half is cross-class breadth — how many of the other
+    claims (the employed, laid-off, retirees, migrants, peasants) are out the same month.
+    Both are shares, so breadth is free of ``people_per_agent`` and of the number of
+    localities.
+    """
+    if locality.size == 0:
+        return np.zeros(0)
+    pairs = np.unique(locality.astype(np.int64) * N_CLAIMS + claim)
+    per_claim = np.bincount(pairs % N_CLAIMS, minlength=N_CLAIMS) / max(n_localities, 1)
+    linkage = np.minimum(per_claim / max(broad_share, 1e-12), 1.0)
+    classes = (np.count_nonzero(per_claim) - 1) / (N_CLAIMS - 1)
+    return 0.5 * linkage[claim] + 0.5 * classes
+
+
+def police_compliance(reluctance: float, pressure: float) -> float:
+    """Share of police effort actually spent against workers (D14, line 95)."""
+    return float(np.clip(1.0 - reluctance * (1.0 - pressure), 0.0, 1.0))
+
+
+def next_escalation(
+    escalation: np.ndarray, won: np.ndarray, sold: np.ndarray, gain: float, decay: float
+) -> np.ndarray:
+    """Escalation per locality after this month's wins (D4): up where a sold unit's
+    workers won a round, fading elsewhere; in [0, 1]."""
+    faded = escalation * (1.0 - decay)
+    return np.clip(np.where(won & sold, faded + gain * (1.0 - faded), faded), 0.0, 1.0)
+
+
+def next_blame(blame: np.ndarray, arrested_share: np.ndarray, gain: float, decay: float):
+    """Memory of local repression per locality, in [0, 1]."""
+    faded = blame * (1.0 - decay)
+    return np.clip(faded + (1.0 - faded) * np.minimum(gain * arrested_share, 1.0), 0.0, 1.0)
 
 
 def concession_probability(
@@ -89,6 +167,7 @@ def deterrence_fear(
 def respond(model, events: Events) -> None:
     """Apply concessions, payments, arrests and deterrence to this month's events."""
     t, p, prm, lv, rng = model.tally, model.people, model.params, model.levers, model.rng
+    on, mem, st = model.mechanisms.gain, model.response, model.elite
     t.update(
         arrests=0,
         concessions=0,
@@ -96,35 +175,69 @@ def respond(model, events: Events) -> None:
         visible_arrests=0.0,
         conceded_people=0.0,
         unresolved_people=0.0,
+        contradicted=0,
+        court_wins=0,
     )
+    n_loc, n_units = model.n_localities, model.units.n
+    sold_loc = np.zeros(n_loc, dtype=bool)
+    sold_loc[:n_units] = model.units.restructured >= 0
     if events.n == 0:
+        # A quiet month: memories fade.
+        mem.escalation = mem.escalation * (1.0 - prm.escalation_decay)
+        mem.blame = mem.blame * (1.0 - prm.blame_decay)
         return
-    n_loc = model.n_localities
     vis = visibility(events.size, events.urban, prm.visibility_scale, prm.rural_visibility)
+    # Breadth read from the events (D1-D2): off, the protest module's share of units.
+    b_on = "breadth_response" in model.mechanisms
+    breadth = (
+        event_breadth(events.locality, events.claim, n_loc - 1, prm.broad_claim_share)
+        if b_on
+        else np.full(events.n, events.breadth)
+    )
+    narrow = breadth < prm.narrow_breadth * on("breadth_response")
+    # D8: an event in a sold unit challenges privatization itself.
+    challenge = sold_loc[events.locality] * on("privatization_challenge")
+    harsh = lv.privatization_harshness * challenge * vis
+    esc = mem.escalation[events.locality] * on("repression_escalation")
+    # Defected security cadres side with the protest (a split elite concedes).
+    defected_loc = elite.locality_defection(model)
+    split = defected_loc / np.maximum(model.loc_security, 1e-12)
     # A worker seizure in the locality ("model", seed 003 E1, line 21) makes the
     # authorities concede pre-emptively.
     seizure_bonus = model.loc_model_seizure[events.locality] * 1.5
+    bias = (
+        lv.concession_bias
+        + seizure_bonus
+        + prm.split_concession * split[events.locality]
+        - harsh
+        - prm.escalation_concession * esc
+    )
     p_c = concession_probability(
-        events.size,
-        events.breadth,
-        prm.concession_base,
-        prm.concession_size,
-        prm.concession_breadth,
-        lv.concession_bias + seizure_bonus,
+        events.size, breadth, prm.concession_base, prm.concession_size, prm.concession_breadth, bias
     )
     p_c = p_c * model.mechanisms.gain("concessions")
     conceded = rng.random(events.n) < p_c
-    # Policy needs scale (D1: thousands, line 21); isolated protests of a single factory
-    # get a one-time payment at most (D2, line 97). Breadth raises the chance (above).
-    policy = conceded & (events.size >= POLICY_CONCESSION_SIZE)
-    payment = conceded & ~policy
+    # Policy needs scale (D1: thousands, line 21) and is never won by an isolated event:
+    # those of a single factory get a one-time payment at most (D2, line 97).
+    policy = conceded & (events.size >= POLICY_CONCESSION_SIZE) & ~narrow
+    # A divided elite concedes and reneges (seed 002 line 249, "vacillation").
+    p_contra = prm.contradiction_rate * st.shortfall * on("concession_coherence")
+    contradicted = policy & (rng.random(events.n) < p_contra)
+    policy = policy & ~contradicted
+    payment = conceded & ~policy & ~contradicted
+    # The courts (D13): a defeated unit protest may win its claim in court, unless
+    # escalation bypasses them.
+    in_unit = events.locality < n_units
+    p_court = lv.court_access * (1.0 - esc) * in_unit * on("courts")
+    court = ~conceded & (rng.random(events.n) < p_court)
 
     # A concession answers the group's claim, in its locality: arrears paid to those
     # pressing it, and the denied among them restored to a stipend (seed 003 L21, L93).
     claim = claim_of(p.kind, p.status)
     group = model.locality * N_CLAIMS + claim
     won = np.zeros(n_loc * N_CLAIMS, dtype=bool)
-    won[events.locality[policy] * N_CLAIMS + events.claim[policy]] = True
+    wins = policy | court
+    won[events.locality[wins] * N_CLAIMS + events.claim[wins]] = True
     members_policy = won[group]
     p.arrears = np.where(members_policy, 0.0, p.arrears)
     restored = members_policy & (claim == CLAIM_STATUS) & (p.status == 4)
@@ -143,8 +256,23 @@ def respond(model, events: Events) -> None:
     # invisible for peasants (D9).
     loc_vis = np.zeros(n_loc)
     np.maximum.at(loc_vis, events.locality, vis)
-    enforcers = prm.police_per_1000 / 1000.0 * model.loc_size + model.loc_security
+    loc_harsh = np.zeros(n_loc)
+    np.maximum.at(loc_harsh, events.locality, harsh)
+    # D14: police in work units act against workers only as far as pressed from above.
+    comply = police_compliance(lv.police_reluctance * on("police_reluctance"), lv.superior_pressure)
+    police = prm.police_per_1000 / 1000.0 * model.loc_size
+    police = np.where(np.arange(n_loc) < n_units, police * comply, police)
+    security = model.loc_security - defected_loc
+    enforcers = police + np.maximum(security, 0.0)
     brutality = np.where(model.loc_urban, 1.0, 2.0 - loc_vis)
+    # Cohesion sets how effectively the enforcers repress (seed 002 H1-H2).
+    effect = 1.0 - prm.repression_capacity_loss * st.shortfall * on("elite_repression_capacity")
+    brutality = (
+        brutality
+        * effect
+        * (1.0 + loc_harsh)
+        * (1.0 + prm.escalation_repression * mem.escalation * on("repression_escalation"))
+    )
     # Hired proxies add hands (seed 003 D5, line 93: 500 peasants at Y50 a day).
     hands = enforcers * (1.0 + lv.proxy_enforcers)
     capacity = arrest_capacity(
@@ -152,6 +280,7 @@ def respond(model, events: Events) -> None:
     )
     capacity = capacity * model.mechanisms.gain("arrests")
     members = np.flatnonzero(in_event)
+    arrested = np.zeros(n_loc)
     if members.size:
         loc_a = model.locality[members]
         pick = leaders_to_arrest(loc_a, p.activism[members], capacity, rng.random(members.size))
@@ -165,26 +294,39 @@ def respond(model, events: Events) -> None:
         # ... and their arrests escape "the public reaction" to police doing it (D5).
         t["visible_arrests"] = float(np.sum(vis[row[jailed]])) * (1.0 - lv.proxy_enforcers)
         t["proxy_arrests"] = float(jailed.size * lv.proxy_enforcers)
+        arrested = np.bincount(model.locality[jailed], minlength=n_loc).astype(np.float64)
 
     # Deterrence after defeat (D7): fear settles on localities whose protest won nothing,
     # in proportion to how many of their people it took.
-    defeated = np.bincount(
-        events.locality[~conceded], weights=events.size[~conceded], minlength=n_loc
-    )
+    lost = ~conceded & ~court
+    defeated = np.bincount(events.locality[lost], weights=events.size[lost], minlength=n_loc)
     added = deterrence_fear(
         defeated,
         model.loc_size * prm.people_per_agent,
-        prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence"),
+        prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence") * effect,
         prm.fear_turnout,
     )
     p.fear = np.minimum(p.fear + added[model.locality], 1.0).astype(np.float32)
     t["concessions"] = int(np.count_nonzero(policy))
     t["pacifications"] = int(np.count_nonzero(payment))
+    t["contradicted"] = int(np.count_nonzero(contradicted))
+    t["court_wins"] = int(np.count_nonzero(court))
     # Legitimacy answers to visible outcomes: won policy, and protest left unresolved.
     t["conceded_people"] = float(np.sum(events.participants[policy] * vis[policy]))
-    t["unresolved_people"] = float(np.sum(events.participants[~conceded] * vis[~conceded]))
-    units = events.locality[events.locality < model.units.n]
+    unresolved = ~policy & ~payment & ~court
+    t["unresolved_people"] = float(np.sum(events.participants[unresolved] * vis[unresolved]))
+    units = events.locality[events.locality < n_units]
     model.units.protest_months[np.unique(units)] += 1
+    # Memories: D4 escalation where a sold unit's workers won a round; local blame for
+    # the arrests (a share of the locality's people, so free of people_per_agent).
+    won_loc = np.zeros(n_loc, dtype=bool)
+    won_loc[events.locality[wins]] = True
+    mem.escalation = next_escalation(
+        mem.escalation, won_loc, sold_loc, lv.escalation, prm.escalation_decay
+    )
+    mem.blame = next_blame(
+        mem.blame, arrested / np.maximum(model.loc_size, 1.0), prm.blame_gain, prm.blame_decay
+    )
 
 
 def decay(model) -> None:
