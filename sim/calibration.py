@@ -888,8 +888,14 @@ def run_study(
     trials: int | None = None,
     workers: int = 1,
     progress: Callable[[int, float], None] | None = None,
+    dask: str | Any | None = None,
 ) -> dict:
-    """Run (or continue) the optuna study in ``out`` and write the estimates and plots."""
+    """Run (or continue) the optuna study in ``out`` and write the estimates and plots.
+
+    Trials are evaluated in batches of ``workers`` on a local process pool (as sweeps
+    run), or, with ``dask`` (a scheduler address or a ``distributed.Client``), on that
+    cluster in batches of its thread count.
+    """
     import optuna
 
     out = Path(out)
@@ -926,9 +932,20 @@ def run_study(
     }
     seeds = replicate_seeds(cfg.seed, cfg.replicates)
     stats = cal.statistics
-    pool = (
-        ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) if workers > 1 else None
-    )
+    client = None
+    if dask is not None:  # the same executor as sweeps' --dask (sim.sweep._run_dask)
+        from dask.distributed import Client
+
+        client = dask if isinstance(dask, Client) else Client(dask)
+        info = client.scheduler_info()["workers"].values()
+        workers = max(sum(w.get("nthreads", 1) for w in info), 1)
+        pool = client
+    else:
+        pool = (
+            ProcessPoolExecutor(max_workers=workers, mp_context=pool_context())
+            if workers > 1
+            else None
+        )
     failures = 0
     try:
         done = 0
@@ -944,7 +961,8 @@ def run_study(
                     except Exception as e:  # a failure inside the model
                         results.append(e)
             else:
-                futures = [pool.submit(evaluate, *a) for a in args]
+                kw = {"pure": False} if client is not None else {}
+                futures = [pool.submit(evaluate, *a, **kw) for a in args]
                 results = []
                 for f in futures:
                     try:
@@ -968,7 +986,10 @@ def run_study(
                 best = study.best_value if _any_complete(study) else float("nan")
                 progress(len(batch), best)
     finally:
-        if pool is not None:
+        if client is not None:
+            if client is not dask:
+                client.close()
+        elif pool is not None:
             pool.shutdown(cancel_futures=True)
     if not _any_complete(study):
         raise RuntimeError(f"no trial completed ({failures} failed)")
@@ -1203,7 +1224,10 @@ def register(app: Any) -> None:
         ] = None,
         dask: Annotated[
             str | None,
-            typer.Option(help="ABC only: address of a dask.distributed scheduler to sample on"),
+            typer.Option(
+                help="address of a dask.distributed scheduler to run on (ABC: pyabc's "
+                "Dask sampler; optuna: trials in batches of the cluster's threads)"
+            ),
         ] = None,
         abc_set: Annotated[
             list[str] | None,
@@ -1260,7 +1284,9 @@ def register(app: Any) -> None:
                     if not err.is_terminal:
                         err.print(f"{state['done']}/{n} trials, best distance {best:.4g}")
 
-                est = run_study(cal, out_dir, trials=n, workers=workers, progress=tick)
+                est = run_study(
+                    cal, out_dir, trials=n, workers=workers, progress=tick, dask=dask
+                )
         except ScenarioError as e:
             raise invalid(e) from None
         except KeyboardInterrupt:
