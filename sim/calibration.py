@@ -158,7 +158,7 @@ class RunData:
 
     records: np.ndarray  # months × outcomes (OUTCOME_NAMES order)
     start: Month
-    n_people: int
+    n_people: int  # represented people (agents x people_per_agent)
     summary: dict[str, float]
     # promotion cells [tie, high performance] -> (promoted, at risk), pooled over months
     promo: np.ndarray = field(default_factory=lambda: np.zeros((2, 2, 2)))
@@ -346,6 +346,19 @@ def event_share_over(d: RunData, size: float, year: int) -> float:
     return float(np.mean(allv > size)) if allv.size else float("nan")
 
 
+def yearly_per_100k(d: RunData, outcome: str, year: int) -> float:
+    """One year's total of a monthly flow per 100,000 represented people (a level, not a shape).
+
+    ``RunData.n_people`` counts represented people. Unlike the growth ratios this is a
+    level: it compares the simulated city's protest rate with a national rate, and the
+    number of small (class I) events still moves with the agent scale (protest.py), so it
+    is reported as a held-out check, never fitted.
+    """
+    total = yearly_total(d, outcome, year)
+    people = d.n_people
+    return float(total / people * 1e5) if people > 0 else float("nan")
+
+
 def _yearly_statistics() -> list[Statistic]:
     """The yearly shape of protest growth, science-anchors §3.6 (issue 14, point 6)."""
     out = []
@@ -367,6 +380,18 @@ def _yearly_statistics() -> list[Statistic]:
 
         doc = f"Share of 2004 protest events over {size:,} people (event_share_over)."
         out.append(Statistic(f"event_share_over_{size}_2004", doc, g, needs_events=True))
+    # levels per capita, for the years with a national count (science-anchors §3.6)
+    for outcome, label, year in (
+        ("protest_events", "events", 2000),
+        ("protest_events", "events", 2004),
+        ("protest_participants", "participants", 2004),
+    ):
+
+        def h(d: RunData, outcome=outcome, year=year) -> float:
+            return yearly_per_100k(d, outcome, year)
+
+        doc = f"{outcome} in {year} per 100,000 represented people (yearly_per_100k)."
+        out.append(Statistic(f"{label}_per_100k_{year}", doc, h))
     return out
 
 
@@ -1326,19 +1351,37 @@ def register(app: Any) -> None:
         pc = res.get("predictive_checks")
         if pc:
             ctab = Table(title=f"posterior predictive checks, {pc['draws']} fresh seeds")
-            for c in ("statistic", "observed", "median", "90 % interval", "in 50 %", "in 90 %"):
+            cols = ("statistic", "observed", "median", "90 % interval", "in 50 %", "in 90 %")
+            for c in (*cols, "in 90 % +error", "|z|<=2"):
                 ctab.add_column(c, justify="right" if c != "statistic" else "left")
+
+            def yn(v: bool | None) -> str:
+                return "-" if v is None else ("yes" if v else "no")
+
             for name, r in pc["statistics"].items():
                 label = name + (" (held out)" if r["held_out"] else "")
+                if r["kind"] != "point":
+                    label += f" ({r['kind']})"
+                share = r.get("share_within_2sd")
                 ctab.add_row(
                     label,
                     f"{r['observed']:.4g}" if r["observed"] is not None else "-",
                     f"{r['predictive_median']:.4g}",
                     f"[{r['q05']:.3g}, {r['q95']:.3g}]",
-                    str(r["in_50"]),
-                    str(r["in_90"]),
+                    yn(r["in_50"]),
+                    yn(r["in_90"]),
+                    yn(r.get("in_90_with_error")),
+                    "-" if share is None else f"{share:.0%}",
                 )
             out.print(ctab)
+            for part in ("fitted", "held_out"):
+                c = pc[f"coverage_{part}"]
+                out.print(
+                    f"coverage, {part.replace('_', '-')} point statistics: 50 % "
+                    f"{c['in_50_count']}, 90 % {c['in_90_count']}; with the targets' "
+                    f"error: 50 % {c['in_50_with_error_count']}, "
+                    f"90 % {c['in_90_with_error_count']}"
+                )
         out.print(
             f"wrote {out_dir}/posterior.json, posterior.parquet, ppc.parquet, "
             "posterior_pairs.png, ppc.png (abc.db: run again to continue)"
