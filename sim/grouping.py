@@ -73,3 +73,19 @@ def mean_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.nd
     """Mean of ``values`` per group (0 for an empty group)."""
     total = np.bincount(group, weights=np.asarray(values, dtype=np.float64), minlength=n_groups)
     return total / np.maximum(np.bincount(group, minlength=n_groups), 1)
+
+
+def row_block(csr, start: int, stop: int):
+    """Rows ``start:stop`` of a CSR matrix as a new CSR matrix sharing its data (no copy).
+
+    Products with the block give exactly the rows of the full product (same summation
+    order), at the cost of the block's ties only.
+    """
+    from scipy import sparse  # lazy: `cadresim validate` must not import scipy
+
+    a, b = int(csr.indptr[start]), int(csr.indptr[stop])
+    return sparse.csr_matrix(
+        (csr.data[a:b], csr.indices[a:b], csr.indptr[start : stop + 1] - a),
+        shape=(stop - start, csr.shape[1]),
+        copy=False,
+    )
