@@ -60,9 +60,32 @@ def measure(label: str, seeds: int, workers: int, dask=None) -> dict:
         "sum of runs (s)": round(runs, 1),
         "sweep wall (s)": round(rep.wall_seconds, 1),
         "total wall (s)": round(total_wall, 1),
+        "overhead": round(rep.overhead, 4),
         "sweep overhead": f"{100 * rep.overhead:.1f} %",
         "total overhead": f"{100 * (total_wall * workers - runs) / runs:.1f} %",
     }
+
+
+def rows(seeds: int = 2, workers: int = 2, inprocess: bool = False) -> list[dict]:
+    """The process pool and a local Dask cluster (and, if asked, in-process), in turn."""
+    out = []
+    if inprocess:
+        out.append(measure("in-process", seeds, 1))
+    out.append(measure("process pool", seeds, workers))
+    from dask.distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        started = time.perf_counter() - t0
+        row = measure("dask LocalCluster", seeds, workers, dask=client)
+        row["cluster start (s, not counted)"] = round(started, 1)
+        out.append(row)
+    return out
 
 
 def main() -> None:
@@ -71,27 +94,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--skip-inprocess", action="store_true")
     args = ap.parse_args()
-    rows = []
-    if not args.skip_inprocess:
-        rows.append(measure("in-process", args.seeds, 1))
-    rows.append(measure("process pool", args.seeds, args.workers))
-    from dask.distributed import Client, LocalCluster
-
-    t0 = time.perf_counter()
-    with (
-        LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        started = time.perf_counter() - t0
-        row = measure("dask LocalCluster", args.seeds, args.workers, dask=client)
-        row["cluster start (s, not counted)"] = round(started, 1)
-        rows.append(row)
-    keys = list(dict.fromkeys(k for r in rows for k in r))
+    rows_ = rows(args.seeds, args.workers, inprocess=not args.skip_inprocess)
+    keys = list(dict.fromkeys(k for r in rows_ for k in r))
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
-    for r in rows:
+    for r in rows_:
         print("| " + " | ".join(str(r.get(k, "")) for k in keys) + " |")
 
 

@@ -60,9 +60,9 @@ def measure(n_agents: int, months: int) -> dict:
     from sim.outcomes import OUTCOMES
 
     scenario = parse_scenario(all_regimes_scenario(n_agents, months))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model = CadreModel(scenario, seed=1)
-    setup = time.perf_counter() - t0
+    setup, setup_cpu = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
     model.run()
     run, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -78,10 +78,12 @@ def measure(n_agents: int, months: int) -> dict:
         "months": months,
         "regimes": len(scenario.regimes),
         "setup_s": round(setup, 3),
+        "setup_cpu_s": round(setup_cpu, 3),
         "run_s": round(run, 3),
         "run_cpu_s": round(cpu, 3),
         "cpu_s_per_240_months": round(cpu * 240 / months, 2),
         "ms_per_step": round(step * 1e3, 2),
+        "cpu_ms_per_step": round(cpu / months * 1e3, 3),
         "us_per_agent_step": round(step / n * 1e6, 4),
         "cpu_us_per_agent_step": round(cpu / months / n * 1e6, 4),
         "collect_share": round(collect / step, 4),

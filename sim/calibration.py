@@ -158,7 +158,7 @@ class RunData:
 
     records: np.ndarray  # months × outcomes (OUTCOME_NAMES order)
     start: Month
-    n_people: int
+    n_people: int  # represented people (agents x people_per_agent)
     summary: dict[str, float]
     # promotion cells [tie, high performance] -> (promoted, at risk), pooled over months
     promo: np.ndarray = field(default_factory=lambda: np.zeros((2, 2, 2)))
@@ -346,6 +346,19 @@ def event_share_over(d: RunData, size: float, year: int) -> float:
     return float(np.mean(allv > size)) if allv.size else float("nan")
 
 
+def yearly_per_100k(d: RunData, outcome: str, year: int) -> float:
+    """One year's total of a monthly flow per 100,000 represented people (a level, not a shape).
+
+    ``RunData.n_people`` counts represented people. Unlike the growth ratios this is a
+    level: it compares the simulated city's protest rate with a national rate, and the
+    number of small (class I) events still moves with the agent scale (protest.py), so it
+    is reported as a held-out check, never fitted.
+    """
+    total = yearly_total(d, outcome, year)
+    people = d.n_people
+    return float(total / people * 1e5) if people > 0 else float("nan")
+
+
 def _yearly_statistics() -> list[Statistic]:
     """The yearly shape of protest growth, science-anchors §3.6 (issue 14, point 6)."""
     out = []
@@ -367,6 +380,18 @@ def _yearly_statistics() -> list[Statistic]:
 
         doc = f"Share of 2004 protest events over {size:,} people (event_share_over)."
         out.append(Statistic(f"event_share_over_{size}_2004", doc, g, needs_events=True))
+    # levels per capita, for the years with a national count (science-anchors §3.6)
+    for outcome, label, year in (
+        ("protest_events", "events", 2000),
+        ("protest_events", "events", 2004),
+        ("protest_participants", "participants", 2004),
+    ):
+
+        def h(d: RunData, outcome=outcome, year=year) -> float:
+            return yearly_per_100k(d, outcome, year)
+
+        doc = f"{outcome} in {year} per 100,000 represented people (yearly_per_100k)."
+        out.append(Statistic(f"{label}_per_100k_{year}", doc, h))
     return out
 
 
@@ -863,8 +888,14 @@ def run_study(
     trials: int | None = None,
     workers: int = 1,
     progress: Callable[[int, float], None] | None = None,
+    dask: str | Any | None = None,
 ) -> dict:
-    """Run (or continue) the optuna study in ``out`` and write the estimates and plots."""
+    """Run (or continue) the optuna study in ``out`` and write the estimates and plots.
+
+    Trials are evaluated in batches of ``workers`` on a local process pool (as sweeps
+    run), or, with ``dask`` (a scheduler address or a ``distributed.Client``), on that
+    cluster in batches of its thread count.
+    """
     import optuna
 
     out = Path(out)
@@ -901,9 +932,20 @@ def run_study(
     }
     seeds = replicate_seeds(cfg.seed, cfg.replicates)
     stats = cal.statistics
-    pool = (
-        ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) if workers > 1 else None
-    )
+    client = None
+    if dask is not None:  # the same executor as sweeps' --dask (sim.sweep._run_dask)
+        from dask.distributed import Client
+
+        client = dask if isinstance(dask, Client) else Client(dask)
+        info = client.scheduler_info()["workers"].values()
+        workers = max(sum(w.get("nthreads", 1) for w in info), 1)
+        pool = client
+    else:
+        pool = (
+            ProcessPoolExecutor(max_workers=workers, mp_context=pool_context())
+            if workers > 1
+            else None
+        )
     failures = 0
     try:
         done = 0
@@ -919,7 +961,8 @@ def run_study(
                     except Exception as e:  # a failure inside the model
                         results.append(e)
             else:
-                futures = [pool.submit(evaluate, *a) for a in args]
+                kw = {"pure": False} if client is not None else {}
+                futures = [pool.submit(evaluate, *a, **kw) for a in args]
                 results = []
                 for f in futures:
                     try:
@@ -943,7 +986,10 @@ def run_study(
                 best = study.best_value if _any_complete(study) else float("nan")
                 progress(len(batch), best)
     finally:
-        if pool is not None:
+        if client is not None:
+            if client is not dask:
+                client.close()
+        elif pool is not None:
             pool.shutdown(cancel_futures=True)
     if not _any_complete(study):
         raise RuntimeError(f"no trial completed ({failures} failed)")
@@ -1178,7 +1224,10 @@ def register(app: Any) -> None:
         ] = None,
         dask: Annotated[
             str | None,
-            typer.Option(help="ABC only: address of a dask.distributed scheduler to sample on"),
+            typer.Option(
+                help="address of a dask.distributed scheduler to run on (ABC: pyabc's "
+                "Dask sampler; optuna: trials in batches of the cluster's threads)"
+            ),
         ] = None,
         abc_set: Annotated[
             list[str] | None,
@@ -1235,7 +1284,9 @@ def register(app: Any) -> None:
                     if not err.is_terminal:
                         err.print(f"{state['done']}/{n} trials, best distance {best:.4g}")
 
-                est = run_study(cal, out_dir, trials=n, workers=workers, progress=tick)
+                est = run_study(
+                    cal, out_dir, trials=n, workers=workers, progress=tick, dask=dask
+                )
         except ScenarioError as e:
             raise invalid(e) from None
         except KeyboardInterrupt:
@@ -1300,19 +1351,37 @@ def register(app: Any) -> None:
         pc = res.get("predictive_checks")
         if pc:
             ctab = Table(title=f"posterior predictive checks, {pc['draws']} fresh seeds")
-            for c in ("statistic", "observed", "median", "90 % interval", "in 50 %", "in 90 %"):
+            cols = ("statistic", "observed", "median", "90 % interval", "in 50 %", "in 90 %")
+            for c in (*cols, "in 90 % +error", "|z|<=2"):
                 ctab.add_column(c, justify="right" if c != "statistic" else "left")
+
+            def yn(v: bool | None) -> str:
+                return "-" if v is None else ("yes" if v else "no")
+
             for name, r in pc["statistics"].items():
                 label = name + (" (held out)" if r["held_out"] else "")
+                if r["kind"] != "point":
+                    label += f" ({r['kind']})"
+                share = r.get("share_within_2sd")
                 ctab.add_row(
                     label,
                     f"{r['observed']:.4g}" if r["observed"] is not None else "-",
                     f"{r['predictive_median']:.4g}",
                     f"[{r['q05']:.3g}, {r['q95']:.3g}]",
-                    str(r["in_50"]),
-                    str(r["in_90"]),
+                    yn(r["in_50"]),
+                    yn(r["in_90"]),
+                    yn(r.get("in_90_with_error")),
+                    "-" if share is None else f"{share:.0%}",
                 )
             out.print(ctab)
+            for part in ("fitted", "held_out"):
+                c = pc[f"coverage_{part}"]
+                out.print(
+                    f"coverage, {part.replace('_', '-')} point statistics: 50 % "
+                    f"{c['in_50_count']}, 90 % {c['in_90_count']}; with the targets' "
+                    f"error: 50 % {c['in_50_with_error_count']}, "
+                    f"90 % {c['in_90_with_error_count']}"
+                )
         out.print(
             f"wrote {out_dir}/posterior.json, posterior.parquet, ppc.parquet, "
             "posterior_pairs.png, ppc.png (abc.db: run again to continue)"

@@ -22,7 +22,9 @@ from sim.regimes import RegimeSpec
 from sim.reporters import Reporter, Snapshots, outcome_problems
 from sim.schema import StrictModel, field_error
 
-MAX_AGENTS = 5_000_000
+#: A city of 10^7 people at one agent per person (issue 17) with room to spare; about
+#: 0.55 GiB of memory per 10^6 agents (benchmarks/city.py).
+MAX_AGENTS = 20_000_000
 
 
 class ScenarioError(ValueError):

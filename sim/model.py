@@ -12,7 +12,7 @@ from sim.config import Scenario
 from sim.grouping import mean_by_group
 from sim.levers import Levers
 from sim.outcomes import OUTCOMES, observe
-from sim.state import Kind, Status
+from sim.state import Kind, Status, keep_freed_memory
 from sim.submodels import (
     careers,
     demography,
@@ -59,6 +59,9 @@ class CadreModel(mesa.Model):
         ``self.rng`` (numpy) and ``self.random`` (stdlib), both seeded by Mesa from it.
     """
 
+    #: Mesa agent objects exist only once someone asks for them (``_register_agents``).
+    _agents_registered = False
+
     def __init__(self, scenario: Scenario, seed: int | None = None):
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
@@ -71,6 +74,7 @@ class CadreModel(mesa.Model):
         self.date: Month = scenario.start
 
         # --- state (struct of arrays) -----------------------------------------------
+        keep_freed_memory(scenario.population.total)  # city scale: reuse big temporaries
         self.units = population.build_units(scenario, self.rng)
         self.villages = population.build_villages(scenario, self.rng)
         self.people = population.build_people(scenario, self.units, self.rng)
@@ -85,9 +89,9 @@ class CadreModel(mesa.Model):
             self.rng,
         )
         graph_seed = int(self.rng.integers(0, 2**31 - 1))
-        self.cadre_graph = population.cadre_network(self.people.count(Kind.CADRE), graph_seed)
+        self.cadre_edges = population.cadre_network(self.people.count(Kind.CADRE), graph_seed)
         self.ties = population.add_cadre_network(
-            ties, self.cadre_graph, self.people.rows(Kind.CADRE).start
+            ties, self.cadre_edges, self.people.rows(Kind.CADRE).start
         )
         urban_kinds = (Kind.CADRE, Kind.TECHNICIAN, Kind.WORKER)
         self.faction_pool = np.isin(self.people.kind, urban_kinds)
@@ -98,14 +102,10 @@ class CadreModel(mesa.Model):
         self.loc_is_community[: self.units.n] = 0.0
         self.loc_model_seizure = np.zeros(self.n_localities)
 
-        # --- Mesa agents: registered, each a view on its row ------------------------
-        for kind, cls in PERSON_CLASSES.items():
-            for row in range(self.people.rows(kind).start, self.people.rows(kind).stop):
-                cls(self, row)
-        for row in range(self.units.n):
-            WorkUnit(self, row)
-        for row in range(self.villages.n):
-            Village(self, row)
+        # --- Mesa agents: registered on first use, each a view on its row -------------
+        # The rules never touch agent objects, and 10^7 of them would cost minutes and
+        # gigabytes; ``agents``/``agents_by_type`` register them all when first asked
+        # (``_register_agents``).
 
         # --- collective state ---------------------------------------------------------
         self.levers = Levers()
@@ -138,6 +138,46 @@ class CadreModel(mesa.Model):
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
         self.user_records = np.full((self.n_steps, len(scenario.outcomes)), np.nan)
         self._spin_up(self.params.spinup_months)
+
+    # --- Mesa agents ----------------------------------------------------------------------
+    def _register_agents(self) -> None:
+        """Register one Mesa agent per row (people by type, then units, then villages).
+
+        Deferred from ``__init__`` until Mesa's agent API is first used: the order, and so
+        every ``unique_id``, is the same as registering them up front, and no random draw
+        is involved, so a run's results do not depend on whether anyone looked.
+        """
+        if self._agents_registered:
+            return
+        self._agents_registered = True
+        for kind, cls in PERSON_CLASSES.items():
+            for row in range(self.people.rows(kind).start, self.people.rows(kind).stop):
+                cls(self, row)
+        for row in range(self.units.n):
+            WorkUnit(self, row)
+        for row in range(self.villages.n):
+            Village(self, row)
+
+    @property
+    def agents(self):
+        """Mesa's AgentSet of every agent (registered on first access)."""
+        self._register_agents()
+        return self._all_agents
+
+    @agents.setter
+    def agents(self, value) -> None:
+        mesa.Model.agents.fset(self, value)  # Mesa's own error message
+
+    @property
+    def agents_by_type(self):
+        """Mesa's AgentSets by class (registered on first access)."""
+        self._register_agents()
+        return self._agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._register_agents()
+        return list(self._agents_by_type)
 
     # --- structure derived from state, recomputed each month ---------------------------
     def refresh_structure(self) -> None:

@@ -7,12 +7,13 @@ figure it is cited inline.
 
 from __future__ import annotations
 
-import networkx as nx
+import random
+
 import numpy as np
 from scipy import sparse
 
 from sim.config import Scenario
-from sim.grouping import random_member
+from sim.grouping import random_member, stable_group_order
 from sim.state import (
     UNIT_COLUMNS,
     VILLAGE_COLUMNS,
@@ -247,7 +248,7 @@ def build_ties(
     peas = np.flatnonzero(people.kind == Kind.PEASANT)
     if mig.size and peas.size:
         pv = people.village[peas]
-        order_v = np.argsort(pv, kind="stable")
+        order_v = stable_group_order(pv, int(pv.max()) + 1)
         vs = np.bincount(pv, minlength=int(people.village.max()) + 1)
         vstart = np.concatenate(([0], np.cumsum(vs)[:-1]))
         home = people.village[mig]
@@ -265,18 +266,95 @@ def build_ties(
     return a.tocsr()
 
 
-def cadre_network(n_cadres: int, seed: int) -> nx.Graph:
-    """Cadres' own acquaintance network: a seeded small world (Watts–Strogatz)."""
+def watts_strogatz_edges(n: int, k: int, p: float, seed: int) -> np.ndarray:
+    """Edges (m × 2, ``u < v``) of ``networkx.watts_strogatz_graph(n, k, p, seed)``.
+
+    The same graph, draw for draw: networkx's algorithm and its ``random.Random(seed)``
+    stream, without a Python object per tie. Ring edges are implicit (node ``u`` is tied
+    to ``u ± 1 … u ± k/2``) and only rewired ones are kept in sets, since at a city of
+    10^7 people the cadre network has 10^5 nodes (Watts & Strogatz 1998; networkx's
+    rewiring loop: each ring edge ``(u, u + j)`` in order of ``j`` then ``u`` is replaced
+    by ``(u, w)``, ``w`` uniform among nodes not yet tied to ``u``, with probability ``p``).
+    """
+    if k > n:
+        raise ValueError(f"k = {k} > n = {n}")
+    if k == n:  # networkx returns the complete graph
+        i, j = np.triu_indices(n, 1)
+        return np.stack([i, j], axis=1).astype(np.int64)
+    rnd = random.Random(seed)
+    half = k // 2
+    removed: set[tuple[int, int]] = set()  # ring edges rewired away, as (min, max)
+    added: set[tuple[int, int]] = set()  # rewired edges, as (min, max)
+    degree = [2 * half] * n if n > 2 * half else None  # only needed when the ring wraps
+
+    def ring(a: int, b: int) -> bool:
+        d = (b - a) % n
+        return 0 < min(d, n - d) <= half
+
+    def has_edge(a: int, b: int) -> bool:
+        e = (a, b) if a < b else (b, a)
+        return e in added or (ring(a, b) and e not in removed)
+
+    if degree is None:  # tiny n: the ring's degrees, counting wrapped duplicates once
+        degree = [0] * n
+        for a in range(n):
+            degree[a] = sum(1 for b in range(n) if b != a and ring(a, b))
+    rand, randbelow = rnd.random, rnd._randbelow  # random.choice(seq) = seq[_randbelow(len)]
+    for j in range(1, half + 1):
+        for u in range(n):
+            if rand() < p:
+                v = (u + j) % n
+                w = randbelow(n)
+                skipped = False
+                while w == u or has_edge(u, w):
+                    w = randbelow(n)
+                    if degree[u] >= n - 1:
+                        skipped = True
+                        break
+                if skipped:
+                    continue
+                e = (u, v) if u < v else (v, u)
+                if e in added:
+                    added.discard(e)
+                else:
+                    removed.add(e)
+                added.add((u, w) if u < w else (w, u))
+                degree[v] -= 1
+                degree[w] += 1
+    base = np.arange(n, dtype=np.int64)
+    ring_edges = [np.stack([base, (base + j) % n], axis=1) for j in range(1, half + 1)]
+    e = np.concatenate(ring_edges) if ring_edges else np.empty((0, 2), np.int64)
+    e = np.sort(e, axis=1)
+    e = np.unique(e, axis=0)  # a wrapping ring on few nodes repeats edges
+    if removed:
+        gone = np.array(sorted(removed), dtype=np.int64)
+        keep = ~_rows_in(e, gone)
+        e = e[keep]
+    if added:
+        e = np.concatenate([e, np.array(sorted(added), dtype=np.int64)])
+    return e
+
+
+def _rows_in(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each row of ``a`` (m × 2, non-negative), whether it is a row of ``b``."""
+    m = max(int(a.max(initial=0)), int(b.max(initial=0))) + 1
+    return np.isin(a[:, 0] * m + a[:, 1], b[:, 0] * m + b[:, 1])
+
+
+def cadre_network(n_cadres: int, seed: int) -> np.ndarray:
+    """Cadres' own acquaintance network, as edges (m × 2): a seeded small world
+    (Watts–Strogatz, 6 neighbours, rewiring 0.1), complete below 5 cadres."""
     if n_cadres < 5:
-        return nx.complete_graph(n_cadres)
-    return nx.watts_strogatz_graph(n_cadres, min(6, n_cadres - 1), 0.1, seed=seed)
+        i, j = np.triu_indices(n_cadres, 1)
+        return np.stack([i, j], axis=1).astype(np.int64)
+    return watts_strogatz_edges(n_cadres, min(6, n_cadres - 1), 0.1, seed)
 
 
-def add_cadre_network(ties: sparse.csr_matrix, graph: nx.Graph, offset: int) -> sparse.csr_matrix:
-    """Merge the cadre network into the person-level tie matrix."""
-    if graph.number_of_edges() == 0:
+def add_cadre_network(ties: sparse.csr_matrix, edges: np.ndarray, offset: int) -> sparse.csr_matrix:
+    """Merge the cadre network (edges between cadre indices) into the person-level ties."""
+    if len(edges) == 0:
         return ties
-    e = np.array(graph.edges(), dtype=np.int64) + offset
+    e = np.asarray(edges, dtype=np.int64) + offset
     extra = sparse.coo_matrix(
         (np.ones(len(e), dtype=np.float32), (e[:, 0], e[:, 1])), shape=ties.shape
     ).tocsr()

@@ -105,6 +105,40 @@ def coverage(observed: float, draws: np.ndarray, level: float) -> bool | None:
     return bool(lo <= observed <= hi)
 
 
+def with_observation_error(
+    draws: np.ndarray, sd: float, scale: str, rng: np.random.Generator, k: int = 200
+) -> np.ndarray:
+    """Replicated observations: each predictive draw plus ``k`` draws of the target's error.
+
+    A target's ``sd`` is the uncertainty of the observed figure (and the scale on which the
+    distance compares it), so the posterior predictive distribution of *the observation* is
+    the model's draw plus that error: Gaussian on the linear scale, or on the log scale
+    (a multiplicative error) for ``scale: log``. A draw of 0 on the log scale stays 0.
+    """
+    d = np.asarray(draws, float)
+    d = d[np.isfinite(d)]
+    noise = rng.normal(0.0, sd, size=(d.size, k))
+    if scale == "log":
+        return np.where(d[:, None] > 0, d[:, None] * np.exp(noise), 0.0).ravel()
+    return (d[:, None] + noise).ravel()
+
+
+def bound_summary(target: Any, draws: np.ndarray) -> dict[str, float | None]:
+    """For a floor or ceiling: the share of draws that meet the bound and with z <= 2."""
+    d = np.asarray(draws, float)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return {"share_meeting_bound": None, "share_within_2sd": None}
+    z = np.array([target.z(x) for x in d])
+    z = z[np.isfinite(z)]
+    if z.size == 0:
+        return {"share_meeting_bound": None, "share_within_2sd": None}
+    return {
+        "share_meeting_bound": float(np.mean(z == 0.0)),
+        "share_within_2sd": float(np.mean(np.abs(z) <= 2.0)),
+    }
+
+
 def _safe(path: str) -> str:
     """pyabc parameter names: dotted paths with the dots replaced (and back)."""
     return path.replace(".", "__").replace("[", "_I").replace("]", "_")
@@ -258,7 +292,9 @@ def run_abc(
     finally:
         if client is not None:
             client.close()
-    return write_posterior(cal, history, [n for n, _ in bases], bases, out, ppc=ppc)
+    return write_posterior(
+        cal, history, [n for n, _ in bases], bases, out, ppc=ppc, workers=workers
+    )
 
 
 def posterior_frame(history: Any, names: list[str], paths: list[str]) -> pd.DataFrame:
@@ -287,6 +323,34 @@ def model_probabilities(history: Any, n_models: int) -> list[float]:
     return [float(col.get(m, 0.0)) for m in range(n_models)]
 
 
+def model_summary(history: Any, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Per structural variant: probability by generation, last generation's distances.
+
+    The probabilities' path shows whether model selection settled or is still moving; the
+    distances (accepted particles of the last generation) show how close each variant
+    gets to the targets, which a probability alone does not.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    t_last = history.max_t
+    path = []
+    for t in range(t_last + 1):
+        pr = history.get_model_probabilities(t)
+        col = pr["p"] if "p" in pr.columns else pr.iloc[0]
+        path.append({names[m]: float(col.get(m, 0.0)) for m in range(len(names))})
+    for m, name in enumerate(names):
+        entry: dict[str, Any] = {"probability_by_generation": [p[name] for p in path]}
+        if path[-1][name] > 0:
+            pop = history.get_population(t=t_last)
+            d = np.array([p.distance for p in pop.particles if p.m == m], float)
+            entry["particles"] = int(d.size)
+            entry["distance_median"] = float(np.median(d)) if d.size else None
+            entry["distance_min"] = float(d.min()) if d.size else None
+        else:
+            entry["particles"] = 0
+        out[name] = entry
+    return out
+
+
 def _resample(post: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(post), size=n, replace=True, p=post["weight"].to_numpy())
@@ -294,7 +358,11 @@ def _resample(post: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
 
 
 def predictive_checks(
-    cal: Any, post: pd.DataFrame, bases: list[tuple[str, dict]], settings: AbcSettings
+    cal: Any,
+    post: pd.DataFrame,
+    bases: list[tuple[str, dict]],
+    settings: AbcSettings,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, dict]:
     """Re-run ``ppc_draws`` posterior particles on fresh seeds; coverage of the observed values."""
     from sim.calibration import evaluate
@@ -305,43 +373,93 @@ def predictive_checks(
     draws = _resample(post, settings.ppc_draws, settings.ppc_seed)
     seeds = derive_seeds(settings.ppc_seed, settings.ppc_draws)
     base_of = dict(bases)
-    rows = []
+    jobs = []
     for i, row in draws.iterrows():
         values = {p: float(row[p]) for p in cal.config.parameters}
-        res = evaluate(base_of[row["model"]], values, [seeds[i]], stats)
-        rows.append(
-            {"draw": i, "model": row["model"], "seed": seeds[i], **values}
-            | {s: res[s][0] for s in stats}
-        )
+        jobs.append((i, row["model"], values))
+    args = [(base_of[m], v, [seeds[i]], stats) for i, m, v in jobs]
+    if workers > 1:
+        # each draw has its own seed, so the pool changes only the wall time
+        from concurrent.futures import ProcessPoolExecutor
+
+        from sim.runner import pool_context
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+            results = list(pool.map(evaluate, *zip(*args, strict=True)))
+    else:
+        results = [evaluate(*a) for a in args]
+    rows = [
+        {"draw": i, "model": m, "seed": seeds[i], **v} | {s: res[s][0] for s in stats}
+        for (i, m, v), res in zip(jobs, results, strict=True)
+    ]
     frame = pd.DataFrame(rows)
     held = {t.name for t in getattr(cal, "holdout", [])}
+    # the observation-error draws come from their own stream of the PPC seed
+    noise_rng = np.random.default_rng([settings.ppc_seed, 1])
     report = {}
     for t in checks:
         sim = frame[t.statistic].to_numpy(float)
         fin = sim[np.isfinite(sim)]
-        report[t.name] = {
+        zs = np.array([t.z(x) for x in fin])
+        zs = zs[np.isfinite(zs)]
+
+        def q(a: np.ndarray, p: float) -> float:
+            return float(np.quantile(a, p)) if a.size else float("nan")
+
+        r: dict[str, Any] = {
             "statistic": t.statistic,
             "held_out": t.name in held,
             "observed": t.value,
+            "sd": t.sd,
             "kind": t.kind,
-            "predictive_median": float(np.median(fin)) if fin.size else float("nan"),
-            "q05": float(np.quantile(fin, 0.05)) if fin.size else float("nan"),
-            "q25": float(np.quantile(fin, 0.25)) if fin.size else float("nan"),
-            "q75": float(np.quantile(fin, 0.75)) if fin.size else float("nan"),
-            "q95": float(np.quantile(fin, 0.95)) if fin.size else float("nan"),
-            "in_50": coverage(t.value, sim, 0.5),
-            "in_90": coverage(t.value, sim, 0.9),
+            "scale": t.scale,
+            "convention": bool(getattr(t, "convention", False)),
+            "predictive_median": q(fin, 0.5),
+            "q05": q(fin, 0.05),
+            "q25": q(fin, 0.25),
+            "q75": q(fin, 0.75),
+            "q95": q(fin, 0.95),
             "finite_draws": int(fin.size),
+            # share of fresh-seed draws the project's own rule calls reproduced (|z| <= 2)
+            "share_within_2sd": float(np.mean(np.abs(zs) <= 2.0)) if zs.size else None,
+            "median_z": float(np.median(zs)) if zs.size else None,
         }
+        if t.kind == "point":
+            # model only: is the observation a plausible single run of the model?
+            r["in_50"] = coverage(t.value, sim, 0.5)
+            r["in_90"] = coverage(t.value, sim, 0.9)
+            # with the target's own error: is it a plausible observation of the model?
+            rep = with_observation_error(sim, t.sd, t.scale, noise_rng)
+            r["obs_q05"], r["obs_q95"] = q(rep, 0.05), q(rep, 0.95)
+            r["in_50_with_error"] = coverage(t.value, rep, 0.5)
+            r["in_90_with_error"] = coverage(t.value, rep, 0.9)
+        else:
+            # a bound is not an observed value, so an interval cannot "cover" it
+            r["in_50"] = r["in_90"] = r["in_50_with_error"] = r["in_90_with_error"] = None
+            r |= bound_summary(t, sim)
+        report[t.name] = r
     return frame, report
 
 
 def _coverage_summary(report: dict, held_out: bool) -> dict:
+    """Shares of point statistics whose observation lies inside the 50 % and 90 % intervals.
+
+    Bounds (floor/ceiling) are summarized apart: the share of draws meeting them.
+    """
     sel = [r for r in report.values() if r["held_out"] == held_out]
-    out = {"n": len(sel)}
-    for lv in ("in_50", "in_90"):
-        known = [r[lv] for r in sel if r[lv] is not None]
+    points = [r for r in sel if r["kind"] == "point"]
+    out: dict[str, Any] = {"n": len(sel), "n_point": len(points)}
+    for lv in ("in_50", "in_90", "in_50_with_error", "in_90_with_error"):
+        known = [r[lv] for r in points if r[lv] is not None]
         out[lv] = (sum(known) / len(known)) if known else None
+        out[f"{lv}_count"] = f"{sum(known)}/{len(known)}"
+    bounds = {
+        n: r.get("share_meeting_bound")
+        for n, r in report.items()
+        if r["held_out"] == held_out and r["kind"] != "point"
+    }
+    if bounds:
+        out["bounds_share_of_draws_meeting"] = bounds
     return out
 
 
@@ -352,6 +470,7 @@ def write_posterior(
     bases: list[tuple[str, dict]],
     out: Path,
     ppc: bool = True,
+    workers: int = 1,
 ) -> dict:
     settings: AbcSettings = cal.config.abc
     paths = list(cal.config.parameters)
@@ -373,6 +492,7 @@ def write_posterior(
             "q95": q[4],
         }
     model_prob = dict(zip(names, model_probabilities(history, len(names)), strict=True))
+    per_model = model_summary(history, names)
     result: dict[str, Any] = {
         "kind": "posterior",
         "method": "ABC-SMC (pyabc.ABCSMC, QuantileEpsilon, multivariate normal transitions)",
@@ -385,6 +505,10 @@ def write_posterior(
         "replicates_per_simulation": cal.config.replicates,
         "credible_intervals": intervals,
         "model_probabilities": model_prob,
+        "models": per_model,
+        # Kish's effective sample size of the weighted particles: how many equally
+        # weighted draws the posterior is worth (pyabc logs the same per generation)
+        "effective_sample_size": float(1.0 / np.sum(post["weight"].to_numpy() ** 2)),
         "truth": dict(cal.config.synthetic.truth) if cal.config.synthetic else None,
         "targets": [t.model_dump(mode="json") for t in cal.targets],
         "holdout": [t.model_dump(mode="json") for t in getattr(cal, "holdout", [])],
@@ -392,7 +516,7 @@ def write_posterior(
         "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     if ppc:
-        frame, report = predictive_checks(cal, post, bases, settings)
+        frame, report = predictive_checks(cal, post, bases, settings, workers=workers)
         store.write_table(frame, out / "ppc.parquet")
         result["predictive_checks"] = {
             "draws": settings.ppc_draws,
@@ -400,6 +524,9 @@ def write_posterior(
             "statistics": report,
             "coverage_fitted": _coverage_summary(report, held_out=False),
             "coverage_held_out": _coverage_summary(report, held_out=True),
+            "note": "in_50/in_90: the observed value inside the central interval of the "
+            "model's fresh-seed draws; *_with_error: of those draws plus the target's own "
+            "error (sd, on its scale); bounds are not covered but met (share of draws)",
         }
         plot_ppc(cal, frame, report, out / "ppc.png")
     store.write_json(result, out / "posterior.json")
@@ -424,6 +551,8 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
     truth = cal.config.synthetic.truth if cal.config.synthetic else {}
     fig, axes = plt.subplots(n, n, figsize=(2.6 * n + 0.6, 2.6 * n + 0.6), squeeze=False)
     w = post["weight"].to_numpy()
+    palette = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink"]
+    colors = {m: palette[k % len(palette)] for k, m in enumerate(sorted(post["model"].unique()))}
     for i, (pi, si) in enumerate(params):
         for j, (pj, sj) in enumerate(params):
             ax = axes[i, j]
@@ -436,7 +565,19 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
                     if si.log
                     else np.linspace(si.low, si.high, 25)
                 )
-                ax.hist(post[pi], bins=bins, weights=w, color="tab:blue", alpha=0.8)
+                # stacked by structural variant, so model choice shows in the marginals
+                groups = [(m, g) for m, g in post.groupby("model", sort=True)]
+                ax.hist(
+                    [g[pi] for _, g in groups],
+                    bins=bins,
+                    weights=[g["weight"].to_numpy() for _, g in groups],
+                    color=[colors[m] for m, _ in groups],
+                    stacked=True,
+                    alpha=0.8,
+                    label=[str(m) for m, _ in groups],
+                )
+                if i == 0 and len(groups) > 1:
+                    ax.legend(fontsize=6)
                 q = weighted_quantile(post[pi], w, np.array([0.05, 0.95]))
                 for x in q:
                     ax.axvline(x, color="tab:blue", ls=":")
@@ -445,7 +586,13 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
                 ax.set_yticks([])
                 ax.set_xlim(si.low, si.high)
             else:
-                ax.scatter(post[pj], post[pi], s=4 + 400 * w, alpha=0.4, color="tab:blue")
+                ax.scatter(
+                    post[pj],
+                    post[pi],
+                    s=4 + 400 * w,
+                    alpha=0.4,
+                    color=[colors[m] for m in post["model"]],
+                )
                 if pi in truth and pj in truth:
                     ax.scatter([truth[pj]], [truth[pi]], marker="x", color="k", s=60)
                 ax.set_xlim(sj.low, sj.high)
@@ -465,45 +612,70 @@ def plot_posterior(cal: Any, post: pd.DataFrame, path: Path) -> None:
 
 
 def plot_ppc(cal: Any, frame: pd.DataFrame, report: dict, path: Path) -> None:
-    """One row per checked statistic: predictive draws, 50/90 % intervals, the observed value."""
+    """One row per checked statistic: predictive draws, 50/90 % intervals, the observed value.
+
+    Rows share an axis in units of each target's sd; draws further than ``CLIP`` sd away
+    are drawn at the edge (triangles), and the median z is printed on the right, so a
+    statistic that misses by orders of magnitude does not squeeze the others.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    clip = 8.0
     names = list(report)
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.2))
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(names) + 1.5))
+    every = list(cal.targets) + list(getattr(cal, "holdout", []))
     for k, name in enumerate(names):
         r = report[name]
+        tgt = next(t for t in every if t.name == name)
+        obs = r["observed"]
         sim = frame[r["statistic"]].to_numpy(float)
         fin = sim[np.isfinite(sim)]
-        # standardize each row by its target's sd so rows share an axis
-        tgt = next(
-            t for t in list(cal.targets) + list(getattr(cal, "holdout", [])) if t.name == name
-        )
-        obs = r["observed"]
-
-        def z(x, tgt=tgt, obs=obs):
-            if tgt.scale == "log":
-                return (np.log(np.maximum(x, 1e-12)) - math.log(obs)) / tgt.sd
-            return (np.asarray(x) - obs) / tgt.sd
-
-        if fin.size:
-            zz = z(fin)
-            lo90, lo50, hi50, hi90 = np.quantile(zz, [0.05, 0.25, 0.75, 0.95])
+        if tgt.scale == "log":
+            fin = fin[fin > 0]  # no log of a zero share; counted in the label
+            zz = (np.log(fin) - math.log(obs)) / tgt.sd
+        else:
+            zz = (fin - obs) / tgt.sd
+        if zz.size:
+            lo90, lo50, hi50, hi90 = np.clip(np.quantile(zz, [0.05, 0.25, 0.75, 0.95]), -clip, clip)
             ax.plot([lo90, hi90], [k, k], color="tab:blue", lw=1.5)
             ax.plot([lo50, hi50], [k, k], color="tab:blue", lw=5, alpha=0.6)
-            ax.scatter(zz, np.full(zz.size, k) + 0.18, s=5, color="0.5")
-        ax.scatter([0], [k], marker="D", color="tab:red" if r["held_out"] else "tab:green")
+            inside = np.abs(zz) <= clip
+            ax.scatter(zz[inside], np.full(inside.sum(), k) + 0.2, s=5, color="0.45")
+            for side, marker in ((1, ">"), (-1, "<")):
+                n_out = int(np.sum(zz * side > clip))
+                if n_out:
+                    ax.scatter([side * clip], [k + 0.2], marker=marker, s=18, color="0.45")
+        zero = int(sim.size - fin.size)
+        note = f"median z {np.median(zz):+.2g}" if zz.size else "no finite draw"
+        if zero:
+            note += f"; {zero} draw(s) 0 or NaN"
+        ax.text(clip + 0.3, k, note, fontsize=7, va="center")
+        color = "tab:red" if r["held_out"] else "tab:green"
+        marker = "D" if tgt.kind == "point" else ("<" if tgt.kind == "ceiling" else ">")
+        ax.scatter([0], [k], marker=marker, color=color, zorder=5)
     ax.set_yticks(range(len(names)))
-    ax.set_yticklabels([f"{n}{' (held out)' if report[n]['held_out'] else ''}" for n in names])
+    ax.set_yticklabels(
+        [
+            f"{n}{' (held out)' if report[n]['held_out'] else ''}"
+            f"{'' if report[n]['kind'] == 'point' else ' [' + report[n]['kind'] + ']'}"
+            for n in names
+        ],
+        fontsize=8,
+    )
+    ax.set_xlim(-clip - 0.5, clip + 0.5)
     ax.axvline(0, color="0.7", lw=0.8)
-    ax.set_xlabel("(simulated - observed) / target sd; bars: 50 % and 90 % predictive intervals")
+    for x in (-2, 2):
+        ax.axvline(x, color="0.85", lw=0.8, ls=":")
+    ax.set_xlabel("(simulated - observed) / target sd (log targets on the log scale)")
     ax.set_title(
-        f"{cal.config.name}: posterior predictive checks on fresh seeds "
-        "(diamond: observed; green fitted, red held out)",
+        f"{cal.config.name}: posterior predictive checks, {len(frame)} draws on fresh seeds\n"
+        "bars: 50 % and 90 % intervals; diamond: observed (green fitted, red held out); "
+        "triangles: a bound",
         fontsize=9,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -396,7 +396,12 @@ def test_reform_era_config_separates_fit_holdout_and_conventions():
     assert "protest_growth" not in fitted and "protest_growth_1994_2000" in fitted
     assert {"protest_growth_2000_2003", "protest_growth_2000_2004"} <= held
     assert {"events_over_1000_2004", "events_over_5000_2004", "events_over_10000_2004"} <= held
-    assert [t.name for t in cal.targets if t.convention] == ["regime_survives"]
+    # conventions are marked: the survival floor and the uprising ceiling (widened after a misfit)
+    assert {t.name for t in cal.targets if t.convention} == {"regime_survives", "no_uprising"}
+    assert all(not t.convention for t in cal.targets if t.kind == "point")
+    # levels per capita are checked, never fitted (the fitted shapes are scale-free)
+    assert {"events_per_100k_2004", "participants_per_100k_2004"} <= held
+    assert not any("per_100k" in t.statistic for t in cal.targets)
     assert len(cal.config.variants) >= 2
 
 
@@ -418,3 +423,69 @@ def test_yearly_statistics_use_calendar_years():
     assert event_share_over(d, 1000, 1993) == 0.5
     assert event_share_over(d, 1000, 1994) == 1.0
     assert math.isnan(event_share_over(d, 1000, 1999))
+
+
+def test_levels_per_capita_count_represented_people():
+    """Events per 100,000 represented people (RunData.n_people counts represented people)."""
+    from sim.calibration import yearly_per_100k
+
+    n = 24  # 2000-01 .. 2001-12
+    rec = np.zeros((n, len(OUTCOME_NAMES)))
+    j = OUTCOME_NAMES.index("protest_events")
+    rec[:12, j] = 5.0  # 60 events in 2000
+    one = RunData(records=rec, start=Month(2000, 1), n_people=30_000, summary={})
+    assert math.isclose(yearly_per_100k(one, "protest_events", 2000), 200.0)
+    assert yearly_per_100k(one, "protest_events", 2001) == 0.0
+    assert math.isnan(yearly_per_100k(one, "protest_events", 2002))  # not simulated
+    assert "events_per_100k_2004" in STATISTICS and "participants_per_100k_2004" in STATISTICS
+
+
+def test_observation_error_widens_predictive_intervals_on_the_targets_scale():
+    from sim.posterior import coverage, with_observation_error
+
+    rng = np.random.default_rng(0)
+    draws = np.full(20, 1.0)
+    lin = with_observation_error(draws, 0.3, "linear", rng)
+    assert lin.size == 20 * 200
+    assert abs(lin.mean() - 1.0) < 0.02 and abs(lin.std() - 0.3) < 0.02
+    # a model that always says 1.0 does not cover 1.4 alone, but does with a 0.3 error
+    assert not coverage(1.4, draws, 0.9) and coverage(1.4, lin, 0.9)
+    logd = with_observation_error(np.array([0.0, 2.0, np.nan]), 0.7, "log", rng)
+    assert logd.size == 2 * 200  # the NaN draw is dropped
+    assert np.all(logd[:200] == 0.0)  # a zero stays zero on the log scale
+    assert abs(np.log(logd[200:]).std() - 0.7) < 0.1 and np.all(logd[200:] > 0)
+
+
+def test_bounds_are_met_not_covered():
+    from sim.posterior import bound_summary
+
+    ceiling = Target(name="c", statistic="peak_active_share", value=0.02, sd=0.01, kind="ceiling")
+    s = bound_summary(ceiling, np.array([0.01, 0.02, 0.035, 0.05, np.nan]))
+    assert s["share_meeting_bound"] == 0.5  # 0.01 and 0.02 of four finite draws
+    assert s["share_within_2sd"] == 0.75  # 0.035 is 1.5 sd over, 0.05 is 3 sd over
+    floor = Target(name="f", statistic="legitimacy_min", value=0.5, sd=0.1, kind="floor")
+    assert bound_summary(floor, np.array([0.6, 0.2]))["share_meeting_bound"] == 0.5
+    assert bound_summary(floor, np.array([np.nan]))["share_meeting_bound"] is None
+
+
+def test_recheck_refuses_a_posterior_of_unknown_variants(tmp_path):
+    """calibration/recheck.py: a particle whose variant the config lacks exits 2, writes nothing."""
+    import subprocess
+    import sys
+
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame(
+        {"model": ["gone"], "params.legitimacy": [0.6], "params.threshold": [0.1], "weight": [1.0]}
+    ).to_parquet(run / "posterior.parquet")
+    out = tmp_path / "out"
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "calibration" / "recheck.py"), str(SYNTHETIC_ABC), str(run)]
+        + [str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert r.returncode == 2, r.stderr
+    assert "posterior.parquet" in r.stderr and "gone" in r.stderr
+    assert not out.exists()

@@ -194,7 +194,14 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # new cadres and promotions need posts falling vacant (helper `factions`)
     **{
         ("campaign", n): {"params": {"retirement_age": 45}}
-        for n in ("purity_merit", "crash_months", "crash_promotion", "purge_start", "purge_share")
+        for n in (
+            "activist_merit",
+            "purity_merit",
+            "crash_months",
+            "crash_promotion",
+            "purge_start",
+            "purge_share",
+        )
     },
     ("privatization", "sale_block_size"): {"params": {"legitimacy": 0.3, "people_per_agent": 40}},
     # the enlisted's lost activism shows where protest is near the margin

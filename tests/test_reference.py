@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from conftest import small_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.model import CadreModel
+from sim.state import Kind
 from sim.submodels import hardship, protest, state_response
 from sim.submodels.hardship import STATUS_LOSS
 
@@ -133,3 +135,130 @@ def test_leader_arrests_match_reference(actives, capacity):
         for i in idx[: capacity[g]]:
             expected[i] = True
     assert got.tolist() == expected.tolist()
+
+
+# --- set-up at city scale: the same structures as the plain libraries build ----------------
+
+
+@SETTINGS
+@given(st.integers(2, 60), st.integers(0, 9), st.sampled_from([0.0, 0.1, 0.5, 1.0]), st.integers())
+def test_watts_strogatz_is_networkx_graph(n, k, p, seed):
+    """The array-based cadre network is networkx's Watts–Strogatz graph, draw for draw."""
+    import networkx as nx
+
+    from sim.population import watts_strogatz_edges
+
+    k = min(k, n)
+    expected = {tuple(sorted(e)) for e in nx.watts_strogatz_graph(n, k, p, seed=seed).edges()}
+    got = watts_strogatz_edges(n, k, p, seed)
+    assert len(got) == len(expected)  # no duplicate rows
+    assert {tuple(e) for e in got.tolist()} == expected
+
+
+@SETTINGS
+@given(st.integers(1, 200_000), st.integers(0, 300), st.integers(0, 2**32 - 1))
+def test_stable_group_order_is_stable_argsort(n_groups, size, seed):
+    from sim.grouping import stable_group_order
+
+    g = np.random.default_rng(seed).integers(0, n_groups, size)
+    assert np.array_equal(stable_group_order(g, n_groups), np.argsort(g, kind="stable"))
+
+
+def test_gini_sorts_in_its_own_dtype_exactly():
+    from sim.submodels.economy import gini
+
+    x = np.random.default_rng(3).lognormal(0, 1, 5000).astype(np.float32)
+    x[:300] = 0
+    x[300:310] = -1.0  # clipped to 0
+    wide = np.sort(np.clip(x.astype(np.float64), 0, None))
+    expected = (wide.size + 1 - 2.0 * np.cumsum(wide).sum() / wide.sum()) / wide.size
+    assert gini(x) == expected
+    assert 0.4 < gini(x) < 0.7 and gini(np.ones(10)) == 0.0
+
+
+def test_agents_registered_lazily_as_if_up_front():
+    """Mesa agents appear on first use with the ids of up-front registration, and
+    whether anyone looked does not change a run."""
+    from sim.agents import Cadre, Village, Worker
+
+    a = model_after(5, 3, 0.7, 1.0)
+    assert not a._agents_registered
+    b = CadreModel(a.config, seed=5)
+    workers = b.agents_by_type[Worker]  # asked before any step
+    assert len(b.agents) == b.people.n + b.units.n + b.villages.n
+    for _ in range(3):
+        b.step()
+    assert np.array_equal(a.records, b.records, equal_nan=True)
+    first_worker = b.people.rows(Kind.WORKER).start
+    w = min(workers, key=lambda x: x.unique_id)
+    assert w.row == first_worker and w.unique_id == first_worker + 1  # Mesa counts from 1
+    assert w.grievance == pytest.approx(float(b.people.grievance[first_worker]))
+    assert min(b.agents_by_type[Cadre], key=lambda x: x.unique_id).unique_id == 1
+    assert max(b.agents_by_type[Village], key=lambda x: x.unique_id).unique_id == len(b.agents)
+
+
+# --- Epstein lattice: the compiled kernel is the numpy reference, bit for bit ---------------
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    preset=st.sampled_from(["mesa", "netlogo"]),
+    size=st.tuples(st.integers(5, 24), st.integers(5, 24)),
+    cop_density=st.floats(0.0, 0.2),
+    citizen_density=st.floats(0.2, 0.75),
+    legitimacy=st.floats(0.3, 0.95),
+    vision=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+    neighborhood=st.sampled_from(["von_neumann", "moore", "disc"]),
+    flags=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+    max_jail_term=st.integers(0, 40),
+)
+def test_epstein_numba_kernel_matches_numpy_reference(
+    seed,
+    preset,
+    size,
+    cop_density,
+    citizen_density,
+    legitimacy,
+    vision,
+    neighborhood,
+    flags,
+    max_jail_term,
+):
+    pytest.importorskip("numba")
+    from sim.epstein import EpsteinLattice, EpsteinParams
+
+    movement, jail_occupies_site, cop_moves = flags
+    params = EpsteinParams(
+        preset=preset,
+        width=size[0],
+        height=size[1],
+        cop_density=cop_density,
+        citizen_density=min(citizen_density, 1.0 - cop_density),
+        legitimacy=legitimacy,
+        citizen_vision=vision[0],
+        cop_vision=vision[1],
+        neighborhood=neighborhood,
+        movement=movement,
+        jail_occupies_site=jail_occupies_site,
+        cop_moves_to_arrestee=cop_moves,
+        max_jail_term=max_jail_term,
+    )
+    runs = [
+        EpsteinLattice(params, np.random.default_rng(seed), kernel=k).run(25)
+        for k in ("numpy", "numba")
+    ]
+    ref, fast = runs
+    assert fast.records == ref.records
+    for name in ("pos", "cop_pos", "jail", "jail_site", "active"):
+        assert np.array_equal(getattr(fast, name), getattr(ref, name)), name
+    assert np.array_equal(fast.cops_seen, ref.cops_seen, equal_nan=True)
+    assert np.array_equal(fast.actives_seen, ref.actives_seen, equal_nan=True)
+    assert fast.rng.random() == ref.rng.random()  # the same draws were taken
+
+
+def test_epstein_kernel_choice_is_checked():
+    from sim.epstein import EpsteinLattice, EpsteinParams
+
+    with pytest.raises(ValueError, match="kernel must be 'numba' or 'numpy'"):
+        EpsteinLattice(EpsteinParams(), np.random.default_rng(0), kernel="fortran")

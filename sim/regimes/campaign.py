@@ -572,10 +572,17 @@ class Campaign(Regime):
         if phase in ("qingli", "liberation"):
             # for everyone: recruitment into the corps reads merit too (demography)
             merit -= prm.purity_merit * p.class_label
-        if self.overthrown is not None and self.overthrown.any():
-            merit[c] -= 20.0 * self.overthrown[c]
-            model.terms.add("labour_share", self.key, self.overthrown.astype(np.float64))
         model.terms.add("merit", self.key, merit)
+        if self.overthrown is not None and self.overthrown.any():
+            self.sideline(model, self.overthrown)
+
+    def sideline(self, model: CadreModel, rows: np.ndarray) -> None:
+        """The overthrown cadres in the mask ``rows`` are out of the running for posts and
+        labour on the shop floor (3106-3108): this regime's ``merit`` and ``labour_share``
+        terms for them this month."""
+        out = rows & (model.people.kind == Kind.CADRE)
+        model.terms.add("merit", self.key, -20.0 * out)
+        model.terms.add("labour_share", self.key, out.astype(np.float64))
 
     def on_step(self, model: CadreModel) -> None:
         p, rng = model.people, model.rng
@@ -626,6 +633,9 @@ class Campaign(Regime):
             self.former_rank[struck] = p.rank[struck]
             p.rank[struck] = 0
             self.overthrown |= struck
+            # The terms were set (``apply``) before this month's strikes: those struck
+            # now are sidelined from this month's promotions too, not promoted back.
+            self.sideline(model, struck)
             relabel = False
         elif phase == "qingli":
             dead = staff & ~cadre & ((p.class_label == ClassLabel.BAD) | (p.dossier >= 2))

@@ -21,7 +21,11 @@ ARREARS_REPAY_RATE = 0.05
 
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal, → 1 = one holds all)."""
-    x = np.sort(np.clip(np.asarray(x, dtype=np.float64), 0.0, None))
+    # Sorting in the array's own dtype and widening after is exact (widening is monotone)
+    # and about twice as fast on the float32 income column; the sums are in float64.
+    x = np.asarray(x)
+    x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+    x = np.sort(np.clip(x, 0.0, None)).astype(np.float64)
     n = x.size
     total = x.sum()
     if n == 0 or total <= 0:

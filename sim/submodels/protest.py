@@ -195,9 +195,15 @@ def spillover(
     average over the others, free of how many localities there are.
     """
     wa, wp = link[:, None] * active, link[:, None] * people
+    tot = wp.sum(axis=0)[None, :]
     num = wa.sum(axis=0)[None, :] - wa
-    den = wp.sum(axis=0)[None, :] - wp
-    share = np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
+    den = tot - wp
+    # "Everyone else" is empty when the subtraction leaves only rounding error of the total
+    # (counts may be fractional people); a share is also never above 1 or below 0.
+    others = den > 1e-9 * np.maximum(tot, 1.0)
+    share = np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=others)
+    np.clip(share, 0.0, 1.0, out=share)
+    den = np.where(others, den, 0.0)
     # Average over the claims someone presses elsewhere: an absent claim dilutes nothing.
     norm = (den > 0).astype(np.float64) @ affinity.T
     weighted = share @ affinity.T

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.grouping import first_k_per_group
+from sim.state import Kind
 from sim.submodels import elite
 from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, claim_of
 
@@ -240,7 +241,10 @@ def respond(model, events: Events) -> None:
     won[events.locality[wins] * N_CLAIMS + events.claim[wins]] = True
     members_policy = won[group]
     p.arrears = np.where(members_policy, 0.0, p.arrears)
-    restored = members_policy & (claim == CLAIM_STATUS) & (p.status == 4)
+    # Only workers and technicians were laid off onto a stipend; a cadre the new owners
+    # kicked out is "now also unemployed" (seed 003 L123) with no xiagang terms to restore.
+    laid_off_staff = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
+    restored = members_policy & (claim == CLAIM_STATUS) & (p.status == 4) & laid_off_staff
     p.status = np.where(restored, 2, p.status)
     # ... with a fresh stipend: protest defends "Xiagang payments" (C1, line 27).
     p.laid_off = np.where(restored, model.step_index, p.laid_off)
