@@ -64,28 +64,19 @@ def per_capita_participants(people_per_agent: float, seed: int, off: tuple = ())
     return r.summary["protest_participants_total"] / people / (s.n_steps / 12)
 
 
-@pytest.mark.parametrize(
-    "off",
-    [
-        ORGANIZED,
-        pytest.param(
-            (),
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="leaders and linkage widen the residual: 4 vs 2 people per agent "
-                "measured 1.16 (issue 12 point 3 open; docs/ODD.md 7.3)",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("off", [ORGANIZED, ()], ids=["organized_off", "all_on"])
 def test_per_capita_participants_do_not_depend_on_people_per_agent(off):
-    # Six seeds per scale; the seed-to-seed sd of the mean is about 4 % here, so 15 % is
-    # a difference of more than three standard errors, not noise. Before participants
-    # were measured in people (vision in agents, arrests rounded to whole agents,
-    # security cadres drawn per agent) the same city at 4 people per agent protested
-    # about 20 % more than at 2.
-    fine = [per_capita_participants(2.0, k, off) for k in range(6)]
-    coarse = [per_capita_participants(4.0, k, off) for k in range(6)]
+    # Forty seeds per scale (100-139, not used to set anything): a run's participants vary
+    # by about 10 % from seed to seed, so six seeds (as before) gave a ratio whose standard
+    # error (6-8 %) let a true 1.07 fail the 15 % bound by chance. Measured on these seeds:
+    # 1.056 +- 0.030 with leaders and linkage off, 1.123 +- 0.032 with everything on (the
+    # organized-protest rules widen the residual; docs/ODD.md 7.3). Before participants were
+    # measured in people (vision in agents, arrests rounded to whole agents, security
+    # cadres drawn per agent) the same city at 4 people per agent protested about 20 %
+    # more than at 2.
+    seeds = range(100, 140)
+    fine = [per_capita_participants(2.0, k, off) for k in seeds]
+    coarse = [per_capita_participants(4.0, k, off) for k in seeds]
     assert np.mean(fine) > 0.001, "the test city must protest"
     assert np.mean(coarse) / np.mean(fine) == pytest.approx(1.0, abs=0.15)
 
