@@ -79,6 +79,10 @@ class ExploreModel(CadreModel):
             model_reporters={name: partial(_latest, j) for j, name in enumerate(OUTCOME_NAMES)}
         )
         self.clock = FrameClock()
+        # The process's CPU since the last frame, against the model's own months since
+        # then: while playing, frames are drawn only as far as PLAY_CPU_BUDGET allows.
+        self._cpu0 = time.process_time()
+        self._step_cpu = 0.0
         self._call_end: float | None = None  # when the last call of step returned
         self._streak = 0  # calls in a row that came quickly after the previous one
 
@@ -102,19 +106,27 @@ class ExploreModel(CadreModel):
         self._streak = self._streak + 1 if quick else 0
         budget = PLAY_BATCH_SECONDS if self._streak >= PLAY_STREAK else 0.0
         cpu0 = time.thread_time()  # this thread's CPU: other jobs on the machine do not count
-        while True:
-            self._month()
+        while self.running:
+            self.step_month()
             if not self.running or time.thread_time() - cpu0 >= budget:
                 break
         self._call_end = time.perf_counter()
 
-    def _month(self) -> None:
+    def step_month(self) -> None:
+        """One month and, if due, a frame (what a Step by hand does)."""
         t0 = time.perf_counter()
+        c0 = time.thread_time()
         super().step()
+        self._step_cpu += time.thread_time() - c0
         self.latest = self.records[self.step_index - 1]
         self.datacollector.collect(self)
         t1 = time.perf_counter()
-        if self.clock.stepped(t0, t1, not self.running, self.step_index):
+        spent = time.process_time() - self._cpu0
+        within = spent <= PLAY_CPU_BUDGET * self._step_cpu
+        if self.clock.stepped(t0, t1, not self.running, self.step_index, within):
+            # The budget runs from one frame to the next: the months after a frame pay
+            # for it (its rendering falls in the new window) before another is drawn.
+            self._cpu0, self._step_cpu = time.process_time(), 0.0
             self.on_frame()
             # time spent asking for the frame (Solara may render right away, in this
             # thread) is not time the model waited for the next month
@@ -132,6 +144,10 @@ class ExploreModel(CadreModel):
 #: for up to ``PLAY_BATCH_SECONDS`` of CPU (the sidebar's month counter updates that often).
 PLAY_STREAK = 3
 PLAY_BATCH_SECONDS = 0.25
+#: While playing, the server's CPU (model, figures, Solara) stays within this multiple of
+#: the model's own stepping CPU: a due frame waits until it is (issue 16: play within 3×
+#: of a headless run). Drawing time alone underestimates a frame's cost.
+PLAY_CPU_BUDGET = 2.1
 
 #: Advanced when a model's figures are due for redrawing; :func:`LiveView` follows it
 #: instead of Mesa's per-month update counter (a solara reactive, so per browser tab).
@@ -176,7 +192,9 @@ class FrameClock:
     _last_end: float | None = None  # when the last month (or a redraw in this thread) ended
     history: list[int] = field(default_factory=list)  # months at which frames were drawn
 
-    def stepped(self, start: float, end: float, finished: bool, month: int = -1) -> bool:
+    def stepped(
+        self, start: float, end: float, finished: bool, month: int = -1, within_budget: bool = True
+    ) -> bool:
         """Record a month; True when a frame is due and none is pending (then ask for it).
 
         A due frame is never asked for while the previous one is still being drawn: on
@@ -190,6 +208,10 @@ class FrameClock:
         self._last_end = end
         self._month = month
         due = frame_due(self._steps, idle, self.draw_seconds, finished)
+        # While playing, a frame also waits until the server's whole CPU (rendering, Solara's
+        # diffing and sending, which the drawing time does not see) is back within budget.
+        if due and not within_budget and not finished and idle < IDLE_REDRAW:
+            due = False
         if due and self.pending:
             self._missed = True
             return False
