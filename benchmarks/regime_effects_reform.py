@@ -116,6 +116,22 @@ VARIANTS: list[tuple[str, list[dict], dict, dict, tuple[str, ...]]] = [
 ]  # fmt: skip
 
 
+def effect_row(label: str, key: str, off, on, s_off, s_on) -> dict:
+    """Paired effect of switching a rule on, alone and stacked, with standard errors."""
+    d = on[key].to_numpy() - off[key].to_numpy()
+    ds = s_on[key].to_numpy() - s_off[key].to_numpy()
+    return dict(
+        regime=label,
+        outcome=key,
+        off=off[key].mean(),
+        on=on[key].mean(),
+        diff=d.mean(),
+        se=d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan,
+        stacked_diff=ds.mean(),
+        stacked_se=ds.std(ddof=1) / np.sqrt(ds.size) if ds.size > 1 else np.nan,
+    )
+
+
 def variant_rows(seeds: list[int], cache: dict) -> list[dict]:
     """Paired differences of each conditional rule, alone over its background and with
     the period stacked."""
@@ -131,21 +147,7 @@ def variant_rows(seeds: list[int], cache: dict) -> list[dict]:
         stack = [*background, *stack_for(on_spec, background)]
         arms = [[*b, *([s] if s else [])] for b in (background, stack) for s in (off_spec, on_spec)]
         off, on, s_off, s_on = (runs(a) for a in arms)
-        for k in keys:
-            d = on[k].to_numpy() - off[k].to_numpy()
-            ds = s_on[k].to_numpy() - s_off[k].to_numpy()
-            rows.append(
-                dict(
-                    regime=label,
-                    outcome=k,
-                    off=off[k].mean(),
-                    on=on[k].mean(),
-                    diff=d.mean(),
-                    se=d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan,
-                    stacked_diff=ds.mean(),
-                    stacked_se=ds.std(ddof=1) / np.sqrt(ds.size) if ds.size > 1 else np.nan,
-                )
-            )
+        rows += [effect_row(label, k, off, on, s_off, s_on) for k in keys]
     return rows
 
 
@@ -190,21 +192,7 @@ def main() -> None:
         stack = [*background, *stack_for(spec, background)]
         s_off = summaries(stack, seeds)
         s_on = summaries([*stack, spec], seeds)
-        for k in keys:
-            d = on[k].to_numpy() - off[k].to_numpy()
-            ds = s_on[k].to_numpy() - s_off[k].to_numpy()
-            rows.append(
-                dict(
-                    regime=label,
-                    outcome=k,
-                    off=off[k].mean(),
-                    on=on[k].mean(),
-                    diff=d.mean(),
-                    se=d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan,
-                    stacked_diff=ds.mean(),
-                    stacked_se=ds.std(ddof=1) / np.sqrt(ds.size) if ds.size > 1 else np.nan,
-                )
-            )
+        rows += [effect_row(label, k, off, on, s_off, s_on) for k in keys]
         if background:
             for k in ("arrests_total", "concessions_total"):
                 per = [(f[k] / f["protest_events_total"].clip(lower=1)).mean() for f in (off, on)]
