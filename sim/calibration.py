@@ -1284,9 +1284,7 @@ def register(app: Any) -> None:
                     if not err.is_terminal:
                         err.print(f"{state['done']}/{n} trials, best distance {best:.4g}")
 
-                est = run_study(
-                    cal, out_dir, trials=n, workers=workers, progress=tick, dask=dask
-                )
+                est = run_study(cal, out_dir, trials=n, workers=workers, progress=tick, dask=dask)
         except ScenarioError as e:
             raise invalid(e) from None
         except KeyboardInterrupt:
