@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 SCENARIO ?= scenarios/baseline.yaml
 OUT ?= results/baseline
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean validation validation-tiny
 
 setup: $(STAMP)
 
@@ -28,6 +28,19 @@ lint: setup
 
 bench: setup
 	$(PY) -m benchmarks
+
+# Every number of docs/validation.md, regenerated on this tree (calibration/validate_all.py):
+# docking, synthetic recovery, the reform-era posterior with held-out checks, the paired
+# variant comparison, the Cultural Revolution fit, and results/validation/validation_generated.md.
+# The budget below is the one docs/validation.md reports (about an hour of wall time on 2 shared cores).
+VALIDATION_ARGS ?= --workers 2 --variants full,no_layered_legitimacy \
+	--abc population_size=40 --abc max_simulations=700 --abc max_walltime_minutes=40
+validation: setup
+	nice -n 5 $(PY) calibration/validate_all.py $(VALIDATION_ARGS)
+
+# The same stages at a dry-run budget (minutes), into results/validation-tiny.
+validation-tiny: setup
+	$(PY) calibration/validate_all.py --tiny --workers 2 --out results/validation-tiny
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -37,26 +37,10 @@ def _ks(a: list[dict], b: list[dict], m: str) -> float:
     return float(stats.ks_2samp(x, y).pvalue) if x.size and y.size else float("nan")
 
 
-def dock_city(n_seeds: int = 20) -> str:
+def city_data(n_seeds: int = 20) -> dict:
+    """Per step: the six metrics' means, min KS p against the kernel and Mesa, CPU s."""
     seeds = range(n_seeds)
     base = EpsteinParams(preset="mesa", **LIVELY)
-    head = (
-        "| step | "
-        + " | ".join(DOCKING_METRICS)
-        + " | KS p vs kernel (min) | KS p vs Mesa (min) | CPU s |"
-    )
-    lines = [head, "|" + "---|" * (len(DOCKING_METRICS) + 4)]
-
-    def row(name: str, rows: list[dict], secs: float) -> str:
-        means = [np.nanmean([r[m] for r in rows]) for m in DOCKING_METRICS]
-        pk = min(_ks(rows, kernel, m) for m in DOCKING_METRICS)
-        pm = min(_ks(rows, mesa, m) for m in DOCKING_METRICS)
-        return (
-            f"| {name} | "
-            + " | ".join(f"{v:.1f}" for v in means)
-            + f" | {pk:.2g} | {pm:.2g} | {secs:.0f} |"
-        )
-
     # the city variants first: the kernel's and Mesa's runs may still be filling the cache
     variants = []
     city: dict = {}
@@ -75,10 +59,38 @@ def dock_city(n_seeds: int = 20) -> str:
         variants.append((name, rows, time.process_time() - t0))
     kernel = _kernel_rows(base, seeds)
     mesa = _mesa_rows(base, seeds)
-    lines.append(row("kernel (synchronous)", kernel, 0))
-    lines.append(row("Mesa example", mesa, 0))
-    lines += [row(*v) for v in variants]
+
+    def row(name: str, rows: list[dict], secs: float) -> dict:
+        return {
+            "step": name,
+            "means": {m: float(np.nanmean([r[m] for r in rows])) for m in DOCKING_METRICS},
+            "ks_p_kernel_min": min(_ks(rows, kernel, m) for m in DOCKING_METRICS),
+            "ks_p_mesa_min": min(_ks(rows, mesa, m) for m in DOCKING_METRICS),
+            "cpu_s": secs,
+        }
+
+    out = [row("kernel (synchronous)", kernel, 0), row("Mesa example", mesa, 0)]
+    return {"seeds": n_seeds, "rows": out + [row(*v) for v in variants]}
+
+
+def city_table(data: dict) -> str:
+    head = (
+        "| step | "
+        + " | ".join(DOCKING_METRICS)
+        + " | KS p vs kernel (min) | KS p vs Mesa (min) | CPU s |"
+    )
+    lines = [head, "|" + "---|" * (len(DOCKING_METRICS) + 4)]
+    for r in data["rows"]:
+        lines.append(
+            f"| {r['step']} | "
+            + " | ".join(f"{r['means'][m]:.1f}" for m in DOCKING_METRICS)
+            + f" | {r['ks_p_kernel_min']:.2g} | {r['ks_p_mesa_min']:.2g} | {r['cpu_s']:.0f} |"
+        )
     return "\n".join(lines)
+
+
+def dock_city(n_seeds: int = 20) -> str:
+    return city_table(city_data(n_seeds))
 
 
 if __name__ == "__main__":

@@ -21,8 +21,10 @@ Quoted in ``docs/epstein-docking.md`` §3 and ``docs/validation.md``. Three part
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 import sys
 import time
 import warnings
@@ -47,20 +49,66 @@ MARGIN = 3.0  # actives, about 20 % of Mesa's mean of ~14-16 at this setting
 CACHE = Path("results/docking")
 
 
+# What each kind of cached run depends on: a change in any of it recomputes the run, so a
+# cache filled on an older tree is never read as this tree's result (docs/validation.md
+# quotes the docking table of the tree it describes). Mesa's runs depend on Mesa's
+# version and on the wrapper functions only, so a kernel change does not recompute them.
+_KERNEL_FILES = (
+    "sim/epstein.py",
+    "sim/epstein_kernels.py",
+    "sim/epstein_sequential.py",
+    "sim/epstein_params.py",
+)
+_CITY_FILES = (
+    *_KERNEL_FILES,
+    "sim/city_docking.py",
+    "sim/submodels/protest.py",
+    "sim/submodels/state_response.py",
+)
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def code_key(kind: str) -> str:
+    """A short hash of the code the runs of ``kind`` (kernel, mesa, city-...) depend on."""
+    import inspect
+
+    import mesa
+
+    import sim.epstein as ep
+
+    h = hashlib.sha1()
+    if kind == "mesa":
+        h.update(mesa.__version__.encode())
+        for f in (
+            ep.mesa_reference_model,
+            ep.run_mesa_reference,
+            ep.docking_metrics,
+            ep.outbursts,
+        ):
+            h.update(inspect.getsource(f).encode())
+        h.update((_ROOT / "sim/epstein_params.py").read_bytes())
+    else:
+        for f in _CITY_FILES if kind.startswith("city") else _KERNEL_FILES:
+            h.update((_ROOT / f).read_bytes())
+    return h.hexdigest()[:8]
+
+
 def _cached(kind: str, params: EpsteinParams, seed: int, run) -> dict:
-    """Docking metrics of one run, cached one JSON file per (kind, params, seed).
+    """Docking metrics of one run, cached one JSON file per (kind, code, params, seed).
 
     One file per run, so several processes can fill the cache at once and an interrupted
-    benchmark resumes. Delete ``results/docking/`` to recompute.
+    benchmark resumes. The key includes :func:`code_key`, so a code change recomputes.
+    Delete ``results/docking/`` to recompute anyway.
     """
     key = hashlib.sha1(params.model_dump_json().encode()).hexdigest()[:10]
-    path = CACHE / f"{kind}-{key}-{seed}.json"
+    path = CACHE / f"{kind}-{code_key(kind)}-{key}-{seed}.json"
     if not path.exists():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             row = docking_metrics(run(params, seed))
         CACHE.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps(row))
         tmp.replace(path)
     return json.loads(path.read_text())
@@ -135,7 +183,8 @@ def table(rows: list[dict]) -> str:
     )
 
 
-def dock_mesa(n_seeds: int = 20) -> str:
+def mesa_data(n_seeds: int = 20) -> dict:
+    """Mesa's conventions: both update orders of the kernel against Mesa's example."""
     seeds = range(n_seeds)
     base = EpsteinParams(preset="mesa", **LIVELY)
     t0 = time.process_time()
@@ -151,19 +200,36 @@ def dock_mesa(n_seeds: int = 20) -> str:
         sync, mesa, "kernel synchronous", "Mesa"
     )
     ma = np.array([r["mean_actives"] for r in mesa])
+    tost = {}
+    for name, rs in (("sequential", seq), ("synchronous", sync)):
+        a = np.array([r["mean_actives"] for r in rs])
+        tost[name] = {
+            "difference": float(a.mean() - ma.mean()),
+            "p": float(equivalence_test(a, ma, MARGIN)),
+        }
+    return {
+        "seeds": n_seeds,
+        "rows": rows,
+        "tost_margin": MARGIN,
+        "tost": tost,
+        "cpu_s": {"mesa": t_mesa, "sequential": t_seq, "synchronous": t_sync},
+    }
+
+
+def dock_mesa(n_seeds: int = 20) -> str:
+    d = mesa_data(n_seeds)
+    t = d["cpu_s"]
     lines = [
         f"Mesa conventions, 40x40, L 0.82, cops 0.04, Jmax 30, 500 steps (0-50 dropped), "
-        f"seeds 0-{n_seeds - 1}. CPU s: Mesa {t_mesa:.0f} (0 if cached), sequential "
-        f"{t_seq:.0f}, synchronous {t_sync:.0f}.\n",
-        table(rows),
+        f"seeds 0-{n_seeds - 1}. CPU s: Mesa {t['mesa']:.0f} (0 if cached), sequential "
+        f"{t['sequential']:.0f}, synchronous {t['synchronous']:.0f}.\n",
+        table(d["rows"]),
         "",
         f"TOST for mean actives, margin +-{MARGIN} actives (Welch, scipy):",
     ]
-    for name, rs in (("sequential", seq), ("synchronous", sync)):
-        a = np.array([r["mean_actives"] for r in rs])
+    for name, r in d["tost"].items():
         lines.append(
-            f"- kernel {name} vs Mesa: difference {a.mean() - ma.mean():+.2f}, "
-            f"TOST p = {equivalence_test(a, ma, MARGIN):.3g}"
+            f"- kernel {name} vs Mesa: difference {r['difference']:+.2f}, TOST p = {r['p']:.3g}"
         )
     return "\n".join(lines)
 
@@ -176,7 +242,8 @@ def _reference_behaviour(rows: list[dict]) -> str:
     return f"{burst}/{n} runs with >= 2 outbursts; median of run median waits {wait:.0f} steps"
 
 
-def dock_netlogo(n_seeds: int = 20) -> str:
+def netlogo_data(n_seeds: int = 20) -> dict:
+    """NetLogo's conventions: the synchronous kernel against the sequential port."""
     seeds = range(n_seeds)
     base = EpsteinParams(preset="netlogo", steps=500)
     t0 = time.process_time()
@@ -185,26 +252,41 @@ def dock_netlogo(n_seeds: int = 20) -> str:
     sync = _kernel_rows(base, seeds)
     ma = np.array([r["mean_actives"] for r in seq])
     sa = np.array([r["mean_actives"] for r in sync])
+    return {
+        "seeds": n_seeds,
+        "rows": compare(sync, seq, "kernel synchronous", "NetLogo sequential port"),
+        "tost_margin": MARGIN,
+        "tost_p": float(equivalence_test(sa, ma, MARGIN)),
+        "reference_sequential": _reference_behaviour(seq),
+        "reference_synchronous": _reference_behaviour(sync),
+        "cpu_s": {"sequential": t_seq},
+    }
+
+
+def dock_netlogo(n_seeds: int = 20) -> str:
+    d = netlogo_data(n_seeds)
     return "\n".join(
         [
             f"NetLogo conventions (Rebellion defaults), 500 steps (0-50 dropped), seeds "
-            f"0-{n_seeds - 1}; sequential port {t_seq:.0f} CPU s.\n",
-            table(compare(sync, seq, "kernel synchronous", "NetLogo sequential port")),
+            f"0-{n_seeds - 1}; sequential port {d['cpu_s']['sequential']:.0f} CPU s.\n",
+            table(d["rows"]),
             "",
-            f"TOST mean actives, margin +-{MARGIN}: p = {equivalence_test(sa, ma, MARGIN):.3g}",
-            f"- reference behaviour, sequential port: {_reference_behaviour(seq)}",
-            f"- reference behaviour, synchronous: {_reference_behaviour(sync)}",
+            f"TOST mean actives, margin +-{MARGIN}: p = {d['tost_p']:.3g}",
+            f"- reference behaviour, sequential port: {d['reference_sequential']}",
+            f"- reference behaviour, synchronous: {d['reference_synchronous']}",
         ]
     )
 
 
-def legitimacy(n_seeds: int = 10) -> str:
-    """Jump vs slide peaks for each convention, update order and Jmax."""
-    out = [
-        "| conventions | update | Jmax | jump peak mean (range) | slide peak mean (range) "
-        "| jump > slide | jump >= 1.5 x slide |",
-        "|---|---|---|---|---|---|---|",
-    ]
+LEGITIMACY_HEAD = (
+    "| conventions | update | Jmax | jump peak mean (range) | slide peak mean (range) "
+    "| jump > slide | jump >= 1.5 x slide |\n|---|---|---|---|---|---|---|"
+)
+
+
+def legitimacy_data(n_seeds: int = 10) -> list[dict]:
+    """Jump vs slide peaks for each convention, update order and Jmax (one row each)."""
+    rows = []
     for preset in ("netlogo", "mesa"):
         for update in ("synchronous", "sequential"):
             for jmax in (30, 1000):
@@ -218,14 +300,27 @@ def legitimacy(n_seeds: int = 10) -> str:
                     rng = np.random.default_rng
                     j.append(int(run_epstein(jump, rng(seed)).active[80:].max()))
                     s_.append(int(run_epstein(slide, rng(seed)).active.max()))
-                j, s_ = np.array(j), np.array(s_)
-                out.append(
-                    f"| {preset} | {update} | {jmax} | {j.mean():.0f} ({j.min()}-{j.max()}) "
-                    f"| {s_.mean():.0f} ({s_.min()}-{s_.max()}) "
-                    f"| {np.count_nonzero(j > s_)}/{n_seeds} "
-                    f"| {np.count_nonzero(j >= 1.5 * s_)}/{n_seeds} |"
+                rows.append(
+                    {"preset": preset, "update": update, "jmax": jmax, "jump": j, "slide": s_}
                 )
+    return rows
+
+
+def legitimacy_table(rows: list[dict]) -> str:
+    out = [LEGITIMACY_HEAD]
+    for r in rows:
+        j, s_ = np.array(r["jump"]), np.array(r["slide"])
+        n = j.size
+        out.append(
+            f"| {r['preset']} | {r['update']} | {r['jmax']} | {j.mean():.0f} "
+            f"({j.min()}-{j.max()}) | {s_.mean():.0f} ({s_.min()}-{s_.max()}) "
+            f"| {np.count_nonzero(j > s_)}/{n} | {np.count_nonzero(j >= 1.5 * s_)}/{n} |"
+        )
     return "\n".join(out)
+
+
+def legitimacy(n_seeds: int = 10) -> str:
+    return legitimacy_table(legitimacy_data(n_seeds))
 
 
 if __name__ == "__main__":

@@ -428,14 +428,35 @@ STATISTICS: dict[str, Statistic] = {
 }
 
 
+_FLOWS = {o.name for o in OUTCOMES if o.flow}
+_YEARLY_NAME = re.compile(r"^(?P<outcome>[a-z0-9_]+?)_in_(?P<year>\d{4})$")
+
+
+def yearly_statistic(name: str) -> tuple[str, int] | None:
+    """``<flow outcome>_in_<year>`` (e.g. ``protest_events_in_1997``): (outcome, year), else None.
+
+    The total of a monthly flow over one calendar year (:func:`yearly_total`; NaN unless the
+    run records all twelve months). Meant for ``report:`` statistics, such as the yearly
+    protest series behind the shape figure of ``calibration/validate_all.py``: counts
+    depend on the city's size, so they are not for fitting.
+    """
+    m = _YEARLY_NAME.match(name)
+    if m and m["outcome"] in _FLOWS:
+        return m["outcome"], int(m["year"])
+    return None
+
+
 def known_statistic(name: str) -> bool:
-    """A statistic is a named one above, or any per-run summary column (``<outcome>_mean``)."""
-    return name in STATISTICS or name in _SUMMARY_COLUMNS
+    """A statistic is a named one above, any per-run summary column (``<outcome>_mean``),
+    or a yearly total ``<flow outcome>_in_<year>`` (:func:`yearly_statistic`)."""
+    return name in STATISTICS or name in _SUMMARY_COLUMNS or yearly_statistic(name) is not None
 
 
 def _compute(name: str, d: RunData) -> float:
     if name in STATISTICS:
         return STATISTICS[name].compute(d)
+    if (yearly := yearly_statistic(name)) is not None:
+        return yearly_total(d, *yearly)
     return float(d.summary[name])
 
 
@@ -642,6 +663,11 @@ class CalibrationConfig(StrictModel):
         description="structural variants for ABC model selection: name -> dotted-path "
         "overrides of the base scenario (e.g. a mechanism switched off)",
     )
+    report: list[str] = Field(
+        default_factory=list,
+        description="statistics recorded in every posterior predictive draw, neither "
+        "fitted nor checked (e.g. protest_events_in_1997 for the yearly shape figure)",
+    )
 
 
 @dataclass
@@ -789,6 +815,15 @@ def load_calibration(path: str | Path) -> Calibration:
                 except ScenarioError as e:
                     msg = "; ".join(m for _, m in e.problems)
                     problems.append((f"variants.{v}.{p_}", f"{val!r} is not allowed: {msg}"))
+    for i, r in enumerate(cfg.report):
+        if not known_statistic(r):
+            problems.append(
+                (
+                    f"report[{i}]",
+                    f"unknown statistic '{r}'; use a statistic of STATISTICS, a summary "
+                    "column or <flow outcome>_in_<year> (e.g. protest_events_in_1997)",
+                )
+            )
     for w, v in cfg.weights.items():
         if w not in names:
             problems.append((f"weights.{w}", f"not one of the targets: {', '.join(names)}"))
@@ -1322,7 +1357,7 @@ def register(app: Any) -> None:
         from sim.posterior import run_abc
 
         try:
-            res = run_abc(cal, out_dir, workers=workers, dask=dask)
+            res = run_abc(cal, out_dir, workers=workers, dask=dask, console=err)
         except ScenarioError as e:
             raise invalid(e) from None
         except KeyboardInterrupt:

@@ -34,7 +34,10 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import logging
 import math
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +79,13 @@ class AbcSettings(StrictModel):
     )
     ppc_seed: int = Field(
         20_240_101, ge=0, lt=2**63, description="root of the fresh posterior-predictive seeds"
+    )
+    max_walltime_minutes: float | None = Field(
+        None,
+        gt=0,
+        le=100_000,
+        description="stop starting generations after this much wall time in this invocation "
+        "(pyabc's max_walltime; a generation already running finishes) (minutes)",
     )
 
 
@@ -220,15 +230,99 @@ def _sampler(workers: int, client: Any = None):
     return sampler.SingleCoreSampler()
 
 
+class AbcProgress(logging.Handler):
+    """A rich bar of ABC-SMC generations, fed by pyabc's own log (logger ``ABC``).
+
+    pyabc reports each generation's tolerance, acceptance and ESS on the ``ABC`` logger;
+    in a terminal this shows them as one bar (generations done of ``max_populations``)
+    instead of pyabc's log lines, which are muted meanwhile and restored afterwards.
+    Outside a terminal (a log file, a test) it does nothing and pyabc's lines stay. The
+    bar refreshes only from the log calls (``auto_refresh=False``): no display thread
+    runs while pyabc forks its worker processes.
+    """
+
+    _START = re.compile(r"t: (\d+), eps: (\S+)\.$")
+    _DONE = re.compile(r"Accepted: (\d+) / (\d+) = \S+, ESS: (\S+)\.$")
+
+    def __init__(self, console: Any, label: str, done: int, total: int) -> None:
+        super().__init__(level=logging.INFO)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.active = bool(console is not None and console.is_terminal)
+        self.bar = Progress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("generations  {task.fields[note]}"),
+            TimeElapsedColumn(),
+            console=console,
+            auto_refresh=False,
+            disable=not self.active,
+        )
+        self.task = self.bar.add_task(label, total=total, completed=done, note="")
+        self.t0 = time.time()
+        self._muted: list[logging.Handler] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = record.getMessage()
+        if m := self._START.search(msg):
+            note = f"generation {int(m.group(1)) + 1}: sampling at epsilon {float(m.group(2)):.3g}"
+        elif m := self._DONE.search(msg):
+            acc, n, ess = int(m.group(1)), int(m.group(2)), float(m.group(3))
+            note = f"last: accepted {acc}/{n} ({acc / n:.0%}), ESS {ess:.0f}"
+            self.bar.advance(self.task)
+        elif msg.startswith("Calibration sample"):
+            note = "calibration sample from the prior"
+        elif msg.startswith("Stop"):
+            note = msg
+        else:
+            return
+        self.bar.update(self.task, note=note)
+        self.bar.refresh()
+
+    def __enter__(self) -> AbcProgress:
+        if self.active:
+            log = logging.getLogger("ABC")
+            self._muted = [h for h in log.handlers if isinstance(h, logging.StreamHandler)]
+            for h in self._muted:
+                log.removeHandler(h)
+            log.addHandler(self)
+            self.bar.start()
+            self.bar.refresh()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active:
+            log = logging.getLogger("ABC")
+            log.removeHandler(self)
+            self.bar.stop()
+            for h in self._muted:
+                log.addHandler(h)
+
+
 # --------------------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------------------
 
 
 def run_abc(
-    cal: Any, out: str | Path, workers: int = 1, dask: str | None = None, ppc: bool = True
+    cal: Any,
+    out: str | Path,
+    workers: int = 1,
+    dask: str | None = None,
+    ppc: bool = True,
+    console: Any = None,
 ) -> dict:
-    """Run (or continue) ABC-SMC for ``cal`` in ``out``; write the posterior and checks."""
+    """Run (or continue) ABC-SMC for ``cal`` in ``out``; write the posterior and checks.
+
+    ``console``: a rich console for the generation bar (:class:`AbcProgress`).
+    """
     import pyabc
 
     from sim.calibration import synthesize_targets
@@ -282,12 +376,20 @@ def run_abc(
             done = 0
         left = max(settings.max_populations - done, 0)
         if left:
-            abc.run(
-                minimum_epsilon=settings.min_epsilon,
-                max_nr_populations=left,
-                min_acceptance_rate=settings.min_acceptance_rate,
-                max_total_nr_simulations=settings.max_simulations,
+            walltime = (
+                _dt.timedelta(minutes=settings.max_walltime_minutes)
+                if settings.max_walltime_minutes
+                else None
             )
+            label = cal.config.name
+            with AbcProgress(console, label, done, settings.max_populations):
+                abc.run(
+                    minimum_epsilon=settings.min_epsilon,
+                    max_nr_populations=left,
+                    min_acceptance_rate=settings.min_acceptance_rate,
+                    max_total_nr_simulations=settings.max_simulations,
+                    max_walltime=walltime,
+                )
         history = abc.history
     finally:
         if client is not None:
@@ -369,7 +471,9 @@ def predictive_checks(
     from sim.runner import derive_seeds
 
     checks = list(cal.targets) + list(getattr(cal, "holdout", []))
-    stats = sorted({t.statistic for t in checks})
+    # report: statistics recorded in each draw for figures (the yearly series), not checked
+    report_stats = list(getattr(cal.config, "report", []) or [])
+    stats = sorted({t.statistic for t in checks} | set(report_stats))
     draws = _resample(post, settings.ppc_draws, settings.ppc_seed)
     seeds = derive_seeds(settings.ppc_seed, settings.ppc_draws)
     base_of = dict(bases)
@@ -461,6 +565,100 @@ def _coverage_summary(report: dict, held_out: bool) -> dict:
     if bounds:
         out["bounds_share_of_draws_meeting"] = bounds
     return out
+
+
+def predictive_score(cal: Any, frame: pd.DataFrame) -> dict[str, float]:
+    """Mean squared z over draws, fitted and held-out targets apart (lower predicts better).
+
+    A statistic a draw cannot compute (NaN, or 0 on a log scale) costs the calibration's
+    ``NAN_PENALTY``, as in the fit's distance; ``*_defined`` is the mean over the cells
+    where z is defined, and ``undefined_*`` counts the others.
+    """
+    from sim.calibration import NAN_PENALTY
+
+    out: dict[str, float] = {}
+    for part, targets in (("fitted", cal.targets), ("held_out", cal.holdout)):
+        cells, defined = [], []
+        for t in targets:
+            for x in frame[t.statistic].to_numpy(float):
+                z = t.z(x)
+                cells.append(z * z if np.isfinite(z) else NAN_PENALTY)
+                if np.isfinite(z):
+                    defined.append(z * z)
+        out[f"mean_z2_{part}"] = float(np.mean(cells)) if cells else float("nan")
+        out[f"mean_z2_{part}_defined"] = float(np.mean(defined)) if defined else float("nan")
+        out[f"undefined_{part}"] = len(cells) - len(defined)
+    return out
+
+
+def recheck_posterior(
+    cal: Any,
+    post: pd.DataFrame,
+    out: Path,
+    arms: list[str] | None = None,
+    workers: int = 1,
+    posterior_from: str = "",
+    tree: str = "",
+    say: Any = print,
+) -> dict[str, dict]:
+    """Predictive checks of a posterior's particles on fresh seeds, per structural arm.
+
+    With ``arms``, every particle is re-run under each named variant of ``cal`` (the same
+    particles and seeds in every arm: a paired predictive comparison); without, each runs
+    under the variant it was fitted with. Writes ``ppc.parquet``, ``recheck.json`` and
+    ``ppc.png`` per arm (in ``out/<arm>``, or ``out``) and, for several arms,
+    ``comparison.json``. Returns the per-arm results.
+    """
+    bases = _variant_bases(cal)
+    results: dict[str, dict] = {}
+    for arm in arms or [None]:
+        where = out / arm if arm else out
+        where.mkdir(parents=True, exist_ok=True)
+        p = post.assign(model=arm) if arm else post
+        t0, c0 = time.time(), _cpu()
+        frame, report = predictive_checks(cal, p, bases, cal.config.abc, workers=workers)
+        result = {
+            "kind": "posterior_recheck",
+            "posterior_from": posterior_from,
+            "as_variant": arm,
+            "tree": tree,
+            "draws": cal.config.abc.ppc_draws,
+            "seed_root": cal.config.abc.ppc_seed,
+            "statistics": report,
+            "coverage_fitted": _coverage_summary(report, held_out=False),
+            "coverage_held_out": _coverage_summary(report, held_out=True),
+            "predictive_score": predictive_score(cal, frame),
+            "wall_s": time.time() - t0,
+            "cpu_s": _cpu() - c0,
+            "versions": store.versions(),
+        }
+        results[arm or "as fitted"] = result
+        store.write_table(frame, where / "ppc.parquet")
+        store.write_json(result, where / "recheck.json")
+        plot_ppc(cal, frame, report, where / "ppc.png")
+        say(f"== {arm or 'as fitted'} (tree {tree}, {result['wall_s']:.0f} s wall)")
+        for name, r in report.items():
+            tag = " (held out)" if r["held_out"] else ""
+            say(
+                f"{name}{tag}: observed {r['observed']:.4g}, median "
+                f"{r['predictive_median']:.4g}, 90 % [{r['q05']:.3g}, {r['q95']:.3g}], "
+                f"in 90 % {r['in_90']}, +error {r['in_90_with_error']}, "
+                f"|z|<=2 {r['share_within_2sd']}"
+            )
+    if len(results) > 1:
+        store.write_json(
+            {k: r["predictive_score"] for k, r in results.items()}, out / "comparison.json"
+        )
+    return results
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished (waited-for) child processes."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def write_posterior(

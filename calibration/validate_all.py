@@ -1,0 +1,807 @@
+"""Regenerate every number of docs/validation.md on the current tree (issue 14).
+
+Usage (from the repository root; ``make validation`` runs the budget docs/validation.md
+quotes, ``make validation-tiny`` a dry run of every stage in minutes):
+
+    nice -n 5 .venv/bin/python calibration/validate_all.py --workers 2 \\
+        --variants full,no_layered_legitimacy \\
+        --abc population_size=40 --abc max_simulations=700 --abc max_walltime_minutes=40
+
+Stages (``--stages``, default all, run in this order; each writes into ``--out``,
+default ``results/validation``):
+
+``docking``    Epstein's kernel against Mesa's example (both update orders, TOST), the
+               NetLogo twin, the legitimacy experiment, and the city's protest path on the
+               lattice (``benchmarks/dock_epstein.py``, ``benchmarks/dock_city.py``; runs
+               cached in ``results/docking/``, keyed by the code they depend on).
+``synthetic``  ABC-SMC recovery of known parameters (``calibration/synthetic_abc.yaml``,
+               one process: bit-reproducible).
+``posterior``  ABC-SMC of CONFIG (default ``calibration/reform_era.yaml``) with pyabc's
+               adaptive tolerance, stopping rules and resumable database, then the
+               posterior predictive checks on fresh seeds (fitted and held-out
+               statistics) and the yearly shape figure (``shape.png``).
+``compare``    the posterior's particles re-run on fresh seeds under every variant of
+               CONFIG (the same particles and seeds in each arm: a paired predictive
+               comparison of the structural variants).
+``cr``         the Cultural Revolution point fit (``calibration/cultural_revolution.yaml``,
+               optuna) and its check at the scenario's defaults.
+``report``     ``validation_generated.md``: every table with the tree, date, CPU and wall
+               time and the command that made it (pasted into docs/validation.md).
+
+Each stage writes ``<stage>.json`` (results, ``cpu_s``, ``wall_s``, the command) next to
+its outputs. A stage's model-dependent outputs carry the tree's model key (a hash of
+``sim/``, ``scenarios/``, ``calibration/**/*.yaml`` and ``benchmarks/dock_*.py``); the
+ABC stages resume their pyabc database only on the same key and otherwise refuse
+(exit 2) unless ``--fresh`` is given. Bad arguments exit 2 and write nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import json
+import math
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make `benchmarks` and `sim` importable
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim import store  # noqa: E402
+from sim.calibration import (  # noqa: E402
+    load_calibration,
+    synthesize_targets,
+    with_abc_settings,
+)
+from sim.config import ScenarioError  # noqa: E402
+
+STAGES = ("docking", "synthetic", "posterior", "compare", "cr", "report")
+
+# National counts of "mass incidents" and participants (science-anchors §3.6; the same
+# figures as calibration/targets/protest.yaml): the points of the yearly shape figure.
+OBSERVED_EVENTS = {1993: 8_700, 1994: 10_000, 2000: 40_000, 2003: 58_000, 2004: 74_000}
+OBSERVED_PARTICIPANTS = {1993: 0.86e6, 2003: 3.0e6, 2004: 3.7e6}
+
+# The dry-run budget (--tiny): every stage, minutes instead of an hour.
+TINY = {
+    "abc": ["population_size=10", "max_populations=2", "max_simulations=30", "ppc_draws=10"],
+    "docking_seeds": 3,
+    "city_seeds": 3,
+    "legitimacy_seeds": 2,
+    "cr_trials": 4,
+    "compare_draws": 10,
+}
+
+
+# --------------------------------------------------------------------------------------
+# The tree
+# --------------------------------------------------------------------------------------
+
+
+def _git(*args: str) -> str:
+    r = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False)
+    return r.stdout.strip()
+
+
+def model_files() -> list[Path]:
+    """The files whose content decides the numbers (code, scenarios, configs, targets)."""
+    files = [*ROOT.glob("sim/**/*.py"), *ROOT.glob("scenarios/**/*.yaml")]
+    files += [*ROOT.glob("calibration/**/*.yaml"), *ROOT.glob("benchmarks/dock_*.py")]
+    return sorted(f for f in files if "__pycache__" not in f.parts)
+
+
+def model_key() -> str:
+    """A hash of :func:`model_files` as they are in the working tree (edits included)."""
+    h = hashlib.sha256()
+    for f in model_files():
+        h.update(str(f.relative_to(ROOT)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def tree_info() -> dict[str, Any]:
+    """Commit, uncommitted changes to the model's files, model key, machine."""
+    dirty = [
+        line[3:]
+        for line in _git("status", "--porcelain").splitlines()
+        if line[3:].startswith(("sim/", "scenarios/", "calibration/", "benchmarks/"))
+    ]
+    return {
+        "commit": _git("rev-parse", "--short=10", "HEAD"),
+        "commit_date": _git("log", "-1", "--format=%cI"),
+        "branch": _git("rev-parse", "--abbrev-ref", "HEAD"),
+        "uncommitted_model_files": dirty,
+        "model_key": model_key(),
+        "machine": f"{platform.machine()}, {_cores()} cores, Python {platform.python_version()}",
+        "versions": store.versions(),
+    }
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def _cpu() -> float:
+    from sim.posterior import _cpu as cpu
+
+    return cpu()
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------------------
+# Stages
+# --------------------------------------------------------------------------------------
+
+
+def _fresh_folder(where: Path, key: str, fresh: bool) -> None:
+    """An ABC folder may be resumed only on the model it was started on."""
+    stamp = where / "model_key.txt"
+    if where.exists() and any(where.iterdir()):
+        old = stamp.read_text().strip() if stamp.exists() else "(none)"
+        if old != key:
+            if not fresh:
+                raise ScenarioError(
+                    str(where),
+                    [
+                        (
+                            "--out",
+                            f"holds a run on another model tree (key {old}; this tree "
+                            f"{key}); pass --fresh to discard it, or use another --out",
+                        )
+                    ],
+                )
+            shutil.rmtree(where)
+    where.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(key)
+
+
+def stage_docking(a: argparse.Namespace, out: Path, say) -> dict:
+    from benchmarks import dock_city, dock_epstein
+
+    res: dict[str, Any] = {}
+    for name, fn, n in (
+        ("mesa", dock_epstein.mesa_data, a.docking_seeds),
+        ("netlogo", dock_epstein.netlogo_data, a.netlogo_seeds),
+        ("legitimacy", dock_epstein.legitimacy_data, a.legitimacy_seeds),
+        ("city", dock_city.city_data, a.city_seeds),
+    ):
+        say(f"docking: {name}, {n} seeds")
+        t0, c0 = time.time(), _cpu()
+        data = fn(n)
+        res[name] = {"data": data, "seeds": n, "cpu_s": _cpu() - c0, "wall_s": time.time() - t0}
+    res["code_keys"] = {k: dock_epstein.code_key(k) for k in ("mesa", "kernel", "city")}
+    res["commands"] = {
+        "mesa": f"python -m benchmarks.dock_epstein mesa {a.docking_seeds}",
+        "netlogo": f"python -m benchmarks.dock_epstein netlogo {a.netlogo_seeds}",
+        "legitimacy": f"python -m benchmarks.dock_epstein legitimacy {a.legitimacy_seeds}",
+        "city": f"python -m benchmarks.dock_city {a.city_seeds}",
+    }
+    return res
+
+
+def stage_synthetic(a: argparse.Namespace, out: Path, say) -> dict:
+    from sim.posterior import run_abc
+
+    where = out / "synthetic_abc"
+    if where.exists():
+        shutil.rmtree(where)  # seconds to redo, and bit-reproducible on one process
+    cal = load_calibration(ROOT / "calibration" / "synthetic_abc.yaml")
+    res = run_abc(cal, where, workers=1)
+    (where / "model_key.txt").write_text(model_key())
+    return {"folder": str(where), "posterior": _slim(res)}
+
+
+def _reform(a: argparse.Namespace, variants: list[str] | None) -> Any:
+    cal = load_calibration(a.config)
+    if a.abc:
+        cal = with_abc_settings(cal, a.abc)
+    if variants:
+        known = list(cal.config.variants)
+        unknown = [v for v in variants if v not in known]
+        if unknown:
+            raise ScenarioError(
+                "--variants", [("--variants", f"unknown {unknown}; the config has {known}")]
+            )
+        chosen = {v: cal.config.variants[v] for v in variants}
+        cal.config = cal.config.model_copy(update={"variants": chosen})
+    return cal
+
+
+def stage_posterior(a: argparse.Namespace, out: Path, say) -> dict:
+    from rich.console import Console
+
+    from sim.posterior import run_abc
+
+    where = out / "posterior"
+    _fresh_folder(where, model_key(), a.fresh)
+    cal = _reform(a, a.variants)
+    res = run_abc(cal, where, workers=a.workers, console=Console(stderr=True))
+    ppc = pd.read_parquet(where / "ppc.parquet")
+    plot_shape(ppc, where / "shape.png", f"{cal.config.name}: {len(ppc)} posterior draws")
+    return {"folder": str(where), "posterior": _slim(res), "shape": shape_table(ppc)}
+
+
+def stage_compare(a: argparse.Namespace, out: Path, say) -> dict:
+    from sim.posterior import recheck_posterior
+
+    post_file = out / "posterior" / "posterior.parquet"
+    if not post_file.exists():
+        raise ScenarioError(str(post_file), [("posterior", "run the posterior stage first")])
+    stamp = out / "posterior" / "model_key.txt"
+    if stamp.read_text().strip() != model_key():
+        raise ScenarioError(
+            str(stamp), [("posterior", "was fitted on another model tree; run it again")]
+        )
+    cal = _reform(a, None)  # every variant of the config
+    cal = with_abc_settings(cal, [f"ppc_draws={a.compare_draws}"])
+    synthesize_targets(cal)  # a synthetic config's targets come from the model at its truth
+    where = out / "compare"
+    if where.exists():
+        shutil.rmtree(where)
+    post = pd.read_parquet(post_file)
+    arms = list(cal.config.variants) or None  # none: each particle as fitted
+    results = recheck_posterior(
+        cal,
+        post,
+        where,
+        arms=arms,
+        workers=a.workers,
+        posterior_from=str(post_file),
+        tree=_git("rev-parse", "--short=10", "HEAD"),
+        say=say,
+    )
+    # which arms produce identical draws (a switch that changes nothing cannot be tested)
+    identical = {}
+    if arms:
+        frames = {arm: pd.read_parquet(where / arm / "ppc.parquet") for arm in arms}
+        stats = [c for c in frames[arms[0]].columns if c not in ("draw", "model", "seed")]
+        identical = {
+            arm: bool(frames[arm][stats].equals(frames[arms[0]][stats])) for arm in arms[1:]
+        }
+    return {
+        "folder": str(where),
+        "arms": {k: _slim_recheck(r) for k, r in results.items()},
+        "identical_to_first_arm": identical,
+        "overrides": {k: v for k, v in cal.config.variants.items()},
+    }
+
+
+def stage_cr(a: argparse.Namespace, out: Path, say) -> dict:
+    from sim.calibration import evaluate, replicate_seeds, run_study
+
+    where = out / "cultural_revolution"
+    if where.exists():
+        shutil.rmtree(where)  # optuna's study is seeded; redone on every tree
+    cal = load_calibration(ROOT / "calibration" / "cultural_revolution.yaml")
+    est = run_study(cal, where, trials=a.cr_trials, workers=a.workers)
+    seeds = replicate_seeds(cal.config.seed, cal.config.replicates)
+    stats = cal.statistics
+    defaults = evaluate(cal.base, {}, seeds, stats)
+    return {
+        "folder": str(where),
+        "estimates": est,
+        "defaults": {"seeds": seeds, "values": defaults},
+    }
+
+
+def _slim(res: dict) -> dict:
+    """A posterior.json without its bulky parts (the targets' source texts)."""
+    return {k: v for k, v in res.items() if k not in ("targets", "holdout", "versions")}
+
+
+def _slim_recheck(res: dict) -> dict:
+    return {k: v for k, v in res.items() if k != "versions"}
+
+
+# --------------------------------------------------------------------------------------
+# The yearly shape (issue 14, point 6)
+# --------------------------------------------------------------------------------------
+
+
+def _yearly(ppc: pd.DataFrame, outcome: str) -> dict[int, np.ndarray]:
+    cols = {int(c.rsplit("_", 1)[1]): c for c in ppc.columns if c.startswith(f"{outcome}_in_")}
+    return {y: ppc[c].to_numpy(float) for y, c in sorted(cols.items())}
+
+
+def shape_table(ppc: pd.DataFrame) -> dict:
+    """Per year: quantiles of ln((X_y + 1) / (X_ref + 1)) over the draws, and the data."""
+    out = {}
+    for outcome, ref, obs in (
+        ("protest_events", 2000, OBSERVED_EVENTS),
+        ("protest_participants", 2003, OBSERVED_PARTICIPANTS),
+    ):
+        years = _yearly(ppc, outcome)
+        if ref not in years:
+            continue
+        base = years[ref]
+        rows = {}
+        for y, x in years.items():
+            r = np.log((x + 1.0) / (base + 1.0))
+            r = r[np.isfinite(r)]
+            if not r.size:
+                continue
+            q = np.quantile(r, [0.05, 0.25, 0.5, 0.75, 0.95])
+            row = {"q05": q[0], "q25": q[1], "median": q[2], "q75": q[3], "q95": q[4]}
+            if y in obs:
+                row["observed"] = math.log(obs[y] / obs[ref])
+            rows[y] = {k: float(v) for k, v in row.items()}
+        out[outcome] = {"reference_year": ref, "years": rows}
+    return out
+
+
+def plot_shape(ppc: pd.DataFrame, path: Path, title: str) -> None:
+    """Yearly events (relative to 2000) and participants (relative to 2003): draws vs data."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = shape_table(ppc)
+    if not table:
+        return
+    fig, axes = plt.subplots(1, len(table), figsize=(5.2 * len(table), 3.9), squeeze=False)
+    roles = {
+        "protest_events": {1993: "held out (onset)", 1994: "fitted", 2003: "held out"},
+        "protest_participants": {2004: "held out", 1993: "not a target"},
+    }
+    style = {
+        "fitted": ("tab:green", "o"),
+        "held out": ("tab:red", "D"),
+        "held out (onset)": ("tab:red", "s"),
+        "reference": ("k", "x"),
+        "not a target": ("0.5", "v"),
+    }
+    for ax, (outcome, t) in zip(axes[0], table.items(), strict=True):
+        years = sorted(t["years"])
+        q = {k: np.array([t["years"][y][k] for y in years]) for k in ("q05", "q25", "median")}
+        q |= {k: np.array([t["years"][y][k] for y in years]) for k in ("q75", "q95")}
+        ax.fill_between(years, q["q05"], q["q95"], color="tab:blue", alpha=0.15, label="90 %")
+        ax.fill_between(years, q["q25"], q["q75"], color="tab:blue", alpha=0.3, label="50 %")
+        ax.plot(years, q["median"], color="tab:blue", lw=1.5, label="predictive median")
+        seen = set()
+        for y in years:
+            if "observed" not in t["years"][y]:
+                continue
+            if y == t["reference_year"]:
+                role = "reference"
+            else:
+                role = roles[outcome].get(y, "held out" if y > 2000 else "fitted")
+            color, marker = style[role]
+            ax.scatter(
+                [y],
+                [t["years"][y]["observed"]],
+                color=color,
+                marker=marker,
+                zorder=5,
+                s=40,
+                label=f"observed, {role}" if role not in seen else None,
+            )
+            seen.add(role)
+        ax.axvspan(years[0] - 0.5, 2000.5, color="0.93", zorder=0)
+        ax.text(years[0] - 0.3, ax.get_ylim()[1], "fit sees", fontsize=7, va="top")
+        ax.set_title(f"{outcome.replace('_', ' ')}: ln(year / {t['reference_year']})", fontsize=9)
+        ax.set_xlabel("year")
+        ax.legend(fontsize=6, loc="lower right")
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{title} on fresh seeds; national counts (science-anchors §3.6)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------
+# The generated report
+# --------------------------------------------------------------------------------------
+
+
+def _f(x: Any, nd: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int | np.integer):
+        return f"{x:,}"
+    x = float(x)
+    if not math.isfinite(x):
+        return "nan"
+    if x != 0 and (abs(x) < 10 ** -(nd - 1) or abs(x) >= 10**5):
+        return f"{x:.{nd}g}"
+    return f"{x:.{nd}g}" if abs(x) < 1 else f"{x:,.{max(nd - 1, 0)}f}".rstrip("0").rstrip(".")
+
+
+def _stamp(st: dict) -> str:
+    return (
+        f"_{st['finished']}, tree `{st['tree']['commit']}`"
+        + (" (uncommitted model changes)" if st["tree"]["uncommitted_model_files"] else "")
+        + f", model key `{st['tree']['model_key']}`; {st['cpu_s']:.0f} CPU s "
+        f"(this process and its workers), {st['wall_s'] / 60:.1f} min wall._"
+    )
+
+
+def report(out: Path) -> str:
+    """``validation_generated.md`` from the stages' JSON files."""
+    from benchmarks.dock_city import city_table
+    from benchmarks.dock_epstein import legitimacy_table, table
+
+    parts = ["# Generated validation tables (calibration/validate_all.py)", ""]
+    st = {
+        s: json.loads((out / f"{s}.json").read_text())
+        for s in STAGES
+        if (out / f"{s}.json").exists()
+    }
+    if not st:
+        return "\n".join(parts + ["(no stage has run)"])
+    any_st = next(iter(st.values()))
+    parts += [
+        f"Machine: {any_st['tree']['machine']}. Times: CPU seconds of the driver and its "
+        "worker processes (`resource.getrusage`, self + children); wall minutes. Every "
+        "stage's command is beside its table.",
+        "",
+    ]
+    if "docking" in st:
+        d = st["docking"]
+        r = d["result"]
+        parts += ["## Docking", "", f"`{d['command']}`", "", _stamp(d), ""]
+        m = r["mesa"]["data"]
+        parts += [
+            f"**Mesa's conventions against Mesa's example** (seeds 0–{m['seeds'] - 1}; "
+            f"`{r['commands']['mesa']}`; CPU s: Mesa {m['cpu_s']['mesa']:.0f}, sequential "
+            f"{m['cpu_s']['sequential']:.0f}, synchronous {m['cpu_s']['synchronous']:.0f}; "
+            "0 means read from the cache of an earlier run of the same code):",
+            "",
+            table(m["rows"]),
+            "",
+        ]
+        for name, t in m["tost"].items():
+            parts.append(
+                f"- TOST, mean actives, kernel {name} vs Mesa, margin ±{m['tost_margin']:g}: "
+                f"difference {t['difference']:+.2f}, p = {t['p']:.3g}"
+                + (" (equivalent)" if t["p"] < 0.05 else " (equivalence not shown)")
+            )
+        n = r["netlogo"]["data"]
+        parts += [
+            "",
+            f"**NetLogo's conventions** (seeds 0–{n['seeds'] - 1}; `{r['commands']['netlogo']}`):",
+            "",
+            table(n["rows"]),
+            "",
+            f"- TOST mean actives, margin ±{n['tost_margin']:g}: p = {n['tost_p']:.3g}",
+            f"- reference behaviour, sequential port: {n['reference_sequential']}",
+            f"- reference behaviour, synchronous kernel: {n['reference_synchronous']}",
+            "",
+            f"**Legitimacy experiment** (seeds 0–{r['legitimacy']['seeds'] - 1}; "
+            f"`{r['commands']['legitimacy']}`, {r['legitimacy']['cpu_s']:.0f} CPU s):",
+            "",
+            legitimacy_table(r["legitimacy"]["data"]),
+            "",
+            f"**The city's protest path on the lattice** (seeds 0–{r['city']['seeds'] - 1}; "
+            f"`{r['commands']['city']}`, {r['city']['cpu_s']:.0f} CPU s):",
+            "",
+            city_table(r["city"]["data"]),
+            "",
+        ]
+    if "synthetic" in st:
+        s = st["synthetic"]
+        p = s["result"]["posterior"]
+        parts += ["## Synthetic recovery (ABC-SMC)", "", f"`{s['command']}`", "", _stamp(s), ""]
+        parts += [_abc_facts(p), "", _ci_table(p, truth=p.get("truth")), ""]
+        if p.get("predictive_checks"):
+            parts += [_ppc_table(p["predictive_checks"]), ""]
+    if "posterior" in st:
+        s = st["posterior"]
+        p = s["result"]["posterior"]
+        parts += [f"## The posterior: {p['name']}", "", f"`{s['command']}`", "", _stamp(s), ""]
+        parts += [_abc_facts(p), "", _ci_table(p), ""]
+        if len(p["model_probabilities"]) > 1:
+            parts += [_model_table(p), ""]
+        pc = p.get("predictive_checks")
+        if pc:
+            parts += [
+                f"**Posterior predictive checks**, {pc['draws']} draws resampled by weight, "
+                f"each on a fresh seed (`derive_seeds({pc['seed_root']}, {pc['draws']})`):",
+                "",
+                _ppc_table(pc),
+                "",
+                _coverage_line(pc),
+                "",
+            ]
+        parts += [
+            "**The yearly shape** (figure `" + s["result"]["folder"] + "/shape.png`): "
+            "predictive quantiles of ln(X_year / X_ref) against the national counts.",
+            "",
+            _shape_md(s["result"]["shape"]),
+            "",
+        ]
+    if "compare" in st:
+        s = st["compare"]
+        r = s["result"]
+        parts += ["## Structural variants, paired", "", f"`{s['command']}`", "", _stamp(s), ""]
+        parts += [_compare_table(r), ""]
+        same = [k for k, v in r["identical_to_first_arm"].items() if v]
+        if same:
+            parts.append(
+                f"Identical draws to `{next(iter(r['arms']))}` in every statistic: "
+                + ", ".join(f"`{k}`" for k in same)
+                + " (the switch changes nothing here, so these patterns cannot test it)."
+            )
+            parts.append("")
+    if "cr" in st:
+        s = st["cr"]
+        e, dflt = s["result"]["estimates"], s["result"]["defaults"]
+        parts += ["## Cultural Revolution (P6, optuna point fit)", "", f"`{s['command']}`"]
+        parts += ["", _stamp(s), "", _cr_md(e, dflt), ""]
+    return "\n".join(parts)
+
+
+def _abc_facts(p: dict) -> str:
+    eps = " → ".join(_f(e) for e in p["epsilon_schedule"])
+    return (
+        f"{p['generations']} generations, {p['simulations']:,} simulations "
+        f"({p['population_size']} particles, {p['replicates_per_simulation']} replicate(s) "
+        f"each), epsilon {eps}; effective sample size {p['effective_sample_size']:.1f}."
+    )
+
+
+def _ci_table(p: dict, truth: dict | None = None) -> str:
+    head = "| parameter | " + ("truth | " if truth else "") + "median | 50 % | 90 % |"
+    lines = [head, "|---|" + ("---|" if truth else "") + "---|---|---|"]
+    for name, c in p["credible_intervals"].items():
+        t = f"{_f(truth[name])} | " if truth else ""
+        lines.append(
+            f"| {name} | {t}{_f(c['median'])} | {_f(c['q25'])}–{_f(c['q75'])} "
+            f"| {_f(c['q05'])}–{_f(c['q95'])} |"
+        )
+    return "\n".join(lines)
+
+
+def _model_table(p: dict) -> str:
+    lines = [
+        "| variant | probability | by generation | particles | median distance | best |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, m in p["models"].items():
+        path = " → ".join(f"{x:.2f}" for x in m["probability_by_generation"])
+        lines.append(
+            f"| {name} | {p['model_probabilities'][name]:.2f} | {path} | {m['particles']} "
+            f"| {_f(m.get('distance_median'))} | {_f(m.get('distance_min'))} |"
+        )
+    return "\n".join(lines)
+
+
+def _ppc_table(pc: dict) -> str:
+    lines = [
+        "| statistic | role | observed | median | 90 % interval | in 50 % | in 90 % "
+        "| in 90 % + error | abs(z) ≤ 2 | median z |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in pc["statistics"].items():
+        role = "held out" if r["held_out"] else "fitted"
+        if r["kind"] != "point":
+            role += f", {r['kind']}" + (", convention" if r.get("convention") else "")
+            cover = f"– | – | meets bound in {_pct(r.get('share_meeting_bound'))}"
+        else:
+            cover = f"{_f(r['in_50'])} | {_f(r['in_90'])} | {_f(r['in_90_with_error'])}"
+        fin = r.get("finite_draws")
+        lines.append(
+            f"| {name} | {role} | {_f(r['observed'])} | {_f(r['predictive_median'])} "
+            f"| {_f(r['q05'])}–{_f(r['q95'])} | {cover} | {_pct(r.get('share_within_2sd'))}"
+            + (f" of {fin} finite" if fin is not None and fin < pc["draws"] else "")
+            + f" | {_f(r.get('median_z'), 2)} |"
+        )
+    return "\n".join(lines)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f} %"
+
+
+def _coverage_line(pc: dict) -> str:
+    out = []
+    for part in ("fitted", "held_out"):
+        c = pc[f"coverage_{part}"]
+        out.append(
+            f"{part.replace('_', '-')} point statistics: in 50 % {c['in_50_count']}, in 90 % "
+            f"{c['in_90_count']}; with the targets' error: in 50 % "
+            f"{c['in_50_with_error_count']}, in 90 % {c['in_90_with_error_count']}"
+        )
+    return "Coverage — " + "; ".join(out) + "."
+
+
+def _shape_md(shape: dict) -> str:
+    lines = []
+    for outcome, t in shape.items():
+        lines.append(f"{outcome} relative to {t['reference_year']}:")
+        lines.append("")
+        lines.append("| year | " + " | ".join(str(y) for y in t["years"]) + " |")
+        lines.append("|---|" + "---|" * len(t["years"]) + "")
+        for k, label in (("median", "median"), ("q05", "q05"), ("q95", "q95")):
+            lines.append(
+                f"| {label} | " + " | ".join(_f(v[k], 2) for v in t["years"].values()) + " |"
+            )
+        lines.append(
+            "| observed | "
+            + " | ".join(_f(v.get("observed"), 2) for v in t["years"].values())
+            + " |"
+        )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _compare_table(r: dict) -> str:
+    lines = [
+        "| variant | overrides | fitted mean z² | held-out mean z² (defined) "
+        "| fitted in 90 % + error | held out in 90 % + error | CPU s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for arm, a in r["arms"].items():
+        sc = a["predictive_score"]
+        ov = ", ".join(f"`{k}: {v}`" for k, v in r["overrides"].get(arm, {}).items()) or "–"
+        lines.append(
+            f"| {arm} | {ov} | {_f(sc['mean_z2_fitted'])} | "
+            f"{_f(sc['mean_z2_held_out_defined'])} | "
+            f"{a['coverage_fitted']['in_90_with_error_count']} | "
+            f"{a['coverage_held_out']['in_90_with_error_count']} | {a['cpu_s']:.0f} |"
+        )
+    # the statistics that separate the arms: per statistic, median over draws per arm
+    arms = list(r["arms"])
+    first = r["arms"][arms[0]]["statistics"]
+    lines += ["", "| statistic | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
+    for name in first:
+        vals = [r["arms"][a]["statistics"][name]["predictive_median"] for a in arms]
+        lines.append(f"| {name} (median) | " + " | ".join(_f(v) for v in vals) + " |")
+    return "\n".join(lines)
+
+
+def _cr_md(e: dict, dflt: dict) -> str:
+    best = e["best"]
+    fit = next(iter(best["fit"].values()))
+    acc = e["accepted"]
+    vals = next(iter(dflt["values"].values()))
+    spread = "; ".join(
+        f"{p} {_f(s['mean'])} ± {_f(s['sd'])} (q05–q95 {_f(s['q05'])}–{_f(s['q95'])})"
+        for p, s in acc["params"].items()
+    )
+    return (
+        f"{e['n_complete']} trials, {e['replicates']} replicates each, seed {e['seed']}. "
+        f"Best trial {best['trial']}: "
+        + ", ".join(f"{p} {_f(v)}" for p, v in best["params"].items())
+        + f"; statistic {_f(fit['simulated'])} (replicate sd {_f(fit['sd_replicates'])}) "
+        f"against the floor {_f(fit['target'])} ± {_f(fit['sd'])}, z = {fit['z']:.2f}, "
+        f"D = {_f(best['distance'])}. Accepted ({'tolerance met' if acc['tolerance_met'] else 'tolerance not met: the best ' + str(acc['n'])}): "
+        f"{spread}. At the scenario's defaults, seeds {dflt['seeds']}: "
+        + ", ".join(_f(v) for v in vals)
+        + f" (mean {_f(float(np.nanmean(vals)))})."
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="calibration/validate_all.py",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--config", default=str(ROOT / "calibration" / "reform_era.yaml"))
+    ap.add_argument("--out", default="results/validation")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--stages", default=",".join(STAGES), help=f"comma list of {STAGES}")
+    ap.add_argument(
+        "--abc", action="append", default=[], metavar="KEY=VALUE", help="ABC setting (repeat)"
+    )
+    ap.add_argument(
+        "--variants", default=None, help="comma list: the config's variants the ABC compares"
+    )
+    ap.add_argument("--compare-draws", type=int, default=20, help="paired draws per variant")
+    ap.add_argument("--docking-seeds", type=int, default=30)
+    ap.add_argument("--netlogo-seeds", type=int, default=20)
+    ap.add_argument("--legitimacy-seeds", type=int, default=10)
+    ap.add_argument("--city-seeds", type=int, default=20)
+    ap.add_argument("--cr-trials", type=int, default=20)
+    ap.add_argument("--fresh", action="store_true", help="discard an ABC run of another tree")
+    ap.add_argument("--tiny", action="store_true", help="the dry-run budget (minutes)")
+    a = ap.parse_args(argv)
+    if a.tiny:
+        a.abc = TINY["abc"] + a.abc
+        a.docking_seeds = a.netlogo_seeds = TINY["docking_seeds"]
+        a.city_seeds, a.legitimacy_seeds = TINY["city_seeds"], TINY["legitimacy_seeds"]
+        a.cr_trials, a.compare_draws = TINY["cr_trials"], TINY["compare_draws"]
+    a.stages = [s.strip() for s in a.stages.split(",") if s.strip()]
+    a.variants = [v.strip() for v in a.variants.split(",")] if a.variants else None
+    return a
+
+
+def check(a: argparse.Namespace) -> None:
+    """Every argument problem, before anything is written (exit 2)."""
+    problems = []
+    bad = [s for s in a.stages if s not in STAGES]
+    if bad:
+        problems.append(("--stages", f"unknown {bad}; use {', '.join(STAGES)}"))
+    for name in ("workers", "docking_seeds", "netlogo_seeds", "legitimacy_seeds", "cr_trials"):
+        if getattr(a, name) < 1:
+            problems.append((f"--{name.replace('_', '-')}", "must be >= 1"))
+    if a.city_seeds < 2:
+        problems.append(("--city-seeds", "must be >= 2 (KS tests)"))
+    if a.compare_draws < 10:
+        problems.append(("--compare-draws", "must be >= 10"))
+    if problems:
+        raise ScenarioError("calibration/validate_all.py", problems)
+    _reform(a, a.variants)  # the config, --abc and --variants (raises ScenarioError)
+
+
+def main(argv: list[str]) -> int:
+    from rich.console import Console
+
+    err = Console(stderr=True)
+    a = parse(argv)
+    try:
+        check(a)
+    except ScenarioError as e:
+        for where, msg in e.problems:
+            err.print(f"error: {e.source}: {where}: {msg}", highlight=False, markup=False)
+        return 2
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    command = shlex.join(["python", "calibration/validate_all.py", *argv])
+    fns = {
+        "docking": stage_docking,
+        "synthetic": stage_synthetic,
+        "posterior": stage_posterior,
+        "compare": stage_compare,
+        "cr": stage_cr,
+    }
+
+    def say(msg: str) -> None:
+        err.print(f"[{_dt.datetime.now(_dt.UTC):%H:%M:%S}] {msg}", highlight=False, markup=False)
+
+    for stage in [s for s in STAGES if s in a.stages]:
+        if stage == "report":
+            continue
+        say(f"stage {stage}")
+        t0, c0, started = time.time(), _cpu(), _now()
+        try:
+            result = fns[stage](a, out, say)
+        except ScenarioError as e:
+            for where, msg in e.problems:
+                err.print(f"error: {e.source}: {where}: {msg}", highlight=False, markup=False)
+            return 2
+        record = {
+            "stage": stage,
+            "command": command,
+            "started": started,
+            "finished": _now(),
+            "cpu_s": _cpu() - c0,
+            "wall_s": time.time() - t0,
+            "tree": tree_info(),
+            "result": result,
+        }
+        store.write_json(record, out / f"{stage}.json")
+        say(f"stage {stage} done: {record['cpu_s']:.0f} CPU s, {record['wall_s']:.0f} s wall")
+    if "report" in a.stages:
+        text = report(out)
+        (out / "validation_generated.md").write_text(text + "\n")
+        say(f"wrote {out / 'validation_generated.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
