@@ -94,7 +94,7 @@ def code_key(kind: str) -> str:
     return h.hexdigest()[:8]
 
 
-def _cached(kind: str, params: EpsteinParams, seed: int, run) -> dict:
+def _cached(kind: str, params: EpsteinParams, seed: int, run, measure=docking_metrics) -> dict:
     """Docking metrics of one run, cached one JSON file per (kind, code, params, seed).
 
     One file per run, so several processes can fill the cache at once and an interrupted
@@ -106,7 +106,7 @@ def _cached(kind: str, params: EpsteinParams, seed: int, run) -> dict:
     if not path.exists():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            row = docking_metrics(run(params, seed))
+            row = measure(run(params, seed))
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps(row))
@@ -284,6 +284,17 @@ LEGITIMACY_HEAD = (
 )
 
 
+def _kernel(p: EpsteinParams, seed: int):
+    return run_epstein(p, np.random.default_rng(seed))
+
+
+def _peak_after(step: int):
+    def peak(frame) -> int:
+        return int(frame["active"].to_numpy()[step:].max())
+
+    return peak
+
+
 def legitimacy_data(n_seeds: int = 10) -> list[dict]:
     """Jump vs slide peaks for each convention, update order and Jmax (one row each)."""
     rows = []
@@ -297,9 +308,8 @@ def legitimacy_data(n_seeds: int = 10) -> list[dict]:
                     slide = EpsteinParams(
                         **base, legitimacy_schedule=gradual_schedule(1, 250, 0.9, 0.7), steps=250
                     )
-                    rng = np.random.default_rng
-                    j.append(int(run_epstein(jump, rng(seed)).active[80:].max()))
-                    s_.append(int(run_epstein(slide, rng(seed)).active.max()))
+                    j.append(_cached("legit-jump", jump, seed, _kernel, _peak_after(80)))
+                    s_.append(_cached("legit-slide", slide, seed, _kernel, _peak_after(0)))
                 rows.append(
                     {"preset": preset, "update": update, "jmax": jmax, "jump": j, "slide": s_}
                 )

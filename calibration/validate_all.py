@@ -30,8 +30,8 @@ default ``results/validation``):
 
 Each stage writes ``<stage>.json`` (results, ``cpu_s``, ``wall_s``, the command) next to
 its outputs. A stage's model-dependent outputs carry the tree's model key (a hash of
-``sim/``, ``scenarios/``, ``calibration/**/*.yaml`` and ``benchmarks/dock_*.py``); the
-ABC stages resume their pyabc database only on the same key and otherwise refuse
+``sim/``, ``scenarios/`` and ``calibration/**/*.yaml``; the docking runs have their own
+code keys, ``benchmarks.dock_epstein.code_key``); the ABC stages resume their pyabc database only on the same key and otherwise refuse
 (exit 2) unless ``--fresh`` is given. Bad arguments exit 2 and write nothing.
 """
 
@@ -95,9 +95,9 @@ def _git(*args: str) -> str:
 
 
 def model_files() -> list[Path]:
-    """The files whose content decides the numbers (code, scenarios, configs, targets)."""
+    """The files whose content decides the model's numbers (code, scenarios, configs, targets)."""
     files = [*ROOT.glob("sim/**/*.py"), *ROOT.glob("scenarios/**/*.yaml")]
-    files += [*ROOT.glob("calibration/**/*.yaml"), *ROOT.glob("benchmarks/dock_*.py")]
+    files += [*ROOT.glob("calibration/**/*.yaml")]
     return sorted(f for f in files if "__pycache__" not in f.parts)
 
 
@@ -267,19 +267,54 @@ def stage_compare(a: argparse.Namespace, out: Path, say) -> dict:
         say=say,
     )
     # which arms produce identical draws (a switch that changes nothing cannot be tested)
-    identical = {}
+    identical, paired = {}, {}
     if arms:
         frames = {arm: pd.read_parquet(where / arm / "ppc.parquet") for arm in arms}
         stats = [c for c in frames[arms[0]].columns if c not in ("draw", "model", "seed")]
         identical = {
             arm: bool(frames[arm][stats].equals(frames[arms[0]][stats])) for arm in arms[1:]
         }
+        paired = {arm: paired_differences(cal, frames[arms[0]], frames[arm]) for arm in arms[1:]}
     return {
         "folder": str(where),
         "arms": {k: _slim_recheck(r) for k, r in results.items()},
         "identical_to_first_arm": identical,
+        "paired_vs_first_arm": paired,
         "overrides": {k: v for k, v in cal.config.variants.items()},
     }
+
+
+def paired_differences(cal: Any, base: pd.DataFrame, other: pd.DataFrame) -> dict:
+    """Per checked statistic and for the squared-z scores: the arm minus the first arm.
+
+    The arms share particles and seeds, so each draw is a pair; the median difference and
+    the Wilcoxon signed-rank p (scipy; None when every pair is equal) say whether the
+    structural switch moves the statistic at all, and whether it predicts better (a
+    lower squared z) or worse.
+    """
+    from scipy.stats import wilcoxon
+
+    def test(d: np.ndarray) -> dict:
+        d = d[np.isfinite(d)]
+        if not d.size:
+            return {"n": 0, "median_difference": None, "p": None}
+        p = None if np.all(d == 0) else float(wilcoxon(d, zero_method="zsplit").pvalue)
+        return {"n": int(d.size), "median_difference": float(np.median(d)), "p": p}
+
+    out: dict[str, Any] = {"statistics": {}, "z2": {}}
+    checks = list(cal.targets) + list(cal.holdout)
+    for t in checks:
+        a, b = base[t.statistic].to_numpy(float), other[t.statistic].to_numpy(float)
+        out["statistics"][t.name] = test(b - a)
+    for part, targets in (("fitted", cal.targets), ("held_out", cal.holdout)):
+        za = np.zeros(len(base))
+        zb = np.zeros(len(base))
+        for t in targets:
+            # an undefined z (a zero share on a log scale) counts 0 in both arms here
+            za += np.nan_to_num(np.array([t.z(x) ** 2 for x in base[t.statistic]]))
+            zb += np.nan_to_num(np.array([t.z(x) ** 2 for x in other[t.statistic]]))
+        out["z2"][part] = test(zb - za)
+    return out
 
 
 def stage_cr(a: argparse.Namespace, out: Path, say) -> dict:
@@ -658,13 +693,34 @@ def _compare_table(r: dict) -> str:
             f"{a['coverage_fitted']['in_90_with_error_count']} | "
             f"{a['coverage_held_out']['in_90_with_error_count']} | {a['cpu_s']:.0f} |"
         )
-    # the statistics that separate the arms: per statistic, median over draws per arm
+    # the statistics that separate the arms: per statistic, median over draws per arm, and
+    # the paired difference to the first arm with its Wilcoxon p
     arms = list(r["arms"])
     first = r["arms"][arms[0]]["statistics"]
-    lines += ["", "| statistic | " + " | ".join(arms) + " |", "|---|" + "---|" * len(arms)]
+    pv = r.get("paired_vs_first_arm", {})
+    head = [arms[0]] + [f"{a} (paired diff., p)" for a in arms[1:]]
+    lines += ["", "| statistic (median of draws) | " + " | ".join(head) + " |"]
+    lines.append("|---|" + "---|" * len(arms))
+
+    def cell(arm: str, key: str, name: str) -> str:
+        d = pv.get(arm, {}).get(key, {}).get(name)
+        if not d or d["median_difference"] is None:
+            return "–"
+        if d["p"] is None:
+            return "identical"
+        return f"{_f(d['median_difference'], 2)}, p {d['p']:.2g}"
+
     for name in first:
-        vals = [r["arms"][a]["statistics"][name]["predictive_median"] for a in arms]
-        lines.append(f"| {name} (median) | " + " | ".join(_f(v) for v in vals) + " |")
+        vals = [_f(r["arms"][a]["statistics"][name]["predictive_median"]) for a in arms]
+        vals = [vals[0]] + [
+            f"{v} ({cell(a, 'statistics', name)})" for a, v in zip(arms[1:], vals[1:], strict=True)
+        ]
+        lines.append(f"| {name} | " + " | ".join(vals) + " |")
+    for part in ("fitted", "held_out"):
+        vals = ["0"] + [cell(a, "z2", part) for a in arms[1:]]
+        lines.append(
+            f"| sum of z², {part.replace('_', '-')} (paired diff.) | " + " | ".join(vals) + " |"
+        )
     return "\n".join(lines)
 
 

@@ -180,3 +180,25 @@ def test_abc_progress_counts_generations_and_restores_pyabc_logging():
     quiet = AbcProgress(Console(file=io.StringIO()), "t", 0, 3)
     with quiet:
         assert log.handlers == before
+
+
+def test_paired_differences_tell_an_inert_switch_from_a_real_one():
+    cal = load_calibration(SYNTHETIC_ABC)
+    for t in cal.targets:  # the synthetic targets' values, set by hand here
+        t.value = {"grievance_worker_mean": 0.1, "protest_events_total": 4.0}[t.statistic]
+    rng = np.random.default_rng(1)
+    base = pd.DataFrame(
+        {
+            "grievance_worker_mean": rng.normal(0.1, 0.005, 20),
+            "protest_events_total": rng.poisson(4, 20).astype(float),
+            "peak_active_share": rng.uniform(0, 0.04, 20),
+        }
+    )
+    same = va.paired_differences(cal, base, base.copy())
+    assert all(d["p"] is None for d in same["statistics"].values())  # identical: untestable
+    worse = base.assign(grievance_worker_mean=base["grievance_worker_mean"] + 0.02)
+    d = va.paired_differences(cal, base, worse)
+    g = d["statistics"]["worker_grievance"]
+    assert math.isclose(g["median_difference"], 0.02) and g["p"] < 0.001
+    assert d["statistics"]["protest_events"]["p"] is None  # untouched statistic
+    assert d["z2"]["fitted"]["median_difference"] > 0 and d["z2"]["fitted"]["p"] < 0.001
