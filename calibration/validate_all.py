@@ -43,6 +43,7 @@ import hashlib
 import json
 import math
 import platform
+import re
 import shlex
 import shutil
 import subprocess
@@ -469,119 +470,181 @@ def _stamp(st: dict) -> str:
     )
 
 
-def report(out: Path) -> str:
-    """``validation_generated.md`` from the stages' JSON files."""
+def _stage_head(st: dict) -> list[str]:
+    return [f"`{st['command']}`", "", _stamp(st), ""]
+
+
+def report_sections(out: Path) -> dict[str, str]:
+    """The generated tables, one markdown block per section, from the stages' JSON files.
+
+    Each block starts with the command and the stamp (time, tree, model key, CPU and wall
+    time) of the stage that made it. ``--paste FILE`` puts each block between the markers
+    ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` of FILE.
+    """
     from benchmarks.dock_city import city_table
     from benchmarks.dock_epstein import legitimacy_table, table
 
-    parts = ["# Generated validation tables (calibration/validate_all.py)", ""]
     st = {
         s: json.loads((out / f"{s}.json").read_text())
         for s in STAGES
         if (out / f"{s}.json").exists()
     }
-    if not st:
-        return "\n".join(parts + ["(no stage has run)"])
-    any_st = next(iter(st.values()))
-    parts += [
-        f"Machine: {any_st['tree']['machine']}. Times: CPU seconds of the driver and its "
-        "worker processes (`resource.getrusage`, self + children); wall minutes. Every "
-        "stage's command is beside its table.",
-        "",
-    ]
+    sec: dict[str, list[str]] = {}
     if "docking" in st:
         d = st["docking"]
         r = d["result"]
-        parts += ["## Docking", "", f"`{d['command']}`", "", _stamp(d), ""]
         m = r["mesa"]["data"]
-        parts += [
-            f"**Mesa's conventions against Mesa's example** (seeds 0–{m['seeds'] - 1}; "
-            f"`{r['commands']['mesa']}`; CPU s: Mesa {m['cpu_s']['mesa']:.0f}, sequential "
-            f"{m['cpu_s']['sequential']:.0f}, synchronous {m['cpu_s']['synchronous']:.0f}; "
-            "0 means read from the cache of an earlier run of the same code):",
+        lines = _stage_head(d) + [
+            f"Mesa's conventions against Mesa's example, seeds 0–{m['seeds'] - 1} "
+            f"(`{r['commands']['mesa']}`; CPU s in this run: Mesa {m['cpu_s']['mesa']:.0f}, "
+            f"kernel sequential {m['cpu_s']['sequential']:.0f}, synchronous "
+            f"{m['cpu_s']['synchronous']:.0f}; near 0 when read from the cache of a run of "
+            f"the same code, code keys {r['code_keys']}):",
             "",
             table(m["rows"]),
             "",
         ]
         for name, t in m["tost"].items():
-            parts.append(
+            lines.append(
                 f"- TOST, mean actives, kernel {name} vs Mesa, margin ±{m['tost_margin']:g}: "
                 f"difference {t['difference']:+.2f}, p = {t['p']:.3g}"
                 + (" (equivalent)" if t["p"] < 0.05 else " (equivalence not shown)")
             )
+        sec["docking-mesa"] = lines
         n = r["netlogo"]["data"]
-        parts += [
-            "",
-            f"**NetLogo's conventions** (seeds 0–{n['seeds'] - 1}; `{r['commands']['netlogo']}`):",
+        sec["docking-netlogo"] = [
+            f"NetLogo's conventions, seeds 0–{n['seeds'] - 1} (`{r['commands']['netlogo']}`, "
+            f"in the run of `{d['command']}`, {_stamp_short(d)}):",
             "",
             table(n["rows"]),
             "",
             f"- TOST mean actives, margin ±{n['tost_margin']:g}: p = {n['tost_p']:.3g}",
             f"- reference behaviour, sequential port: {n['reference_sequential']}",
             f"- reference behaviour, synchronous kernel: {n['reference_synchronous']}",
+        ]
+        lg = r["legitimacy"]
+        sec["docking-legitimacy"] = [
+            f"Seeds 0–{lg['seeds'] - 1} (`{r['commands']['legitimacy']}`, "
+            f"{lg['cpu_s']:.0f} CPU s in the run of `{d['command']}`, {_stamp_short(d)}):",
             "",
-            f"**Legitimacy experiment** (seeds 0–{r['legitimacy']['seeds'] - 1}; "
-            f"`{r['commands']['legitimacy']}`, {r['legitimacy']['cpu_s']:.0f} CPU s):",
+            legitimacy_table(lg["data"]),
+        ]
+        c = r["city"]
+        sec["docking-city"] = [
+            f"Seeds 0–{c['seeds'] - 1} (`{r['commands']['city']}`, {c['cpu_s']:.0f} CPU s in "
+            f"the run of `{d['command']}`, {_stamp_short(d)}):",
             "",
-            legitimacy_table(r["legitimacy"]["data"]),
-            "",
-            f"**The city's protest path on the lattice** (seeds 0–{r['city']['seeds'] - 1}; "
-            f"`{r['commands']['city']}`, {r['city']['cpu_s']:.0f} CPU s):",
-            "",
-            city_table(r["city"]["data"]),
-            "",
+            city_table(c["data"]),
         ]
     if "synthetic" in st:
-        s = st["synthetic"]
-        p = s["result"]["posterior"]
-        parts += ["## Synthetic recovery (ABC-SMC)", "", f"`{s['command']}`", "", _stamp(s), ""]
-        parts += [_abc_facts(p), "", _ci_table(p, truth=p.get("truth")), ""]
+        s_ = st["synthetic"]
+        p = s_["result"]["posterior"]
+        lines = _stage_head(s_) + [_abc_facts(p), "", _ci_table(p, truth=p.get("truth")), ""]
         if p.get("predictive_checks"):
-            parts += [_ppc_table(p["predictive_checks"]), ""]
+            lines += [_ppc_table(p["predictive_checks"]), ""]
+            lines += [_coverage_line(p["predictive_checks"])]
+        sec["synthetic"] = lines
     if "posterior" in st:
-        s = st["posterior"]
-        p = s["result"]["posterior"]
-        parts += [f"## The posterior: {p['name']}", "", f"`{s['command']}`", "", _stamp(s), ""]
-        parts += [_abc_facts(p), "", _ci_table(p), ""]
+        s_ = st["posterior"]
+        p = s_["result"]["posterior"]
+        folder = s_["result"]["folder"]
+        sec["posterior"] = _stage_head(s_) + [
+            _abc_facts(p),
+            "",
+            _ci_table(p),
+            "",
+            f"Figure: `{folder}/posterior_pairs.png`.",
+        ]
         if len(p["model_probabilities"]) > 1:
-            parts += [_model_table(p), ""]
+            sec["models"] = [
+                f"ABC model selection in the run of `{s_['command']}` ({_stamp_short(s_)}); "
+                "uniform prior over the variants:",
+                "",
+                _model_table(p),
+            ]
         pc = p.get("predictive_checks")
         if pc:
-            parts += [
-                f"**Posterior predictive checks**, {pc['draws']} draws resampled by weight, "
-                f"each on a fresh seed (`derive_seeds({pc['seed_root']}, {pc['draws']})`):",
+            sec["ppc"] = [
+                f"{pc['draws']} posterior draws resampled by weight, each on a fresh seed "
+                f"(`derive_seeds({pc['seed_root']}, {pc['draws']})`), in the run of "
+                f"`{s_['command']}` ({_stamp_short(s_)}); figure `{folder}/ppc.png`:",
                 "",
                 _ppc_table(pc),
                 "",
                 _coverage_line(pc),
-                "",
             ]
-        parts += [
-            "**The yearly shape** (figure `" + s["result"]["folder"] + "/shape.png`): "
-            "predictive quantiles of ln(X_year / X_ref) against the national counts.",
-            "",
-            _shape_md(s["result"]["shape"]),
-            "",
-        ]
+        if s_["result"].get("shape"):
+            sec["shape"] = [
+                f"Figure `{folder}/shape.png` (the same draws): predictive quantiles of "
+                "ln(X_year / X_ref) per calendar year against the national counts.",
+                "",
+                _shape_md(s_["result"]["shape"]),
+            ]
     if "compare" in st:
-        s = st["compare"]
-        r = s["result"]
-        parts += ["## Structural variants, paired", "", f"`{s['command']}`", "", _stamp(s), ""]
-        parts += [_compare_table(r), ""]
+        s_ = st["compare"]
+        r = s_["result"]
+        lines = _stage_head(s_) + [_compare_table(r), ""]
         same = [k for k, v in r["identical_to_first_arm"].items() if v]
         if same:
-            parts.append(
+            lines.append(
                 f"Identical draws to `{next(iter(r['arms']))}` in every statistic: "
                 + ", ".join(f"`{k}`" for k in same)
                 + " (the switch changes nothing here, so these patterns cannot test it)."
             )
-            parts.append("")
+        sec["compare"] = lines
     if "cr" in st:
-        s = st["cr"]
-        e, dflt = s["result"]["estimates"], s["result"]["defaults"]
-        parts += ["## Cultural Revolution (P6, optuna point fit)", "", f"`{s['command']}`"]
-        parts += ["", _stamp(s), "", _cr_md(e, dflt), ""]
+        s_ = st["cr"]
+        e, dflt = s_["result"]["estimates"], s_["result"]["defaults"]
+        sec["cr"] = _stage_head(s_) + [_cr_md(e, dflt)]
+    return {k: "\n".join(v).rstrip() for k, v in sec.items()}
+
+
+def _stamp_short(st: dict) -> str:
+    return f"tree `{st['tree']['commit']}`, model key `{st['tree']['model_key']}`"
+
+
+def report(out: Path) -> str:
+    """``validation_generated.md``: every section of :func:`report_sections`."""
+    sections = report_sections(out)
+    parts = ["# Generated validation tables (calibration/validate_all.py)", ""]
+    if not sections:
+        return "\n".join([*parts, "(no stage has run)"])
+    any_st = json.loads(next(out.glob("*.json")).read_text())
+    parts += [
+        f"Machine: {any_st['tree']['machine']}. Times: CPU seconds of the driver and its "
+        "worker processes (`resource.getrusage`, self + children); wall minutes. Every "
+        "block starts with the command that made it. Sections (for `--paste`): "
+        + ", ".join(sections)
+        + ".",
+        "",
+    ]
+    for name, text in sections.items():
+        parts += [f"## {name}", "", text, ""]
     return "\n".join(parts)
+
+
+_MARK = re.compile(
+    r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(\n<!-- /generated:(?P=name) -->)",
+    re.S,
+)
+
+
+def paste(doc: Path, sections: dict[str, str]) -> list[str]:
+    """Replace each marked block of ``doc`` with its section; returns the names pasted."""
+    text = doc.read_text()
+    done: list[str] = []
+
+    def sub(m: re.Match) -> str:
+        name = m["name"]
+        if name not in sections:
+            return m.group(0)
+        done.append(name)
+        return m.group(1) + sections[name] + m.group(4)
+
+    new = _MARK.sub(sub, text)
+    if new != text:
+        store.atomic_write_bytes(doc, new.encode())
+    return done
 
 
 def _abc_facts(p: dict) -> str:
@@ -775,6 +838,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--cr-trials", type=int, default=20)
     ap.add_argument("--fresh", action="store_true", help="discard an ABC run of another tree")
     ap.add_argument("--tiny", action="store_true", help="the dry-run budget (minutes)")
+    ap.add_argument(
+        "--paste",
+        default=None,
+        metavar="FILE",
+        help="with the report stage: put the generated blocks between FILE's "
+        "<!-- generated:NAME --> markers (e.g. docs/validation.md)",
+    )
     a = ap.parse_args(argv)
     if a.tiny:
         a.abc = TINY["abc"] + a.abc
@@ -799,6 +869,8 @@ def check(a: argparse.Namespace) -> None:
         problems.append(("--city-seeds", "must be >= 2 (KS tests)"))
     if a.compare_draws < 10:
         problems.append(("--compare-draws", "must be >= 10"))
+    if a.paste and not Path(a.paste).is_file():
+        problems.append(("--paste", f"file not found: {a.paste}"))
     if problems:
         raise ScenarioError("calibration/validate_all.py", problems)
     _reform(a, a.variants)  # the config, --abc and --variants (raises ScenarioError)
@@ -854,8 +926,11 @@ def main(argv: list[str]) -> int:
         say(f"stage {stage} done: {record['cpu_s']:.0f} CPU s, {record['wall_s']:.0f} s wall")
     if "report" in a.stages:
         text = report(out)
-        (out / "validation_generated.md").write_text(text + "\n")
+        store.atomic_write_bytes(out / "validation_generated.md", (text + "\n").encode())
         say(f"wrote {out / 'validation_generated.md'}")
+        if a.paste:
+            done = paste(Path(a.paste), report_sections(out))
+            say(f"pasted into {a.paste}: {', '.join(done) or 'nothing (no markers)'}")
     return 0
 
 

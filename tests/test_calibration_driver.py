@@ -202,3 +202,17 @@ def test_paired_differences_tell_an_inert_switch_from_a_real_one():
     assert math.isclose(g["median_difference"], 0.02) and g["p"] < 0.001
     assert d["statistics"]["protest_events"]["p"] is None  # untouched statistic
     assert d["z2"]["fitted"]["median_difference"] > 0 and d["z2"]["fitted"]["p"] < 0.001
+
+
+def test_paste_replaces_only_the_marked_blocks(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "intro 1.5\n<!-- generated:ppc -->\nold table\n<!-- /generated:ppc -->\nprose\n"
+        "<!-- generated:cr -->\nkept\n<!-- /generated:cr -->\n"
+    )
+    assert va.paste(doc, {"ppc": "| new | 2 |", "compare": "x"}) == ["ppc"]
+    text = doc.read_text()
+    assert "| new | 2 |" in text and "old table" not in text
+    assert text.startswith("intro 1.5\n") and "prose\n" in text and "kept" in text
+    assert va.paste(doc, {"ppc": "| new | 2 |"}) == ["ppc"]  # idempotent
+    assert doc.read_text() == text
