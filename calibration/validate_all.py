@@ -447,6 +447,7 @@ def plot_shape(ppc: pd.DataFrame, path: Path, title: str) -> None:
 
 
 def _f(x: Any, nd: int = 3) -> str:
+    """A number for a table: ``nd`` significant digits, thousands separated, no float noise."""
     if x is None:
         return "–"
     if isinstance(x, bool):
@@ -456,9 +457,11 @@ def _f(x: Any, nd: int = 3) -> str:
     x = float(x)
     if not math.isfinite(x):
         return "nan"
-    if x != 0 and (abs(x) < 10 ** -(nd - 1) or abs(x) >= 10**5):
-        return f"{x:.{nd}g}"
-    return f"{x:.{nd}g}" if abs(x) < 1 else f"{x:,.{max(nd - 1, 0)}f}".rstrip("0").rstrip(".")
+    if x == 0:
+        return "0"
+    if abs(x) >= 10 ** (nd - 1):
+        return f"{x:,.0f}"
+    return f"{x:.{nd}g}"
 
 
 def _stamp(st: dict) -> str:
@@ -803,7 +806,8 @@ def _cr_md(e: dict, dflt: dict) -> str:
         + f"; statistic {_f(fit['simulated'])} (replicate sd {_f(fit['sd_replicates'])}) "
         f"against the floor {_f(fit['target'])} ± {_f(fit['sd'])}, z = {fit['z']:.2f}, "
         f"D = {_f(best['distance'])}. Accepted ({'tolerance met' if acc['tolerance_met'] else 'tolerance not met: the best ' + str(acc['n'])}): "
-        f"{spread}. At the scenario's defaults, seeds {dflt['seeds']}: "
+        f"{spread}. At the scenario's defaults, on the config's {len(dflt['seeds'])} "
+        f"replicate seeds (`replicate_seeds({e['seed']}, {len(dflt['seeds'])})`): "
         + ", ".join(_f(v) for v in vals)
         + f" (mean {_f(float(np.nanmean(vals)))})."
     )
