@@ -249,3 +249,28 @@ def test_city_capacity_arrests_only_in_localities_at_the_event_floor():
     jailed = lat.jail > 0
     assert not jailed[:4].any(), "below the event floor nobody is arrested"
     assert jailed[4:].sum() == 1, "capacity: one cop, one arrest"
+
+
+def test_docking_cache_is_keyed_by_the_code_it_depends_on(tmp_path, monkeypatch):
+    """benchmarks/dock_epstein.py: a cached run is read back only for the same code."""
+    from benchmarks import dock_epstein as de
+
+    monkeypatch.setattr(de, "CACHE", tmp_path)
+    p = EpsteinParams(preset="mesa", width=10, height=10, steps=60)
+    calls = []
+
+    def run(params, seed):
+        calls.append(seed)
+        return run_epstein(params, rng(seed))
+
+    first = de._cached("kernel", p, 3, run)
+    again = de._cached("kernel", p, 3, run)
+    assert first == again and calls == [3]  # the second read comes from the cache
+    (path,) = tmp_path.glob("kernel-*-3.json")
+    assert de.code_key("kernel") in path.name
+    # the city's runs also depend on the city's protest rules; Mesa's on Mesa, not the kernel
+    assert de.code_key("city-x") != de.code_key("kernel") != de.code_key("mesa")
+    # another code key (a changed kernel) does not read the old run
+    monkeypatch.setattr(de, "code_key", lambda kind: "changed")
+    de._cached("kernel", p, 3, run)
+    assert calls == [3, 3]
