@@ -157,14 +157,14 @@ class RuralTaxesParams(RegimeParams):
     )
     # Land loss and migration (helper `migration`, issue 18; line 40).
     displacement_rate: float = Field(
-        0.02,
+        0.01,
         ge=0,
         le=1,
         description="monthly chance a peasant household head leaves for the city at full "
         "push (all land lost; line 40) (prob./month)",
     )
     tax_push: float = Field(
-        0.5,
+        0.25,
         ge=0,
         le=5,
         description="push from taxes and fees: share-of-land-lost equivalent per unit of "
