@@ -393,6 +393,7 @@ class RuralTaxes(Regime):
         chance = displacement_chance(
             p.land[ps], self.land0[ps], burden, killed, prm.tax_push, prm.repression_push
         )
-        chance *= prm.displacement_rate
+        # A peasant in detention cannot leave.
+        chance *= prm.displacement_rate * (p.jail[ps] == 0)
         leaving = np.flatnonzero(rng.random(ps.stop - ps.start) < chance) + ps.start
         model.tally["peasants_displaced"] = demography.displace_to_city(model, leaving)
