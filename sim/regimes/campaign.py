@@ -49,6 +49,20 @@ Every campaign works through the same machinery, with targets and climate set by
   who replaced them (3242–3245, 3682–3683). Activists are promoted (``merit`` term); in the
   1975 crash new cadres are promoted over veterans (3776–3820); in October 1976 many new
   cadres are purged (3707–3716). Qingli targets may die under confinement (3246–3249).
+- **Leniency** (E1, 3597–3604): cadres struggled face to face become "too lenient. This
+  resulted in deterioration of labor discipline": each struggle adds ``leniency`` to a
+  cadre's own leniency (decaying at ``leniency_decay``; none for a cadre transferred to a
+  new unit, where "the cadres could still lead", E2, 3619–3621), and each unit loses
+  ``discipline_loss`` × its cadres' rank-weighted mean leniency of output — this regime's
+  term of the per-unit ``labour_discipline`` read by ``production``, fading after the end.
+- **Dossier access** (O6, 3158–3165, 3180–3182): personnel and security cadres "had access
+  to worker and cadre dossiers" and were "better situated to protect themselves from
+  criticism": a cadre's targeting chance is × (1 − ``dossier_shield`` × access), access =
+  security share × (1 + ``personnel_ratio``). In the CR's mass phases (initial, qingli)
+  they leak the files "usually [to] the conservative faction ... against struggle targets
+  or against members of the opposing faction": rebels with a file join the pool, and
+  non-conservatives' scores gain ``leak_weight`` × dossier entries × the conservatives'
+  share of the unit's aligned.
 - **Grudges** (K1, 2776–2785): the struggled and their kin stay in the workplace and keep
   a grudge that weighs on hardship (``careers.grudges``). The Four Cleanups' Liu and Mao
   modes differ in mobilization and humiliation as well as in whom they target.
@@ -558,6 +572,8 @@ class Campaign(Regime):
         Source(SEED, "2932-2998", "Four Cleanups: ambiguous targets, Liu vs Mao work teams"),
         Source(SEED, "3006-3014", "former targets become rebels (revenge cycle)"),
         Source(SEED, "3081-3141", "CR phases; power-holders overthrown and judged by the masses"),
+        Source(SEED, "3156-3166", "dossier holders leak files to the conservatives (O6)"),
+        Source(SEED, "3180-3182", "security cadres better placed to protect themselves (O6)"),
         Source(SEED, "3233-3249", "qingli: PLA, cadres liberated, dead and live tigers"),
         Source(SEED, "3264-3303", "how factions formed from earlier cliques and ties"),
         Source(SEED, "3433-3463", "technicians degraded by three-in-one teams"),
