@@ -48,9 +48,10 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
   unit postpones ``self_deferral`` of the layoffs still due there (its term of the
   composed per-unit ``layoff_deferral``, read by ``privatization``; layoffs fall due only
   where a union agreement made them slow, L23), and everyone keeps a shared job: the
-  unit's posts (``staff0``) are spread over its employed, so wages level toward the mean
-  wage at the seizure × (1 − ``work_sharing`` × (1 − posts / employed)) — the same wage
-  bill paid for shorter hours. Who goes when layoffs do resume is still the owner's
+  unit's posts (``staff0``) are spread over its employed: where more are employed than
+  there are posts, wages level toward the mean wage at the seizure × (1 − ``work_sharing``
+  × (1 − posts / employed)) — the same wage bill paid for shorter hours — instead of the
+  unit's current mean. Who goes when layoffs do resume is still the owner's
   selection in ``privatization`` (not modelled: choice by seniority or need).
 """
 
@@ -407,8 +408,14 @@ class Cooperatives(Regime):
         # Self-management: levelled wages paid first, no cadre privilege (L21, L110).
         if run.any():
             emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
-            # The posts (staff0) shared among everyone employed: daigang (L14).
-            target = shared_wage(self.seized_wage, u.staff0, model.unit_staff(), prm.work_sharing)
+            # The posts (staff0) shared among everyone employed: daigang (L14). Where
+            # no more are employed than there are posts, wages level to the unit's mean.
+            staff = model.unit_staff()
+            target = np.where(
+                staff > u.staff0,
+                shared_wage(self.seized_wage, u.staff0, staff, prm.work_sharing),
+                unit_mean_wage(p.wage, p.unit, emp, n_u),
+            )
             p.wage = level_wages(p.wage, p.unit, emp, n_u, prm.wage_levelling, target)
             paid = np.where(emp, p.arrears * prm.self_pay, 0.0)
             p.relief = (p.relief + paid * p.wage).astype(np.float32)
