@@ -49,7 +49,8 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
   composed per-unit ``layoff_deferral``, read by ``privatization``; layoffs fall due only
   where a union agreement made them slow, L23), and everyone keeps a shared job: the
   unit's posts (``staff0``) are spread over its employed: where more are employed than
-  there are posts, wages level toward the mean wage at the seizure × (1 − ``work_sharing``
+  there are posts and layoffs are still due by an agreement (another source's
+  ``layoff_deferral``: a union's slow layoffs), wages level toward the mean wage at the seizure × (1 − ``work_sharing``
   × (1 − posts / employed)) — the same wage bill paid for shorter hours — instead of the
   unit's current mean. Who goes when layoffs do resume is still the owner's
   selection in ``privatization`` (not modelled: choice by seniority or need).
@@ -408,11 +409,18 @@ class Cooperatives(Regime):
         # Self-management: levelled wages paid first, no cadre privilege (L21, L110).
         if run.any():
             emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
-            # The posts (staff0) shared among everyone employed: daigang (L14). Where
-            # no more are employed than there are posts, wages level to the unit's mean.
+            # The posts (staff0) shared among everyone employed: daigang (L14), where
+            # layoffs are still due by an agreement (another source's deferral: a union's
+            # slow layoffs) — elsewhere more staff than posts are hires of the new owner
+            # (private re-employment), not layoffs held back. Else wages level to the mean.
             staff = model.unit_staff()
+            others = np.zeros(model.n_localities)
+            for source, value in model.terms.breakdown("layoff_deferral").items():
+                if source != self.key:
+                    others = others + value
+            due = others[:n_u] > 0
             target = np.where(
-                staff > u.staff0,
+                (staff > u.staff0) & due,
                 shared_wage(self.seized_wage, u.staff0, staff, prm.work_sharing),
                 unit_mean_wage(p.wage, p.unit, emp, n_u),
             )
