@@ -100,7 +100,7 @@ class ExploreModel(CadreModel):
         Mesa's play loop updates its sidebar after every call (about 30 ms of CPU on the
         project's machine, more than a month of the reform scenario), so one call per
         month played at several times the headless pace. A call from Mesa's play loop
-        (:func:`called_by_mesa_play`), or the ``PLAY_STREAK``-th of calls coming back to back
+        (:func:`mesa_play_interval`), or the ``PLAY_STREAK``-th of calls coming back to back
         (each less than ``IDLE_REDRAW`` after the last: another driver's loop), steps
         months for up to ``PLAY_BATCH_SECONDS`` of the thread's CPU time and draws frames
         within the CPU budget only; a Step by hand is one month, always drawn.
@@ -111,7 +111,12 @@ class ExploreModel(CadreModel):
         # Mesa's play loop is recognised by its frame on the stack, not by how quickly calls
         # follow each other: on a loaded machine the play loop's own gaps exceed any
         # threshold, and every month taken for a Step by hand was drawn beyond the budget.
-        self.playing = called_by_mesa_play() or self._streak >= PLAY_STREAK
+        # A Play Interval of IDLE_REDRAW or more is watching month by month: drawn, as Mesa.
+        interval = mesa_play_interval()
+        if interval is None:
+            self.playing = self._streak >= PLAY_STREAK
+        else:
+            self.playing = interval < IDLE_REDRAW
         budget = PLAY_BATCH_SECONDS if self.playing else 0.0
         cpu0 = time.thread_time()  # this thread's CPU: other jobs on the machine do not count
         while self.running:
@@ -177,25 +182,26 @@ frames = solara.reactive(0)
 IDLE_REDRAW = 0.25
 
 
-def called_by_mesa_play() -> bool:
-    """Whether the caller runs inside Mesa's play loop (:data:`MESA_PLAY_LOOP`)."""
+def mesa_play_interval() -> float | None:
+    """If the caller runs inside Mesa's play loop (:data:`MESA_PLAY_LOOP`), the seconds
+    that loop sleeps between calls (its Play Interval slider; 0 if unreadable), else None."""
     frame = sys._getframe(1)
     for _ in range(_STACK_DEPTH):
         if frame is None:
-            return False
+            return None
         name = frame.f_code.co_qualname
         if name == MESA_PLAY_LOOP or name.endswith("." + MESA_PLAY_LOOP):
-            return True
+            interval = frame.f_locals.get("play_interval")  # a solara reactive, in ms
+            try:
+                return max(float(getattr(interval, "value", interval)) / 1000, 0.0)
+            except (TypeError, ValueError):
+                return 0.0
         frame = frame.f_back
-    return False
+    return None
 
 
 def frame_due(
-    step_seconds: float,
-    idle_seconds: float,
-    draw_seconds: float,
-    finished: bool,
-    playing: bool = False,
+    step_seconds: float, idle_seconds: float, draw_seconds: float, finished: bool
 ) -> bool:
     """Whether the figures should be redrawn after this month.
 
@@ -206,11 +212,9 @@ def frame_due(
     (``step_seconds >= draw_seconds``), which keeps drawing to at most half of the time
     and play within about 2× of headless; and always when the model had waited
     (``idle_seconds >= IDLE_REDRAW``: a Step by hand, a slow play interval) or the run
-    has finished. While playing a wait does not count (a loaded machine pauses the play
-    loop), except before a model's first month (``idle_seconds`` infinite).
+    has finished. (While playing, :class:`FrameClock` uses the CPU budget instead.)
     """
-    waited = idle_seconds >= IDLE_REDRAW and (not playing or idle_seconds == float("inf"))
-    return finished or step_seconds >= 2 * draw_seconds or waited
+    return finished or step_seconds >= 2 * draw_seconds or idle_seconds >= IDLE_REDRAW
 
 
 @dataclass
@@ -247,19 +251,23 @@ class FrameClock:
         Solara sends nothing to the browser until a render pass sees no new change, so
         asking for frames faster than they render showed nothing until the run ended.
         """
-        # the first month of a model has waited since the page was built: it is drawn
-        idle = float("inf") if self._last_end is None else start - self._last_end
+        first = self._last_end is None  # it has waited since the page was built: drawn
+        idle = float("inf") if first else start - self._last_end
         self._steps += end - start
         self._last_end = end
         self._month = month
         self._playing = playing
-        due = frame_due(self._steps, idle, self.draw_seconds, finished, playing)
-        # While playing, a frame also waits until the server's whole CPU (rendering, Solara's
-        # diffing and sending, which the drawing time does not see) is back within budget.
-        if due and playing and not within_budget and not finished and idle != float("inf"):
-            due = False
+        if playing:
+            # The CPU budget alone decides: it counts the rendering and Solara's diffing and
+            # sending, which the drawing time does not see, and in CPU time, so a loaded
+            # machine (long waits, slow drawing) neither adds frames nor removes them.
+            due = first or finished or within_budget
+        else:
+            due = frame_due(self._steps, idle, self.draw_seconds, finished)
         if due and self.pending:
-            self._missed = True
+            # Playing, a frame that falls due while another is drawn is not kept for later
+            # (the next month's budget sees what the drawing cost), except the last month's.
+            self._missed = self._missed or not playing or finished
             return False
         if due:
             self._ask()

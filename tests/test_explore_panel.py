@@ -202,22 +202,40 @@ def test_after_play_the_last_month_is_drawn_once_play_has_been_still_for_a_while
     assert not clock.trailing(5.0) and clock.history == [1, 2]  # drawn once
 
 
-def test_mesa_play_loop_is_recognised_from_the_stack():
-    """Mesa's ▶ calls ``step`` from ``ModelController``'s ``step``; its Step button does not."""
-    from sim.explore_app import MESA_PLAY_LOOP, called_by_mesa_play
+def _mesa_like_controller(model, interval_ms: int):
+    """What Mesa's ModelController does: ▶ runs ``step`` (a loop calling ``do_step``,
+    sleeping its Play Interval, a solara reactive); the Step button calls ``do_step``."""
+    import solara
 
     def ModelController():  # noqa: N802 - named as Mesa's component
-        def step():
-            return called_by_mesa_play()
+        play_interval = solara.reactive(interval_ms)
 
         def do_step():
-            return called_by_mesa_play()
+            model.step()
 
-        return step(), do_step()
+        def step():
+            assert play_interval.value == interval_ms  # Mesa sleeps this long, then steps
+            do_step()
+
+        return step, do_step
+
+    return ModelController()
+
+
+@pytest.mark.parametrize("interval_ms, batched", [(1, True), (500, False)])
+def test_mesa_play_batches_months_at_full_speed_a_step_by_hand_is_one(interval_ms, batched):
+    from sim.explore_app import MESA_PLAY_LOOP, ExploreModel, mesa_play_interval
 
     assert MESA_PLAY_LOOP == "ModelController.<locals>.step"
-    assert ModelController() == (True, False)
-    assert not called_by_mesa_play()
+    assert mesa_play_interval() is None
+    scn = load_scenario(REFORM)
+    m = ExploreModel(base_scenario=scn, **explore.control_values(explore.controls(scn)))
+    m.on_frame = lambda: m.clock.rendered(0.0, 0.0)
+    play, step_button = _mesa_like_controller(m, interval_ms)
+    step_button()
+    assert m.step_index == 1 and not m.playing
+    play()  # the first call of play: batched at once, no streak needed
+    assert m.playing is batched and (m.step_index > 2) is batched
 
 
 # --- the page, rendered without a browser ---------------------------------------------------
