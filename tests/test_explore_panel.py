@@ -304,3 +304,25 @@ def test_page_refuses_a_bad_file(tmp_path):
     bad.write_text("name: x\nstart: 1993-01\nend: 1992-01\n")
     with pytest.raises(ScenarioError, match="end"):
         explore.page(bad)
+
+
+def test_mesa_play_loop_is_where_the_page_looks_for_it():
+    """The installed Mesa's ModelController still has the play loop the page recognises
+    (a nested ``step`` that calls ``do_step`` and reads ``play_interval``); if Mesa renames
+    it, play would fall back to the quick-call streak, so this fails first."""
+    import types
+
+    from mesa.visualization.solara_viz import ModelController
+
+    from sim.explore_app import MESA_PLAY_LOOP
+
+    def nested(code: types.CodeType):
+        for c in code.co_consts:
+            if isinstance(c, types.CodeType):
+                yield c
+                yield from nested(c)
+
+    fn = getattr(ModelController, "f", ModelController)  # reacton keeps the function in .f
+    loops = [c for c in nested(fn.__code__) if c.co_qualname == MESA_PLAY_LOOP]
+    assert len(loops) == 1
+    assert {"do_step", "play_interval", "playing"} <= set(loops[0].co_freevars)
