@@ -615,9 +615,9 @@ def RunPanel(model: ExploreModel, month: int = 0):
             f"seed {model.config.seed}. Active regimes: {regimes}.\n\n"
             f"Changed from the file: {changes or 'nothing'}.\n\n"
             "Settings take effect when you press **Reset** (a new run from the start "
-            "month). ▶ draws every month at the default Play Interval (100 ms); at 1 ms "
-            "the model runs at full speed and the figures are redrawn every few months, as "
-            "often as drawing allows."
+            "month). ▶ plays at full speed (Play Interval 1 ms) and redraws the figures "
+            "every few months, as often as keeps the page within about twice the model's "
+            "own CPU; at a Play Interval of 250 ms or more every month is drawn."
         )
         solara.InputText("save to (.yaml)", value=path, on_value=set_path, continuous_update=True)
         solara.Button("Save as scenario", on_click=save, color="primary")
