@@ -162,9 +162,11 @@ PLAY_BATCH_SECONDS = 0.25
 #: calls ``step`` while ▶ is on (its Step button calls ``do_step`` directly).
 MESA_PLAY_LOOP = "ModelController.<locals>.step"
 _STACK_DEPTH = 24  # frames between that loop and ExploreModel.step (about 10 in Mesa 3.5)
-#: While playing, the server's CPU (model, figures, Solara) stays within this multiple of
-#: the model's own stepping CPU: a due frame waits until it is (issue 16: play within 3×
-#: of a headless run). Drawing time alone underestimates a frame's cost.
+#: While playing, a frame is drawn once the server process's CPU since the last frame (the
+#: model, the figures, Solara's diffing and sending: every thread) is within this multiple
+#: of the model's own stepping CPU since then (issue 16: play within 3× of a headless run;
+#: ``python -m benchmarks.explore_play --browser`` measures the whole server session, about
+#: 2× on the reform scenario). Drawing time alone underestimates a frame's cost.
 PLAY_CPU_BUDGET = 2.1
 
 #: After play, the last month is drawn once the model has been still this long (seconds):
@@ -711,7 +713,8 @@ def ControlPanel(base: Scenario, specs: dict[str, dict[str, Any]], state: Contro
 #: Mesa's play loop sleeps this long between calls of ``step`` (its Play Interval slider
 #: starts here): full speed. FrameClock paces the figures and ``ExploreModel.step``
 #: batches months, so play runs within 3× of a headless run and the page shows a new
-#: frame every few seconds (tests/test_explore_browser.py measures both in Chromium).
+#: frame every few seconds (``benchmarks/explore_play.py --browser`` measures both in
+#: Chromium; tests/test_explore_browser.py checks the frames).
 #: With a Play Interval of IDLE_REDRAW or more every month is drawn, as in Mesa.
 PLAY_INTERVAL_MS = 1
 
