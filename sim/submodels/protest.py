@@ -146,7 +146,7 @@ def others_active_share(
     a = risk_scale.astype(np.float64)
     b = risk_shift.astype(np.float64)
     margin = g - t
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r_star = np.where(pa > 0, margin / pa, np.where(margin > 0, np.inf, -np.inf))
         # r* ≤ 0: nobody (risk ≥ 0); r* > 1: everybody (risk ≤ 1); between: a·R + b < r*.
         share = np.where(a > 0, (r_star - b) / a, (b < r_star) * 1.0)
@@ -355,6 +355,9 @@ class Events:
     link: np.ndarray | None = None
     #: per event: share of work units holding an event of the same claim this month
     claim_breadth: np.ndarray | None = None
+    #: per event: its people in agents' worth (size / people_per_agent; agents may be
+    #: partly active); the agent count ``participants`` if not given
+    agents_worth: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.locality)
@@ -366,6 +369,8 @@ class Events:
             self.link = np.zeros(n)
         if self.claim_breadth is None:
             self.claim_breadth = np.zeros(n)
+        if self.agents_worth is None:
+            self.agents_worth = np.asarray(self.participants, dtype=np.float64)
 
     @property
     def linked_breadth(self) -> float:
@@ -398,8 +403,9 @@ class Events:
         return np.bincount(self.locality, weights=self.size, minlength=n_localities)
 
     def agents_by_locality(self, n_localities: int) -> np.ndarray:
-        """Agents in events per locality (all claims together)."""
-        return np.bincount(self.locality, weights=self.participants, minlength=n_localities)
+        """Agents' worth of people in events per locality (all claims together): a share
+        of the locality's agents is then a share of its people."""
+        return np.bincount(self.locality, weights=self.agents_worth, minlength=n_localities)
 
 
 def perceived_enforcers(model) -> np.ndarray:
@@ -412,11 +418,20 @@ def perceived_enforcers(model) -> np.ndarray:
     return watch * model.loc_vision
 
 
-def tie_counts(ties, rows: np.ndarray, n: int, share: np.ndarray | None = None) -> np.ndarray:
+def tie_counts(
+    ties,
+    rows: np.ndarray,
+    n: int,
+    share: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
     """Per person, the (weighted) ties to ``rows``: ``ties @ mask(rows)`` for symmetric ties.
 
-    ``share`` (per listed row) weighs each tie by the share of the row's represented
-    people it counts (the agent's active share); 1 if not given. Reads only the rows
+    ``share`` (per listed row) is the share of the row's represented people that count
+    (the agent's active share); 1 if not given. A tie links one person to one person: with
+    ``rng`` the tie counts iff the person at its end is among them (drawn, probability
+    ``share``), so active ties are whole people as at one person per agent; without, it
+    counts ``share`` (the expectation). Reads only the rows
     listed (the month's actives or leaders, a few per cent of everyone), so it costs far
     less than a full sparse product over all people.
     """
@@ -428,7 +443,8 @@ def tie_counts(ties, rows: np.ndarray, n: int, share: np.ndarray | None = None) 
     offs = np.arange(total) + np.repeat(start - (np.cumsum(lens) - lens), lens)
     weights = ties.data[offs]
     if share is not None:
-        weights = weights * np.repeat(share, lens)
+        end = np.repeat(share, lens)
+        weights = weights * ((rng.random(total) < end) if rng is not None else end)
     return np.bincount(ties.indices[offs], weights=weights, minlength=n)
 
 
@@ -478,7 +494,8 @@ def update(model) -> None:
     seen = seen_quiet[loc]
     seen[act_rows] = seen_active
     # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
-    ties_active = tie_counts(model.ties, act_rows, p.n, w_act)
+    draw = model.rng if ppa > 1.0 else None  # whole people at one per agent: no draw
+    ties_active = tie_counts(model.ties, act_rows, p.n, w_act, draw)
     w_net = prm.network_weight * model.mechanisms.gain("network_influence")
     actives = 1.0 + seen + w_net * ties_active
     cops = perceived_enforcers(model)[loc]
@@ -583,4 +600,5 @@ def aggregate(model) -> Events:
         index=index,
         link=link[loc],
         claim_breadth=units_by_claim[cl],
+        agents_worth=size / ppa,
     )
