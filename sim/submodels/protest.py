@@ -34,10 +34,9 @@ their stipends (``stipend``), the denied and those whose stipend ran out over st
 over taxes and land (``land``). So a large work unit can hold several events in one month
 — its employed, its laid-off and its retirees, its migrants — and the number of events
 grows with the people protesting, not with the number of localities. A group is an event
-only if the people it represents reach the floor of size class I (five people,
-science-anchors §3.6): one agent at two people per agent is not an event, one agent at
-ten people per agent is (it stands for ten people acting alike). Size is people (agents ×
-``people_per_agent``), the class is I (5–30), II (30–300), III (300–1,000) or IV
+only if its active people reach the floor of size class I (five people,
+science-anchors §3.6). Size is active represented people, the class is I (5–30), II
+(30–300), III (300–1,000) or IV
 (> 1,000), the classes of the PAP study used for the 2004 counts (science-anchors §3.6:
 120 incidents > 1,000 people, 46 > 5,000, 17 > 10,000).
 
@@ -66,10 +65,14 @@ localities moves them. Breadth — several units pressing the same claim in one 
 emerges from the links; each event carries its locality's ``link`` and its claim's
 ``claim_breadth`` (share of work units holding an event of that claim this month).
 
-Limit of any agent representation: the smallest resolvable group is ``people_per_agent``
-people, so where most events are only a few agents the count of class I events and the
-split between classes I and II still move with the scale; per-capita participants do
-not (``benchmarks/scale_invariance.py``).
+Within-agent variation (docs/ODD.md 7.3). An agent stands for ``people_per_agent``
+people who share its circumstances but each have their own risk aversion ``R ~ U(0, 1)``,
+as every citizen of Epstein's Model I does: its own person decides by the rule above, and
+each of its others is active with the closed-form share of people for whom the rule holds
+(``others_active_share``), drawn binomially (``represented_turnout``). So a group's people
+come in single people, not in blocks of ``people_per_agent``; events, arrests, leaders,
+links and memory all read the agents' active shares (``people.turnout``). At one person per
+agent nothing is drawn and the model is the one with whole agents.
 """
 
 from __future__ import annotations
@@ -191,8 +194,10 @@ def represented_turnout(
 def active_share(people) -> np.ndarray:
     """Per agent, the share of its represented people active this month, in [0, 1] (0
     unless the agent is active: a rule that stops an agent, e.g. an arrest, stops all its
-    people). Active people are this × ``people_per_agent``."""
-    return np.where(people.active, people.turnout, np.float32(0.0))
+    people; 1 for an agent a rule other than the decision made active without a turnout).
+    Active people are this × ``people_per_agent``."""
+    whole = np.where(people.turnout > 0, people.turnout, np.float32(1.0))
+    return np.where(people.active, whole, np.float32(0.0))
 
 
 def effective_threshold(
