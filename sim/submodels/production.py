@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.state import Kind, Ownership, Sector, Status
 from sim.submodels.legitimacy import presence
-from sim.submodels.protest import active_share as active_share_of
+from sim.submodels.protest import active_rows
 
 GROWTH_TREND_MONTHS = 12.0
 
@@ -99,9 +99,8 @@ def produce(model) -> None:
     staff = model.unit_staff()
     staffing = staff / np.maximum(u.staff0, 1)
     # Agents may be partly active (sim/submodels/protest.py): weigh each by its share.
-    on_strike = np.bincount(
-        model.locality, weights=active_share_of(p), minlength=model.n_localities
-    )
+    rows, share = active_rows(p)
+    on_strike = np.bincount(model.locality[rows], weights=share, minlength=model.n_localities)
     active_share = on_strike[: u.n] / np.maximum(staff, 1)
     active_share = active_share * model.mechanisms.gain("protest_disruption")
     disruption = np.clip(active_share + 0.3 * lv.campaign_intensity, 0.0, 0.9)

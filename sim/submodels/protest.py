@@ -200,6 +200,14 @@ def active_share(people) -> np.ndarray:
     return np.where(people.active, whole, np.float32(0.0))
 
 
+def active_rows(people) -> tuple[np.ndarray, np.ndarray]:
+    """The active agents' rows and their active shares (as :func:`active_share`, read on
+    the few active rows only)."""
+    rows = np.flatnonzero(people.active)
+    t = people.turnout[rows]
+    return rows, np.where(t > 0, t, np.float32(1.0)).astype(np.float64)
+
+
 def effective_threshold(
     threshold: np.ndarray,
     activism: np.ndarray,
@@ -463,14 +471,19 @@ def locality_links(model) -> np.ndarray:
     return link * model.mechanisms.gain("protest_linkage")
 
 
-def leaders_among(model, rows: np.ndarray) -> np.ndarray:
-    """The leaders among ``rows`` (B1): leadership score at least ``leader_activism``."""
+def is_leader(model, rows: np.ndarray) -> np.ndarray:
+    """Mask over ``rows`` (B1): leadership score at least ``leader_activism``."""
     p, prm = model.people, model.params
     year = getattr(model, "date", model.config.start).year
     score = leadership(
         p.activism[rows], year - p.age[rows], prm.leader_cohort_born, prm.leader_cohort_bonus
     )
-    return rows[score >= prm.leader_activism]
+    return score >= prm.leader_activism
+
+
+def leaders_among(model, rows: np.ndarray) -> np.ndarray:
+    """The leaders among ``rows`` (B1): leadership score at least ``leader_activism``."""
+    return rows[is_leader(model, rows)]
 
 
 def update(model) -> None:
@@ -482,10 +495,9 @@ def update(model) -> None:
     # Last month's actives, and the leaders among them (few: computed on their rows).
     # Each counts by its active share (active represented people / people_per_agent), so
     # an agent half of whose people protested counts half (1 at one person per agent).
-    act_rows = np.flatnonzero(p.active)
-    w_act = active_share(p)[act_rows].astype(np.float64)
-    lead_rows = leaders_among(model, act_rows)
-    w_lead = active_share(p)[lead_rows].astype(np.float64)
+    act_rows, w_act = active_rows(p)
+    is_lead = is_leader(model, act_rows)
+    lead_rows, w_lead = act_rows[is_lead], w_act[is_lead]
     active_in_loc = np.bincount(loc[act_rows], weights=w_act, minlength=n_loc)
     leaders_in_loc = np.bincount(loc[lead_rows], weights=w_lead, minlength=n_loc)
     # The active share among the others of one's locality, seen in `loc_vision` people:
@@ -541,15 +553,21 @@ def update(model) -> None:
     own = eligible & decide(p.grievance, risk, p_arrest, threshold)
     if ppa > 1.0:
         # The agent's other people: same circumstances, own risk aversion (docs/ODD.md 7.3).
-        shift = p.fear + np.broadcast_to(lever_fear, p.fear.shape)
-        scale = 1.0 - prm.nothing_to_lose * status_loss
-        share = others_active_share(p.grievance, scale, shift, p_arrest, threshold)
+        # Only where grievance exceeds the threshold can anyone act (a few per cent).
+        cand = np.flatnonzero((p.kind != 0) & (p.grievance > threshold))
+        lever_c = lever_fear[cand] if np.ndim(lever_fear) else lever_fear
+        share = others_active_share(
+            p.grievance[cand],
+            1.0 - prm.nothing_to_lose * status_loss[cand],
+            p.fear[cand] + lever_c,
+            p_arrest[cand],
+            threshold[cand],
+        )
         # Detention takes the arrested people, not the agent's others: they may still act.
-        jailed = p.jail > 0
-        held = np.where(p.detained > 0, p.detained, np.float32(1.0))
-        others = np.where(jailed, ppa * (1.0 - held), ppa - 1.0)
-        share = np.where(p.kind != 0, share, 0.0)
-        turnout = represented_turnout(own, share, ppa, model.rng, others)
+        held = np.where(p.detained[cand] > 0, p.detained[cand], np.float32(1.0))
+        others = np.where(p.jail[cand] > 0, ppa * (1.0 - held), ppa - 1.0)
+        turnout = np.zeros(p.n)
+        turnout[cand] = represented_turnout(own[cand], share, ppa, model.rng, others)
     else:
         turnout = represented_turnout(own, np.zeros(0), ppa, model.rng)
     p.turnout = turnout.astype(np.float32)
@@ -567,9 +585,8 @@ def aggregate(model) -> Events:
     turnout to each work unit's protest memory (read by next month's links)."""
     p, prm = model.people, model.params
     claim = claim_of(p.kind, p.status)
-    act = np.flatnonzero(p.active)
+    act, share = active_rows(p)
     ppa = float(prm.people_per_agent)
-    share = active_share(p)[act].astype(np.float64)
     loc, cl, agents, size = group_events(
         model.locality[act], claim[act], model.n_localities, ppa, share * ppa
     )
