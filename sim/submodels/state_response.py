@@ -277,7 +277,9 @@ def respond(model, events: Events) -> None:
     in_event = row >= 0
     paid = np.zeros(p.n, dtype=bool)
     paid[in_event] = payment[row[in_event]]
-    p.relief = p.relief + np.where(paid, prm.pacification_payment, 0.0).astype(np.float32)
+    # Paid to the people who protested: an agent's mean payment is its active share's.
+    got = np.where(paid, prm.pacification_payment * active_share(p), 0.0)
+    p.relief = p.relief + got.astype(np.float32)
 
     # Arrests of leaders (D6), capacity from police and security cadres, harsher where
     # invisible for peasants (D9).
@@ -327,7 +329,8 @@ def respond(model, events: Events) -> None:
         p.active[jailed] = False
         p.dossier[jailed] += 1
         # Core activists "kept on fighting" after detention (seed 003 D7, line 25).
-        p.activism[jailed] = np.minimum(p.activism[jailed] + 0.1, 1.0)
+        # (the agent's mean: only its detained share was arrested).
+        p.activism[jailed] = np.minimum(p.activism[jailed] + (0.1 * taken).astype(np.float32), 1.0)
         t["arrests"] = float(taken.sum())  # agents' worth of people (outcome × ppa)
         # ... and their arrests escape "the public reaction" to police doing it (D5).
         t["visible_arrests"] = float(np.sum(vis[row[jailed]] * taken)) * (1.0 - lv.proxy_enforcers)
