@@ -80,6 +80,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import binom
 
 from sim.state import Kind, Status
 from sim.submodels.hardship import STATUS_LOSS
@@ -161,7 +162,7 @@ def represented_turnout(
     own: np.ndarray,
     share: np.ndarray,
     people_per_agent: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | tuple[np.ndarray, np.ndarray],
     others: np.ndarray | None = None,
 ) -> np.ndarray:
     """Share of each agent's represented people active, in [0, 1]: its own person plus
@@ -180,15 +181,35 @@ def represented_turnout(
     if ppa <= 1.0:
         return own * 1.0
     out = own.astype(np.float64)
+    # One uniform per agent whatever its share (inverse-CDF draws): the stream consumed does
+    # not depend on who may act, and a higher share never gives fewer active people (a
+    # rule that lowers thresholds only adds actives, as with whole agents).
+    u, u_frac = month_uniforms(rng, own.size) if isinstance(rng, np.random.Generator) else rng
     rows = np.flatnonzero(share > 0)
     q = share[rows]
     n = np.full(rows.size, ppa - 1.0) if others is None else np.maximum(others[rows], 0.0)
     n_int = np.floor(n + 1e-9)
     frac = np.maximum(n - n_int, 0.0)
-    k = rng.binomial(n_int.astype(np.int64), q).astype(np.float64)
-    k += frac * (rng.random(rows.size) < q)
-    out[rows] += k
+    k = np.maximum(binom.ppf(u[rows], n_int, q), 0.0)
+    k += frac * (u_frac[rows] < q)
+    out[rows] += np.nan_to_num(k, nan=0.0)
     return np.minimum(out / ppa, 1.0)
+
+
+def month_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Three uniforms per agent for this month's within-agent draws (others, a fractional
+    last person, the person at the end of a tie)."""
+    return rng.random((3, n))
+
+
+def _uniforms(model) -> np.ndarray:
+    """This month's within-agent uniforms, drawn once a month from ``model.rng``: deciding
+    twice from the same state (a counterfactual) gives the same people."""
+    cache = getattr(model, "_within_agent_u", None)
+    key = (model.step_index, model.people.n)
+    if cache is None or cache[0] != key:
+        cache = model._within_agent_u = (key, month_uniforms(model.rng, model.people.n))
+    return cache[1]
 
 
 def active_share(people) -> np.ndarray:
@@ -436,7 +457,7 @@ def tie_counts(
     rows: np.ndarray,
     n: int,
     share: np.ndarray | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per person, the (weighted) ties to ``rows``: ``ties @ mask(rows)`` for symmetric ties.
 
@@ -457,7 +478,10 @@ def tie_counts(
     weights = ties.data[offs]
     if share is not None:
         end = np.repeat(share, lens)
-        weights = weights * ((rng.random(total) < end) if rng is not None else end)
+        if rng is not None:
+            # ``rng`` here is a uniform per listed row: the person at its ties' end.
+            end = np.repeat(rng, lens) < end
+        weights = weights * end
     return np.bincount(ties.indices[offs], weights=weights, minlength=n)
 
 
@@ -511,7 +535,8 @@ def update(model) -> None:
     seen = seen_quiet[loc]
     seen[act_rows] = seen_active
     # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
-    draw = model.rng if ppa > 1.0 else None  # whole people at one per agent: no draw
+    u_month = _uniforms(model) if ppa > 1.0 else None  # whole people at 1 per agent: no draw
+    draw = u_month[2][act_rows] if u_month is not None else None
     ties_active = tie_counts(model.ties, act_rows, p.n, w_act, draw)
     w_net = prm.network_weight * model.mechanisms.gain("network_influence")
     actives = 1.0 + seen + w_net * ties_active
@@ -567,7 +592,8 @@ def update(model) -> None:
         held = np.where(p.detained[cand] > 0, p.detained[cand], np.float32(1.0))
         others = np.where(p.jail[cand] > 0, ppa * (1.0 - held), ppa - 1.0)
         turnout = np.zeros(p.n)
-        turnout[cand] = represented_turnout(own[cand], share, ppa, model.rng, others)
+        u_c = (u_month[0][cand], u_month[1][cand])
+        turnout[cand] = represented_turnout(own[cand], share, ppa, u_c, others)
     else:
         turnout = represented_turnout(own, np.zeros(0), ppa, model.rng)
     p.turnout = turnout.astype(np.float32)

@@ -327,6 +327,7 @@ def respond(model, events: Events) -> None:
         p.detained[jailed] = np.minimum(held + taken, 1.0)
         p.jail[jailed] = np.maximum(p.jail[jailed], term)
         p.active[jailed] = False
+        p.turnout[jailed] = 0.0  # no stale share for a later, whole activation
         p.dossier[jailed] += 1
         # Core activists "kept on fighting" after detention (seed 003 D7, line 25).
         # (the agent's mean: only its detained share was arrested).
