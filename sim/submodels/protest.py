@@ -184,7 +184,7 @@ def represented_turnout(
     # One uniform per agent whatever its share (inverse-CDF draws): the stream consumed does
     # not depend on who may act, and a higher share never gives fewer active people (a
     # rule that lowers thresholds only adds actives, as with whole agents).
-    u, u_frac = month_uniforms(rng, own.size) if isinstance(rng, np.random.Generator) else rng
+    u, u_frac = month_uniforms(rng, own.size)[:2] if isinstance(rng, np.random.Generator) else rng
     rows = np.flatnonzero(share > 0)
     q = share[rows]
     n = np.full(rows.size, ppa - 1.0) if others is None else np.maximum(others[rows], 0.0)
