@@ -163,6 +163,8 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("rural_taxes", "lethal_fear"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
     ("rural_taxes", "lethal_legitimacy"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
     ("rural_taxes", "memory_fade"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    # migration (issue 18): the push of a village's dead needs the dead
+    ("rural_taxes", "repression_push"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
     ("cooperatives", "wage_levelling"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "self_pay"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "self_management_effort"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
@@ -180,6 +182,9 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("cadre_labour", "team_alienation_rate"): {"team_share": 1.0},
     ("cadre_labour", "team_voice"): {"team_share": 1.0},
     ("cadre_labour", "team_power_decay"): {"team_share": 1.0},
+    # helper `regimes` (issue 18): self-managed layoffs need a seizure (and UNION_SLOW)
+    ("cooperatives", "self_deferral"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "work_sharing"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
 }
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
@@ -189,6 +194,7 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     ("rural_taxes", "lethal_fear"): {"params": {"legitimacy": 0.3}},
     ("rural_taxes", "lethal_legitimacy"): {"params": {"legitimacy": 0.3}},
     ("rural_taxes", "memory_fade"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "repression_push"): {"params": {"legitimacy": 0.3}},
     # a credential for promotion acts only where cadre posts fall vacant
     ("grassroots", "service_merit"): {"params": {"retirement_age": 45}},
     # new cadres and promotions need posts falling vacant (helper `factions`)
@@ -294,6 +300,9 @@ LATER = {
     ("campaign", "recruitment"),
 }
 CR_AFTER = {"type": "campaign", "kind": "cultural_revolution", "start": "1994-01"}
+# Self-managed layoffs act on layoffs still due in a seized unit: those a captured union's
+# agreement made slow (helper `regimes`, issue 18).
+UNION_SLOW = {("cooperatives", "self_deferral"), ("cooperatives", "work_sharing")}
 
 
 def test_every_parameter_is_covered():
@@ -326,6 +335,8 @@ def test_regime_parameter_changes_an_outcome(regime, name):
         backdrop = [*backdrop, CR_AFTER]
         # Informers are rewarded with promotion only where cadre posts fall vacant.
         kw = {**kw, "params": {"retirement_age": 45}}
+    if (regime, name) in UNION_SLOW:
+        backdrop = [*backdrop, {"type": "union", "mode": "captured"}]
     field = REGISTRY[regime].Params.model_fields[name]
     spec = {"type": regime, **base, **FIELD_CONTEXT.get((regime, name), {})}
     values = settings_for(regime, name, field)
