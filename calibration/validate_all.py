@@ -627,7 +627,7 @@ def report(out: Path) -> str:
 
 
 _MARK = re.compile(
-    r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)(\n<!-- /generated:(?P=name) -->)",
+    r"(<!-- generated:(?P<name>[a-z-]+) -->\n)(?P<body>.*?)\n?(<!-- /generated:(?P=name) -->)",
     re.S,
 )
 
@@ -642,7 +642,7 @@ def paste(doc: Path, sections: dict[str, str]) -> list[str]:
         if name not in sections:
             return m.group(0)
         done.append(name)
-        return m.group(1) + sections[name] + m.group(4)
+        return m.group(1) + sections[name] + "\n" + m.group(4)
 
     new = _MARK.sub(sub, text)
     if new != text:

@@ -216,3 +216,10 @@ def test_paste_replaces_only_the_marked_blocks(tmp_path):
     assert text.startswith("intro 1.5\n") and "prose\n" in text and "kept" in text
     assert va.paste(doc, {"ppc": "| new | 2 |"}) == ["ppc"]  # idempotent
     assert doc.read_text() == text
+
+
+def test_paste_fills_an_empty_block(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("a\n<!-- generated:cr -->\n<!-- /generated:cr -->\nb\n")
+    assert va.paste(doc, {"cr": "new"}) == ["cr"]
+    assert doc.read_text() == "a\n<!-- generated:cr -->\nnew\n<!-- /generated:cr -->\nb\n"
