@@ -21,11 +21,13 @@ ARREARS_REPAY_RATE = 0.05
 
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal, → 1 = one holds all)."""
-    # Sorting in the array's own dtype and widening after is exact (widening is monotone)
-    # and about twice as fast on the float32 income column; the sums are in float64.
+    # Sorting in the array's own dtype and widening after is exact (widening is monotone);
+    # the float32 income column is radix-sorted (sim/kernels.py); the sums are in float64.
+    from sim.kernels import sorted_nonnegative
+
     x = np.asarray(x)
     x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
-    x = np.sort(np.clip(x, 0.0, None)).astype(np.float64)
+    x = sorted_nonnegative(x)
     n = x.size
     total = x.sum()
     if n == 0 or total <= 0:
