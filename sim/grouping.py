@@ -89,3 +89,21 @@ def row_block(csr, start: int, stop: int):
         shape=(stop - start, csr.shape[1]),
         copy=False,
     )
+
+
+def csr_row_entries(csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored entries of rows ``rows`` of a CSR matrix, as ``(owner, column, value)``.
+
+    ``owner[k]`` is the position in ``rows`` of the row entry ``k`` belongs to; entries come
+    row by row in ``rows``' order and, within a row, in stored order — the entries of
+    ``csr[rows]`` (scipy's row indexing), without building a new matrix.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    start, stop = csr.indptr[rows], csr.indptr[rows + 1]
+    lens = (stop - start).astype(np.int64)
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(rows.size), lens)
+    if total == 0:
+        return owner, csr.indices[:0], csr.data[:0]
+    offs = np.arange(total) + np.repeat(start - (np.cumsum(lens) - lens), lens)
+    return owner, csr.indices[offs], csr.data[offs]

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.grouping import csr_row_entries
 from sim.state import Kind, Status
 from sim.submodels import demography
 
@@ -197,12 +198,11 @@ def tie_faction_majority(
     n_f = int(faction.max()) + 1 if faction.size else 0
     if n_f <= 0 or ties.nnz == 0 or rows.size == 0:
         return np.full(rows.size, -1, dtype=np.int16)
-    sub = ties[rows]
-    owner = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
-    their = faction[sub.indices]
+    owner, cols, data = csr_row_entries(ties, rows)  # the entries of ties[rows]
+    their = faction[cols]
     keep = their >= 0
     counts = np.bincount(
-        owner[keep] * n_f + their[keep], weights=sub.data[keep], minlength=rows.size * n_f
+        owner[keep] * n_f + their[keep], weights=data[keep], minlength=rows.size * n_f
     ).reshape(rows.size, n_f)
     best = counts.argmax(axis=1)
     return np.where(counts.max(axis=1) > 0, best, -1).astype(np.int16)
@@ -352,8 +352,8 @@ def contend(model) -> None:
     exposure = np.zeros(p.n)
     hurt_rows = np.flatnonzero(hurt)
     if model.ties.nnz and hurt_rows.size:
-        sub = model.ties[hurt_rows]
-        exposure = np.bincount(sub.indices, weights=sub.data, minlength=p.n)
+        _, cols, data = csr_row_entries(model.ties, hurt_rows)
+        exposure = np.bincount(cols, weights=data, minlength=p.n)
     sore = np.minimum(exposure + hurt, 1.0) * prm.clash_grievance
     p.grudge[...] = np.minimum(p.grudge + sore, 1.0)
     # A unit at war with itself shames its party committee (E7-E8).

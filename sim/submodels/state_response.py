@@ -234,27 +234,30 @@ def respond(model, events: Events) -> None:
 
     # A concession answers the group's claim, in its locality: arrears paid to those
     # pressing it, and the denied among them restored to a stipend (seed 003 L21, L93).
-    claim = claim_of(p.kind, p.status)
-    group = model.locality * N_CLAIMS + claim
-    won = np.zeros(n_loc * N_CLAIMS, dtype=bool)
     wins = policy | court
-    won[events.locality[wins] * N_CLAIMS + events.claim[wins]] = True
-    members_policy = won[group]
-    p.arrears = np.where(members_policy, 0.0, p.arrears)
-    # Only workers and technicians were laid off onto a stipend; a cadre the new owners
-    # kicked out is "now also unemployed" (seed 003 L123) with no xiagang terms to restore.
-    laid_off_staff = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
-    restored = members_policy & (claim == CLAIM_STATUS) & (p.status == 4) & laid_off_staff
-    p.status = np.where(restored, 2, p.status)
-    # ... with a fresh stipend: protest defends "Xiagang payments" (C1, line 27).
-    p.laid_off = np.where(restored, model.step_index, p.laid_off)
-    p.stipend_months = np.where(restored, prm.restored_stipend_months, p.stipend_months)
+    if wins.any():  # (no win: nothing below changes anyone's state)
+        claim = claim_of(p.kind, p.status)
+        group = model.locality * N_CLAIMS + claim
+        won = np.zeros(n_loc * N_CLAIMS, dtype=bool)
+        won[events.locality[wins] * N_CLAIMS + events.claim[wins]] = True
+        members_policy = np.take(won, group)
+        p.arrears[members_policy] = 0.0
+        # Only workers and technicians were laid off onto a stipend; a cadre the new
+        # owners kicked out is "now also unemployed" (seed 003 L123) with no xiagang terms
+        # to restore.
+        laid_off_staff = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
+        restored = members_policy & (claim == CLAIM_STATUS) & (p.status == 4) & laid_off_staff
+        p.status[restored] = 2
+        # ... with a fresh stipend: protest defends "Xiagang payments" (C1, line 27).
+        p.laid_off[restored] = model.step_index
+        p.stipend_months[restored] = prm.restored_stipend_months
     # Pacification: a one-time payment to the participants (seed 003 D2, line 97).
     row = events.rows(p.n)
     in_event = row >= 0
-    paid = np.zeros(p.n, dtype=bool)
-    paid[in_event] = payment[row[in_event]]
-    p.relief = p.relief + np.where(paid, prm.pacification_payment, 0.0).astype(np.float32)
+    members = np.flatnonzero(in_event)
+    if payment.any():
+        paid = members[payment[row[members]]]
+        p.relief[paid] += np.float32(prm.pacification_payment)
 
     # Arrests of leaders (D6), capacity from police and security cadres, harsher where
     # invisible for peasants (D9).
@@ -283,7 +286,6 @@ def respond(model, events: Events) -> None:
         hands, prm.arrests_per_officer, lv.repression, brutality, rng.random(n_loc)
     )
     capacity = capacity * model.mechanisms.gain("arrests")
-    members = np.flatnonzero(in_event)
     arrested = np.zeros(n_loc)
     if members.size:
         loc_a = model.locality[members]
@@ -310,7 +312,10 @@ def respond(model, events: Events) -> None:
         prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence") * effect,
         prm.fear_turnout,
     )
-    p.fear = np.minimum(p.fear + added[model.locality], 1.0).astype(np.float32)
+    if added.any():
+        p.fear = np.minimum(p.fear + np.take(added, model.locality), 1.0)
+    else:  # (the same values: fear + 0, at most 1)
+        np.minimum(p.fear, 1.0, out=p.fear)
     t["concessions"] = int(np.count_nonzero(policy))
     t["pacifications"] = int(np.count_nonzero(payment))
     t["contradicted"] = int(np.count_nonzero(contradicted))
