@@ -71,3 +71,185 @@ def sorted_nonnegative(x: np.ndarray) -> np.ndarray:
         return sorted_nonnegative_reference(x)
     keys = np.clip(x, 0.0, None).view(np.uint32)
     return _radix_kernel()(keys).view(np.float32).astype(np.float64)
+
+
+@cache
+def _pay_kernel():
+    from numba import njit
+
+    @njit(cache=True)
+    def pay_rows(  # pragma: no cover - compiled
+        status,
+        unit,
+        residency,
+        village,
+        wage,
+        pension,
+        corruption,
+        land,
+        tax_burden,
+        arrears,
+        relief,
+        health,
+        tenure,
+        income_out,
+        remittance,
+        unit_distress,
+        unit_privilege,
+        u_unpaid,
+        u_repaid,
+        blocks,
+        n_villages,
+        migrant_hazard,
+        stipend,
+        informal,
+        cadre_wage,
+        farm_income,
+        grain_price,
+        repay_rate,
+        remit_share,
+        spend_share,
+        health_recovery,
+    ):
+        # One pass per person for what ``economy.pay_numpy`` does in some forty array
+        # operations. Each expression keeps the reference's dtypes: float32 columns with
+        # float32 constants (numpy's weak Python scalars), float64 income and hazards.
+        c0, c1, u0, u1, m0, m1, p0, p1 = blocks
+        n = status.size
+        income = np.zeros(n)
+        one32, two32, zero32 = np.float32(1.0), np.float32(2.0), np.float32(0.0)
+        pool = np.zeros(max(n_villages, 1))
+        for i in range(n):
+            st = status[i]
+            employed = st == 1
+            migrant = i >= m0 and i < m1 and residency[i] != 1
+            u = unit[i]
+            ui = u if u > 0 else 0
+            distress = unit_distress[ui] * (1.0 if u >= 0 else 0.0)
+            h = 0.1 * distress + (migrant_hazard if migrant else 0.0)
+            if h < 0.0:
+                h = 0.0
+            elif h > 1.0:
+                h = 1.0
+            unpaid = employed and u_unpaid[i] < h
+            if unpaid:
+                arrears[i] = arrears[i] + one32
+            if arrears[i] > 0 and not unpaid and u_repaid[i] < repay_rate:
+                arrears[i] = zero32
+            inc = 0.0
+            if employed and not unpaid:
+                inc = np.float64(wage[i])
+            elif st == 2:
+                inc = stipend
+            elif st == 3:
+                inc = np.float64(pension[i])
+            elif st == 4:
+                inc = informal
+            elif st == 0 and i >= u0 and i < u1:
+                inc = informal
+            if i >= c0 and i < c1:
+                priv = unit_privilege[ui] if u >= 0 else zero32
+                inc = np.float64(cadre_wage * (one32 + two32 * priv) + corruption[i] * priv)
+            peasant = i >= p0 and i < p1
+            if peasant or (migrant and st == 0):
+                t = tax_burden[i]
+                if t < zero32:
+                    t = zero32
+                elif t > one32:
+                    t = one32
+                inc = np.float64(farm_income * land[i] * grain_price * (one32 - t))
+            r = 0.0
+            if migrant:
+                r = remit_share * inc
+                inc = inc - r
+                if n_villages > 0:
+                    v = village[i]
+                    pool[v if v > 0 else 0] += r
+            remittance[i] = np.float32(r)
+            income[i] = inc
+            if employed:
+                tenure[i] += 1
+            else:
+                hh = health[i] + health_recovery
+                health[i] = one32 if hh > one32 else hh  # (NaN stays, as np.minimum)
+        if n_villages > 0:
+            households = np.zeros(n_villages, dtype=np.int64)
+            for i in range(p0, p1):
+                v = village[i]
+                households[v if v > 0 else 0] += 1
+            for i in range(p0, p1):
+                v = village[i]
+                v = v if v > 0 else 0
+                income[i] = income[i] + pool[v] / max(households[v], 1)
+        for i in range(n):
+            spend = relief[i] * spend_share
+            relief[i] = relief[i] - spend
+            income_out[i] = np.float32(income[i] + np.float64(spend))
+
+    return pay_rows
+
+
+def pay(model) -> None:
+    """``sim.submodels.economy.pay_numpy`` as one compiled pass (same draws, same values)."""
+    from sim.state import Kind
+
+    p, prm, lv, rng = model.people, model.params, model.levers, model.rng
+    n = p.n
+    # The reference draws these two in this order; nothing else draws in between.
+    u_unpaid = rng.random(n)
+    u_repaid = rng.random(n)
+    b = p.blocks
+    blocks = (
+        b[Kind.CADRE].start,
+        b[Kind.CADRE].stop,
+        b[Kind.TECHNICIAN].start,
+        b[Kind.WORKER].stop,
+        b[Kind.MIGRANT].start,
+        b[Kind.MIGRANT].stop,
+        b[Kind.PEASANT].start,
+        b[Kind.PEASANT].stop,
+    )
+    f32 = np.float32
+    priv = model.unit_privilege
+    if priv.size == 0:  # no units: a dummy the kernel never reads
+        priv = np.zeros(1, dtype=np.float32)
+    distress = model.unit_distress if model.unit_distress.size else np.zeros(1)
+    _pay_kernel()(
+        p.status,
+        p.unit,
+        p.residency,
+        p.village,
+        p.wage,
+        p.pension,
+        p.corruption,
+        p.land,
+        p.tax_burden,
+        p.arrears,
+        p.relief,
+        p.health,
+        p.tenure,
+        p.income,
+        p.remittance,
+        distress,
+        priv,
+        u_unpaid,
+        u_repaid,
+        blocks,
+        model.villages.n,
+        float(lv.migrant_arrears_rate * (1.0 - lv.migrant_rights)),
+        float(prm.stipend),
+        float(prm.informal_income),
+        priv.dtype.type(prm.cadre_wage),
+        f32(prm.farm_income),
+        f32(lv.grain_price),
+        float(ARREARS_REPAY_RATE),
+        float(REMITTANCE_SHARE),
+        f32(RELIEF_SPEND_SHARE),
+        f32(prm.health_recovery),
+    )
+
+
+#: the constants of ``sim.submodels.economy`` (repeated: this module imports no submodel)
+ARREARS_REPAY_RATE = 0.05
+REMITTANCE_SHARE = 0.3
+RELIEF_SPEND_SHARE = 1.0 / 3.0

@@ -89,7 +89,18 @@ def benefits(model) -> None:
 
 
 def pay(model) -> None:
-    """Set every person's income for this month.
+    """Set every person's income for this month (compiled: ``sim.kernels.pay``).
+
+    The rules are those of :func:`pay_numpy`, the plain reference; the kernel makes the
+    same draws and gives the same values bit for bit (``tests/test_reference.py``).
+    """
+    from sim.kernels import pay as compiled
+
+    compiled(model)
+
+
+def pay_numpy(model) -> None:
+    """Set every person's income for this month (the numpy reference of :func:`pay`).
 
     People are stored in blocks by type (``sim.state``), so a rule for one type is
     computed on that type's rows only; each value is the same as computing it for
