@@ -253,3 +253,37 @@ def pay(model) -> None:
 ARREARS_REPAY_RATE = 0.05
 REMITTANCE_SHARE = 0.3
 RELIEF_SPEND_SHARE = 1.0 / 3.0
+
+
+@cache
+def _tie_majority_kernel():
+    from numba import njit
+
+    @njit(cache=True)
+    def tie_majority(indptr, indices, data, faction, rows, n_f):  # pragma: no cover
+        # Per row: weights of its ties by their faction, summed in stored order (as
+        # np.bincount does), then the first faction with the largest weight, if > 0.
+        out = np.empty(rows.size, dtype=np.int16)
+        counts = np.zeros(n_f)
+        for k in range(rows.size):
+            r = rows[k]
+            counts[:] = 0.0
+            for e in range(indptr[r], indptr[r + 1]):
+                f = faction[indices[e]]
+                if f >= 0:
+                    counts[f] += data[e]
+            best = 0
+            for f in range(1, n_f):
+                if counts[f] > counts[best]:
+                    best = f
+            out[k] = best if counts[best] > 0 else -1
+        return out
+
+    return tie_majority
+
+
+def tie_faction_majority(ties, faction: np.ndarray, rows: np.ndarray, n_f: int) -> np.ndarray:
+    """``sim.submodels.careers.tie_faction_majority_numpy`` for ``n_f ≥ 1`` factions, compiled."""
+    return _tie_majority_kernel()(
+        ties.indptr, ties.indices, ties.data, faction, np.asarray(rows, dtype=np.int64), n_f
+    )

@@ -335,3 +335,23 @@ def test_compiled_pay_matches_numpy_reference(seed, months, scramble):
     assert m.rng.bit_generator.state == want_rng
     assert [k for k, v in _columns(m).items() if v != want[k]] == []
     assert want["income"] != before["income"]  # (the comparison is not vacuous)
+
+
+@SETTINGS
+@given(st.integers(1, 80), st.integers(0, 6), st.integers(1, 16), st.integers(0, 2**32 - 1))
+def test_compiled_tie_majority_matches_numpy_reference(n, degree, n_factions, seed):
+    from scipy import sparse
+
+    from sim.submodels import careers
+
+    r = np.random.default_rng(seed)
+    i, j = r.integers(0, n, n * degree), r.integers(0, n, n * degree)
+    # integer weights make ties between factions common (the first one wins)
+    w = r.integers(1, 3, i.size).astype(np.float64)
+    ties = sparse.csr_matrix((w, (i, j)), shape=(n, n))
+    faction = r.integers(-1, n_factions, n).astype(np.int16)
+    rows = np.flatnonzero(r.random(n) < 0.6)
+    got = careers.tie_faction_majority(ties, faction, rows)
+    want = careers.tie_faction_majority_numpy(ties, faction, rows)
+    assert got.dtype == want.dtype == np.int16
+    np.testing.assert_array_equal(got, want)

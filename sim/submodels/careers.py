@@ -192,8 +192,23 @@ def tie_faction_majority(
     """The faction most common among each person's ties (−1 if none is aligned).
 
     With ``rows``, only those people are answered (in that order): the month's movers are
-    few, and counting ties for everyone else would be wasted work.
+    few, and counting ties for everyone else would be wasted work. Compiled
+    (``sim.kernels.tie_faction_majority``); :func:`tie_faction_majority_numpy` is the
+    reference, with the same result (``tests/test_reference.py``).
     """
+    from sim.kernels import tie_faction_majority as compiled
+
+    rows = np.arange(faction.size) if rows is None else rows
+    n_f = int(faction.max()) + 1 if faction.size else 0
+    if n_f <= 0 or ties.nnz == 0 or rows.size == 0:
+        return np.full(rows.size, -1, dtype=np.int16)
+    return compiled(ties, faction, rows, n_f)
+
+
+def tie_faction_majority_numpy(
+    ties: sparse.csr_matrix, faction: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The numpy reference of :func:`tie_faction_majority`."""
     rows = np.arange(faction.size) if rows is None else rows
     n_f = int(faction.max()) + 1 if faction.size else 0
     if n_f <= 0 or ties.nnz == 0 or rows.size == 0:
@@ -332,7 +347,7 @@ def contend(model) -> None:
         return
     idx = np.flatnonzero(members)
     turnout = np.clip(prm.clash_turnout * (0.5 + p.activism[idx]), 0.0, 1.0)
-    fight = clash[unit[idx]] & (u_member < turnout)
+    fight = np.take(clash, unit[idx]) & (u_member < turnout)
     hurt_ = fight & (u_member < turnout * prm.clash_casualty)
     killed_ = hurt_ & (u_member < turnout * prm.clash_casualty * prm.clash_fatality)
     fighters = np.zeros(p.n, dtype=bool)
@@ -354,11 +369,15 @@ def contend(model) -> None:
     if model.ties.nnz and hurt_rows.size:
         _, cols, data = csr_row_entries(model.ties, hurt_rows)
         exposure = np.bincount(cols, weights=data, minlength=p.n)
-    sore = np.minimum(exposure + hurt, 1.0) * prm.clash_grievance
-    p.grudge[...] = np.minimum(p.grudge + sore, 1.0)
+    # Only the casualties and those tied to them get sore; everyone else's grudge stays
+    # (at most 1), so the update is made on their rows alone.
+    sore_rows = np.flatnonzero((exposure > 0) | hurt)
+    sore = np.minimum(exposure[sore_rows] + hurt[sore_rows], 1.0) * prm.clash_grievance
+    np.minimum(p.grudge, 1.0, out=p.grudge)
+    p.grudge[sore_rows] = np.minimum(p.grudge[sore_rows] + sore, 1.0)
     # A unit at war with itself shames its party committee (E7-E8).
-    cad = p.kind == Kind.CADRE
-    lost = cad & clash[unit] & (p.unit >= 0)
+    cad = p.rows(Kind.CADRE)
+    lost = cad.start + np.flatnonzero(np.take(clash, unit[cad]) & (p.unit[cad] >= 0))
     p.loyalty[lost] = np.maximum(p.loyalty[lost] - prm.clash_loyalty_loss, 0.0)
     if killed.any():
         demography.violent_deaths(model, np.flatnonzero(killed))
