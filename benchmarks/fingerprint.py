@@ -2,6 +2,7 @@
 
     python -m benchmarks.fingerprint                 # print one line per scenario × seed
     python -m benchmarks.fingerprint > before.txt    # ... then diff against after
+    python -m benchmarks.fingerprint --reference     # numpy references, no compiled kernel
 
 Each line holds the sha256 of the timeseries, summary and events tables of one run
 (``sim.runner.run_scenario``, the function ``cadresim run`` calls) and of the model's
@@ -72,7 +73,13 @@ def fingerprint(scenario, seed: int) -> str:
 
 def main(argv: list[str]) -> None:
     from benchmarks.model_scaling import all_regimes_scenario
+    from sim import kernels
     from sim.config import load_scenario, parse_scenario
+
+    if "--reference" in argv:  # every rule on its numpy reference (sim/kernels.py)
+        kernels.wanted = lambda n_rows, compiled=None: False
+    elif "--compiled" in argv:  # every rule on its compiled kernel
+        kernels.wanted = lambda n_rows, compiled=None: True
 
     cases = [(name, load_scenario(ROOT / "scenarios" / name)) for name in SCENARIOS]
     cases.append(("all_regimes_3000", parse_scenario(all_regimes_scenario(3000, 120))))

@@ -11,9 +11,25 @@ numba is imported on first use, not at import time, so ``cadresim validate`` and
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 
 import numpy as np
+
+#: Below this many rows a model uses the numpy references unless numba is loaded already:
+#: importing numba and loading the cached kernels costs about 0.4 s of CPU once per
+#: process, more than the kernels save over a whole run of a small model (240 months at
+#: 10^3 agents take about 1.3 s); a sweep or calibration worker pays it once for many runs.
+KERNEL_MIN_ROWS = 20_000
+
+
+def wanted(n_rows: int, compiled: bool | None = None) -> bool:
+    """Whether to run a compiled kernel for ``n_rows`` rows: ``compiled`` if given, else
+    for large models or once numba is imported. Both paths give the same values."""
+    if compiled is not None:
+        return compiled
+    return n_rows >= KERNEL_MIN_ROWS or "numba" in sys.modules
+
 
 #: float32 −0.0 seen as an unsigned integer; it sorts as +0.0 (they compare equal)
 _NEG_ZERO = np.uint32(0x80000000)
@@ -57,7 +73,7 @@ def _radix_kernel():
     return radix_sort_u32
 
 
-def sorted_nonnegative(x: np.ndarray) -> np.ndarray:
+def sorted_nonnegative(x: np.ndarray, compiled: bool | None = None) -> np.ndarray:
     """Sorted ``clip(x, 0)`` as float64, equal element for element to
     :func:`sorted_nonnegative_reference`.
 
@@ -67,7 +83,7 @@ def sorted_nonnegative(x: np.ndarray) -> np.ndarray:
     gives the same array (up to the sign of zeros, which sort as one value).
     """
     x = np.asarray(x)
-    if x.dtype != np.float32 or x.ndim != 1 or x.size < 64:
+    if x.dtype != np.float32 or x.ndim != 1 or x.size < 64 or not wanted(x.size, compiled):
         return sorted_nonnegative_reference(x)
     keys = np.clip(x, 0.0, None).view(np.uint32)
     return _radix_kernel()(keys).view(np.float32).astype(np.float64)

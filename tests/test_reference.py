@@ -282,7 +282,7 @@ def test_radix_sort_matches_numpy_sort(values, repeat):
 
     # Repeating the list takes it past the kernel's small-array cut-off and adds ties.
     x = np.array(values * (1 + 40 * repeat), dtype=np.float32)
-    got, want = sorted_nonnegative(x), sorted_nonnegative_reference(x)
+    got, want = sorted_nonnegative(x, compiled=True), sorted_nonnegative_reference(x)
     assert got.dtype == want.dtype == np.float64
     # Equal values are interchangeable; only the sign of zeros may differ.
     np.testing.assert_array_equal(got, want)
@@ -331,7 +331,7 @@ def test_compiled_pay_matches_numpy_reference(seed, months, scramble):
     for k, v in before.items():
         p.arrays[k][...] = np.frombuffer(v, dtype=p.arrays[k].dtype)
     m.rng.bit_generator.state = state
-    economy.pay(m)
+    economy.pay(m, compiled=True)
     assert m.rng.bit_generator.state == want_rng
     assert [k for k, v in _columns(m).items() if v != want[k]] == []
     assert want["income"] != before["income"]  # (the comparison is not vacuous)
@@ -351,7 +351,7 @@ def test_compiled_tie_majority_matches_numpy_reference(n, degree, n_factions, se
     ties = sparse.csr_matrix((w, (i, j)), shape=(n, n))
     faction = r.integers(-1, n_factions, n).astype(np.int16)
     rows = np.flatnonzero(r.random(n) < 0.6)
-    got = careers.tie_faction_majority(ties, faction, rows)
+    got = careers.tie_faction_majority(ties, faction, rows, compiled=True)
     want = careers.tie_faction_majority_numpy(ties, faction, rows)
     assert got.dtype == want.dtype == np.int16
     np.testing.assert_array_equal(got, want)

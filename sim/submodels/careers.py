@@ -187,22 +187,28 @@ def update_loyalty(model) -> None:
 
 
 def tie_faction_majority(
-    ties: sparse.csr_matrix, faction: np.ndarray, rows: np.ndarray | None = None
+    ties: sparse.csr_matrix,
+    faction: np.ndarray,
+    rows: np.ndarray | None = None,
+    compiled: bool | None = None,
 ) -> np.ndarray:
     """The faction most common among each person's ties (−1 if none is aligned).
 
     With ``rows``, only those people are answered (in that order): the month's movers are
     few, and counting ties for everyone else would be wasted work. Compiled
     (``sim.kernels.tie_faction_majority``); :func:`tie_faction_majority_numpy` is the
-    reference, with the same result (``tests/test_reference.py``).
+    reference, with the same result (``tests/test_reference.py``); ``compiled`` chooses,
+    by default ``sim.kernels.wanted`` does (large models).
     """
-    from sim.kernels import tie_faction_majority as compiled
+    from sim import kernels
 
+    if not kernels.wanted(faction.size, compiled):
+        return tie_faction_majority_numpy(ties, faction, rows)
     rows = np.arange(faction.size) if rows is None else rows
     n_f = int(faction.max()) + 1 if faction.size else 0
     if n_f <= 0 or ties.nnz == 0 or rows.size == 0:
         return np.full(rows.size, -1, dtype=np.int16)
-    return compiled(ties, faction, rows, n_f)
+    return kernels.tie_faction_majority(ties, faction, rows, n_f)
 
 
 def tie_faction_majority_numpy(

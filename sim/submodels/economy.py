@@ -88,15 +88,19 @@ def benefits(model) -> None:
     np.add(p.arrears, 1.0, out=p.arrears, where=unpaid)
 
 
-def pay(model) -> None:
+def pay(model, compiled: bool | None = None) -> None:
     """Set every person's income for this month (compiled: ``sim.kernels.pay``).
 
     The rules are those of :func:`pay_numpy`, the plain reference; the kernel makes the
     same draws and gives the same values bit for bit (``tests/test_reference.py``).
+    ``compiled`` chooses; by default ``sim.kernels.wanted`` does (large models).
     """
-    from sim.kernels import pay as compiled
+    from sim import kernels
 
-    compiled(model)
+    if kernels.wanted(model.people.n, compiled):
+        kernels.pay(model)
+    else:
+        pay_numpy(model)
 
 
 def pay_numpy(model) -> None:
