@@ -355,3 +355,27 @@ def test_compiled_tie_majority_matches_numpy_reference(n, degree, n_factions, se
     want = careers.tie_faction_majority_numpy(ties, faction, rows)
     assert got.dtype == want.dtype == np.int16
     np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(
+    st.integers(1, 300),
+    st.integers(0, 400),
+    st.integers(1, 3),
+    st.integers(0, 5),
+    st.integers(0, 2**32 - 1),
+)
+def test_first_k_per_group_matches_lexsort_reference(n_groups, size, n_keys, levels, seed):
+    from sim.grouping import first_k_per_group, first_k_per_group_reference
+
+    r = np.random.default_rng(seed)
+    group = r.integers(0, n_groups, size)
+    k = r.integers(0, 6, n_groups)
+    # few distinct key values (levels > 0) make ties, which the order must break alike
+    keys = tuple(
+        r.integers(0, levels, size).astype(np.float64) if levels else r.standard_normal(size)
+        for _ in range(n_keys)
+    )
+    got = first_k_per_group(group, k, keys)
+    np.testing.assert_array_equal(got, first_k_per_group_reference(group, k, keys))
+    assert np.all(np.bincount(group[got], minlength=n_groups) <= k)
