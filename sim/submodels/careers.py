@@ -259,7 +259,12 @@ def update_factions(model) -> None:
     # Draws first (same order as always), so only this month's candidates need their
     # ties counted.
     u_splinter, u_align, u_switch = rng.random(p.n), rng.random(p.n), rng.random(p.n)
-    hard = (1.0 - lv.faction_hardening) ** np.minimum(p.faction_age, 60)
+    age = np.minimum(p.faction_age, 60)
+    base = 1.0 - lv.faction_hardening
+    if age.size and age.min() >= 0:  # the same powers, from a table of the 61 possible
+        hard = np.take(base ** np.arange(61, dtype=age.dtype), age)
+    else:
+        hard = base**age
     # Cliques among those "hit earlier" (K3): a few found splinter factions.
     splinter = urban & (p.persecuted > 0) & (u_splinter < 0.02 * m)
     unaligned = urban & (faction < 0) & (u_align < m)

@@ -51,14 +51,14 @@ def age_and_retire(model) -> None:
     ``demography.cadre_turnover``, which fills their posts by recruitment.
     """
     p, prm = model.people, model.params
-    p.age = p.age + np.float32(1.0 / 12.0)
-    retiring = (
-        (p.status == Status.EMPLOYED)
-        & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
-        & (p.age >= prm.retirement_age)
+    p.age += np.float32(1.0 / 12.0)
+    # Technicians and workers are adjacent blocks of rows (sim/state.py).
+    urban = slice(p.rows(Kind.TECHNICIAN).start, p.rows(Kind.WORKER).stop)
+    retiring = urban.start + np.flatnonzero(
+        (p.status[urban] == Status.EMPLOYED) & (p.age[urban] >= prm.retirement_age)
     )
-    p.status = np.where(retiring, Status.RETIRED, p.status)
-    p.pension = np.where(retiring, prm.pension, p.pension)
+    p.status[retiring] = Status.RETIRED
+    p.pension[retiring] = prm.pension
 
 
 def benefits(model) -> None:

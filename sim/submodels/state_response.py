@@ -341,5 +341,5 @@ def respond(model, events: Events) -> None:
 def decay(model) -> None:
     """Jail terms run down; fear fades."""
     p, prm = model.people, model.params
-    p.jail = np.maximum(p.jail - 1, 0)
-    p.fear = p.fear * np.float32(1.0 - prm.fear_decay)
+    np.maximum(p.jail - 1, 0, out=p.jail)
+    p.fear *= np.float32(1.0 - prm.fear_decay)
