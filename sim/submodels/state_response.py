@@ -236,17 +236,23 @@ def respond(model, events: Events) -> None:
     # pressing it, and the denied among them restored to a stipend (seed 003 L21, L93).
     wins = policy | court
     if wins.any():  # (no win: nothing below changes anyone's state)
-        claim = claim_of(p.kind, p.status)
-        group = model.locality * N_CLAIMS + claim
+        # Only the people of localities with a win can be members of a winning group.
+        loc_won = np.zeros(n_loc, dtype=bool)
+        loc_won[events.locality[wins]] = True
+        there = np.flatnonzero(np.take(loc_won, model.locality))
+        claim = claim_of(p.kind[there], p.status[there])
         won = np.zeros(n_loc * N_CLAIMS, dtype=bool)
         won[events.locality[wins] * N_CLAIMS + events.claim[wins]] = True
-        members_policy = np.take(won, group)
+        hit = np.take(won, model.locality[there] * N_CLAIMS + claim)
+        members_policy, claim = there[hit], claim[hit]
         p.arrears[members_policy] = 0.0
         # Only workers and technicians were laid off onto a stipend; a cadre the new
         # owners kicked out is "now also unemployed" (seed 003 L123) with no xiagang terms
         # to restore.
-        laid_off_staff = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
-        restored = members_policy & (claim == CLAIM_STATUS) & (p.status == 4) & laid_off_staff
+        kind = p.kind[members_policy]
+        laid_off_staff = (kind == Kind.WORKER) | (kind == Kind.TECHNICIAN)
+        status = p.status[members_policy]
+        restored = members_policy[(claim == CLAIM_STATUS) & (status == 4) & laid_off_staff]
         p.status[restored] = 2
         # ... with a fresh stipend: protest defends "Xiagang payments" (C1, line 27).
         p.laid_off[restored] = model.step_index
@@ -312,10 +318,11 @@ def respond(model, events: Events) -> None:
         prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence") * effect,
         prm.fear_turnout,
     )
-    if added.any():
-        p.fear = np.minimum(p.fear + np.take(added, model.locality), 1.0)
-    else:  # (the same values: fear + 0, at most 1)
-        np.minimum(p.fear, 1.0, out=p.fear)
+    # Fear + added, at most 1; computed on the rows of the localities it settles on.
+    rows = np.flatnonzero(np.take(added != 0, model.locality) if added.any() else added[:0])
+    frightened = np.minimum(p.fear[rows] + added[model.locality[rows]], 1.0)
+    np.minimum(p.fear, 1.0, out=p.fear)
+    p.fear[rows] = frightened
     t["concessions"] = int(np.count_nonzero(policy))
     t["pacifications"] = int(np.count_nonzero(payment))
     t["contradicted"] = int(np.count_nonzero(contradicted))
