@@ -46,31 +46,50 @@ def _radix_kernel():
 
     @njit(cache=True)
     def radix_sort_u32(keys):  # pragma: no cover - compiled
-        # LSD radix sort in three passes of 11 bits; a pass whose digit is the same for
-        # every key leaves the order as it is and is skipped.
+        # LSD radix sort in three passes of 11 bits (histograms of all three digits in one
+        # pass); a digit that is the same for every key leaves the order as it is.
         n = keys.size
         a = keys.copy()
+        count = np.zeros((3, 2049), dtype=np.int64)
         for i in range(n):
-            if a[i] == 0x80000000:
+            k = a[i]
+            if k == 0x80000000:  # -0.0 sorts as +0.0
+                k = 0
                 a[i] = 0
+            count[0, (k & 0x7FF) + 1] += 1
+            count[1, ((k >> 11) & 0x7FF) + 1] += 1
+            count[2, (k >> 22) + 1] += 1
         b = np.empty_like(a)
         for p in range(3):
-            shift = 11 * p
-            count = np.zeros(2049, dtype=np.int64)
-            for i in range(n):
-                count[((a[i] >> shift) & 0x7FF) + 1] += 1
-            if count.max() == n:
+            c = count[p]
+            if c.max() == n:
                 continue
-            for k in range(2048):
-                count[k + 1] += count[k]
+            for d in range(2048):
+                c[d + 1] += c[d]
+            shift = 11 * p
             for i in range(n):
                 d = (a[i] >> shift) & 0x7FF
-                b[count[d]] = a[i]
-                count[d] += 1
+                b[c[d]] = a[i]
+                c[d] += 1
             a, b = b, a
         return a
 
-    return radix_sort_u32
+    @njit(cache=True)
+    def sorted_and_cumsum(keys):  # pragma: no cover - compiled
+        # The sorted values widened to float64 and their running sum, added in order as
+        # np.cumsum (np.add.accumulate) does.
+        x = radix_sort_u32(keys).view(np.float32)
+        out = np.empty(x.size)
+        cum = np.empty(x.size)
+        run = 0.0
+        for i in range(x.size):
+            v = np.float64(x[i])
+            out[i] = v
+            run = v if i == 0 else run + v
+            cum[i] = run
+        return out, cum
+
+    return radix_sort_u32, sorted_and_cumsum
 
 
 def sorted_nonnegative(x: np.ndarray, compiled: bool | None = None) -> np.ndarray:
@@ -82,11 +101,17 @@ def sorted_nonnegative(x: np.ndarray, compiled: bool | None = None) -> np.ndarra
     reference. Equal values are interchangeable in a sorted array, so any correct sort
     gives the same array (up to the sign of zeros, which sort as one value).
     """
+    return sorted_with_cumsum(x, compiled)[0]
+
+
+def sorted_with_cumsum(x: np.ndarray, compiled: bool | None = None):
+    """``(s, np.cumsum(s))`` for ``s`` = :func:`sorted_nonnegative` ``(x)``."""
     x = np.asarray(x)
     if x.dtype != np.float32 or x.ndim != 1 or x.size < 64 or not wanted(x.size, compiled):
-        return sorted_nonnegative_reference(x)
+        s = sorted_nonnegative_reference(x)
+        return s, np.cumsum(s)
     keys = np.clip(x, 0.0, None).view(np.uint32)
-    return _radix_kernel()(keys).view(np.float32).astype(np.float64)
+    return _radix_kernel()[1](keys)
 
 
 @cache

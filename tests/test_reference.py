@@ -278,7 +278,7 @@ def test_epstein_kernel_choice_is_checked():
     st.integers(0, 3),
 )
 def test_radix_sort_matches_numpy_sort(values, repeat):
-    from sim.kernels import sorted_nonnegative, sorted_nonnegative_reference
+    from sim.kernels import sorted_nonnegative, sorted_nonnegative_reference, sorted_with_cumsum
 
     # Repeating the list takes it past the kernel's small-array cut-off and adds ties.
     x = np.array(values * (1 + 40 * repeat), dtype=np.float32)
@@ -287,6 +287,9 @@ def test_radix_sort_matches_numpy_sort(values, repeat):
     # Equal values are interchangeable; only the sign of zeros may differ.
     np.testing.assert_array_equal(got, want)
     assert np.array_equal(np.isnan(got), np.isnan(want))
+    # ... and the running sum the Gini coefficient reads is np.cumsum's, bit for bit.
+    _, cum = sorted_with_cumsum(x, compiled=True)
+    np.testing.assert_array_equal(cum, np.cumsum(want))
 
 
 def _columns(model) -> dict[str, bytes]:

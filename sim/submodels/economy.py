@@ -23,16 +23,15 @@ def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal, → 1 = one holds all)."""
     # Sorting in the array's own dtype and widening after is exact (widening is monotone);
     # the float32 income column is radix-sorted (sim/kernels.py); the sums are in float64.
-    from sim.kernels import sorted_nonnegative
+    from sim.kernels import sorted_with_cumsum
 
     x = np.asarray(x)
     x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
-    x = sorted_nonnegative(x)
+    x, cum = sorted_with_cumsum(x)  # (np.cumsum of the sorted values)
     n = x.size
     total = x.sum()
     if n == 0 or total <= 0:
         return 0.0
-    cum = np.cumsum(x)
     return float((n + 1 - 2.0 * np.sum(cum) / total) / n)
 
 
