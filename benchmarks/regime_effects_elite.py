@@ -26,6 +26,7 @@ from sim.runner import derive_seeds, run_scenario
 
 POP = {"cadres": 120, "technicians": 240, "workers": 2400, "units": 12}
 AR = {"type": "campaign", "kind": "anti_rightist", "start": "1960-01", "end": "1960-06"}
+CR62 = {"type": "campaign", "kind": "cultural_revolution", "end": "1962-12"}
 
 # (label, regimes off, regimes on, summary column, extra population)
 ROWS = [
@@ -80,6 +81,11 @@ ROWS = [
      [{"type": "management", "mode": "one_man"}], "cadre_cooptation_final", {}),
     ("one_man destigma 0→0.5", [{"type": "management", "mode": "one_man", "destigma": 0.0}],
      [{"type": "management", "mode": "one_man"}], "cadre_cooptation_final", {}),
+    # helper `regimes` (issue 18): E1 leniency after struggle (output over the three years
+    # after a 1960-62 CR too), O6 the dossier holders' shield.
+    ("CR leniency 0→0.6", [{**CR62, "leniency": 0.0}], [CR62], "output_mean", {}),
+    ("CR dossier_shield 0→0.8", [{**CR62, "dossier_shield": 0.0}], [CR62],
+     "cadres_overthrown_mean", {}),
 ]  # fmt: skip
 
 

@@ -98,6 +98,8 @@ PERIOD = [
 # the background it needs; "stacked" adds the rest of the period as above.
 PRIV95 = {"type": "privatization", "start": "1995-01"}
 CAPTURED = {"type": "union", "mode": "captured", "start": "1995-01"}
+COOPS = {"type": "cooperatives", "start": "1995-01"}
+COOPS_EARLY = {**COOPS, "seizure_rate": 1.0, "seizure_min_size": 100.0}
 VARIANTS: list[tuple[str, list[dict], dict, dict, tuple[str, ...]]] = [
     ("union captured vs none", [PRIV95], {}, CAPTURED,
      ("protest_participants_total", "protest_max_size_mean")),
@@ -113,6 +115,14 @@ VARIANTS: list[tuple[str, list[dict], dict, dict, tuple[str, ...]]] = [
      ("protest_participants_total",)),
     ("privatization dependency 0→0.2", [], {**PRIV95, "dependency_burden": 0.0}, PRIV95,
      ("grievance_worker_mean",)),
+    # helper `regimes`: self-managed layoffs in seized units, where a captured union's
+    # agreement left layoffs due (the only place layoffs are still due after a sale).
+    ("coops self_deferral 0→1", [PRIV95, CAPTURED], {**COOPS, "self_deferral": 0.0}, COOPS,
+     ("employed_mean", "xiagang_mean", "grievance_worker_mean")),
+    # ... and where workers seize units early, while most of the layoffs are still due
+    ("coops self_deferral 0→1 (early seizures)", [PRIV95, CAPTURED],
+     {**COOPS_EARLY, "self_deferral": 0.0}, COOPS_EARLY,
+     ("employed_mean", "xiagang_mean", "grievance_worker_mean")),
 ]  # fmt: skip
 
 
@@ -132,7 +142,7 @@ def effect_row(label: str, key: str, off, on, s_off, s_on) -> dict:
     )
 
 
-def variant_rows(seeds: list[int], cache: dict) -> list[dict]:
+def variant_rows(seeds: list[int], cache: dict, only: str | None = None) -> list[dict]:
     """Paired differences of each conditional rule, alone over its background and with
     the period stacked."""
 
@@ -144,6 +154,8 @@ def variant_rows(seeds: list[int], cache: dict) -> list[dict]:
 
     rows = []
     for label, background, off_spec, on_spec, keys in VARIANTS:
+        if only is not None and only not in label:
+            continue
         stack = [*background, *stack_for(on_spec, background)]
         arms = [[*b, *([s] if s else [])] for b in (background, stack) for s in (off_spec, on_spec)]
         off, on, s_off, s_on = (runs(a) for a in arms)
@@ -170,13 +182,14 @@ def main() -> None:
     ap.add_argument(
         "--conditions", action="store_true", help="only the conditional effects (VARIANTS)"
     )
+    ap.add_argument("--only", default=None, help="with --conditions: rows whose label has this")
     args = ap.parse_args()
     print("command: python -m benchmarks.regime_effects_reform " + " ".join(sys.argv[1:]))
     seeds = derive_seeds(args.root, args.seeds)
     t0 = time.perf_counter()
     if args.conditions:
         c0 = time.process_time()
-        table = pd.DataFrame(variant_rows(seeds, {}))
+        table = pd.DataFrame(variant_rows(seeds, {}, args.only))
         with pd.option_context("display.width", 160, "display.max_rows", 200):
             print(table.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
         flips = table[np.sign(table["diff"]) * np.sign(table["stacked_diff"]) < 0]

@@ -63,6 +63,10 @@ Guards (file : function — what "off" means):
 - ``struggle_grievance`` — ``regimes/campaign.py : struggle`` — no grudge from struggle.
 - ``cadre_transfer`` — ``regimes/campaign.py : liberate`` — no liberated cadre transferred.
 - ``cadre_reinstatement`` — ``regimes/campaign.py : liberate`` — former ranks not restored.
+- ``struggle_leniency`` — ``regimes/campaign.py : discipline_term`` — struggled cadres'
+  leniency costs no output.
+- ``dossier_leaks`` — ``regimes/campaign.py : access`` (and ``leaks``) — no dossier holder is shielded,
+  no file leaks to the conservatives.
 
 To add a mechanism: append a :class:`Mechanism` to ``MECHANISMS`` (name, description,
 where, source, off) and guard the rule with ``if "<name>" in model.mechanisms`` (or
@@ -433,6 +437,23 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/regimes/campaign.py:liberate",
         "002_683259ac5f475297.txt:3242-3245, 3682-3684",
         "liberated cadres stay at rank 0",
+    ),
+    # --- issue 18, helper `regimes`: leniency (E1), dossier access (O6) ------------------
+    Mechanism(
+        "struggle_leniency",
+        "cadres struggled face to face become too lenient and their units' labour "
+        "discipline and output fall, fading in the years after the campaign",
+        "sim/regimes/campaign.py:discipline_term",
+        "002_683259ac5f475297.txt:3597-3604 (E1)",
+        "struggle costs no labour discipline",
+    ),
+    Mechanism(
+        "dossier_leaks",
+        "personnel and security cadres hold the dossiers: they escape targeting, and the "
+        "files they leak arm the conservatives against targets and rebels with a file",
+        "sim/regimes/campaign.py:access",
+        "002_683259ac5f475297.txt:3158-3165, 3180-3182 (O6)",
+        "no shield for dossier holders, no leaked files",
     ),
 )
 

@@ -37,13 +37,16 @@ PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
 #: ``layoff_deferral`` (share of a unit's due layoffs postponed, e.g. by a union agreement
 #: for slow layoffs; read by ``privatization``); ``decision_accuracy`` (output gain at full
 #: cadre presence on the line) and ``technician_authority`` (added to technicians' autonomy
-#: in a unit), both read by ``production.produce``.
+#: in a unit), both read by ``production.produce``; ``labour_discipline`` (share of a
+#: unit's output gained or, where lenient cadres let discipline slip, lost; read by
+#: ``production.produce``).
 LOCALITY_TERMS = (
     "presence",
     "local_legitimacy",
     "layoff_deferral",
     "decision_accuracy",
     "technician_authority",
+    "labour_discipline",
 )
 
 

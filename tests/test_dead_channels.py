@@ -180,6 +180,9 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("cadre_labour", "team_alienation_rate"): {"team_share": 1.0},
     ("cadre_labour", "team_voice"): {"team_share": 1.0},
     ("cadre_labour", "team_power_decay"): {"team_share": 1.0},
+    # helper `regimes` (issue 18): self-managed layoffs need a seizure (and UNION_SLOW)
+    ("cooperatives", "self_deferral"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    ("cooperatives", "work_sharing"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
 }
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
@@ -294,6 +297,9 @@ LATER = {
     ("campaign", "recruitment"),
 }
 CR_AFTER = {"type": "campaign", "kind": "cultural_revolution", "start": "1994-01"}
+# Self-managed layoffs act on layoffs still due in a seized unit: those a captured union's
+# agreement made slow (helper `regimes`, issue 18).
+UNION_SLOW = {("cooperatives", "self_deferral"), ("cooperatives", "work_sharing")}
 
 
 def test_every_parameter_is_covered():
@@ -326,6 +332,8 @@ def test_regime_parameter_changes_an_outcome(regime, name):
         backdrop = [*backdrop, CR_AFTER]
         # Informers are rewarded with promotion only where cadre posts fall vacant.
         kw = {**kw, "params": {"retirement_age": 45}}
+    if (regime, name) in UNION_SLOW:
+        backdrop = [*backdrop, {"type": "union", "mode": "captured"}]
     field = REGISTRY[regime].Params.model_fields[name]
     spec = {"type": regime, **base, **FIELD_CONTEXT.get((regime, name), {})}
     values = settings_for(regime, name, field)

@@ -217,6 +217,12 @@ def test_page_groups_regimes_in_collapsed_sections_that_open(rendered):
         for k, s in explore.controls(scn).items()
         if k.startswith("regimes[0].")
     )
+    # The page's TrailingFrame thread may be rendering when the click lands; the section's
+    # render then runs in that thread just after, so wait for it (a loaded CI machine
+    # once checked before it had run).
+    deadline = time.monotonic() + 30
+    while len(_our_sliders(rendered)) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(_our_sliders(rendered)) == before + n_regime > before
 
 

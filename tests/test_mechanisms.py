@@ -729,3 +729,18 @@ def test_cadre_transfer_restores_cooptation():
 def test_cadre_reinstatement_restores_former_ranks():
     on, off = pair(CR, "cadre_reinstatement", "cadres_reinstated_total")
     assert on > 0 == off
+
+
+# --- campaign leniency (E1) and dossier access (O6), helper `regimes` (issue 18) ----------
+def test_leniency_and_dossier_switches_act_in_their_direction():
+    """``struggle_leniency`` off: struggled cadres' units produce more after the campaign;
+    ``dossier_leaks`` off: dossier holders are overthrown as often as other cadres.
+    (Fuller tests: tests/test_campaign_leniency_dossiers.py.)"""
+    from test_campaign_leniency_dossiers import _holders_overthrown, _post_output
+
+    on, _ = _post_output({}, 1)
+    off, _ = _post_output({"struggle_leniency": False}, 1)
+    assert on < off
+    h_on, o_on = _holders_overthrown({}, 1)
+    h_off, o_off = _holders_overthrown({"dossier_leaks": False}, 1)
+    assert h_on / max(o_on, 1e-9) < h_off / max(o_off, 1e-9)

@@ -355,6 +355,13 @@ def test_privatization_fear_dependency_and_deferral_rules():
         2,
         0,
     ]
+    # At random rounding the expected count is the share, so a unit's last few layoffs
+    # (3 due at deferral 0.85: 0.45 a month) are carried out in time, not never.
+    rng = np.random.default_rng(0)
+    draws = priv.carried_out(np.full(20_000, 3), np.full(20_000, 0.85), rng)
+    assert set(draws.tolist()) == {0, 1} and draws.mean() == pytest.approx(0.45, abs=0.02)
+    whole = priv.carried_out(np.array([10, 4]), np.array([0.0, 0.5]), rng)
+    assert whole.tolist() == [10, 2]
 
 
 def _sold_run(regimes, end="1994-06", seed=3, **params):

@@ -49,6 +49,20 @@ Every campaign works through the same machinery, with targets and climate set by
   who replaced them (3242–3245, 3682–3683). Activists are promoted (``merit`` term); in the
   1975 crash new cadres are promoted over veterans (3776–3820); in October 1976 many new
   cadres are purged (3707–3716). Qingli targets may die under confinement (3246–3249).
+- **Leniency** (E1, 3597–3604): cadres struggled face to face become "too lenient. This
+  resulted in deterioration of labor discipline": each struggle adds ``leniency`` to a
+  cadre's own leniency (decaying at ``leniency_decay``; none for a cadre transferred to a
+  new unit, where "the cadres could still lead", E2, 3619–3621), and each unit loses
+  ``discipline_loss`` × its cadres' rank-weighted mean leniency of output — this regime's
+  term of the per-unit ``labour_discipline`` read by ``production``, fading after the end.
+- **Dossier access** (O6, 3158–3165, 3180–3182): personnel and security cadres "had access
+  to worker and cadre dossiers" and were "better situated to protect themselves from
+  criticism": a cadre's targeting chance is × (1 − ``dossier_shield`` × access), access =
+  security share × (1 + ``personnel_ratio``). In the CR's mass phases (initial, qingli)
+  they leak the files "usually [to] the conservative faction ... against struggle targets
+  or against members of the opposing faction": rebels with a file join the pool, and
+  non-conservatives' scores gain ``leak_weight`` × dossier entries × the conservatives'
+  share of the unit's aligned.
 - **Grudges** (K1, 2776–2785): the struggled and their kin stay in the workplace and keep
   a grudge that weighs on hardship (``careers.grudges``). The Four Cleanups' Liu and Mao
   modes differ in mobilization and humiliation as well as in whom they target.
@@ -66,7 +80,7 @@ from sim.calendar import Month
 from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
-from sim.submodels.careers import N_RANKS, REBEL, rank_capacity
+from sim.submodels.careers import CONSERVATIVE, N_RANKS, REBEL, rank_capacity, side_counts
 from sim.submodels.demography import violent_deaths
 
 if TYPE_CHECKING:
@@ -202,6 +216,51 @@ def political_score(label: np.ndarray, dossier: np.ndarray) -> np.ndarray:
 def power_score(rank: np.ndarray, corruption: np.ndarray) -> np.ndarray:
     """Power raises CR targeting risk (K10); personal misconduct directs it (K11, 3146–3152)."""
     return 1.0 + rank.astype(np.float64) + 2.0 * corruption
+
+
+def dossier_access(security: np.ndarray, kind: np.ndarray, personnel_ratio: float) -> np.ndarray:
+    """Share of each person standing for cadres with dossier access (O6): the security
+    share of a cadre (``security``) plus ``personnel_ratio`` personnel cadres per security
+    cadre, in [0, 1]; 0 for everyone who is not a cadre. Personnel and security cadres
+    "had access to worker and cadre dossiers" (3158-3160)."""
+    access = np.clip(security.astype(np.float64) * (1.0 + personnel_ratio), 0.0, 1.0)
+    return np.where(kind == Kind.CADRE, access, 0.0)
+
+
+def shielded(prob: np.ndarray, access: np.ndarray, shield: float) -> np.ndarray:
+    """Targeting chance after the dossier holders' shield: × (1 − shield × access).
+
+    Security cadres were "better situated to protect themselves from criticism"
+    (3180-3182): the part of a cadre that stands for dossier holders is struck less.
+    """
+    return prob * (1.0 - np.clip(shield * access, 0.0, 1.0))
+
+
+def leak_share(
+    unit: np.ndarray, faction: np.ndarray, members: np.ndarray, n_units: int
+) -> np.ndarray:
+    """Per unit: the conservatives' share of its aligned members — how far the dossier
+    material leaked "usually [to] the conservative faction" (3160-3162) arms the side that
+    chooses targets. 0 where no one is aligned."""
+    cons, reb = side_counts(np.maximum(unit, 0), faction, members, n_units)
+    return cons / np.maximum(cons + reb, 1.0)
+
+
+def unit_leniency(
+    leniency: np.ndarray,
+    unit: np.ndarray,
+    leading: np.ndarray,
+    rank: np.ndarray,
+    n_units: int,
+) -> np.ndarray:
+    """Per unit: leniency of its cadres (``leading`` marks those in post), each weighted
+    by rank + 1 — discipline is kept by those who "play a leading role" (3597-3599) —
+    in [0, 1]; 0 where the unit has no cadre in post."""
+    u = unit[leading]
+    w = rank[leading].astype(np.float64) + 1.0
+    n = np.bincount(u, weights=w, minlength=n_units)
+    tot = np.bincount(u, weights=w * leniency[leading], minlength=n_units)
+    return tot / np.maximum(n, 1e-12)
 
 
 def kin_exposure(ties, struck: np.ndarray) -> np.ndarray:
@@ -445,6 +504,52 @@ class CampaignParams(RegimeParams):
         description="cultural_revolution: monthly alienation technicians gain from "
         "three-in-one teams and shop-floor postings (E6)",
     )
+    # --- issue 18: leniency (E1) and dossier access (O6), helper `regimes` --------------
+    leniency: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="leniency a cadre gains when struggled face to face: 'if the cadres "
+        "were too severe before ... afterward they were too lenient' (E1, 3601-3604); "
+        "under Liu's work teams times liu_humiliation (index 0-1)",
+    )
+    leniency_decay: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="monthly decay of a struggled cadre's leniency, and of its weight on "
+        "output after the campaign (assumption: a half-life of about three years, 'in the "
+        "years after' liberation) (1/month)",
+    )
+    discipline_loss: float = Field(
+        0.1,
+        ge=0,
+        le=0.9,
+        description="share of a unit's output lost to slack labour discipline when all its "
+        "leading cadres are fully lenient (E1, 3603-3604) (share of output)",
+    )
+    personnel_ratio: float = Field(
+        1.0,
+        ge=0,
+        le=10,
+        description="personnel cadres per security cadre, both holding the dossiers "
+        "(2481-2486, 3158-3160; assumption: sections of equal size) (ratio)",
+    )
+    dossier_shield: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="share of the targeting risk a dossier holder escapes: 'better "
+        "situated to protect themselves from criticism' (O6, 3180-3182) (share)",
+    )
+    leak_weight: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        description="cultural_revolution: targeting score per dossier entry (up to 3) in "
+        "the mass phases where leaked files arm the conservatives, times their share of the "
+        "unit's aligned (O6, 3158-3165) (score)",
+    )
 
 
 @register
@@ -467,6 +572,8 @@ class Campaign(Regime):
         Source(SEED, "2932-2998", "Four Cleanups: ambiguous targets, Liu vs Mao work teams"),
         Source(SEED, "3006-3014", "former targets become rebels (revenge cycle)"),
         Source(SEED, "3081-3141", "CR phases; power-holders overthrown and judged by the masses"),
+        Source(SEED, "3156-3166", "dossier holders leak files to the conservatives (O6)"),
+        Source(SEED, "3180-3182", "security cadres better placed to protect themselves (O6)"),
         Source(SEED, "3233-3249", "qingli: PLA, cadres liberated, dead and live tigers"),
         Source(SEED, "3264-3303", "how factions formed from earlier cliques and ties"),
         Source(SEED, "3433-3463", "technicians degraded by three-in-one teams"),
@@ -484,6 +591,8 @@ class Campaign(Regime):
         self.former_rank: np.ndarray | None = None
         #: cadres this campaign has reinstated (they keep their posts when others return)
         self.restored: np.ndarray | None = None
+        #: struggled cadres' leniency (E1), decaying
+        self.leniency: np.ndarray | None = None
         self.current_phase: str | None = None
 
     # --- helpers -------------------------------------------------------------------
@@ -533,6 +642,7 @@ class Campaign(Regime):
         self.overthrown = np.zeros(model.people.n, dtype=bool)
         self.former_rank = np.zeros(model.people.n, dtype=np.int8)
         self.restored = np.zeros(model.people.n, dtype=bool)
+        self.leniency = np.zeros(model.people.n, dtype=np.float32)
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         c = self.climate(model)
@@ -549,6 +659,7 @@ class Campaign(Regime):
         phase = self.phase(model)
         if self.params.kind == "cultural_revolution":
             self.career_terms(model, phase)
+        self.discipline_term(model)
         if phase in ("power_holders", "qingli"):
             levers.technician_autonomy = min(levers.technician_autonomy, 0.2)
         elif phase == "liberation":
@@ -576,6 +687,38 @@ class Campaign(Regime):
         if self.overthrown is not None and self.overthrown.any():
             self.sideline(model, self.overthrown)
 
+    def discipline_term(self, model: CadreModel) -> None:
+        """E1: humiliated cadres are "too lenient" and labour discipline deteriorates
+        (3601-3604). Each unit loses ``discipline_loss`` × the mean leniency of its
+        cadres in post (employed, not overthrown) of its output: this regime's
+        ``labour_discipline`` term, which fades at ``leniency_decay`` after the end.
+        Leniency is weighted by rank + 1: the leaders set the discipline."""
+        p, n_u = model.people, model.units.n
+        loc = np.zeros(model.n_localities)
+        if n_u and self.leniency is not None and self.leniency.any():
+            leading = (p.kind == Kind.CADRE) & (p.unit >= 0) & (p.status == Status.EMPLOYED)
+            leading &= ~self.overthrown
+            lenient = unit_leniency(self.leniency, p.unit, leading, p.rank, n_u)
+            g = model.mechanisms.gain("struggle_leniency")
+            loc[:n_u] = -g * self.params.discipline_loss * lenient
+        model.terms.add("labour_discipline", self.key, loc)
+
+    def access(self, model: CadreModel) -> np.ndarray:
+        """Per person: dossier access (O6) times the mechanism's gain."""
+        p = model.people
+        g = model.mechanisms.gain("dossier_leaks")
+        return g * dossier_access(p.security, p.kind, self.params.personnel_ratio)
+
+    def leaks(self, model: CadreModel, staff: np.ndarray) -> np.ndarray:
+        """Per person: the conservatives' share of aligned members in their unit, where
+        the dossier holders leak the files to them (O6; 0 outside units, or when off)."""
+        p = model.people
+        if not model.mechanisms.gain("dossier_leaks") or model.units.n == 0:
+            return np.zeros(p.n)
+        members = staff & (p.faction >= 0)
+        share = leak_share(p.unit, p.faction, members, model.units.n)
+        return np.where(p.unit >= 0, share[np.maximum(p.unit, 0)], 0.0)
+
     def sideline(self, model: CadreModel, rows: np.ndarray) -> None:
         """The overthrown cadres in the mask ``rows`` are out of the running for posts and
         labour on the shop floor (3106-3108): this regime's ``merit`` and ``labour_share``
@@ -602,6 +745,9 @@ class Campaign(Regime):
         self.overthrown &= ~model.renewed
         self.former_rank[model.renewed] = 0
         self.restored[model.renewed] = False
+        self.leniency[model.renewed] = 0.0
+        self.leniency *= np.float32(1.0 - prm.leniency_decay)
+        access = self.access(model)
         if phase == "anti_rightist":
             if not self.quota_done:
                 struck = self.rightists(model, staff)
@@ -611,23 +757,26 @@ class Campaign(Regime):
             prob = targeting_probability(
                 sanfan_score(p.corruption, p.class_label), cadre, c.target_rate
             )
-            struck = rng.random(p.n) < prob
+            struck = rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
             # The campaign "destroyed ... large-scale corruption" (2857-2862).
             p.corruption[struck] *= np.float32(0.5)
             relabel = False
         elif phase == "four_cleanups":
-            struck = self.four_cleanups(model, staff, c.target_rate)
+            struck = self.four_cleanups(model, staff, c.target_rate, access)
             p.corruption[struck & cadre] *= np.float32(0.7)
         elif phase == "initial":
             pool = staff & ~cadre & ~p.party & ((p.class_label > 0) | (p.dossier > 0)) & free
-            prob = targeting_probability(
-                political_score(p.class_label, p.dossier), pool, c.target_rate
-            )
+            # O6: leaked files arm the conservatives against targets and against the
+            # opposing faction's members with anything in their files (3158-3165).
+            leak = self.leaks(model, staff)
+            pool |= staff & ~cadre & free & (p.faction >= REBEL) & (p.dossier > 0) & (leak > 0)
+            score = political_score(p.class_label, p.dossier) + self.leaked_score(p, leak)
+            prob = targeting_probability(score, pool, c.target_rate)
             struck = rng.random(p.n) < prob
         elif phase == "power_holders":
             pool = cadre & (p.rank >= prm.power_rank) & ~self.overthrown
             prob = targeting_probability(power_score(p.rank, p.corruption), pool, c.target_rate)
-            struck = rng.random(p.n) < prob
+            struck = rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
             # Overthrown power-holders lose their posts (3102-3108): the rank they held
             # is kept for their liberation; promotions fill the vacated posts.
             self.former_rank[struck] = p.rank[struck]
@@ -640,8 +789,11 @@ class Campaign(Regime):
         elif phase == "qingli":
             dead = staff & ~cadre & ((p.class_label == ClassLabel.BAD) | (p.dossier >= 2))
             live = staff & ~cadre & (p.faction == REBEL) & (p.activism > 0.3)
-            pool = (dead | live) & free
+            leak = self.leaks(model, staff)
+            armed = staff & ~cadre & (p.faction >= REBEL) & (p.dossier > 0) & (leak > 0)
+            pool = (dead | live | armed) & free
             score = political_score(p.class_label, p.dossier) + 2.0 * live
+            score = score + self.leaked_score(p, leak)
             struck = rng.random(p.n) < targeting_probability(score, pool, c.target_rate)
             # Qingli targets "were confined and subject to severe struggle methods;
             # suicides were common" (3246-3249): most CR deaths came from this organized
@@ -673,9 +825,18 @@ class Campaign(Regime):
             self.liberate(model, np.ones(model.people.n, dtype=bool))
 
         model.terms.fade(self.key, "fear", self.params.fear_fade)
+        # E1: slack discipline outlasts the movement, fading with the cadres' leniency.
+        model.terms.fade(self.key, "labour_discipline", self.params.leniency_decay)
         self.current_phase = None
 
     # --- targeting -----------------------------------------------------------------------
+    def leaked_score(self, p, leak: np.ndarray) -> np.ndarray:
+        """Extra targeting score from leaked files (O6): ``leak_weight`` × the unit's
+        conservative share × dossier entries (up to 3), for all but the conservatives
+        the files arm."""
+        files = np.minimum(p.dossier, 3).astype(np.float64)
+        return self.params.leak_weight * leak * files * (p.faction != CONSERVATIVE)
+
     def rightists(self, model: CadreModel, staff: np.ndarray) -> np.ndarray:
         """Hundred Flowers then the Anti-Rightist quota, unit by unit (K4, K5)."""
         p, rng = model.people, model.rng
@@ -691,7 +852,9 @@ class Campaign(Regime):
         model.tally["campaign_spoke"] = int(spoke.sum())
         return struck
 
-    def four_cleanups(self, model: CadreModel, staff: np.ndarray, rate: float) -> np.ndarray:
+    def four_cleanups(
+        self, model: CadreModel, staff: np.ndarray, rate: float, access: np.ndarray
+    ) -> np.ndarray:
         """Four Cleanups targets: political or economic problems; work-team mode (K6, K7)."""
         p, rng, prm = model.people, model.rng, self.params
         cadre = p.kind == Kind.CADRE
@@ -706,7 +869,7 @@ class Campaign(Regime):
         struck = np.zeros(p.n, dtype=bool)
         for pool, share in ((staff & cadre, cadre_weight), (staff & ~cadre, 1.0 - cadre_weight)):
             prob = targeting_probability(score, pool, 2.0 * rate * share)
-            struck |= rng.random(p.n) < prob
+            struck |= rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
         return struck
 
     # --- consequences ---------------------------------------------------------------------
@@ -728,6 +891,10 @@ class Campaign(Regime):
         if prm.kind == "four_cleanups" and prm.work_team == "liu":
             humiliation *= prm.liu_humiliation  # criticized inside the party, not by the masses
         p.loyalty[cad] = np.maximum(p.loyalty[cad] - humiliation, 0.0)
+        # E1: struggled face to face, cadres become "too lenient" (3601-3604); Liu's
+        # inner-party criticism was not face to face before the masses.
+        lenient = prm.leniency * (humiliation / prm.humiliation if prm.humiliation else 1.0)
+        self.leniency[cad] = np.minimum(self.leniency[cad] + lenient, 1.0)
         p.political_capital[cad] *= np.float32(0.5)
         tech = idx[p.kind[idx] == Kind.TECHNICIAN]
         p.alienation[tech] = np.minimum(p.alienation[tech] + prm.alienation_step, 1.0)
@@ -784,6 +951,8 @@ class Campaign(Regime):
             shift = 1 + np.floor(u_unit[moved] * (model.units.n - 1)).astype(np.int64)
             p.unit[mv] = (np.maximum(p.unit[mv], 0) + shift) % model.units.n
         recover = np.where(moved, 1.0, 0.5) * prm.humiliation
+        # ... and "the cadres could still lead" there (3619-3621): no leniency (E1).
+        self.leniency[mv] = 0.0
         p.loyalty[idx] = np.minimum(p.loyalty[idx] + recover, 1.0)
         # Liberated cadres were "restored to their old or comparable positions" (3242-3245),
         # often over the new cadres who had replaced them, who became deputies (3682-3683).

@@ -41,6 +41,19 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
   premium), the cadres' visible privilege there is gone, and wages are paid before
   anything else (owed months cleared at ``self_pay`` a month); workers' effort raises
   capacity by ``self_management_effort`` a month against the erosion above.
+* Self-managed layoffs: under workers' control the workers, not the new owner, decide
+  whether the restructuring's layoffs go ahead. They share the work instead — "daigang ...
+  in which what was once one job is shared out as part-time work among several people"
+  (L14) — and hold the plant against being sold off "piecemeal" (L21, L110). A worker-run
+  unit postpones ``self_deferral`` of the layoffs still due there (its term of the
+  composed per-unit ``layoff_deferral``, read by ``privatization``; layoffs fall due only
+  where a union agreement made them slow, L23), and everyone keeps a shared job: the
+  unit's posts (``staff0``) are spread over its employed: where more are employed than
+  there are posts and layoffs are still due by an agreement (another source's
+  ``layoff_deferral``: a union's slow layoffs), wages level toward the mean wage at the seizure × (1 − ``work_sharing``
+  × (1 − posts / employed)) — the same wage bill paid for shorter hours — instead of the
+  unit's current mean. Who goes when layoffs do resume is still the owner's
+  selection in ``privatization`` (not modelled: choice by seniority or need).
 """
 
 from __future__ import annotations
@@ -96,16 +109,42 @@ def dissolution_hazard(
     return float(out) if out.ndim == 0 else out
 
 
-def level_wages(wage: np.ndarray, unit: np.ndarray, run: np.ndarray, n_units: int, rate: float):
-    """Wages in worker-run units moved ``rate`` of the way to their unit's mean.
+def unit_mean_wage(wage: np.ndarray, unit: np.ndarray, run: np.ndarray, n_units: int):
+    """Per unit: the mean wage of the people in the mask ``run`` (0 where none)."""
+    n = np.bincount(unit[run], minlength=n_units).astype(np.float64)
+    tot = np.bincount(unit[run], weights=wage[run].astype(np.float64), minlength=n_units)
+    return tot / np.maximum(n, 1.0)
+
+
+def level_wages(
+    wage: np.ndarray,
+    unit: np.ndarray,
+    run: np.ndarray,
+    n_units: int,
+    rate: float,
+    target: np.ndarray | None = None,
+):
+    """Wages in worker-run units moved ``rate`` of the way to their unit's mean (or to a
+    per-unit ``target`` wage, e.g. the shared wage).
 
     ``run`` marks the people employed in a worker-run unit; others are unchanged.
     """
-    n = np.bincount(unit[run], minlength=n_units).astype(np.float64)
-    tot = np.bincount(unit[run], weights=wage[run].astype(np.float64), minlength=n_units)
-    mean = tot / np.maximum(n, 1.0)
-    target = mean[np.maximum(unit, 0)]
+    per_unit = unit_mean_wage(wage, unit, run, n_units) if target is None else target
+    target = per_unit[np.maximum(unit, 0)]
     return np.where(run, wage + rate * (target - wage), wage).astype(wage.dtype)
+
+
+def shared_wage(
+    ref: np.ndarray, posts: np.ndarray, staff: np.ndarray, sharing: float
+) -> np.ndarray:
+    """Per unit: the wage its employed level toward when the posts are shared (daigang,
+    L14): the mean wage at the seizure ``ref`` × (1 − ``sharing`` × (1 − posts/staff)).
+
+    With no more staff than posts the wage is ``ref``; with twice as many and full
+    sharing, half of it (the same wage bill for half the hours each).
+    """
+    fill = np.clip(posts / np.maximum(staff, 1.0), 0.0, 1.0)
+    return ref * (1.0 - sharing * (1.0 - fill))
 
 
 def seizure_candidates(
@@ -204,6 +243,22 @@ class CooperativesParams(RegimeParams):
         description="monthly capacity gained from workers' own effort in a worker-run unit "
         "(share of capacity; L21)",
     )
+    # --- self-managed layoffs (issue 18, helper `regimes`) -------------------------------
+    self_deferral: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="share of the layoffs still due in a worker-run unit that its workers "
+        "postpone, sharing the work instead (daigang, L14; worker control, L21, L110) (share)",
+    )
+    work_sharing: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="how far a worker-run unit with more employed than posts shares the "
+        "posts' hours and wage bill among them (1: wages × posts/employed; daigang, L14) "
+        "(share)",
+    )
 
 
 @register
@@ -223,6 +278,7 @@ class Cooperatives(Regime):
         Source("003_34c2b211615d9395.txt", "77", "premium erodes as coops spread; dependence"),
         Source("003_34c2b211615d9395.txt", "119-121", "collective villages; daily delegations"),
         Source("003_34c2b211615d9395.txt", "21,110", "worker seizure of the paper mill"),
+        Source("003_34c2b211615d9395.txt", "14", "daigang: one job shared as part-time work"),
     )
 
     def on_start(self, model: CadreModel) -> None:
@@ -240,9 +296,18 @@ class Cooperatives(Regime):
         )
         self.dissolved = 0
         self.seized = 0
+        #: per unit: the mean wage of its employed at the seizure (the shared wage's base)
+        self.seized_wage = np.zeros(model.units.n)
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         levers.coop_support = max(levers.coop_support, self.params.support)
+        # Self-managed layoffs: worker-run units postpone the layoffs due there (L14, L21).
+        u = model.units
+        d = np.zeros(model.n_localities)
+        d[: u.n] = np.where(
+            u.ownership == Ownership.WORKER_CONTROLLED, self.params.self_deferral, 0
+        )
+        model.terms.add("layoff_deferral", self.key, d)
 
     # --- the month -------------------------------------------------------------------
     def on_step(self, model: CadreModel) -> None:
@@ -323,6 +388,9 @@ class Cooperatives(Regime):
         cand = seizure_candidates(u.restructured >= 0, u.ownership, size, prm.seizure_min_size)
         seize = cand & (rng.random(n_u) < prm.seizure_rate)
         if seize.any():
+            emp_all = (p.unit >= 0) & (p.status == Status.EMPLOYED)
+            mean = unit_mean_wage(p.wage, p.unit, emp_all, n_u)
+            self.seized_wage[seize] = mean[seize]
             u.ownership[seize] = Ownership.WORKER_CONTROLLED
             u.model_seizure[seize] = True
             # The leader is jailed (L25, L110): the most active member of each seized unit.
@@ -341,7 +409,22 @@ class Cooperatives(Regime):
         # Self-management: levelled wages paid first, no cadre privilege (L21, L110).
         if run.any():
             emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
-            p.wage = level_wages(p.wage, p.unit, emp, n_u, prm.wage_levelling)
+            # The posts (staff0) shared among everyone employed: daigang (L14), where
+            # layoffs are still due by an agreement (another source's deferral: a union's
+            # slow layoffs) — elsewhere more staff than posts are hires of the new owner
+            # (private re-employment), not layoffs held back. Else wages level to the mean.
+            staff = model.unit_staff()
+            others = np.zeros(model.n_localities)
+            for source, value in model.terms.breakdown("layoff_deferral").items():
+                if source != self.key:
+                    others = others + value
+            due = others[:n_u] > 0
+            target = np.where(
+                (staff > u.staff0) & due,
+                shared_wage(self.seized_wage, u.staff0, staff, prm.work_sharing),
+                unit_mean_wage(p.wage, p.unit, emp, n_u),
+            )
+            p.wage = level_wages(p.wage, p.unit, emp, n_u, prm.wage_levelling, target)
             paid = np.where(emp, p.arrears * prm.self_pay, 0.0)
             p.relief = (p.relief + paid * p.wage).astype(np.float32)
             p.arrears = (p.arrears - paid).astype(np.float32)

@@ -48,8 +48,11 @@ R11 and rules O1–O7, B2).
   more authority the manager holds, the more the secretary is threatened. A dismissed
   manager drops to rank 0 and loses ``dismissal_loyalty_loss`` of loyalty; a court
   reverses the dismissal with probability ``reinstatement`` (M3: near zero).
-- Dossier access (O6, 3156–3166) is not modelled here: it acts through factional
-  targeting in campaigns (``campaign``), which this regime does not own.
+- Dossier access (O6, 3156–3166, 3180–3182) acts through campaign targeting: the
+  ``campaign`` regime shields the personnel and security cadres who hold the files and
+  lets the files they leak arm the conservatives. Those cadres are party-staffed in both
+  modes here (2513–2515); the two enterprises with personnel and security in the
+  manager's *xitong* (2536–2548) are not represented.
 """
 
 from __future__ import annotations

@@ -222,9 +222,24 @@ def dependants_per_pension(laid_off: np.ndarray, retired: np.ndarray, cap: float
     return np.where(retired > 0, np.minimum(per, cap), 0.0)
 
 
-def carried_out(pending: np.ndarray, deferral: np.ndarray) -> np.ndarray:
-    """Layoffs carried out this month: the share (1 − deferral) of those due, rounded."""
-    return np.floor(pending * (1.0 - np.clip(deferral, 0.0, 1.0)) + 0.5).astype(np.int64)
+def carried_out(
+    pending: np.ndarray, deferral: np.ndarray, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Layoffs carried out this month: the share (1 − deferral) of those due.
+
+    With ``rng`` the fraction is rounded at random (up with the probability of its
+    fractional part), so the expected number carried out is exactly the share: rounding
+    half up left a unit's last few layoffs pending forever (3 due at deferral 0.85 →
+    0.45 → 0 every month). Without ``rng``, half up (for pure use).
+    """
+    x = np.asarray(pending) * (1.0 - np.clip(deferral, 0.0, 1.0))
+    if rng is None:
+        return np.floor(x + 0.5).astype(np.int64)
+    whole = np.floor(x)
+    frac = x - whole
+    if not frac.any():  # no draw when nothing is fractional (e.g. no agreement defers)
+        return whole.astype(np.int64)
+    return (whole + (rng.random(x.shape) < frac)).astype(np.int64)
 
 
 def block_probability(size: np.ndarray, block_size: float) -> np.ndarray:
@@ -276,7 +291,7 @@ class Privatization(Regime):
         # Layoffs postponed by an agreement fall due again (L23: "slowly laid off").
         deferral = model.terms.total("layoff_deferral")[: u.n]
         if self.pending.any():
-            now = np.minimum(carried_out(self.pending, deferral), self.pending)
+            now = np.minimum(carried_out(self.pending, deferral, rng), self.pending)
             self.pending -= now
             t["deferred_layoffs"] = int(self._lay_off(model, now).size)
 
@@ -351,7 +366,7 @@ class Privatization(Regime):
         # the part a union agreement postpones stays pending (L23).
         staff = np.bincount(p.unit[self._staff(model, in_sale)], minlength=u.n)
         quota = layoff_quota(staff, share)
-        now = carried_out(quota, model.terms.total("layoff_deferral")[: u.n])
+        now = carried_out(quota, model.terms.total("layoff_deferral")[: u.n], model.rng)
         self.pending += quota - now
         t["layoffs_deferred_at_sale"] = int((quota - now)[chosen].sum())
         # The new owner's posts are the staff it keeps once every layoff is done.

@@ -30,6 +30,7 @@ def output(
     tech_alienation: np.ndarray,
     disruption: np.ndarray,
     accuracy: np.ndarray | float = 0.0,
+    discipline: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Monthly output of each unit (index units).
 
@@ -37,7 +38,9 @@ def output(
     technicians of some units, seed 002 3445–3462). ``accuracy`` is the output gained from
     more accurate decisions where cadres work on the line (seed 000 lines 19, 34: "it
     added accuracy to the cadre's decision making", against the Great Leap's overstated
-    production), already scaled by their presence.
+    production), already scaled by their presence. ``discipline`` is the share of output
+    gained or lost with labour discipline (the composed ``labour_discipline``: humiliated
+    cadres too lenient to keep it, seed 002 3601–3604), bounded to [−0.9, +1].
 
     Expertise counts only as far as technicians are both allowed to govern production
     (``autonomy``) and willing to (1 − ``tech_alienation``): the effective expertise is
@@ -48,12 +51,14 @@ def output(
     mgmt = 1.0 - management_cost * labour_share
     tech = 1.0 + 0.2 * (autonomy * (1.0 - tech_alienation) - 0.5)
     gain = 1.0 + np.asarray(accuracy, dtype=np.float64)
+    order = 1.0 + np.clip(np.asarray(discipline, dtype=np.float64), -0.9, 1.0)
     return (
         capacity
         * np.power(np.clip(staffing, 0.0, 2.0), 0.7)
         * mgmt
         * tech
         * gain
+        * order
         * (1.0 - disruption)
     )
 
@@ -113,6 +118,7 @@ def produce(model) -> None:
         model.unit_tech_alienation,
         disruption,
         model.terms.total("decision_accuracy")[: u.n] * on_line,
+        model.terms.total("labour_discipline")[: u.n],
     )
     prev = u.output_prev
     growth = np.where(prev > 0, u.output / np.where(prev > 0, prev, 1.0) - 1.0, 0.0)
