@@ -352,6 +352,14 @@ class Params(StrictModel):
     )
     migrant_entry_age: float = _p(19.0, 14, 40, "mean age villagers first migrate (years; ±3)")
     migrant_home_land: float = _p(0.5, 0, 2, "land a migrant at home farms (household plots)")
+    # --- migration (helper `migration`, issue 18): displaced peasants (seed 003 line 40)
+    landless_search: float = _p(
+        0.5,
+        0,
+        1,
+        "monthly chance a migrant at home with no plot (land 0: displaced from the land, "
+        "or migrant_home_land = 0) looks for city work (share/month; seed 003 line 40)",
+    )
     health_recovery: float = _p(
         0.02, 0, 1, "health regained per month away from the line (1/month)"
     )

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import os
+import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import partial
@@ -85,6 +87,7 @@ class ExploreModel(CadreModel):
         self._step_cpu = 0.0
         self._call_end: float | None = None  # when the last call of step returned
         self._streak = 0  # calls in a row that came quickly after the previous one
+        self.playing = False  # the current (or last) call of step came from a play loop
 
     @property
     def frame(self) -> int:
@@ -92,19 +95,29 @@ class ExploreModel(CadreModel):
         return self.clock.frame
 
     def step(self) -> None:
-        """One month, or while Mesa plays at full speed a batch of months.
+        """One month, or while playing a batch of months.
 
         Mesa's play loop updates its sidebar after every call (about 30 ms of CPU on the
         project's machine, more than a month of the reform scenario), so one call per
-        month played at several times the headless pace. Once calls come back to back
-        (``PLAY_STREAK`` calls each less than ``IDLE_REDRAW`` after the last), a call
-        steps months for up to ``PLAY_BATCH_SECONDS`` of the thread's CPU time; a Step by
-        hand is one month.
+        month played at several times the headless pace. A call from Mesa's play loop
+        (:func:`mesa_play_interval`), or the ``PLAY_STREAK``-th of calls coming back to back
+        (each less than ``IDLE_REDRAW`` after the last: another driver's loop), steps
+        months for up to ``PLAY_BATCH_SECONDS`` of the thread's CPU time and draws frames
+        within the CPU budget only; a Step by hand is one month, always drawn.
         """
         now = time.perf_counter()
         quick = self._call_end is not None and now - self._call_end < IDLE_REDRAW
         self._streak = self._streak + 1 if quick else 0
-        budget = PLAY_BATCH_SECONDS if self._streak >= PLAY_STREAK else 0.0
+        # Mesa's play loop is recognised by its frame on the stack, not by how quickly calls
+        # follow each other: on a loaded machine the play loop's own gaps exceed any
+        # threshold, and every month taken for a Step by hand was drawn beyond the budget.
+        # A Play Interval of IDLE_REDRAW or more is watching month by month: drawn, as Mesa.
+        interval = mesa_play_interval()
+        if interval is None:
+            self.playing = self._streak >= PLAY_STREAK
+        else:
+            self.playing = interval < IDLE_REDRAW
+        budget = PLAY_BATCH_SECONDS if self.playing else 0.0
         cpu0 = time.thread_time()  # this thread's CPU: other jobs on the machine do not count
         while self.running:
             self.step_month()
@@ -123,7 +136,7 @@ class ExploreModel(CadreModel):
         t1 = time.perf_counter()
         spent = time.process_time() - self._cpu0
         within = spent <= PLAY_CPU_BUDGET * self._step_cpu
-        if self.clock.stepped(t0, t1, not self.running, self.step_index, within):
+        if self.clock.stepped(t0, t1, not self.running, self.step_index, within, self.playing):
             # The budget runs from one frame to the next: the months after a frame pay
             # for it (its rendering falls in the new window) before another is drawn.
             self._cpu0, self._step_cpu = time.process_time(), 0.0
@@ -139,15 +152,26 @@ class ExploreModel(CadreModel):
         frames.value += 1
 
 
-#: Calls of ``ExploreModel.step`` in a row, each quickly after the last, that mean Mesa
-#: is playing (a person clicking Step is slower); then one call steps a batch of months
-#: for up to ``PLAY_BATCH_SECONDS`` of CPU (the sidebar's month counter updates that often).
+#: Calls of ``ExploreModel.step`` in a row, each quickly after the last, that mean a loop
+#: other than Mesa's is playing (a person clicking Step is slower); then, as in Mesa's
+#: play, one call steps a batch of months for up to ``PLAY_BATCH_SECONDS`` of CPU (the
+#: sidebar's month counter updates that often).
 PLAY_STREAK = 3
 PLAY_BATCH_SECONDS = 0.25
-#: While playing, the server's CPU (model, figures, Solara) stays within this multiple of
-#: the model's own stepping CPU: a due frame waits until it is (issue 16: play within 3×
-#: of a headless run). Drawing time alone underestimates a frame's cost.
+#: Mesa's play loop: the function of ``mesa.visualization.solara_viz.ModelController`` that
+#: calls ``step`` while ▶ is on (its Step button calls ``do_step`` directly).
+MESA_PLAY_LOOP = "ModelController.<locals>.step"
+_STACK_DEPTH = 24  # frames between that loop and ExploreModel.step (about 10 in Mesa 3.5)
+#: While playing, a frame is drawn once the server process's CPU since the last frame (the
+#: model, the figures, Solara's diffing and sending: every thread) is within this multiple
+#: of the model's own stepping CPU since then (issue 16: play within 3× of a headless run;
+#: ``python -m benchmarks.explore_play --browser`` measures the whole server session, about
+#: 2× on the reform scenario). Drawing time alone underestimates a frame's cost.
 PLAY_CPU_BUDGET = 2.1
+
+#: After play, the last month is drawn once the model has been still this long (seconds):
+#: longer than ``IDLE_REDRAW``, since a loaded machine can pause the play loop that long.
+PLAY_PAUSE = 1.0
 
 #: Advanced when a model's figures are due for redrawing; :func:`LiveView` follows it
 #: instead of Mesa's per-month update counter (a solara reactive, so per browser tab).
@@ -158,6 +182,24 @@ frames = solara.reactive(0)
 #: Well above the play loop's own gaps (1 ms of sleep plus waits for the interpreter
 #: lock while the page renders, tens of ms on a loaded machine).
 IDLE_REDRAW = 0.25
+
+
+def mesa_play_interval() -> float | None:
+    """If the caller runs inside Mesa's play loop (:data:`MESA_PLAY_LOOP`), the seconds
+    that loop sleeps between calls (its Play Interval slider; 0 if unreadable), else None."""
+    frame = sys._getframe(1)
+    for _ in range(_STACK_DEPTH):
+        if frame is None:
+            return None
+        name = frame.f_code.co_qualname
+        if name == MESA_PLAY_LOOP or name.endswith("." + MESA_PLAY_LOOP):
+            interval = frame.f_locals.get("play_interval")  # a solara reactive, in ms
+            try:
+                return max(float(getattr(interval, "value", interval)) / 1000, 0.0)
+            except (TypeError, ValueError):
+                return 0.0
+        frame = frame.f_back
+    return None
 
 
 def frame_due(
@@ -172,7 +214,7 @@ def frame_due(
     (``step_seconds >= draw_seconds``), which keeps drawing to at most half of the time
     and play within about 2× of headless; and always when the model had waited
     (``idle_seconds >= IDLE_REDRAW``: a Step by hand, a slow play interval) or the run
-    has finished.
+    has finished. (While playing, :class:`FrameClock` uses the CPU budget instead.)
     """
     return finished or step_seconds >= 2 * draw_seconds or idle_seconds >= IDLE_REDRAW
 
@@ -190,30 +232,44 @@ class FrameClock:
     _month: int = -1  # the last month stepped
     _steps: float = 0.0  # seconds stepped since the last redraw
     _last_end: float | None = None  # when the last month (or a redraw in this thread) ended
+    _playing: bool = False  # the last month was stepped while playing
     history: list[int] = field(default_factory=list)  # months at which frames were drawn
 
     def stepped(
-        self, start: float, end: float, finished: bool, month: int = -1, within_budget: bool = True
+        self,
+        start: float,
+        end: float,
+        finished: bool,
+        month: int = -1,
+        within_budget: bool = True,
+        playing: bool = False,
     ) -> bool:
         """Record a month; True when a frame is due and none is pending (then ask for it).
+        While ``playing``, a frame is drawn only ``within_budget`` (but the first and the
+        last month always are).
 
         A due frame is never asked for while the previous one is still being drawn: on
         the page the figures render in Solara's thread while play goes on in Mesa's, and
         Solara sends nothing to the browser until a render pass sees no new change, so
         asking for frames faster than they render showed nothing until the run ended.
         """
-        # the first month of a model has waited since the page was built: it is drawn
-        idle = float("inf") if self._last_end is None else start - self._last_end
+        first = self._last_end is None  # it has waited since the page was built: drawn
+        idle = float("inf") if first else start - self._last_end
         self._steps += end - start
         self._last_end = end
         self._month = month
-        due = frame_due(self._steps, idle, self.draw_seconds, finished)
-        # While playing, a frame also waits until the server's whole CPU (rendering, Solara's
-        # diffing and sending, which the drawing time does not see) is back within budget.
-        if due and not within_budget and not finished and idle < IDLE_REDRAW:
-            due = False
+        self._playing = playing
+        if playing:
+            # The CPU budget alone decides: it counts the rendering and Solara's diffing and
+            # sending, which the drawing time does not see, and in CPU time, so a loaded
+            # machine (long waits, slow drawing) neither adds frames nor removes them.
+            due = first or finished or within_budget
+        else:
+            due = frame_due(self._steps, idle, self.draw_seconds, finished)
         if due and self.pending:
-            self._missed = True
+            # Playing, a frame that falls due while another is drawn is not kept for later
+            # (the next month's budget sees what the drawing cost), except the last month's.
+            self._missed = self._missed or not playing or finished
             return False
         if due:
             self._ask()
@@ -226,10 +282,11 @@ class FrameClock:
         self.history.append(self._month)
 
     def trailing(self, now: float) -> bool:
-        """After a pause of ``IDLE_REDRAW``: True (and a frame asked for) when the last
-        month stepped is not drawn yet, so a quick second Step by hand or the end of
-        play never leaves the figures behind the month counter."""
-        if self._last_end is None or now - self._last_end < IDLE_REDRAW:
+        """After a pause of ``IDLE_REDRAW`` (``PLAY_PAUSE`` after playing): True (and a
+        frame asked for) when the last month stepped is not drawn yet, so a quick second
+        Step by hand or pausing play never leaves the figures behind the month counter."""
+        pause = PLAY_PAUSE if self._playing else IDLE_REDRAW
+        if self._last_end is None or now - self._last_end < pause:
             return False
         if self.history and self.history[-1] == self._month:
             return False
@@ -560,9 +617,9 @@ def RunPanel(model: ExploreModel, month: int = 0):
             f"seed {model.config.seed}. Active regimes: {regimes}.\n\n"
             f"Changed from the file: {changes or 'nothing'}.\n\n"
             "Settings take effect when you press **Reset** (a new run from the start "
-            "month). ▶ draws every month at the default Play Interval (100 ms); at 1 ms "
-            "the model runs at full speed and the figures are redrawn every few months, as "
-            "often as drawing allows."
+            "month). ▶ plays at full speed (Play Interval 1 ms) and redraws the figures "
+            "every few months, as often as keeps the page within about twice the model's "
+            "own CPU; at a Play Interval of 250 ms or more every month is drawn."
         )
         solara.InputText("save to (.yaml)", value=path, on_value=set_path, continuous_update=True)
         solara.Button("Save as scenario", on_click=save, color="primary")
@@ -656,7 +713,8 @@ def ControlPanel(base: Scenario, specs: dict[str, dict[str, Any]], state: Contro
 #: Mesa's play loop sleeps this long between calls of ``step`` (its Play Interval slider
 #: starts here): full speed. FrameClock paces the figures and ``ExploreModel.step``
 #: batches months, so play runs within 3× of a headless run and the page shows a new
-#: frame every few seconds (tests/test_explore_browser.py measures both in Chromium).
+#: frame every few seconds (``benchmarks/explore_play.py --browser`` measures both in
+#: Chromium; tests/test_explore_browser.py checks the frames).
 #: With a Play Interval of IDLE_REDRAW or more every month is drawn, as in Mesa.
 PLAY_INTERVAL_MS = 1
 
@@ -702,16 +760,19 @@ def LiveView(model: ExploreModel):
 
 @solara.component
 def TrailingFrame(model: ExploreModel):
-    """Follows Mesa's sidebar updates (after every Step, and during play) and, once the
-    model has paused for ``IDLE_REDRAW``, asks for a frame of an undrawn last month."""
-    counter = update_counter.get()
+    """One watcher thread per model: once the model has paused (``FrameClock.trailing``),
+    it asks for a frame of an undrawn last month.
 
-    def check() -> None:
-        time.sleep(IDLE_REDRAW)
-        if model.clock.trailing(time.perf_counter()):
-            frames.value += 1
+    Not a thread per sidebar update, and without Solara's intrusive cancelling: that
+    traces every line the thread runs (``sys.settrace``), and the frames it asked for
+    were rendered under the trace at about twice their cost."""
 
-    solara.use_thread(check, dependencies=[model, counter])
+    def watch(cancel: threading.Event) -> None:
+        while not cancel.wait(IDLE_REDRAW / 2):
+            if model.clock.trailing(time.perf_counter()):
+                frames.value += 1
+
+    solara.use_thread(watch, dependencies=[model], intrusive_cancel=False)
 
 
 @solara.component
@@ -744,7 +805,10 @@ def ExplorePage(base: Scenario | None, source: str | None, all_params: bool = Fa
         model_params=model_params,
         name=f"cadresim explore: {base.name}",
         play_interval=PLAY_INTERVAL_MS,
-        use_threads=True,  # Mesa updates its sidebar in its own thread, not in the play loop
+        # Mesa's sidebar updates in the play loop's thread: its own update thread is a
+        # Solara thread that traces every line (``sys.settrace``, for cancelling), and the
+        # frames rendered in its render passes cost about twice as much CPU.
+        use_threads=False,
     )
     Dashboard(model.value, base, specs, model_params["controls"])
 

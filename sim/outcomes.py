@@ -532,6 +532,23 @@ OUTCOMES: tuple[Outcome, ...] = (
         True,
         _tally("cadres_purged"),
     ),
+    # --- migration (helper `migration`, issue 18): land loss and the migrant stream
+    Outcome(
+        "peasants_displaced",
+        "peasant household heads pushed off the land into the migrant stream this month "
+        "(rural_taxes regime, seed 003 line 40), in represented people",
+        "people",
+        True,
+        _people(_tally("peasants_displaced")),
+    ),
+    Outcome(
+        "migrant_labour_supply",
+        "migrants on the job plus the expected number at home looking for city work this "
+        "month, in represented people",
+        "people",
+        False,
+        _people(_tally("migrant_labour_supply")),
+    ),
 )
 
 OUTCOME_NAMES: tuple[str, ...] = tuple(o.name for o in OUTCOMES)

@@ -163,6 +163,8 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("rural_taxes", "lethal_fear"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
     ("rural_taxes", "lethal_legitimacy"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
     ("rural_taxes", "memory_fade"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
+    # migration (issue 18): the push of a village's dead needs the dead
+    ("rural_taxes", "repression_push"): {"land_seizure_rate": 0.2, "lethal_share": 0.5},
     ("cooperatives", "wage_levelling"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "self_pay"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "self_management_effort"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
@@ -192,6 +194,7 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     ("rural_taxes", "lethal_fear"): {"params": {"legitimacy": 0.3}},
     ("rural_taxes", "lethal_legitimacy"): {"params": {"legitimacy": 0.3}},
     ("rural_taxes", "memory_fade"): {"params": {"legitimacy": 0.3}},
+    ("rural_taxes", "repression_push"): {"params": {"legitimacy": 0.3}},
     # a credential for promotion acts only where cadre posts fall vacant
     ("grassroots", "service_merit"): {"params": {"retirement_age": 45}},
     # new cadres and promotions need posts falling vacant (helper `factions`)

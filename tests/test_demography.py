@@ -297,3 +297,33 @@ def test_entry_age_must_leave_a_working_life():
     with pytest.raises(ScenarioError) as err:
         scenario(migrant_entry_age=30, migrant_max_age=32)
     assert any(path == "params.migrant_entry_age" for path, _ in err.value.problems)
+
+
+# --- displaced peasants trade places with migrants at home (issue 18, seed 003 line 40) ---
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0))
+def test_displacement_conserves_kinds_people_and_households(seed, share):
+    m = CadreModel(scenario(end="1993-03", spinup_months=0), 3)
+    p = m.people
+    ps, ms = p.rows(Kind.PEASANT), p.rows(Kind.MIGRANT)
+    # Tag each person by an identity carried in a personal column.
+    p.hardship_base[:] = np.arange(p.n, dtype=np.float32) / p.n
+    before_kind, before_village = p.kind.copy(), p.village.copy()
+    land, people = p.land[ps].copy(), np.sort(p.hardship_base.copy())
+    rng = np.random.default_rng(seed)
+    leaving = np.flatnonzero(rng.random(ps.stop - ps.start) < share) + ps.start
+    home = (p.status[ms] == Status.NONE) & (p.land[ms] > 0)
+    moved = dm.displace_to_city(m, leaving)
+    assert 0 <= moved <= min(leaving.size, int(home.sum()))
+    # No row changes kind or village; every person is still somewhere, once.
+    assert np.array_equal(p.kind, before_kind) and np.array_equal(p.village, before_village)
+    np.testing.assert_array_equal(np.sort(p.hardship_base), people)
+    # The household's plot stays with the peasant row.
+    np.testing.assert_array_equal(p.land[ps], land)
+    # Each displaced peasant is now a landless migrant at home in the same village.
+    origin = np.rint(p.hardship_base.astype(np.float64) * p.n).astype(np.int64)
+    gone = np.flatnonzero(np.isin(origin[ms], leaving)) + ms.start
+    assert gone.size == moved
+    assert np.array_equal(before_village[origin[gone]], p.village[gone])
+    assert np.all(p.land[gone] == 0) and np.all(p.status[gone] == Status.NONE)
+    assert np.all(p.unit[gone] == -1) and np.all(m.renewed[gone])

@@ -536,6 +536,49 @@ def test_lethal_repression_kills_deters_and_delegitimizes():
     assert ll[0.5] < ll[0.0]
 
 
+# --- rural taxes: land loss pushes peasants into the migrant stream (line 40) ------------
+
+
+def test_displacement_push_rises_with_land_lost_taxes_and_killings():
+    land0 = np.ones(5)
+    land = np.array([1.0, 0.5, 1.0, 0.0, 1.0])
+    burden = np.array([0.0, 0.0, 0.4, 0.0, 0.0])
+    killed = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
+    c = rt.displacement_chance(land, land0, burden, killed, 0.5, 0.3)
+    np.testing.assert_allclose(c, [0.0, 0.5, 0.2, 1.0, 0.3])
+    # No land at the start (a landless household): nothing lost, no division by zero.
+    assert rt.displacement_chance(np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1), 0, 0)[0] == 0
+
+
+def _displacement(seed, seizure, rate=0.05):
+    spec = {
+        "type": "rural_taxes",
+        "land_seizure_rate": seizure,
+        "seizure_households": 0.6,
+        "displacement_rate": rate,
+        "lethal_share": 0.0,
+    }
+    scn = small_scenario(end="1996-12", regimes=[spec], params={"people_per_agent": 5})
+    m = CadreModel(scn, seed=seed)
+    m.run()
+    return col(m, "peasants_displaced").sum(), col(m, "migrant_labour_supply")[-24:].mean(), m
+
+
+def test_land_loss_pushes_peasants_into_the_migrant_labour_supply():
+    runs = {x: [_displacement(s, x) for s in (1, 2)] for x in (0.0, 0.3)}
+    out = {x: np.array([r[:2] for r in rs]) for x, rs in runs.items()}
+    # Paired seeds: more land seized, more peasants turned migrants, more migrants
+    # looking for city work.
+    assert np.all(out[0.3][:, 0] > out[0.0][:, 0])
+    assert np.all(out[0.3][:, 1] > out[0.0][:, 1])
+    # The displaced arrive landless in migrant rows of their own village; kinds stay.
+    m = runs[0.3][0][2]
+    p = m.people
+    assert np.array_equal(p.kind, np.sort(p.kind))
+    # Without the rule nobody moves, however much land is taken.
+    assert _displacement(1, 0.3, rate=0.0)[0] == 0
+
+
 # --- cooperatives: village capture, self-management -----------------------------------------
 
 

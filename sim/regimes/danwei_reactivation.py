@@ -45,7 +45,13 @@ import numpy as np
 from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
-from sim.regimes.grassroots import relief_term, solve_problems
+from sim.regimes.grassroots import (
+    Persistence,
+    RelapseRate,
+    relapse,
+    relief_term,
+    solve_problems,
+)
 from sim.state import Kind, Residency, Status
 
 if TYPE_CHECKING:
@@ -97,16 +103,8 @@ class DanweiParams(RegimeParams):
     low_profile: float = Field(
         0.5, ge=0, le=1, description="share of activism an enlisted member gives up (line 44)"
     )
-    persistence: float = Field(
-        0.5, ge=0, le=1, description="share of solved problems that stay solved after the end"
-    )
-    relapse_rate: float = Field(
-        0.2,
-        ge=0,
-        le=1,
-        description="monthly rate at which the problems that do not stay solved come back "
-        "after the end (1/month; assumption: most within a year)",
-    )
+    persistence: Persistence = 0.5
+    relapse_rate: RelapseRate = 0.2
     legitimacy_gain: float = Field(
         0.1,
         ge=0,
@@ -211,7 +209,6 @@ class DanweiReactivation(Regime):
         model.tally["danwei_enlisted"] = int(self.enlisted.sum())
 
     def on_end(self, model: CadreModel) -> None:
-        prm = self.params
-        model.terms.fade(self.key, "hardship", prm.relapse_rate, keep=prm.persistence)
+        relapse(model, self.key, self.params)
         self.enlisted[:] = False
         self.reach = 0.0

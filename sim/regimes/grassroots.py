@@ -27,13 +27,38 @@ the solved problems comes back, at ``relapse_rate`` a month (the term fades towa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
+
+# "Policy as faucet" (seed 004 line 19): what a problem-solving programme leaves when it
+# stops. Shared by this regime and ``danwei_reactivation`` (one definition, one meaning);
+# each declares the fields in its own place so the ``cadresim regimes`` listing keeps
+# its order.
+Persistence = Annotated[
+    float,
+    Field(ge=0, le=1, description="share of solved problems that stay solved after the end"),
+]
+RelapseRate = Annotated[
+    float,
+    Field(
+        ge=0,
+        le=1,
+        description="monthly rate at which the problems that do not stay solved come back "
+        "after the end (1/month; assumption: most within a year)",
+    ),
+]
+
+
+def relapse(model: CadreModel, key: str, prm) -> None:
+    """Policy as faucet (line 19): the programme's hardship term fades toward
+    ``persistence`` of its last value at ``relapse_rate`` a month."""
+    model.terms.fade(key, "hardship", prm.relapse_rate, keep=prm.persistence)
+
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -93,16 +118,8 @@ class GrassrootsParams(RegimeParams):
     loyalty_gain: float = Field(
         0.02, ge=0, le=1, description="loyalty a serving cadre gains per term (seed 004 line 32)"
     )
-    persistence: float = Field(
-        0.5, ge=0, le=1, description="share of solved problems that stay solved after the end"
-    )
-    relapse_rate: float = Field(
-        0.2,
-        ge=0,
-        le=1,
-        description="monthly rate at which the problems that do not stay solved come back "
-        "after the end (1/month; assumption: most within a year)",
-    )
+    persistence: Persistence = 0.5
+    relapse_rate: RelapseRate = 0.2
     legitimacy_gain: float = Field(
         0.1,
         ge=0,
@@ -243,5 +260,4 @@ class Grassroots(Regime):
 
     def on_end(self, model: CadreModel) -> None:
         # Policy as faucet (line 19): part of what was solved comes back, over months.
-        prm = self.params
-        model.terms.fade(self.key, "hardship", prm.relapse_rate, keep=prm.persistence)
+        relapse(model, self.key, self.params)

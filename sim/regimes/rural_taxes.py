@@ -37,6 +37,18 @@ Seed 003 R7–R8 and rules A9, D9, D10 (``003_34c2b211615d9395.txt``):
   farm tax eliminated and fees reduced, a higher state grain price, a crackdown on land
   sell-offs. The month of the decision is recorded in ``model.tally["rural_relief"]``
   (outcome ``rural_relief``) and in ``relief_step``.
+- Land loss pushes peasants into the migrant stream (line 40: "no longer enough land to
+  support the former farm population, especially after diversion of farmland to rural
+  'development' — the very same situation that drove many into the migrant stream to
+  begin with"; line 60, the burdens that made farming "increasingly difficult"): each
+  month a peasant household head leaves for the city with chance ``displacement_rate``
+  × min(1, lost + ``tax_push`` × burden + ``repression_push`` × killed), where *lost* is
+  the share of the household's land taken since the regime began, *burden* its village's
+  taxes and fees (after relief) and *killed* the village's memory of its dead on the
+  lethal scale (the push of violent repression is an assumption: the text ties flight to
+  land and burdens, not to killings; default 0). The person trades places with a migrant
+  at home in the village (``sim.submodels.demography.displace_to_city``) and, landless,
+  looks for city work at ``landless_search`` a month (outcome ``peasants_displaced``).
 - Taxes and fees are the regime's own term of the composed ``tax_burden`` column
   (``sim.terms``): they stop with the regime without resetting anyone's state; land
   already lost stays lost.
@@ -143,6 +155,28 @@ class RuralTaxesParams(RegimeParams):
     memory_fade: float = Field(
         0.05, ge=0.001, le=1, description="monthly fading of a village's memory of its dead"
     )
+    # Land loss and migration (helper `migration`, issue 18; line 40).
+    displacement_rate: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="monthly chance a peasant household head leaves for the city at full "
+        "push (all land lost; line 40) (prob./month)",
+    )
+    tax_push: float = Field(
+        0.25,
+        ge=0,
+        le=5,
+        description="push from taxes and fees: share-of-land-lost equivalent per unit of "
+        "the village's tax burden (line 60) (share per share)",
+    )
+    repression_push: float = Field(
+        0.0,
+        ge=0,
+        le=5,
+        description="push from a village's memory of its dead, at a 1 % killed share "
+        "(assumption: the text ties flight to land and burdens) (share-of-land equivalent)",
+    )
 
 
 def village_tax_rates(mean: float, spread: float, z: np.ndarray) -> np.ndarray:
@@ -190,6 +224,22 @@ def killed_index(memory: np.ndarray) -> np.ndarray:
     return np.minimum(memory / 0.01, 1.0)
 
 
+def displacement_chance(
+    land: np.ndarray,
+    land0: np.ndarray,
+    burden: np.ndarray,
+    killed: np.ndarray,
+    tax_push: float,
+    repression_push: float,
+) -> np.ndarray:
+    """The push off the land (0–1; line 40): the share of the household's land lost,
+    plus ``tax_push`` × its tax burden and ``repression_push`` × the village's killed
+    index, capped at 1."""
+    lost = np.where(land0 > 0, 1.0 - land / np.maximum(land0, 1e-12), 0.0)
+    push = np.clip(lost, 0.0, 1.0) + tax_push * burden + repression_push * killed
+    return np.clip(push, 0.0, 1.0)
+
+
 def violent(turnout: np.ndarray, recent_seizure: np.ndarray, threshold: float) -> np.ndarray:
     """A village event is violent when much of the village is out or it just lost land (A9)."""
     return (turnout >= threshold) | recent_seizure
@@ -222,6 +272,8 @@ class RuralTaxes(Regime):
         self.relief_step = None
         self.start_step = model.step_index
         self.killed_memory = np.zeros(v.n)
+        # Each household's land when the regime began: land lost is measured against it.
+        self.land0 = model.people.land.copy()
         nb = self.params.relief_not_before
         self.relief_earliest = model.config.start.months_until(nb) if nb is not None else 0
 
@@ -326,3 +378,22 @@ class RuralTaxes(Regime):
             value = taken * model.params.farm_income * 60.0 * prm.compensation
             p.relief = p.relief + value.astype(np.float32)
             t["land_seized"] = float(taken.sum())
+        self._displace(model, factor)
+
+    def _displace(self, model, factor) -> None:
+        """Peasants pushed off the land into the migrant stream (line 40)."""
+        prm, p, rng = self.params, model.people, model.rng
+        ps = p.rows(Kind.PEASANT)
+        if prm.displacement_rate <= 0 or ps.stop == ps.start:
+            model.tally["peasants_displaced"] = 0
+            return
+        vil = np.maximum(p.village[ps], 0)
+        burden = self.rates[vil].astype(np.float64) * float(factor)
+        killed = killed_index(self.killed_memory)[vil]
+        chance = displacement_chance(
+            p.land[ps], self.land0[ps], burden, killed, prm.tax_push, prm.repression_push
+        )
+        # A peasant in detention cannot leave.
+        chance *= prm.displacement_rate * (p.jail[ps] == 0)
+        leaving = np.flatnonzero(rng.random(ps.stop - ps.start) < chance) + ps.start
+        model.tally["peasants_displaced"] = demography.displace_to_city(model, leaving)

@@ -43,6 +43,18 @@ same type (a Mesa agent stays bound to its row and now stands for that person).
   post's cadre network (the ties belong to the post: "personal networks of followers",
   3683–3684). The recruit's old row is renewed for a school-leaver (``renew``), who waits
   to be hired into the post the recruit left, so employment is conserved.
+- **Displaced peasants** (``displace_to_city``, driven by ``rural_taxes``): a peasant
+  household that lost its land sends its head into the migrant stream — "there is no
+  longer enough land to support the former farm population, especially after diversion
+  of farmland to rural 'development' — the very same situation that drove many into the
+  migrant stream to begin with" (seed 003 line 40). Rows keep their kind, so the person
+  *trades places* with a migrant at home in the same village (``swap_people``): the
+  displaced peasant takes the migrant row, landless, and the returnee takes over the
+  household and its plot (``HOUSEHOLD`` stays with the row), so the counts of each kind
+  and of represented people are conserved. A landless migrant at home has no plot to
+  fall back on and looks for city work at ``landless_search`` a month instead of
+  ``migrant_remigration`` × ``levers.migrant_supply``: migrant labour supply answers
+  rural hardship, not only the exogenous schedule.
 """
 
 from __future__ import annotations
@@ -342,6 +354,66 @@ def migrants(model) -> None:
     p.land[gone] = prm.migrant_home_land
 
 
+def swap_people(arrays: dict[str, np.ndarray], a: np.ndarray, b: np.ndarray, keep) -> None:
+    """Trade the people in rows ``a`` and ``b`` pairwise: every column but ``keep``
+    (what belongs to the row — its type, registration, village, household) is exchanged."""
+    for name, arr in arrays.items():
+        if name in keep:
+            continue
+        tmp = arr[a].copy()
+        arr[a] = arr[b]
+        arr[b] = tmp
+
+
+def displace_to_city(model, peasants: np.ndarray) -> int:
+    """Peasant household heads in rows ``peasants`` (in priority order) leave the land
+    for the city (seed 003 line 40); returns how many found a place in the stream.
+
+    Each trades places with a migrant at home (not jailed, with a plot, young enough for
+    city work) of the same village; a village with no one at home keeps its peasant this
+    month. The displaced person arrives landless (land 0), with a migrant's frailty, and
+    waits for a job; the returnee farms the household's plot. Both rows are ``renewed``
+    so regimes clear their per-row state.
+    """
+    p, prm, rng = model.people, model.params, model.rng
+    ms = p.rows(Kind.MIGRANT)
+    if peasants.size == 0 or ms.stop == ms.start:
+        return 0
+    home = (
+        (p.status[ms] == Status.NONE)
+        & (p.unit[ms] < 0)
+        & (p.land[ms] > 0)
+        & (p.jail[ms] == 0)
+        & (p.age[ms] < prm.migrant_max_age)
+    )
+    home = np.flatnonzero(home) + ms.start
+    home = home[rng.permutation(home.size)]
+    s, c = pair_by_group(
+        np.maximum(p.village[peasants], 0).astype(np.int64),
+        np.maximum(p.village[home], 0).astype(np.int64),
+    )
+    a, b = peasants[s], home[c]
+    if a.size == 0:
+        return 0
+    swap_people(p.arrays, a, b, KEEP + HOUSEHOLD)
+    model.renewed[a] = True
+    model.renewed[b] = True
+    # The displaced: no plot at home, a migrant's body (line 43), no job yet.
+    p.land[b] = 0.0
+    sd = prm.migrant_frailty_sd
+    p.frailty[b] = rng.lognormal(-0.5 * sd * sd, sd, size=b.size)
+    p.health[b] = 1.0
+    p.status[b] = Status.NONE
+    p.unit[b] = -1
+    p.tenure[b] = 0
+    # The returnee farms the household plot: no wage or wage claims in the village.
+    for name in ("wage", "arrears", "tenure"):
+        p.arrays[name][a] = PEOPLE_COLUMNS[name][1]
+    p.status[a] = Status.NONE
+    p.unit[a] = -1
+    return int(a.size)
+
+
 def hire(model) -> None:
     """Units fill vacant posts: migrants into non-state units, school-leavers elsewhere."""
     p, u, prm, lv, rng, t = (
@@ -362,17 +434,20 @@ def hire(model) -> None:
     )
     quota = hiring_quota(u.staff0 - staff, rate, rng)
     t["hires"] = 0
+    waiting = (p.status == Status.NONE) & (p.unit < 0)
+    s = p.rows(Kind.MIGRANT)
+    # A migrant at home with no plot (displaced from the land, line 40) looks at
+    # ``landless_search`` a month; the others come out again at the usual willingness.
+    seek = np.where(p.land[s] > 0, prm.migrant_remigration * lv.migrant_supply, prm.landless_search)
+    can_seek = waiting[s] & (p.age[s] < prm.migrant_max_age)
+    on_job = (p.status[s] == Status.EMPLOYED) & (p.unit[s] >= 0)
+    # Migrant labour supply: migrants on the job plus the expected number looking.
+    t["migrant_labour_supply"] = float(np.count_nonzero(on_job) + seek[can_seek].sum())
     if not quota.any():
         return
     mig_quota = np.where(takes_migrants, rng.binomial(quota, prm.migrant_hiring_share), 0)
     units = np.arange(u.n)
-    waiting = (p.status == Status.NONE) & (p.unit < 0)
-    s = p.rows(Kind.MIGRANT)
-    looking = (
-        waiting[s]
-        & (p.age[s] < prm.migrant_max_age)
-        & (rng.random(s.stop - s.start) < prm.migrant_remigration * lv.migrant_supply)
-    )
+    looking = can_seek & (rng.random(s.stop - s.start) < seek)
     urban = waiting & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
     # School-leavers take the state posts first (urban registration, line 37); migrants
     # the non-state units' share for them (line 95); school-leavers still waiting take
