@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.state import Kind, Status
-from sim.submodels import careers
+from sim.submodels import careers, protest
 from sim.submodels.economy import gini
 from sim.submodels.protest import BENEFIT_CLAIMS
 
@@ -67,6 +67,12 @@ def _people(count: Callable[[CadreModel], float]) -> Callable[[CadreModel], floa
     at which the same city is represented (``tests/test_outcome_units.py``).
     """
     return lambda m: count(m) * float(m.params.people_per_agent)
+
+
+def _detained(p) -> np.ndarray:
+    """Per agent, the share of its people in detention: ``detained`` set at arrest by the
+    state's response, or the whole agent where another rule jailed it."""
+    return np.where(p.jail > 0, np.where(p.detained > 0, p.detained, np.float32(1.0)), 0.0)
 
 
 def _cadre_factions(m: CadreModel) -> np.ndarray:
@@ -171,7 +177,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "people publicly active in protest at the end of the month",
         "people",
         False,
-        _people(lambda m: float(np.count_nonzero(m.people.active))),
+        # Agents may be partly active (sim/submodels/protest.py): their active share.
+        _people(lambda m: float(np.sum(protest.active_share(m.people), dtype=np.float64))),
     ),
     Outcome(
         "tension",
@@ -242,7 +249,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "people in detention at the end of the month",
         "people",
         False,
-        _people(lambda m: float(np.count_nonzero(m.people.jail > 0))),
+        # The detained share of each agent in detention (all of it if jailed by a regime).
+        _people(lambda m: float(np.sum(_detained(m.people), dtype=np.float64))),
     ),
     Outcome(
         "concessions",

@@ -84,6 +84,10 @@ PEOPLE_COLUMNS: dict[str, tuple[type, float]] = {
     "threshold": (np.float32, 0.1),
     "activism": (np.float32, 0.0),
     "active": (np.bool_, False),
+    # Share of the agent's represented people active this month, and in detention, in
+    # [0, 1] (sim/submodels/protest.py: within-agent variation in risk aversion).
+    "turnout": (np.float32, 0.0),
+    "detained": (np.float32, 0.0),
     "jail": (np.int16, 0),
     "fear": (np.float32, 0.0),
     "relief": (np.float32, 0.0),

@@ -205,10 +205,10 @@ def test_network_influence_ties_lower_the_perceived_risk():
     m = model_after(kw, 12)
     rng = np.random.default_rng(0)
     m.people.active = (rng.random(m.people.n) < 0.2) & (m.people.kind != Kind.CADRE)
-    before = m.people.active.copy()
+    before, turnout = m.people.active.copy(), m.people.turnout.copy()
     protest.update(m)
     with_ties = m.people.active.copy()
-    m.people.active = before
+    m.people.active, m.people.turnout = before, turnout  # the same state (protest.py shares)
     m.mechanisms = _without("network_influence")
     protest.update(m)
     assert with_ties.sum() > m.people.active.sum()
@@ -446,10 +446,10 @@ def _switched_update(name: str, prepare) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     m.people.active = (rng.random(m.people.n) < 0.2) & (m.people.kind != Kind.CADRE)
     prepare(m, rng)
-    before = m.people.active.copy()
+    before, turnout = m.people.active.copy(), m.people.turnout.copy()
     protest.update(m)
     on = m.people.active.copy()
-    m.people.active = before
+    m.people.active, m.people.turnout = before, turnout  # the same state (protest.py shares)
     m.mechanisms = _without(name)
     protest.update(m)
     return on, m.people.active.copy()
@@ -546,6 +546,7 @@ def _event(m, loc: int, size: float) -> protest.Events:
     p = m.people
     who = (m.locality == loc) & (p.kind == Kind.WORKER) & (p.jail == 0)
     p.active[who] = True
+    p.turnout[who] = 1.0  # all of their people (agents may be partly active, protest.py)
     index = np.where(who, 0, -1).astype(np.int64)
     return protest.Events(
         locality=np.array([loc]),
@@ -648,7 +649,7 @@ def test_privatization_challenge_is_repressed_harder():
     # Police enough that the arrest capacity spans several agents: at the default the
     # harsher response and the normal one both round to one arrested agent.
     (on, *_), (off, *_) = respond_pair(
-        "privatization_challenge", {"concession_base": -20.0, "police_per_1000": 10.0}, sold=True
+        "privatization_challenge", {"concession_base": -20.0, "police_per_1000": 20.0}, sold=True
     )
     assert on["arrests"] > off["arrests"]
 

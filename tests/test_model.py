@@ -15,6 +15,7 @@ from sim.model import CadreModel
 from sim.outcomes import OUTCOME_NAMES, OUTCOMES, summary_columns
 from sim.runner import derive_seeds, run_scenario
 from sim.state import Kind, Status
+from sim.submodels import protest
 
 
 def test_agents_registered_and_views_on_rows(small):
@@ -74,7 +75,10 @@ def test_invariants_hold_every_month(seed, workers, migrants, peasants, legitima
             assert np.all(p.arrays[col] >= 0), col
         assert 0 <= m.legitimacy <= 1
         assert np.all((m.local_legitimacy >= 0) & (m.local_legitimacy <= 1))
-        assert not np.any(p.active & (p.jail > 0)), "jailed people cannot protest"
+        # An agent stands for people (sim/submodels/protest.py): its detained people cannot
+        # protest; its others may while they are held. At 1 per agent: no jailed agent is active.
+        held = np.where(p.jail > 0, np.where(p.detained > 0, p.detained, 1.0), 0.0)
+        assert np.all(protest.active_share(p) + held <= 1 + 1e-6), "jailed people cannot protest"
         assert not np.any(p.active & (p.kind == Kind.CADRE))
         assert np.all(m.units.accidents >= 0) and np.all(m.units.deaths >= 0)
     rec = m.records

@@ -118,17 +118,30 @@ def _quiet_model(people_per_agent: float) -> CadreModel:
     return m
 
 
+def _set_active(m: CadreModel, rows, share: float = 1.0) -> None:
+    m.people.active[rows] = True
+    m.people.turnout[rows] = share
+
+
 def test_a_single_agent_below_the_floor_is_not_an_event():
     m = _quiet_model(2.0)
     worker = m.people.rows(Kind.WORKER).start
-    m.people.active[worker] = True
+    _set_active(m, worker)
     ev = protest.aggregate(m)
     assert ev.n == 0 and not ev.member.any()
-    # At ten people per agent the same agent stands for ten people acting alike.
+    # At ten people per agent the same agent, all of whose people are out, is ten people.
     m = _quiet_model(10.0)
-    m.people.active[worker] = True
+    _set_active(m, worker)
     ev = protest.aggregate(m)
     assert ev.n == 1 and ev.size[0] == 10.0 and ev.member[worker]
+    # ... but three of its ten people are not an event; with a second such agent, six are.
+    _set_active(m, worker, 0.3)
+    assert protest.aggregate(m).n == 0
+    other = worker + 1 + np.flatnonzero(m.locality[worker + 1 :] == m.locality[worker])[0]
+    m.people.status[other] = m.people.status[worker]
+    _set_active(m, other, 0.3)
+    ev = protest.aggregate(m)
+    assert ev.n == 1 and ev.size[0] == pytest.approx(6.0) and ev.size_class[0] == 1
 
 
 def test_a_large_unit_holds_several_events_in_a_month():
@@ -141,7 +154,7 @@ def test_a_large_unit_holds_several_events_in_a_month():
         (Status.EMPLOYED, Status.XIAGANG, Status.UNEMPLOYED, Status.RETIRED)
     ):
         p.status[unit0[10 * k : 10 * k + 10]] = status
-    p.active[unit0] = True
+    _set_active(m, unit0)
     m.refresh_structure()
     ev = protest.aggregate(m)
     assert ev.n == 4 and np.all(ev.locality == m.locality[unit0[0]])
@@ -156,7 +169,7 @@ def test_events_are_not_capped_by_the_number_of_localities():
     p.status[p.kind == Kind.WORKER] = np.where(
         np.arange(np.count_nonzero(p.kind == Kind.WORKER)) % 2, Status.EMPLOYED, Status.XIAGANG
     )
-    p.active[(p.kind == Kind.WORKER) | (p.kind == Kind.PEASANT)] = True
+    _set_active(m, (p.kind == Kind.WORKER) | (p.kind == Kind.PEASANT))
     m.refresh_structure()
     ev = protest.aggregate(m)
     assert ev.n > m.n_localities - 1  # units × 2 claims + villages > units + villages
@@ -246,3 +259,99 @@ def test_more_layoffs_more_protest_at_former_units_and_lower_legitimacy():
     assert events.sum() > 0
     # ... and legitimacy falls (L29: pledges broken), on every seed.
     assert np.all(legit < 0)
+
+
+# Within-agent variation: an agent's other people share its circumstances but each has
+# their own risk aversion R ~ U(0, 1) (sim/submodels/protest.py, docs/ODD.md 7.3).
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0, 1),  # grievance
+    st.floats(0, 1),  # arrest probability
+    st.floats(0, 0.5),  # threshold
+    st.sampled_from([0.0, 0.6, 1.0]),  # status loss
+    st.floats(0, 0.5),  # fear
+)
+def test_others_active_share_is_the_share_of_people_who_would_decide_to_act(g, pa, t, loss, fear):
+    # The closed form against the rule itself applied to many people with R ~ U(0, 1).
+    ntl = 0.5
+    r = (np.arange(20_000) + 0.5) / 20_000
+    risk = protest.effective_risk(r, np.full(r.size, loss), ntl, np.full(r.size, fear), 0.0)
+    want = protest.decide(np.full(r.size, g), risk, np.full(r.size, pa), np.full(r.size, t))
+    got = protest.others_active_share(
+        np.array([g]), np.array([1 - ntl * loss]), np.array([fear]), np.array([pa]), np.array([t])
+    )[0]
+    assert 0.0 <= got <= 1.0
+    assert got == pytest.approx(want.mean(), abs=2e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from([2.0, 4.0, 5.0, 10.0, 2.5]), st.integers(0, 10_000))
+def test_turnout_is_in_whole_people_and_unbiased(ppa, seed):
+    rng = np.random.default_rng(seed)
+    n = 4000
+    own = rng.random(n) < 0.3
+    share = rng.random(n)
+    out = protest.represented_turnout(own, share, ppa, rng)
+    assert np.all((out >= 0) & (out <= 1))
+    people = out * ppa
+    frac = ppa - 1 - np.floor(ppa - 1)
+    # Whole people, the last one fractional when people_per_agent is.
+    whole = np.isclose(people % 1, 0) | np.isclose(people % 1, frac)
+    assert np.all(whole)
+    expected = own + (ppa - 1) * share
+    assert abs(people.mean() - expected.mean()) < 0.05 * ppa
+
+
+def test_one_person_per_agent_draws_nothing():
+    rng = np.random.default_rng(0)
+    own = np.array([True, False, True])
+    out = protest.represented_turnout(own, np.array([0.5, 0.5, 0.0]), 1.0, rng)
+    assert out.tolist() == [1.0, 0.0, 1.0]
+    assert rng.random() == np.random.default_rng(0).random()  # the stream is untouched
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0, 8))
+def test_arrests_of_partly_active_agents_take_people_up_to_capacity(seed, cap):
+    # One locality, agents with active shares; capacity in agents' worth of people.
+    rng = np.random.default_rng(seed)
+    n = 30
+    share = rng.integers(1, 11, n) / 10.0
+    taken = []
+    for _ in range(200):
+        pick = state_response.leaders_to_arrest(
+            np.zeros(n, dtype=np.int64),
+            rng.random(n),
+            np.array([cap]),
+            rng.random(n),
+            share,
+            rng.random(n),
+        )
+        assert share[pick].sum() <= cap + share.max()  # at most one agent overflows
+        taken.append(share[pick].sum())
+    assert np.mean(taken) == pytest.approx(min(cap, share.sum()), abs=0.1 + 0.02 * cap)
+
+
+def _event_sizes(people_per_agent: float, seeds) -> np.ndarray:
+    sizes = []
+    for k in seeds:
+        d = city(people_per_agent)
+        d["output"] = {"events": True}
+        sizes.append(run_scenario(parse_scenario(d), k).events["size"].to_numpy())
+    return np.concatenate(sizes)
+
+
+def test_small_groups_occur_at_ten_people_per_agent_and_size_classes_agree():
+    # Before, an agent was ten people deciding alike: no event of 5-9 people could occur
+    # at ten per agent, though at one per agent they were about half of all events.
+    seeds = range(200, 204)
+    coarse = _event_sizes(10.0, seeds)
+    assert coarse.size > 50
+    assert np.mean((coarse >= 5) & (coarse < 10)) > 0.1
+    assert np.all(coarse >= MIN_EVENT_SIZE)
+    # Size-class shares agree between 2 and 4 people per agent on the same city.
+    fine, mid = _event_sizes(2.0, seeds), _event_sizes(4.0, seeds)
+    class_1 = [np.mean(protest.size_class(x) == 1) for x in (fine, mid)]
+    assert class_1[1] == pytest.approx(class_1[0], rel=0.1)

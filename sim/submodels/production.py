@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.state import Kind, Ownership, Sector, Status
 from sim.submodels.legitimacy import presence
+from sim.submodels.protest import active_rows
 
 GROWTH_TREND_MONTHS = 12.0
 
@@ -102,9 +103,10 @@ def produce(model) -> None:
     u.capacity = u.capacity * (1.0 + prm.output_growth)
     staff = model.unit_staff()
     staffing = staff / np.maximum(u.staff0, 1)
-    active_share = np.bincount(model.locality[p.active], minlength=model.n_localities)[
-        : u.n
-    ] / np.maximum(staff, 1)
+    # Agents may be partly active (sim/submodels/protest.py): weigh each by its share.
+    rows, share = active_rows(p)
+    on_strike = np.bincount(model.locality[rows], weights=share, minlength=model.n_localities)
+    active_share = on_strike[: u.n] / np.maximum(staff, 1)
     active_share = active_share * model.mechanisms.gain("protest_disruption")
     disruption = np.clip(active_share + 0.3 * lv.campaign_intensity, 0.0, 0.9)
     u.output_prev = u.output.copy()

@@ -34,10 +34,9 @@ their stipends (``stipend``), the denied and those whose stipend ran out over st
 over taxes and land (``land``). So a large work unit can hold several events in one month
 — its employed, its laid-off and its retirees, its migrants — and the number of events
 grows with the people protesting, not with the number of localities. A group is an event
-only if the people it represents reach the floor of size class I (five people,
-science-anchors §3.6): one agent at two people per agent is not an event, one agent at
-ten people per agent is (it stands for ten people acting alike). Size is people (agents ×
-``people_per_agent``), the class is I (5–30), II (30–300), III (300–1,000) or IV
+only if its active people reach the floor of size class I (five people,
+science-anchors §3.6). Size is active represented people, the class is I (5–30), II
+(30–300), III (300–1,000) or IV
 (> 1,000), the classes of the PAP study used for the 2004 counts (science-anchors §3.6:
 120 incidents > 1,000 people, 46 > 5,000, 17 > 10,000).
 
@@ -66,10 +65,14 @@ localities moves them. Breadth — several units pressing the same claim in one 
 emerges from the links; each event carries its locality's ``link`` and its claim's
 ``claim_breadth`` (share of work units holding an event of that claim this month).
 
-Limit of any agent representation: the smallest resolvable group is ``people_per_agent``
-people, so where most events are only a few agents the count of class I events and the
-split between classes I and II still move with the scale; per-capita participants do
-not (``benchmarks/scale_invariance.py``).
+Within-agent variation (docs/ODD.md 7.3). An agent stands for ``people_per_agent``
+people who share its circumstances but each have their own risk aversion ``R ~ U(0, 1)``,
+as every citizen of Epstein's Model I does: its own person decides by the rule above, and
+each of its others is active with the closed-form share of people for whom the rule holds
+(``others_active_share``), drawn binomially (``represented_turnout``). So a group's people
+come in single people, not in blocks of ``people_per_agent``; events, arrests, leaders,
+links and memory all read the agents' active shares (``people.turnout``). At one person per
+agent nothing is drawn and the model is the one with whole agents.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import binom
 
 from sim.state import Kind, Status
 from sim.submodels.hardship import STATUS_LOSS
@@ -120,6 +124,109 @@ def decide(
 ) -> np.ndarray:
     """Epstein's rule A: active iff grievance minus net risk exceeds the threshold."""
     return grievance - risk_aversion * p_arrest > threshold
+
+
+def others_active_share(
+    grievance: np.ndarray,
+    risk_scale: np.ndarray,
+    risk_shift: np.ndarray,
+    p_arrest: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray:
+    """Share of an agent's *other* represented people who turn active, in [0, 1].
+
+    The agent's people share its circumstances (grievance, fear, the arrest risk they
+    perceive, their threshold) but each has their own risk aversion ``R ~ U(0, 1)``, as
+    every citizen of Epstein's Model I does (science-anchors §1.2). A person is active
+    iff ``G − clip(a·R + b, 0, 1)·P > T`` (``a = risk_scale``: what is left to lose,
+    ``b = risk_shift``: fear), i.e. iff their net risk is below ``r* = (G − T)/P``; the
+    share of people for whom that holds is ``clip((r* − b)/a, 0, 1)`` (all or none when
+    ``P = 0`` or ``a = 0``). Granovetter (1978): a crowd's members differ, so a crowd
+    joins a little at a time rather than all at once.
+    """
+    g = grievance.astype(np.float64)
+    t = threshold.astype(np.float64)
+    pa = p_arrest.astype(np.float64)
+    a = risk_scale.astype(np.float64)
+    b = risk_shift.astype(np.float64)
+    margin = g - t
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r_star = np.where(pa > 0, margin / pa, np.where(margin > 0, np.inf, -np.inf))
+        # r* ≤ 0: nobody (risk ≥ 0); r* > 1: everybody (risk ≤ 1); between: a·R + b < r*.
+        share = np.where(a > 0, (r_star - b) / a, (b < r_star) * 1.0)
+    share = np.where(r_star > 1.0, 1.0, np.where(r_star <= 0.0, 0.0, share))
+    return np.clip(np.nan_to_num(share, nan=0.0), 0.0, 1.0)
+
+
+def represented_turnout(
+    own: np.ndarray,
+    share: np.ndarray,
+    people_per_agent: float,
+    rng: np.random.Generator | tuple[np.ndarray, np.ndarray],
+    others: np.ndarray | None = None,
+) -> np.ndarray:
+    """Share of each agent's represented people active, in [0, 1]: its own person plus
+    its other people.
+
+    An agent stands for ``people_per_agent`` people: one whose traits it carries (its own
+    decision ``own``) and ``people_per_agent − 1`` others, each active with probability
+    ``share``, drawn binomially (a fractional last person counts its fraction). Each
+    person's risk aversion is then uniform, as at one person per agent, and the agent's
+    turnout runs from 0 to all its people in single people rather than all or none.
+    ``others`` (per agent) overrides how many other people are free to act: fewer while
+    some of the agent's people are detained (the arrested are taken, not the rest). At one
+    person per agent (or less) there are no others and nothing is drawn.
+    """
+    ppa = float(people_per_agent)
+    if ppa <= 1.0:
+        return own * 1.0
+    out = own.astype(np.float64)
+    # One uniform per agent whatever its share (inverse-CDF draws): the stream consumed does
+    # not depend on who may act, and a higher share never gives fewer active people (a
+    # rule that lowers thresholds only adds actives, as with whole agents).
+    u, u_frac = month_uniforms(rng, own.size)[:2] if isinstance(rng, np.random.Generator) else rng
+    rows = np.flatnonzero(share > 0)
+    q = share[rows]
+    n = np.full(rows.size, ppa - 1.0) if others is None else np.maximum(others[rows], 0.0)
+    n_int = np.floor(n + 1e-9)
+    frac = np.maximum(n - n_int, 0.0)
+    k = np.maximum(binom.ppf(u[rows], n_int, q), 0.0)
+    k += frac * (u_frac[rows] < q)
+    out[rows] += np.nan_to_num(k, nan=0.0)
+    return np.minimum(out / ppa, 1.0)
+
+
+def month_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Three uniforms per agent for this month's within-agent draws (others, a fractional
+    last person, the person at the end of a tie)."""
+    return rng.random((3, n))
+
+
+def _uniforms(model) -> np.ndarray:
+    """This month's within-agent uniforms, drawn once a month from ``model.rng``: deciding
+    twice from the same state (a counterfactual) gives the same people."""
+    cache = getattr(model, "_within_agent_u", None)
+    key = (model.step_index, model.people.n)
+    if cache is None or cache[0] != key:
+        cache = model._within_agent_u = (key, month_uniforms(model.rng, model.people.n))
+    return cache[1]
+
+
+def active_share(people) -> np.ndarray:
+    """Per agent, the share of its represented people active this month, in [0, 1] (0
+    unless the agent is active: a rule that stops an agent, e.g. an arrest, stops all its
+    people; 1 for an agent a rule other than the decision made active without a turnout).
+    Active people are this × ``people_per_agent``."""
+    whole = np.where(people.turnout > 0, people.turnout, np.float32(1.0))
+    return np.where(people.active, whole, np.float32(0.0))
+
+
+def active_rows(people) -> tuple[np.ndarray, np.ndarray]:
+    """The active agents' rows and their active shares (as :func:`active_share`, read on
+    the few active rows only)."""
+    rows = np.flatnonzero(people.active)
+    t = people.turnout[rows]
+    return rows, np.where(t > 0, t, np.float32(1.0)).astype(np.float64)
 
 
 def effective_threshold(
@@ -243,16 +350,25 @@ def claim_of(kind: np.ndarray, status: np.ndarray) -> np.ndarray:
 
 
 def group_events(
-    locality: np.ndarray, claim: np.ndarray, n_localities: int, people_per_agent: float
+    locality: np.ndarray,
+    claim: np.ndarray,
+    n_localities: int,
+    people_per_agent: float,
+    turnout: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Events from the active people's localities and claims.
+    """Events from the active agents' localities, claims and active represented people.
 
-    Returns ``(locality, claim, agents, size)`` of every (locality, claim) group whose
-    represented people reach the class I floor, ordered by locality then claim.
+    ``turnout`` is each active agent's active people (all ``people_per_agent`` if not
+    given). Returns ``(locality, claim, agents, size)`` of every (locality, claim) group
+    whose active people reach the class I floor, ordered by locality then claim.
     """
     key = locality.astype(np.int64) * N_CLAIMS + claim
     counts = np.bincount(key, minlength=n_localities * N_CLAIMS)
-    size = counts * float(people_per_agent)
+    if turnout is None:
+        size = counts * float(people_per_agent)
+    else:
+        # Shares are float32: round off their error so a group of 30 people is class II.
+        size = np.round(np.bincount(key, weights=turnout, minlength=n_localities * N_CLAIMS), 6)
     where = np.flatnonzero(size >= MIN_EVENT_SIZE)
     return where // N_CLAIMS, (where % N_CLAIMS).astype(np.int8), counts[where], size[where]
 
@@ -273,6 +389,9 @@ class Events:
     link: np.ndarray | None = None
     #: per event: share of work units holding an event of the same claim this month
     claim_breadth: np.ndarray | None = None
+    #: per event: its people in agents' worth (size / people_per_agent; agents may be
+    #: partly active); the agent count ``participants`` if not given
+    agents_worth: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.locality)
@@ -284,6 +403,8 @@ class Events:
             self.link = np.zeros(n)
         if self.claim_breadth is None:
             self.claim_breadth = np.zeros(n)
+        if self.agents_worth is None:
+            self.agents_worth = np.asarray(self.participants, dtype=np.float64)
 
     @property
     def linked_breadth(self) -> float:
@@ -316,8 +437,9 @@ class Events:
         return np.bincount(self.locality, weights=self.size, minlength=n_localities)
 
     def agents_by_locality(self, n_localities: int) -> np.ndarray:
-        """Agents in events per locality (all claims together)."""
-        return np.bincount(self.locality, weights=self.participants, minlength=n_localities)
+        """Agents' worth of people in events per locality (all claims together): a share
+        of the locality's agents is then a share of its people."""
+        return np.bincount(self.locality, weights=self.agents_worth, minlength=n_localities)
 
 
 def perceived_enforcers(model) -> np.ndarray:
@@ -330,11 +452,22 @@ def perceived_enforcers(model) -> np.ndarray:
     return watch * model.loc_vision
 
 
-def tie_counts(ties, rows: np.ndarray, n: int) -> np.ndarray:
+def tie_counts(
+    ties,
+    rows: np.ndarray,
+    n: int,
+    share: np.ndarray | None = None,
+    rng: np.ndarray | None = None,
+) -> np.ndarray:
     """Per person, the (weighted) ties to ``rows``: ``ties @ mask(rows)`` for symmetric ties.
 
-    Reads only the rows listed (the month's actives or leaders, a few per cent of
-    everyone), so it costs far less than a full sparse product over all people.
+    ``share`` (per listed row) is the share of the row's represented people that count
+    (the agent's active share); 1 if not given. A tie links one person to one person: with
+    ``rng`` the tie counts iff the person at its end is among them (drawn, probability
+    ``share``), so active ties are whole people as at one person per agent; without, it
+    counts ``share`` (the expectation). Reads only the rows
+    listed (the month's actives or leaders, a few per cent of everyone), so it costs far
+    less than a full sparse product over all people.
     """
     start, stop = ties.indptr[rows], ties.indptr[rows + 1]
     lens = stop - start
@@ -342,7 +475,14 @@ def tie_counts(ties, rows: np.ndarray, n: int) -> np.ndarray:
     if total == 0:
         return np.zeros(n)
     offs = np.arange(total) + np.repeat(start - (np.cumsum(lens) - lens), lens)
-    return np.bincount(ties.indices[offs], weights=ties.data[offs], minlength=n)
+    weights = ties.data[offs]
+    if share is not None:
+        end = np.repeat(share, lens)
+        if rng is not None:
+            # ``rng`` here is a uniform per listed row: the person at its ties' end.
+            end = np.repeat(rng, lens) < end
+        weights = weights * end
+    return np.bincount(ties.indices[offs], weights=weights, minlength=n)
 
 
 def locality_links(model) -> np.ndarray:
@@ -355,14 +495,19 @@ def locality_links(model) -> np.ndarray:
     return link * model.mechanisms.gain("protest_linkage")
 
 
-def leaders_among(model, rows: np.ndarray) -> np.ndarray:
-    """The leaders among ``rows`` (B1): leadership score at least ``leader_activism``."""
+def is_leader(model, rows: np.ndarray) -> np.ndarray:
+    """Mask over ``rows`` (B1): leadership score at least ``leader_activism``."""
     p, prm = model.people, model.params
     year = getattr(model, "date", model.config.start).year
     score = leadership(
         p.activism[rows], year - p.age[rows], prm.leader_cohort_born, prm.leader_cohort_bonus
     )
-    return rows[score >= prm.leader_activism]
+    return score >= prm.leader_activism
+
+
+def leaders_among(model, rows: np.ndarray) -> np.ndarray:
+    """The leaders among ``rows`` (B1): leadership score at least ``leader_activism``."""
+    return rows[is_leader(model, rows)]
 
 
 def update(model) -> None:
@@ -370,46 +515,51 @@ def update(model) -> None:
     p, prm = model.people, model.params
     loc = model.locality
     n_loc = model.n_localities
+    ppa = float(prm.people_per_agent)
     # Last month's actives, and the leaders among them (few: computed on their rows).
-    act_rows = np.flatnonzero(p.active)
-    lead_rows = leaders_among(model, act_rows)
-    active_in_loc = np.bincount(loc[act_rows], minlength=n_loc).astype(np.float64)
-    leaders_in_loc = np.bincount(loc[lead_rows], minlength=n_loc).astype(np.float64)
+    # Each counts by its active share (active represented people / people_per_agent), so
+    # an agent half of whose people protested counts half (1 at one person per agent).
+    act_rows, w_act = active_rows(p)
+    is_lead = is_leader(model, act_rows)
+    lead_rows, w_lead = act_rows[is_lead], w_act[is_lead]
+    active_in_loc = np.bincount(loc[act_rows], weights=w_act, minlength=n_loc)
+    leaders_in_loc = np.bincount(loc[lead_rows], weights=w_lead, minlength=n_loc)
     # The active share among the others of one's locality, seen in `loc_vision` people:
     # per locality for a quiet person and for an active one (who is not among the others).
     loc_others = np.maximum(model.loc_size - 1, 1)
     seen_quiet = np.rint(active_in_loc / loc_others * model.loc_vision)
-    seen_active = np.rint((active_in_loc - 1.0) / loc_others * model.loc_vision)
+    loc_act = loc[act_rows]
+    seen_active = np.rint(
+        (active_in_loc[loc_act] - w_act) / loc_others[loc_act] * model.loc_vision[loc_act]
+    )
     seen = seen_quiet[loc]
-    seen[act_rows] = seen_active[loc[act_rows]]
+    seen[act_rows] = seen_active
     # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
-    ties_active = tie_counts(model.ties, act_rows, p.n)
+    u_month = _uniforms(model) if ppa > 1.0 else None  # whole people at 1 per agent: no draw
+    draw = u_month[2][act_rows] if u_month is not None else None
+    ties_active = tie_counts(model.ties, act_rows, p.n, w_act, draw)
     w_net = prm.network_weight * model.mechanisms.gain("network_influence")
     actives = 1.0 + seen + w_net * ties_active
     cops = perceived_enforcers(model)[loc]
     p_arrest = arrest_probability(cops, actives, prm.arrest_k, prm.discretization)
     # Fear and the threshold are composed: own fear and the regimes' terms (sim/terms.py).
-    risk = effective_risk(
-        p.risk_aversion,
-        STATUS_LOSS[p.status],
-        prm.nothing_to_lose,
-        p.fear,
-        model.terms.total("fear"),
-    )
+    status_loss = STATUS_LOSS[p.status]
+    lever_fear = model.terms.total("fear")
+    risk = effective_risk(p.risk_aversion, status_loss, prm.nothing_to_lose, p.fear, lever_fear)
     # Leaders in view (B1): their share among the others of the locality, in the people
     # one sees, plus leaders among one's ties; a leader does not count themself. Per
     # locality first, then corrected on the few rows tied to or being a leader.
     gain = prm.leader_effect * model.mechanisms.gain("protest_leaders")
     lead_view = leaders_in_loc / loc_others * model.loc_vision
-    extra = tie_counts(model.ties, lead_rows, p.n)
-    extra[lead_rows] -= (model.loc_vision / loc_others)[loc[lead_rows]]
+    extra = tie_counts(model.ties, lead_rows, p.n, w_lead)
+    extra[lead_rows] -= (model.loc_vision / loc_others)[loc[lead_rows]] * w_lead
     fix = np.flatnonzero(extra)
     led = (gain * leader_lift(lead_view)).astype(np.float32)[loc]
     led[fix] = gain * leader_lift(lead_view[loc[fix]] + extra[fix])
     # Claim spill-over from the other linked localities (E4).
     claim = claim_of(p.kind, p.status)
     key = loc * N_CLAIMS + claim
-    act_lc = np.bincount(key[act_rows], minlength=n_loc * N_CLAIMS).astype(np.float64)
+    act_lc = np.bincount(key[act_rows], weights=w_act, minlength=n_loc * N_CLAIMS)
     ppl_lc = np.bincount(key, minlength=n_loc * N_CLAIMS).astype(np.float64)
     link = locality_links(model)
     spill = spillover(
@@ -425,10 +575,35 @@ def update(model) -> None:
         p.threshold, p.activism, commitment, model.terms.total("threshold"), led, linked
     )
     eligible = (p.jail == 0) & (p.kind != 0)
-    p.active = eligible & decide(p.grievance, risk, p_arrest, threshold)
-    # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold.
-    model.tally["tension"] = int(np.count_nonzero(eligible & ~p.active & (p.grievance > threshold)))
-    model.tally["leaders"] = float(leaders_among(model, np.flatnonzero(p.active)).size)
+    own = eligible & decide(p.grievance, risk, p_arrest, threshold)
+    if ppa > 1.0:
+        # The agent's other people: same circumstances, own risk aversion (docs/ODD.md 7.3).
+        # Only where grievance exceeds the threshold can anyone act (a few per cent).
+        cand = np.flatnonzero((p.kind != 0) & (p.grievance > threshold))
+        lever_c = lever_fear[cand] if np.ndim(lever_fear) else lever_fear
+        share = others_active_share(
+            p.grievance[cand],
+            1.0 - prm.nothing_to_lose * status_loss[cand],
+            p.fear[cand] + lever_c,
+            p_arrest[cand],
+            threshold[cand],
+        )
+        # Detention takes the arrested people, not the agent's others: they may still act.
+        held = np.where(p.detained[cand] > 0, p.detained[cand], np.float32(1.0))
+        others = np.where(p.jail[cand] > 0, ppa * (1.0 - held), ppa - 1.0)
+        turnout = np.zeros(p.n)
+        u_c = (u_month[0][cand], u_month[1][cand])
+        turnout[cand] = represented_turnout(own[cand], share, ppa, u_c, others)
+    else:
+        turnout = represented_turnout(own, np.zeros(0), ppa, model.rng)
+    p.turnout = turnout.astype(np.float32)
+    p.active = p.turnout > 0
+    # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold,
+    # counted in agents' worth of people (the outcome multiplies by people_per_agent).
+    grieved = eligible & (p.grievance > threshold)
+    model.tally["tension"] = float(np.sum(1.0 - p.turnout[grieved], dtype=np.float64))
+    leaders_now = leaders_among(model, np.flatnonzero(p.active))
+    model.tally["leaders"] = float(np.sum(p.turnout[leaders_now], dtype=np.float64))
 
 
 def aggregate(model) -> Events:
@@ -436,9 +611,10 @@ def aggregate(model) -> Events:
     turnout to each work unit's protest memory (read by next month's links)."""
     p, prm = model.people, model.params
     claim = claim_of(p.kind, p.status)
-    act = np.flatnonzero(p.active)
+    act, share = active_rows(p)
+    ppa = float(prm.people_per_agent)
     loc, cl, agents, size = group_events(
-        model.locality[act], claim[act], model.n_localities, prm.people_per_agent
+        model.locality[act], claim[act], model.n_localities, ppa, share * ppa
     )
     # Which actives belong to an event: their group reached the floor.
     row = np.full(model.n_localities * N_CLAIMS, -1, dtype=np.int64)
@@ -455,7 +631,9 @@ def aggregate(model) -> Events:
     # This month's struggle enters each unit's memory (E4), for next month's links.
     n_u = model.units.n
     in_unit = model.locality[act] < n_u
-    active_in_unit = np.bincount(model.locality[act][in_unit], minlength=n_u)
+    active_in_unit = np.bincount(
+        model.locality[act][in_unit], weights=share[in_unit], minlength=n_u
+    )
     model.units.protest_memory = remember(
         model.units.protest_memory, active_in_unit / np.maximum(model.loc_size[:n_u], 1)
     )
@@ -470,4 +648,5 @@ def aggregate(model) -> Events:
         index=index,
         link=link[loc],
         claim_breadth=units_by_claim[cl],
+        agents_worth=size / ppa,
     )

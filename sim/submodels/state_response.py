@@ -47,7 +47,7 @@ import numpy as np
 from sim.grouping import first_k_per_group
 from sim.state import Kind
 from sim.submodels import elite
-from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, claim_of
+from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, active_share, claim_of
 
 POLICY_CONCESSION_SIZE = 300.0  # size class III and above wins policy, not only payment
 
@@ -120,14 +120,37 @@ def visibility(size: np.ndarray, urban: np.ndarray, scale: float, rural: float) 
 
 
 def leaders_to_arrest(
-    locality: np.ndarray, activism: np.ndarray, capacity: np.ndarray, tiebreak: np.ndarray
+    locality: np.ndarray,
+    activism: np.ndarray,
+    capacity: np.ndarray,
+    tiebreak: np.ndarray,
+    share: np.ndarray | None = None,
+    accept: np.ndarray | None = None,
 ) -> np.ndarray:
     """Boolean mask over actives: the ``capacity[loc]`` most active in each locality.
 
-    ``locality`` and ``activism`` describe the active people; ``capacity`` is indexed by
-    locality; ``tiebreak`` orders equally active people.
+    ``locality`` and ``activism`` describe the active agents; ``capacity`` is indexed by
+    locality, in agents' worth of people; ``tiebreak`` orders equally active agents.
+    With ``share`` (each agent's active share of its people, sim/submodels/protest.py)
+    agents are taken in that order while their active people fit the capacity; the one
+    that overflows it is taken with probability (capacity left) / share, decided by
+    ``accept`` (uniform), so arrests in people are unbiased. Whole agents (share 1) are
+    the plain first ``capacity`` (nothing is read from ``accept``).
     """
-    return first_k_per_group(locality, capacity, (tiebreak, -activism))
+    if share is None:
+        return first_k_per_group(locality, capacity, (tiebreak, -activism))
+    if locality.size == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((tiebreak, -activism, locality))
+    g, w = locality[order], share[order].astype(np.float64)
+    cum = np.cumsum(w)
+    start = np.searchsorted(g, g, side="left")
+    before = cum - w - (cum[start] - w[start])  # people taken in the locality before this one
+    left = capacity[g] - before
+    take = (left >= w - 1e-9) | ((left > 0) & (accept[order] * w < left))
+    chosen = np.zeros(locality.size, dtype=bool)
+    chosen[order] = take & (left > 0)
+    return chosen
 
 
 def arrest_capacity(
@@ -263,7 +286,8 @@ def respond(model, events: Events) -> None:
     members = np.flatnonzero(in_event)
     if payment.any():
         paid = members[payment[row[members]]]
-        p.relief[paid] += np.float32(prm.pacification_payment)
+        # Paid to the people who protested: an agent's mean payment is its active share's.
+        p.relief[paid] += prm.pacification_payment * active_share(p)[paid]
 
     # Arrests of leaders (D6), capacity from police and security cadres, harsher where
     # invisible for peasants (D9).
@@ -295,18 +319,31 @@ def respond(model, events: Events) -> None:
     arrested = np.zeros(n_loc)
     if members.size:
         loc_a = model.locality[members]
-        pick = leaders_to_arrest(loc_a, p.activism[members], capacity, rng.random(members.size))
+        tiebreak = rng.random(members.size)
+        # Agents stand for people of whom only a share may be active (protest.py): an
+        # arrest takes the agent's active people; capacity is counted in people.
+        whole = prm.people_per_agent <= 1.0
+        share = None if whole else active_share(p)[members]
+        accept = None if whole else rng.random(members.size)
+        pick = leaders_to_arrest(loc_a, p.activism[members], capacity, tiebreak, share, accept)
         jailed = members[pick]
-        p.jail[jailed] = rng.integers(prm.jail_min, prm.jail_max + 1, size=jailed.size)
+        taken = active_share(p)[jailed].astype(np.float64)
+        term = rng.integers(prm.jail_min, prm.jail_max + 1, size=jailed.size)
+        # Its active people are detained (added to any already held); its others stay free.
+        held = np.where(p.jail[jailed] > 0, p.detained[jailed], np.float32(0.0))
+        p.detained[jailed] = np.minimum(held + taken, 1.0)
+        p.jail[jailed] = np.maximum(p.jail[jailed], term)
         p.active[jailed] = False
+        p.turnout[jailed] = 0.0  # no stale share for a later, whole activation
         p.dossier[jailed] += 1
         # Core activists "kept on fighting" after detention (seed 003 D7, line 25).
-        p.activism[jailed] = np.minimum(p.activism[jailed] + 0.1, 1.0)
-        t["arrests"] = int(jailed.size)
+        # (the agent's mean: only its detained share was arrested).
+        p.activism[jailed] = np.minimum(p.activism[jailed] + (0.1 * taken).astype(np.float32), 1.0)
+        t["arrests"] = float(taken.sum())  # agents' worth of people (outcome × ppa)
         # ... and their arrests escape "the public reaction" to police doing it (D5).
-        t["visible_arrests"] = float(np.sum(vis[row[jailed]])) * (1.0 - lv.proxy_enforcers)
-        t["proxy_arrests"] = float(jailed.size * lv.proxy_enforcers)
-        arrested = np.bincount(model.locality[jailed], minlength=n_loc).astype(np.float64)
+        t["visible_arrests"] = float(np.sum(vis[row[jailed]] * taken)) * (1.0 - lv.proxy_enforcers)
+        t["proxy_arrests"] = float(taken.sum() * lv.proxy_enforcers)
+        arrested = np.bincount(model.locality[jailed], weights=taken, minlength=n_loc)
 
     # Deterrence after defeat (D7): fear settles on localities whose protest won nothing,
     # in proportion to how many of their people it took.
@@ -328,9 +365,11 @@ def respond(model, events: Events) -> None:
     t["contradicted"] = int(np.count_nonzero(contradicted))
     t["court_wins"] = int(np.count_nonzero(court))
     # Legitimacy answers to visible outcomes: won policy, and protest left unresolved.
-    t["conceded_people"] = float(np.sum(events.participants[policy] * vis[policy]))
+    # In agents' worth of people (size / people_per_agent: agents may be partly active).
+    per_agent = events.size / float(prm.people_per_agent)
+    t["conceded_people"] = float(np.sum(per_agent[policy] * vis[policy]))
     unresolved = ~policy & ~payment & ~court
-    t["unresolved_people"] = float(np.sum(events.participants[unresolved] * vis[unresolved]))
+    t["unresolved_people"] = float(np.sum(per_agent[unresolved] * vis[unresolved]))
     units = events.locality[events.locality < n_units]
     model.units.protest_months[np.unique(units)] += 1
     # Memories: D4 escalation where a sold unit's workers won a round; local blame for
@@ -349,4 +388,5 @@ def decay(model) -> None:
     """Jail terms run down; fear fades."""
     p, prm = model.people, model.params
     np.maximum(p.jail - 1, 0, out=p.jail)
+    p.detained[p.jail <= 0] = 0.0
     p.fear *= np.float32(1.0 - prm.fear_decay)
