@@ -23,7 +23,14 @@ from sim.submodels.hardship import STATUS_LOSS
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def model_after(seed: int, months: int, legitimacy: float, network_weight: float) -> CadreModel:
+def model_after(
+    seed: int,
+    months: int,
+    legitimacy: float,
+    network_weight: float,
+    people_per_agent: float = 2,
+    discretization: str = "floor",
+) -> CadreModel:
     s = small_scenario(
         population={
             "cadres": 15,
@@ -34,7 +41,12 @@ def model_after(seed: int, months: int, legitimacy: float, network_weight: float
             "units": 4,
             "villages": 3,
         },
-        params={"legitimacy": legitimacy, "network_weight": network_weight, "people_per_agent": 2},
+        params={
+            "legitimacy": legitimacy,
+            "network_weight": network_weight,
+            "people_per_agent": people_per_agent,
+            "discretization": discretization,
+        },
         # The reference is Epstein's rule with activism; leaders and linkage (7.3) have
         # their own tests (tests/test_leaders.py).
         mechanisms={"protest_leaders": False, "protest_linkage": False},
@@ -45,21 +57,66 @@ def model_after(seed: int, months: int, legitimacy: float, network_weight: float
     return m
 
 
-def reference_protest(m: CadreModel) -> tuple[list[bool], list[float]]:
-    """Epstein's rule A, one agent at a time, sensing its locality and its ties."""
+def binomial_quantile(u: float, n: int, q: float) -> int:
+    """Smallest k with P(Binomial(n, q) <= k) >= u, summed term by term."""
+    cdf = 0.0
+    for k in range(n + 1):
+        cdf += math.comb(n, k) * q**k * (1 - q) ** (n - k)
+        if cdf >= u - 1e-12:
+            return k
+    return n
+
+
+def share_by_bisection(g: float, shed: float, fear: float, p_arrest: float, t: float) -> float:
+    """Share of people with R' ~ U(0, 1) for whom ``g − clip(R'·shed + fear)·P > t``:
+    the rule is monotone in R', so the share is where it stops holding."""
+
+    def holds(r_other: float) -> bool:
+        return g - min(max(r_other * shed + fear, 0.0), 1.0) * p_arrest > t
+
+    if not g > t or not holds(0.0):
+        return 0.0
+    if holds(1.0):
+        return 1.0
+    lo, hi = 0.0, 1.0  # holds(lo), not holds(hi)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if holds(mid) else (lo, mid)
+    return lo
+
+
+def reference_protest(m: CadreModel, uniforms=None) -> tuple[list[bool], list[float], list[float]]:
+    """Epstein's rule A, one agent at a time, sensing its locality and its ties, and the
+    within-agent variation of docs/ODD.md 7.3: the agent's own person decides by the rule,
+    each of its other people is active iff their own R' ~ U(0, 1) passes the same rule.
+
+    Returns each agent's own decision, the enforcers it sees and the share of its people
+    active (its turnout), the others drawn by inverse CDF from ``uniforms`` (this month's
+    three per agent: others, a fractional last person, the person at the end of a tie).
+    """
     p, prm, lv = m.people, m.params, m.levers
+    ppa = float(prm.people_per_agent)
     fear_terms, threshold_terms = m.terms.total("fear"), m.terms.total("threshold")
-    was = p.active.copy()
+    # Last month's active share of each agent's people (an active agent without a
+    # turnout counts whole).
+    was = [float(p.turnout[j]) if p.turnout[j] > 0 else 1.0 for j in range(p.n)]
+    was = [w if p.active[j] else 0.0 for j, w in enumerate(was)]
     ties = m.ties.tolil()
-    decisions, cops_seen = [], []
+    decisions, cops_seen, turnout = [], [], []
     for i in range(p.n):
         loc = m.locality[i]
         members = [j for j in range(p.n) if m.locality[j] == loc and j != i]
         share = sum(was[j] for j in members) / max(len(members), 1)
         # Vision is in represented people: the others of one's locality, in people.
-        vision = min(prm.vision, max((len(members) + 1) * prm.people_per_agent - 1, 0))
+        vision = min(prm.vision, max((len(members) + 1) * ppa - 1, 0))
         seen = float(np.rint(share * vision))
-        active_ties = sum(was[j] for j in ties.rows[i])
+        # A tie links one person to one person: above one person per agent it counts iff
+        # the person at its end is among the agent's active people.
+        active_ties = 0.0
+        for j, w in zip(ties.rows[i], ties.data[i], strict=True):
+            if was[j] > 0:
+                end = float(uniforms[2][j] < was[j]) if ppa > 1 else was[j]
+                active_ties += w * end
         a = 1.0 + seen + prm.network_weight * active_ties
         size = len(members) + 1
         security = sum(
@@ -67,27 +124,67 @@ def reference_protest(m: CadreModel) -> tuple[list[bool], list[float]]:
         )
         share_enf = prm.police_per_1000 / 1000.0 + security / size
         c = vision * share_enf * prm.police_reach * lv.repression * (1.0 + lv.monitoring)
-        ratio = math.floor(c / a) if prm.discretization == "floor" else c / a
+        ratio = {"floor": math.floor, "round": np.round}.get(prm.discretization, float)(c / a)
         p_arrest = 1.0 - math.exp(-prm.arrest_k * ratio)
         # Nothing to lose (seed 003 B6): the laid-off shed risk aversion with lost status.
         shed = 1.0 - prm.nothing_to_lose * float(STATUS_LOSS[p.status[i]])
-        r = min(max(p.risk_aversion[i] * shed + p.fear[i] + fear_terms[i], 0.0), 1.0)
+        fear = float(p.fear[i]) + float(fear_terms[i])
+        r = min(max(p.risk_aversion[i] * shed + fear, 0.0), 1.0)
         free = p.jail[i] == 0 and p.kind[i] != 0
         t = p.threshold[i] * (1 - prm.activism_threshold * p.activism[i]) + threshold_terms[i]
-        decisions.append(bool(free and p.grievance[i] - r * p_arrest > max(t, 0.0)))
+        t = max(t, 0.0)
+        g = float(p.grievance[i])
+        own = bool(free and g - r * p_arrest > t)
+        decisions.append(own)
         cops_seen.append(c)
-    return decisions, cops_seen
+        if ppa <= 1:
+            turnout.append(float(own))
+            continue
+        # The others: the share q of people R' ~ U(0, 1) for whom the rule holds, found by
+        # bisection on R' (not the closed form), then Binomial(others, q) by inverse CDF.
+        q = 0.0 if p.kind[i] == 0 else share_by_bisection(g, shed, fear, p_arrest, t)
+        if p.jail[i] > 0:  # detention takes the arrested people, the rest may act
+            held = float(p.detained[i]) if p.detained[i] > 0 else 1.0
+            n_others = ppa * (1.0 - held)
+        else:
+            n_others = ppa - 1.0
+        n_others = max(n_others, 0.0)
+        n_int = math.floor(n_others + 1e-9)
+        k = binomial_quantile(float(uniforms[0][i]), n_int, q) if q > 0 else 0
+        frac = max(n_others - n_int, 0.0)
+        k += frac * (uniforms[1][i] < q) if q > 0 else 0.0
+        turnout.append(min((own + k) / ppa, 1.0))
+    return decisions, cops_seen, turnout
 
 
 @SETTINGS
-@given(st.integers(0, 10_000), st.integers(1, 6), st.floats(0.1, 0.9), st.floats(0, 2))
-def test_protest_decisions_match_reference(seed, months, legitimacy, network_weight):
-    m = model_after(seed, months, legitimacy, network_weight)
-    expected, cops = reference_protest(m)
+@given(
+    st.integers(0, 10_000),
+    st.integers(1, 6),
+    st.floats(0.1, 0.9),
+    st.floats(0, 2),
+    st.sampled_from([1, 2, 3.5]),
+    # Without the floor, P reads every active tie, so the tie draws are compared too.
+    st.sampled_from(["floor", "none"]),
+)
+def test_protest_decisions_match_reference(seed, months, legitimacy, network_weight, ppa, disc):
+    m = model_after(seed, months, legitimacy, network_weight, ppa, disc)
+    # The month's within-agent uniforms, drawn once from the run's rng; update reads the same.
+    u = protest._uniforms(m) if ppa > 1 else None
+    own, cops, turnout = reference_protest(m, u)
     assert np.allclose(protest.perceived_enforcers(m)[m.locality], cops)
     protest.update(m)
-    # float32 grievance vs float64 reference: only exact ties could differ
-    assert (np.array(expected) != m.people.active).sum() <= 1
+    got = m.people.turnout.astype(np.float64)
+    expected = np.array(turnout)
+    # float32 grievance vs float64 reference: only exact ties could differ. A changed own
+    # decision moves an agent's turnout by 1/ppa, a changed other by at least 1/ppa × frac.
+    assert (np.abs(got - expected) > 1e-5).sum() <= 1
+    # Own decisions: an agent whose own person acts has at least 1/ppa of its people active,
+    # and at one person per agent the turnout is the own decision.
+    own = np.array(own)
+    assert (got[own] < 1 / ppa - 1e-6).sum() <= 1
+    if ppa == 1:
+        assert ((got > 0) != own).sum() <= 1
 
 
 @SETTINGS

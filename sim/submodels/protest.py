@@ -80,7 +80,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
 
 from sim.state import Kind, Status
 from sim.submodels.hardship import STATUS_LOSS
@@ -190,6 +189,8 @@ def represented_turnout(
     n = np.full(rows.size, ppa - 1.0) if others is None else np.maximum(others[rows], 0.0)
     n_int = np.floor(n + 1e-9)
     frac = np.maximum(n - n_int, 0.0)
+    from scipy.stats import binom  # here: `cadresim --help`/`validate` import no scipy
+
     k = np.maximum(binom.ppf(u[rows], n_int, q), 0.0)
     k += frac * (u_frac[rows] < q)
     out[rows] += np.nan_to_num(k, nan=0.0)
