@@ -3,6 +3,7 @@
     python -m benchmarks                 # everything, the 10^7 city included (long)
     python -m benchmarks --city 0        # everything but the 10^7 city
     python -m benchmarks --quick         # smaller sizes, for a smoke check
+    python -m benchmarks --only reform,model   # re-measure some sections, keep the rest
 
 Targets (issue 17 "Speed for inference"; times are process CPU seconds, which the shared
 2-core machine stretches less than wall time):
@@ -36,6 +37,8 @@ ROOT = HERE.parent
 REFORM = ROOT / "scenarios" / "reform_privatization.yaml"
 #: NetLogo-style settings of the issue: NetLogo's Jmax and cop density on Mesa's model
 NETLOGO_STYLE = {"max_jail_term": 30, "cop_density": 0.04}
+#: what ``--only`` can name
+SECTIONS = ("reform", "model", "city", "epstein", "effects", "sweep")
 
 
 def machine() -> dict:
@@ -44,6 +47,8 @@ def machine() -> dict:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
     ).stdout.strip()
+    # (a copy of the tree outside git, e.g. `git archive`, names its commit this way)
+    commit = commit or os.environ.get("CADRESIM_BENCH_COMMIT", "")
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -194,6 +199,12 @@ def main() -> None:
         default=None,
         help="only add this JSON row of `python -m benchmarks.city` to results.json/md",
     )
+    ap.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated sections to measure (" + ", ".join(SECTIONS) + "); the "
+        "others are kept from results.json, each with the commit and load it was measured at",
+    )
     args = ap.parse_args()
     if args.city_from is not None:
         results = json.loads((HERE / "results.json").read_text())
@@ -201,19 +212,45 @@ def main() -> None:
         results["city"]["measured"] = "separately, python -m benchmarks.city 10000000"
         write(results)
         return
-    results: dict = {"machine": machine()}
-    print("reform_privatization runs …", flush=True)
-    results["reform"] = reform_runs(2 if args.quick else 5)
+    only = set(SECTIONS) if args.only is None else set(args.only.split(","))
+    unknown = only - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    results: dict = {}
+    if args.only is not None and (HERE / "results.json").exists():
+        results = json.loads((HERE / "results.json").read_text())
+        results.pop("targets", None)
+        old = results.get("machine", {})
+        for name in SECTIONS:
+            results.setdefault("measured_at", {}).setdefault(name, old)
+    results["machine"] = machine()
+    at = results.setdefault("measured_at", {})
+    for name in only:
+        at[name] = results["machine"]
+    if "reform" in only:
+        print("reform_privatization runs …", flush=True)
+        results["reform"] = reform_runs(2 if args.quick else 5)
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000, 1_000_000)
     months = 24 if args.quick else 240
-    print("full model, all regimes …", flush=True)
-    results["model"] = model_scaling.run_sizes(sizes, months)
+    if "model" in only:
+        print("full model, all regimes …", flush=True)
+        results["model"] = model_scaling.run_sizes(sizes, months)
     city = args.city if args.city is not None else (100_000 if args.quick else 10_000_000)
-    if city:
+    if city and "city" in only:
         from benchmarks import city as city_bench
 
         print(f"one agent per person, {city:,} agents …", flush=True)
         results["city"] = city_bench.run(city, 12 if args.quick else None)
+    if "epstein" in only:
+        epstein_section(results, args)
+    if "effects" in only:
+        effects_section(results, args)
+    if "sweep" in only:
+        sweep_section(results, args)
+    write(results)
+
+
+def epstein_section(results: dict, args) -> None:
     try:
         from benchmarks import bench_epstein
         from sim.epstein import DEFAULT_KERNEL, EpsteinParams
@@ -232,6 +269,9 @@ def main() -> None:
         }
     except ImportError as err:
         results["epstein"] = {"skipped": [{"skipped": str(err)}]}
+
+
+def effects_section(results: dict, args) -> None:
     try:
         from benchmarks import effects_overhead
 
@@ -239,6 +279,9 @@ def main() -> None:
         results["effects"] = effects_overhead.rows(seeds=1 if args.quick else 2, workers=2)
     except ImportError as err:
         results["effects"] = [{"skipped": str(err)}]
+
+
+def sweep_section(results: dict, args) -> None:
     try:
         from benchmarks import bench_sweep
 
@@ -246,7 +289,18 @@ def main() -> None:
         results["sweep"] = bench_sweep.bench(quick=args.quick)
     except ImportError as err:
         results["sweep"] = [{"skipped": str(err)}]
-    write(results)
+
+
+def _measured_at(results: dict) -> list[str]:
+    """A line per section measured at another commit or time than the header's."""
+    m, out = results["machine"], []
+    for name, at in results.get("measured_at", {}).items():
+        if at and (at.get("commit"), at.get("date")) != (m["commit"], m["date"]):
+            out.append(
+                f"- `{name}` kept from commit `{at.get('commit')}`, {at.get('date')} "
+                f"(load average {at.get('load_average_at_start')} at its start)\n"
+            )
+    return out
 
 
 def write(results: dict) -> None:
@@ -262,6 +316,7 @@ def write(results: dict) -> None:
         f"Mesa {m['versions']['mesa']}, numpy {m['versions']['numpy']}. Times are process "
         "CPU seconds unless a column says wall.\n",
         "Regenerate with `make bench` (or `.venv/bin/python -m benchmarks`).\n",
+        *_measured_at(results),
         "## Targets (issue 17)\n",
         table(results["targets"]),
         "## reform_privatization, one run, set-up included\n",

@@ -14,8 +14,29 @@ def first_k_per_group(group: np.ndarray, k: np.ndarray, keys: tuple[np.ndarray, 
     """Mask: in each group ``g``, the first ``k[g]`` items in the order given by ``keys``.
 
     ``keys`` are sort keys as for ``np.lexsort`` (least significant first); within a group
-    the smallest come first, so pass ``-x`` to prefer large ``x``.
+    the smallest come first, so pass ``-x`` to prefer large ``x``. ``group`` holds ids in
+    ``[0, k.size)``.
     """
+    if group.size == 0:
+        return np.zeros(0, dtype=bool)
+    # The order of np.lexsort((*keys, group)), in two stable passes: by the keys, then by
+    # group with a radix sort (a stable sort keeps the key order within each group).
+    order = np.argsort(keys[0], kind="stable") if len(keys) == 1 else np.lexsort(keys)
+    n_groups = k.size
+    order = order[stable_group_order(group[order], n_groups)]
+    sorted_group = group[order]
+    sizes = np.bincount(group, minlength=n_groups)
+    first = (np.cumsum(sizes) - sizes)[sorted_group]
+    rank = np.arange(group.size) - first
+    chosen = np.zeros(group.size, dtype=bool)
+    chosen[order] = rank < k[sorted_group]
+    return chosen
+
+
+def first_k_per_group_reference(
+    group: np.ndarray, k: np.ndarray, keys: tuple[np.ndarray, ...]
+) -> np.ndarray:
+    """:func:`first_k_per_group` the plain way: one lexsort, ranks by searchsorted."""
     if group.size == 0:
         return np.zeros(0, dtype=bool)
     order = np.lexsort((*keys, group))
@@ -89,3 +110,21 @@ def row_block(csr, start: int, stop: int):
         shape=(stop - start, csr.shape[1]),
         copy=False,
     )
+
+
+def csr_row_entries(csr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stored entries of rows ``rows`` of a CSR matrix, as ``(owner, column, value)``.
+
+    ``owner[k]`` is the position in ``rows`` of the row entry ``k`` belongs to; entries come
+    row by row in ``rows``' order and, within a row, in stored order — the entries of
+    ``csr[rows]`` (scipy's row indexing), without building a new matrix.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    start, stop = csr.indptr[rows], csr.indptr[rows + 1]
+    lens = (stop - start).astype(np.int64)
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(rows.size), lens)
+    if total == 0:
+        return owner, csr.indices[:0], csr.data[:0]
+    offs = np.arange(total) + np.repeat(start - (np.cumsum(lens) - lens), lens)
+    return owner, csr.indices[offs], csr.data[offs]

@@ -192,7 +192,9 @@ class CadreModel(mesa.Model):
         self.loc_vision = protest.people_in_view(
             self.loc_size * self.params.people_per_agent, self.params.vision
         )
-        cadre = p.kind == Kind.CADRE
+        # People are stored in blocks by type, so a type's rows are a slice (in row order,
+        # as a mask would select them).
+        cadre = p.rows(Kind.CADRE)
         c_loc = self.locality[cadre]
         self.loc_security = np.bincount(
             c_loc, weights=p.security[cadre].astype(np.float64), minlength=n_loc
@@ -201,7 +203,7 @@ class CadreModel(mesa.Model):
         self.loc_cadre_corruption = mean_by_group(c_loc, p.corruption[cadre], n_loc)
         u = self.units.n
         self.unit_native_share = mean_by_group(c_loc, p.native[cadre], n_loc)[:u]
-        tech = p.kind == Kind.TECHNICIAN
+        tech = p.rows(Kind.TECHNICIAN)
         self.unit_tech_alienation = mean_by_group(self.locality[tech], p.alienation[tech], n_loc)[
             :u
         ]

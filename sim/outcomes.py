@@ -43,16 +43,17 @@ def _mean_of(kind: Kind, column: str) -> Callable[[CadreModel], float]:
 
 def _status_count(status: Status) -> Callable[[CadreModel], float]:
     def f(m: CadreModel) -> float:
+        # Cadres are the first block of rows (sim/state.py): everyone after them.
         p = m.people
-        return float(np.count_nonzero((p.status == status) & (p.kind != Kind.CADRE)))
+        return float(np.count_nonzero(p.status[p.rows(Kind.CADRE).stop :] == status))
 
     return f
 
 
 def _waiting(m: CadreModel) -> float:
     p = m.people
-    urban = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
-    return float(np.count_nonzero(urban & (p.status == Status.NONE)))
+    urban = slice(p.rows(Kind.TECHNICIAN).start, p.rows(Kind.WORKER).stop)  # adjacent blocks
+    return float(np.count_nonzero(p.status[urban] == Status.NONE))
 
 
 def _tally(key: str) -> Callable[[CadreModel], float]:

@@ -90,20 +90,22 @@ def run_scenario(
             snapshots.append(reporters.snapshot_frame(model, snap, run_id))
         ev = model.events
         if scenario.output.events and ev.n:
-            for j in range(ev.n):
-                event_rows.append(
-                    (
-                        model.step_index - 1,
-                        int(ev.locality[j]),
-                        CLAIMS[int(ev.claim[j])],
-                        bool(ev.urban[j]),
-                        int(ev.participants[j]),
-                        float(ev.size[j]),
-                        int(ev.size_class[j]),
-                        float(ev.link[j]),
-                        float(ev.claim_breadth[j]),
-                    )
+            # One tuple per event, of Python scalars (``tolist``: the same as int()/float()
+            # element by element, without a Python loop over numpy scalars).
+            event_rows.extend(
+                zip(
+                    [model.step_index - 1] * ev.n,
+                    ev.locality.tolist(),
+                    [CLAIMS[c] for c in ev.claim.tolist()],
+                    ev.urban.tolist(),
+                    ev.participants.tolist(),
+                    ev.size.astype(np.float64).tolist(),
+                    ev.size_class.tolist(),
+                    ev.link.astype(np.float64).tolist(),
+                    ev.claim_breadth.astype(np.float64).tolist(),
+                    strict=True,
                 )
+            )
         if progress:
             progress(1)
     return RunResult(
@@ -209,7 +211,9 @@ def events_frame(scenario: Scenario, run_id: str, rows: list[tuple]) -> pd.DataF
             "claim_breadth": np.float64,
         }
     )
-    df.insert(1, "date", [str(scenario.start.plus(int(s))) for s in df["step"]])
+    steps = df["step"].tolist()
+    label = {s: str(scenario.start.plus(s)) for s in set(steps)}  # (one per month)
+    df.insert(1, "date", [label[s] for s in steps])
     df.insert(0, "run_id", run_id)
     return df
 

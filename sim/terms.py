@@ -58,6 +58,9 @@ class Terms:
         self._now: dict[str, dict[str, np.ndarray | float]] = {q: {} for q in sizes}
         self._last: dict[str, dict[str, np.ndarray | float]] = {q: {} for q in sizes}
         self._fading: dict[str, dict[str, _Fade]] = {q: {} for q in sizes}
+        # Totals already summed this month (read-only arrays), dropped whenever a term of
+        # their quantity changes: several rules read the same total in one month.
+        self._totals: dict[str, np.ndarray] = {}
 
     def _check(self, quantity: str) -> None:
         if quantity not in self.sizes:
@@ -66,6 +69,7 @@ class Terms:
 
     def new_month(self) -> None:
         """Start a month: last month's terms are kept for :meth:`fade`, fading ones age."""
+        self._totals.clear()
         for q in self.sizes:
             self._last[q], self._now[q] = self._now[q], {}
             fading = self._fading[q]
@@ -85,6 +89,7 @@ class Terms:
                 f"expected ({self.sizes[quantity]},)"
             )
         now[source] = value + now[source] if source in now else value
+        self._totals.pop(quantity, None)
         # A source acting again stops fading (e.g. a campaign restarts).
         self._fading[quantity].pop(source, None)
 
@@ -93,6 +98,7 @@ class Terms:
         their own contribution, so calling them twice in a month does not add twice)."""
         self._check(quantity)
         self._now[quantity].pop(source, None)
+        self._totals.pop(quantity, None)
         self.add(quantity, source, value)
 
     def fade(self, source: str, quantity: str, rate: float, keep: float = 0.0) -> None:
@@ -107,6 +113,7 @@ class Terms:
         last = self._last[quantity].get(source)
         if last is not None:
             self._fading[quantity][source] = _Fade(last=last, rate=rate, keep=keep, months=1)
+            self._totals.pop(quantity, None)
 
     def breakdown(self, quantity: str) -> dict[str, np.ndarray | float]:
         """Every source's contribution this month; fading ones as ``"<source> (fading)"``."""
@@ -117,10 +124,20 @@ class Terms:
         return out
 
     def total(self, quantity: str) -> np.ndarray:
-        """The sum of all terms of ``quantity`` (zeros when none), as float64."""
+        """The sum of all terms of ``quantity`` (zeros when none), as float64.
+
+        The array is read-only: it is summed once and shared by every reader until a term
+        of the quantity changes (``add``, ``set``, ``fade``, a new month). A term's values
+        are read when it is added: a source that changes them must add them again.
+        """
+        cached = self._totals.get(quantity)
+        if cached is not None:
+            return cached
         out = np.zeros(self.sizes[quantity])
         for v in self.breakdown(quantity).values():
             out += v
+        out.flags.writeable = False
+        self._totals[quantity] = out
         return out
 
     def sources(self, quantity: str) -> list[str]:

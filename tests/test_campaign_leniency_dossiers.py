@@ -135,10 +135,10 @@ def test_dossier_holders_are_less_often_overthrown():
         assert h_off > 0.6 * o_off, (h_off, o_off)
 
 
-def _filed_targets(mechanisms: dict, seed: int) -> float:
-    """Share of the initial phase's targets who had a file and were not conservatives
-    (the side the leaked files arm) when struck."""
-    scn = _cr("1966-12", "1966-12", mechanisms, phase_months=[12, 1, 1], target_rate=0.05)
+def _filed_targets(mechanisms: dict, seed: int) -> tuple[int, int]:
+    """Targets of the initial phase who had a file and were not conservatives (the side
+    the leaked files arm) when struck, and all its targets."""
+    scn = _cr("1966-12", "1966-12", mechanisms, phase_months=[12, 1, 1], target_rate=0.1)
     m = CadreModel(scn, seed=seed)
     p = m.people
     w = np.arange(*p.rows(Kind.WORKER).indices(p.n))
@@ -155,10 +155,17 @@ def _filed_targets(mechanisms: dict, seed: int) -> float:
         hit = (p.persecuted > before) & ~m.renewed
         hits += int(hit.sum())
         exposed += int((hit & had_file & (side != CONSERVATIVE)).sum())
-    return exposed / max(hits, 1)
+    return exposed, hits
 
 
 def test_leaked_files_point_the_targeting_at_non_conservatives_with_a_file():
-    on = np.mean([_filed_targets({}, s) for s in (1, 2, 3)])
-    off = np.mean([_filed_targets({"dossier_leaks": False}, s) for s in (1, 2, 3)])
-    assert on > off + 0.05, (on, off)
+    # Who is struck varies much from seed to seed (the files, labels and factions are
+    # drawn), so the shares are pooled over six paired seeds and ~4,000 targets an arm:
+    # 0.32 with leaks vs 0.25 without (main df8405a); three seeds at half the rate gave
+    # a gap anywhere from 0.02 to 0.09 as the random stream changed.
+    def share(mechanisms: dict) -> float:
+        counts = np.array([_filed_targets(mechanisms, s) for s in range(1, 7)])
+        return counts[:, 0].sum() / counts[:, 1].sum()
+
+    on, off = share({}), share({"dossier_leaks": False})
+    assert on > off + 0.03, (on, off)

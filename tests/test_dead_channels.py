@@ -185,6 +185,9 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     # helper `regimes` (issue 18): self-managed layoffs need a seizure (and UNION_SLOW)
     ("cooperatives", "self_deferral"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "work_sharing"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    # fixb: enough power-holders struck for the shield to have someone to spare (with
+    # FIELD_SCENARIO's full access: ~3 struck at 0.1 a month, so none by chance 1 in 20)
+    ("campaign", "dossier_shield"): {"target_rate": 0.3},
 }
 
 # Scenario changes that let a parameter act: protests large enough to block a sale.
@@ -215,6 +218,12 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # promotion terms act where cadre posts fall vacant (regimes_a, issue 18)
     ("management", "destigma"): {"params": {"retirement_age": 45}},
     ("cadre_labour", "promotion_weight"): {"params": {"retirement_age": 45}},
+    # fixb: in the CR the shield acts only on the power-holders (3 months here); at the
+    # default 10 % security cadres (access 0.2) it scales their chance by 0.8 at most,
+    # which may flip no draw (it flipped none for seed 3 once protest drew per agent).
+    # With half the cadres in security (and as many in personnel) access is full, and
+    # a full shield spares all the power-holders that no shield leaves exposed.
+    ("campaign", "dossier_shield"): {"params": {"security_cadre_share": 0.5}},
 }
 
 # Scenario settings a parameter needs beyond its regime's context: a sale is blocked only

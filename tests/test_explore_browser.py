@@ -14,12 +14,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
+from benchmarks.explore_play import _wait_http  # the benchmark starts the server alike
 from sim.explore import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -38,20 +38,6 @@ ARGS = [
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("cadresim"))
 STARTUP = 240  # seconds: imports are slow on a loaded 2-core machine
-
-
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
 SCENARIO = "scenarios/reform_privatization.yaml"  # the scenario issue 16 timed

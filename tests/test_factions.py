@@ -290,8 +290,16 @@ def test_four_cleanups_modes_differ_beyond_the_target_share():
 
 
 def test_transfer_restores_liberated_cadres_loyalty():
-    on, off = cr_run(), cr_run(("cadre_transfer",))
-    assert on.summary["cadre_cooptation_mean"] > off.summary["cadre_cooptation_mean"]
+    # A transfer adds half the humiliation (0.1) to the loyalty of about half the
+    # liberated cadres, which then relaxes back at 5 % a month: about +0.004 on the
+    # corps' run mean, while a seed's random stream moves it by as much (seed 3 alone
+    # flipped to -0.0013 when protest began drawing per agent). Paired seeds, averaged.
+    gain = [
+        cr_run(seed=s).summary["cadre_cooptation_mean"]
+        - cr_run(("cadre_transfer",), seed=s).summary["cadre_cooptation_mean"]
+        for s in (3, 4, 5, 6)
+    ]
+    assert np.mean(gain) > 0.002, gain
 
 
 def test_same_seed_same_tables():

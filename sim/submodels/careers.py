@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.grouping import csr_row_entries
 from sim.state import Kind, Status
 from sim.submodels import demography
 
@@ -186,23 +187,43 @@ def update_loyalty(model) -> None:
 
 
 def tie_faction_majority(
-    ties: sparse.csr_matrix, faction: np.ndarray, rows: np.ndarray | None = None
+    ties: sparse.csr_matrix,
+    faction: np.ndarray,
+    rows: np.ndarray | None = None,
+    compiled: bool | None = None,
 ) -> np.ndarray:
     """The faction most common among each person's ties (−1 if none is aligned).
 
     With ``rows``, only those people are answered (in that order): the month's movers are
-    few, and counting ties for everyone else would be wasted work.
+    few, and counting ties for everyone else would be wasted work. Compiled
+    (``sim.kernels.tie_faction_majority``); :func:`tie_faction_majority_numpy` is the
+    reference, with the same result (``tests/test_reference.py``); ``compiled`` chooses,
+    by default ``sim.kernels.wanted`` does (large models).
     """
+    from sim import kernels
+
+    if not kernels.wanted(faction.size, compiled):
+        return tie_faction_majority_numpy(ties, faction, rows)
     rows = np.arange(faction.size) if rows is None else rows
     n_f = int(faction.max()) + 1 if faction.size else 0
     if n_f <= 0 or ties.nnz == 0 or rows.size == 0:
         return np.full(rows.size, -1, dtype=np.int16)
-    sub = ties[rows]
-    owner = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
-    their = faction[sub.indices]
+    return kernels.tie_faction_majority(ties, faction, rows, n_f)
+
+
+def tie_faction_majority_numpy(
+    ties: sparse.csr_matrix, faction: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The numpy reference of :func:`tie_faction_majority`."""
+    rows = np.arange(faction.size) if rows is None else rows
+    n_f = int(faction.max()) + 1 if faction.size else 0
+    if n_f <= 0 or ties.nnz == 0 or rows.size == 0:
+        return np.full(rows.size, -1, dtype=np.int16)
+    owner, cols, data = csr_row_entries(ties, rows)  # the entries of ties[rows]
+    their = faction[cols]
     keep = their >= 0
     counts = np.bincount(
-        owner[keep] * n_f + their[keep], weights=sub.data[keep], minlength=rows.size * n_f
+        owner[keep] * n_f + their[keep], weights=data[keep], minlength=rows.size * n_f
     ).reshape(rows.size, n_f)
     best = counts.argmax(axis=1)
     return np.where(counts.max(axis=1) > 0, best, -1).astype(np.int16)
@@ -238,7 +259,12 @@ def update_factions(model) -> None:
     # Draws first (same order as always), so only this month's candidates need their
     # ties counted.
     u_splinter, u_align, u_switch = rng.random(p.n), rng.random(p.n), rng.random(p.n)
-    hard = (1.0 - lv.faction_hardening) ** np.minimum(p.faction_age, 60)
+    age = np.minimum(p.faction_age, 60)
+    base = 1.0 - lv.faction_hardening
+    if age.size and age.min() >= 0:  # the same powers, from a table of the 61 possible
+        hard = np.take(base ** np.arange(61, dtype=age.dtype), age)
+    else:
+        hard = base**age
     # Cliques among those "hit earlier" (K3): a few found splinter factions.
     splinter = urban & (p.persecuted > 0) & (u_splinter < 0.02 * m)
     unaligned = urban & (faction < 0) & (u_align < m)
@@ -332,7 +358,7 @@ def contend(model) -> None:
         return
     idx = np.flatnonzero(members)
     turnout = np.clip(prm.clash_turnout * (0.5 + p.activism[idx]), 0.0, 1.0)
-    fight = clash[unit[idx]] & (u_member < turnout)
+    fight = np.take(clash, unit[idx]) & (u_member < turnout)
     hurt_ = fight & (u_member < turnout * prm.clash_casualty)
     killed_ = hurt_ & (u_member < turnout * prm.clash_casualty * prm.clash_fatality)
     fighters = np.zeros(p.n, dtype=bool)
@@ -352,13 +378,17 @@ def contend(model) -> None:
     exposure = np.zeros(p.n)
     hurt_rows = np.flatnonzero(hurt)
     if model.ties.nnz and hurt_rows.size:
-        sub = model.ties[hurt_rows]
-        exposure = np.bincount(sub.indices, weights=sub.data, minlength=p.n)
-    sore = np.minimum(exposure + hurt, 1.0) * prm.clash_grievance
-    p.grudge[...] = np.minimum(p.grudge + sore, 1.0)
+        _, cols, data = csr_row_entries(model.ties, hurt_rows)
+        exposure = np.bincount(cols, weights=data, minlength=p.n)
+    # Only the casualties and those tied to them get sore; everyone else's grudge stays
+    # (at most 1), so the update is made on their rows alone.
+    sore_rows = np.flatnonzero((exposure > 0) | hurt)
+    sore = np.minimum(exposure[sore_rows] + hurt[sore_rows], 1.0) * prm.clash_grievance
+    np.minimum(p.grudge, 1.0, out=p.grudge)
+    p.grudge[sore_rows] = np.minimum(p.grudge[sore_rows] + sore, 1.0)
     # A unit at war with itself shames its party committee (E7-E8).
-    cad = p.kind == Kind.CADRE
-    lost = cad & clash[unit] & (p.unit >= 0)
+    cad = p.rows(Kind.CADRE)
+    lost = cad.start + np.flatnonzero(np.take(clash, unit[cad]) & (p.unit[cad] >= 0))
     p.loyalty[lost] = np.maximum(p.loyalty[lost] - prm.clash_loyalty_loss, 0.0)
     if killed.any():
         demography.violent_deaths(model, np.flatnonzero(killed))

@@ -21,16 +21,17 @@ ARREARS_REPAY_RATE = 0.05
 
 def gini(x: np.ndarray) -> float:
     """Gini coefficient of non-negative values (0 = equal, → 1 = one holds all)."""
-    # Sorting in the array's own dtype and widening after is exact (widening is monotone)
-    # and about twice as fast on the float32 income column; the sums are in float64.
+    # Sorting in the array's own dtype and widening after is exact (widening is monotone);
+    # the float32 income column is radix-sorted (sim/kernels.py); the sums are in float64.
+    from sim.kernels import sorted_with_cumsum
+
     x = np.asarray(x)
     x = x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
-    x = np.sort(np.clip(x, 0.0, None)).astype(np.float64)
+    x, cum = sorted_with_cumsum(x)  # (np.cumsum of the sorted values)
     n = x.size
     total = x.sum()
     if n == 0 or total <= 0:
         return 0.0
-    cum = np.cumsum(x)
     return float((n + 1 - 2.0 * np.sum(cum) / total) / n)
 
 
@@ -49,14 +50,14 @@ def age_and_retire(model) -> None:
     ``demography.cadre_turnover``, which fills their posts by recruitment.
     """
     p, prm = model.people, model.params
-    p.age = p.age + np.float32(1.0 / 12.0)
-    retiring = (
-        (p.status == Status.EMPLOYED)
-        & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
-        & (p.age >= prm.retirement_age)
+    p.age += np.float32(1.0 / 12.0)
+    # Technicians and workers are adjacent blocks of rows (sim/state.py).
+    urban = slice(p.rows(Kind.TECHNICIAN).start, p.rows(Kind.WORKER).stop)
+    retiring = urban.start + np.flatnonzero(
+        (p.status[urban] == Status.EMPLOYED) & (p.age[urban] >= prm.retirement_age)
     )
-    p.status = np.where(retiring, Status.RETIRED, p.status)
-    p.pension = np.where(retiring, prm.pension, p.pension)
+    p.status[retiring] = Status.RETIRED
+    p.pension[retiring] = prm.pension
 
 
 def benefits(model) -> None:
@@ -69,71 +70,104 @@ def benefits(model) -> None:
     27). Both are state left by a restructuring, so they continue after its window ends.
     """
     p, u, rng = model.people, model.units, model.rng
-    expired = (
-        (p.status == Status.XIAGANG)
-        & (p.laid_off >= 0)
-        & (model.step_index - p.laid_off >= p.stipend_months)
-    )
-    expired &= "stipend_expiry" in model.mechanisms  # off: stipends never run out
-    p.status = np.where(expired, Status.UNEMPLOYED, p.status)
-    hazard = np.where(p.unit >= 0, u.benefit_arrears[np.maximum(p.unit, 0)], 0.0)
+    status = p.status
+    if "stipend_expiry" in model.mechanisms:  # off: stipends never run out
+        expired = (
+            (status == Status.XIAGANG)
+            & (p.laid_off >= 0)
+            & (model.step_index - p.laid_off >= p.stipend_months)
+        )
+        status[expired] = Status.UNEMPLOYED
+    # (np.take: the same gather as fancy indexing, without converting the int32 index)
+    hazard = np.where(p.unit >= 0, np.take(u.benefit_arrears, np.maximum(p.unit, 0)), 0.0)
     hazard = hazard * model.mechanisms.gain("benefit_arrears")
-    owed = ((p.status == Status.RETIRED) | (p.status == Status.XIAGANG)) & (hazard > 0)
+    owed = ((status == Status.RETIRED) | (status == Status.XIAGANG)) & (hazard > 0)
+    # The draw is made every month whether or not anyone is owed (same random stream).
     unpaid = owed & (rng.random(p.n) < hazard)
-    p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
+    np.add(p.arrears, 1.0, out=p.arrears, where=unpaid)
 
 
-def pay(model) -> None:
-    """Set every person's income for this month."""
+def pay(model, compiled: bool | None = None) -> None:
+    """Set every person's income for this month (compiled: ``sim.kernels.pay``).
+
+    The rules are those of :func:`pay_numpy`, the plain reference; the kernel makes the
+    same draws and gives the same values bit for bit (``tests/test_reference.py``).
+    ``compiled`` chooses; by default ``sim.kernels.wanted`` does (large models).
+    """
+    from sim import kernels
+
+    if kernels.wanted(model.people.n, compiled):
+        kernels.pay(model)
+    else:
+        pay_numpy(model)
+
+
+def pay_numpy(model) -> None:
+    """Set every person's income for this month (the numpy reference of :func:`pay`).
+
+    People are stored in blocks by type (``sim.state``), so a rule for one type is
+    computed on that type's rows only; each value is the same as computing it for
+    everyone and selecting (elementwise arithmetic on a slice).
+    """
     p, prm, lv, rng = model.people, model.params, model.levers, model.rng
-    employed = p.status == Status.EMPLOYED
+    n, status = p.n, p.status
+    cad, mig, pea = p.rows(Kind.CADRE), p.rows(Kind.MIGRANT), p.rows(Kind.PEASANT)
+    urban = slice(p.rows(Kind.TECHNICIAN).start, p.rows(Kind.WORKER).stop)
+    employed = status == Status.EMPLOYED
     # Rightless migrants: those who won urban registration (residency) have local rights.
-    migrant = (p.kind == Kind.MIGRANT) & (p.residency != Residency.URBAN)
-    distress = model.unit_distress[np.maximum(p.unit, 0)] * (p.unit >= 0)
+    migrant = np.zeros(n, dtype=bool)
+    migrant[mig] = p.residency[mig] != Residency.URBAN
+    unit = p.unit
+    has_unit = unit >= 0
+    uidx = np.maximum(unit, 0)
+    distress = np.take(model.unit_distress, uidx) * has_unit
     unpaid = employed & (
-        rng.random(p.n)
+        rng.random(n)
         < arrears_hazard(distress, migrant, lv.migrant_arrears_rate, lv.migrant_rights)
     )
-    p.arrears = np.where(unpaid, p.arrears + 1.0, p.arrears)
-    repaid = (p.arrears > 0) & ~unpaid & (rng.random(p.n) < ARREARS_REPAY_RATE)
-    p.arrears = np.where(repaid, 0.0, p.arrears)
+    arrears = p.arrears
+    np.add(arrears, 1.0, out=arrears, where=unpaid)
+    repaid = (arrears > 0) & ~unpaid & (rng.random(n) < ARREARS_REPAY_RATE)
+    arrears[repaid] = 0.0
 
-    income = np.zeros(p.n, dtype=np.float64)
-    income = np.where(employed & ~unpaid, p.wage, income)
-    income = np.where(p.status == Status.XIAGANG, prm.stipend, income)
-    income = np.where(p.status == Status.RETIRED, p.pension, income)
-    income = np.where(p.status == Status.UNEMPLOYED, prm.informal_income, income)
+    # Statuses exclude each other, so each sets the income of its own people.
+    income = np.zeros(n, dtype=np.float64)
+    np.copyto(income, p.wage, where=employed & ~unpaid)
+    np.copyto(income, prm.stipend, where=status == Status.XIAGANG)
+    np.copyto(income, p.pension, where=status == Status.RETIRED)
+    np.copyto(income, prm.informal_income, where=status == Status.UNEMPLOYED)
     # School-leavers waiting for a post live off casual work and street sales (seed 003
     # line 17: youth "in casual labor, or to do street sales").
-    urban = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
-    income = np.where(urban & (p.status == Status.NONE), prm.informal_income, income)
-    cadre = p.kind == Kind.CADRE
-    privilege = np.where(p.unit >= 0, model.unit_privilege[np.maximum(p.unit, 0)], 0.0)
+    np.copyto(income[urban], prm.informal_income, where=status[urban] == Status.NONE)
+    privilege = np.where(has_unit[cad], np.take(model.unit_privilege, uidx[cad]), 0.0)
     # "Cadre salaries are much higher now, maybe three times" (seed 003 line 19).
-    income = np.where(
-        cadre,
-        prm.cadre_wage * (1.0 + 2.0 * privilege) + p.corruption * privilege,
-        income,
-    )
-    peasant = p.kind == Kind.PEASANT
-    farm = prm.farm_income * p.land * lv.grain_price * (1.0 - np.clip(p.tax_burden, 0, 1))
-    income = np.where(peasant, farm, income)
+    income[cad] = prm.cadre_wage * (1.0 + 2.0 * privilege) + p.corruption[cad] * privilege
+
+    def farm(rows: slice) -> np.ndarray:
+        tax = np.clip(p.tax_burden[rows], 0, 1)
+        return prm.farm_income * p.land[rows] * lv.grain_price * (1.0 - tax)
+
+    income[pea] = farm(pea)
     # Migrants back home (status NONE) farm their household's plot (seed 003 line 62).
-    at_home = migrant & (p.status == Status.NONE)
-    income = np.where(at_home, farm, income)
+    at_home = migrant[mig] & (status[mig] == Status.NONE)
+    if at_home.any():
+        income[mig] = np.where(at_home, farm(mig), income[mig])
     # Migrants send part of their pay home; villages share it among their households.
-    remit = np.where(migrant, REMITTANCE_SHARE * income, 0.0)
+    remit = np.zeros(n)
+    remit[mig] = np.where(migrant[mig], REMITTANCE_SHARE * income[mig], 0.0)
     p.remittance = remit
-    income = income - remit
+    income[mig] -= remit[mig]
     if model.villages.n:
         vil = np.maximum(p.village, 0)
-        pool = np.bincount(vil[migrant], weights=remit[migrant], minlength=model.villages.n)
-        households = np.bincount(vil[peasant], minlength=model.villages.n)
+        vm = migrant[mig]
+        pool = np.bincount(vil[mig][vm], weights=remit[mig][vm], minlength=model.villages.n)
+        households = np.bincount(vil[pea], minlength=model.villages.n)
         per_house = pool / np.maximum(households, 1)
-        income = np.where(peasant, income + per_house[vil], income)
+        income[pea] += np.take(per_house, vil[pea])
     spend = p.relief * RELIEF_SPEND_SHARE
     p.relief = p.relief - spend
     p.income = income + spend
     # Health recovers away from the line; regimes deplete it (seed 003 G4, line 43).
-    p.health = np.where(employed, p.health, np.minimum(p.health + prm.health_recovery, 1.0))
-    p.tenure = np.where(employed, p.tenure + 1, p.tenure)
+    idle = ~employed
+    np.minimum(p.health + prm.health_recovery, 1.0, out=p.health, where=idle)
+    np.add(p.tenure, 1, out=p.tenure, where=employed)

@@ -158,7 +158,7 @@ def update_global(model) -> None:
         * on("legitimacy_repression")
         * (1.0 - prm.local_blame * on("local_blame")),
         prm.legitimacy_concession * on("legitimacy_concession"),
-        broken_share=broken_pledges(p.laid_off, STATUS_LOSS[p.status]),
+        broken_share=broken_pledges(p.laid_off, np.take(STATUS_LOSS, p.status)),
         unrest_share=t["unresolved_people"] / n,
         w_broken=prm.legitimacy_broken_pledges * on("legitimacy_broken_pledges"),
         w_unrest=prm.legitimacy_unrest * on("legitimacy_unrest"),

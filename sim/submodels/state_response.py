@@ -257,29 +257,37 @@ def respond(model, events: Events) -> None:
 
     # A concession answers the group's claim, in its locality: arrears paid to those
     # pressing it, and the denied among them restored to a stipend (seed 003 L21, L93).
-    claim = claim_of(p.kind, p.status)
-    group = model.locality * N_CLAIMS + claim
-    won = np.zeros(n_loc * N_CLAIMS, dtype=bool)
     wins = policy | court
-    won[events.locality[wins] * N_CLAIMS + events.claim[wins]] = True
-    members_policy = won[group]
-    p.arrears = np.where(members_policy, 0.0, p.arrears)
-    # Only workers and technicians were laid off onto a stipend; a cadre the new owners
-    # kicked out is "now also unemployed" (seed 003 L123) with no xiagang terms to restore.
-    laid_off_staff = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
-    restored = members_policy & (claim == CLAIM_STATUS) & (p.status == 4) & laid_off_staff
-    p.status = np.where(restored, 2, p.status)
-    # ... with a fresh stipend: protest defends "Xiagang payments" (C1, line 27).
-    p.laid_off = np.where(restored, model.step_index, p.laid_off)
-    p.stipend_months = np.where(restored, prm.restored_stipend_months, p.stipend_months)
+    if wins.any():  # (no win: nothing below changes anyone's state)
+        # Only the people of localities with a win can be members of a winning group.
+        loc_won = np.zeros(n_loc, dtype=bool)
+        loc_won[events.locality[wins]] = True
+        there = np.flatnonzero(np.take(loc_won, model.locality))
+        claim = claim_of(p.kind[there], p.status[there])
+        won = np.zeros(n_loc * N_CLAIMS, dtype=bool)
+        won[events.locality[wins] * N_CLAIMS + events.claim[wins]] = True
+        hit = np.take(won, model.locality[there] * N_CLAIMS + claim)
+        members_policy, claim = there[hit], claim[hit]
+        p.arrears[members_policy] = 0.0
+        # Only workers and technicians were laid off onto a stipend; a cadre the new
+        # owners kicked out is "now also unemployed" (seed 003 L123) with no xiagang terms
+        # to restore.
+        kind = p.kind[members_policy]
+        laid_off_staff = (kind == Kind.WORKER) | (kind == Kind.TECHNICIAN)
+        status = p.status[members_policy]
+        restored = members_policy[(claim == CLAIM_STATUS) & (status == 4) & laid_off_staff]
+        p.status[restored] = 2
+        # ... with a fresh stipend: protest defends "Xiagang payments" (C1, line 27).
+        p.laid_off[restored] = model.step_index
+        p.stipend_months[restored] = prm.restored_stipend_months
     # Pacification: a one-time payment to the participants (seed 003 D2, line 97).
     row = events.rows(p.n)
     in_event = row >= 0
-    paid = np.zeros(p.n, dtype=bool)
-    paid[in_event] = payment[row[in_event]]
-    # Paid to the people who protested: an agent's mean payment is its active share's.
-    got = np.where(paid, prm.pacification_payment * active_share(p), 0.0)
-    p.relief = p.relief + got.astype(np.float32)
+    members = np.flatnonzero(in_event)
+    if payment.any():
+        paid = members[payment[row[members]]]
+        # Paid to the people who protested: an agent's mean payment is its active share's.
+        p.relief[paid] += prm.pacification_payment * active_share(p)[paid]
 
     # Arrests of leaders (D6), capacity from police and security cadres, harsher where
     # invisible for peasants (D9).
@@ -308,7 +316,6 @@ def respond(model, events: Events) -> None:
         hands, prm.arrests_per_officer, lv.repression, brutality, rng.random(n_loc)
     )
     capacity = capacity * model.mechanisms.gain("arrests")
-    members = np.flatnonzero(in_event)
     arrested = np.zeros(n_loc)
     if members.size:
         loc_a = model.locality[members]
@@ -348,7 +355,11 @@ def respond(model, events: Events) -> None:
         prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence") * effect,
         prm.fear_turnout,
     )
-    p.fear = np.minimum(p.fear + added[model.locality], 1.0).astype(np.float32)
+    # Fear + added, at most 1; computed on the rows of the localities it settles on.
+    rows = np.flatnonzero(np.take(added != 0, model.locality) if added.any() else added[:0])
+    frightened = np.minimum(p.fear[rows] + added[model.locality[rows]], 1.0)
+    np.minimum(p.fear, 1.0, out=p.fear)
+    p.fear[rows] = frightened
     t["concessions"] = int(np.count_nonzero(policy))
     t["pacifications"] = int(np.count_nonzero(payment))
     t["contradicted"] = int(np.count_nonzero(contradicted))
@@ -376,6 +387,6 @@ def respond(model, events: Events) -> None:
 def decay(model) -> None:
     """Jail terms run down; fear fades."""
     p, prm = model.people, model.params
-    p.jail = np.maximum(p.jail - 1, 0)
-    p.detained = np.where(p.jail > 0, p.detained, np.float32(0.0))
-    p.fear = p.fear * np.float32(1.0 - prm.fear_decay)
+    np.maximum(p.jail - 1, 0, out=p.jail)
+    p.detained[p.jail <= 0] = 0.0
+    p.fear *= np.float32(1.0 - prm.fear_decay)

@@ -1,0 +1,137 @@
+"""Compiled (numba) loops for the city model where numpy cannot fuse the work.
+
+Each kernel has a plain numpy reference beside it (the ``*_reference`` function, the
+expression the model used before) and ``tests/test_reference.py`` checks with hypothesis
+that both give the same result, bit for bit. Nothing here draws random numbers.
+
+The loops themselves are in :mod:`sim.kernels_compiled`, imported (with numba) on first
+use, not at import time, so ``cadresim validate`` and ``--help`` stay fast
+(``tests/test_cli_ux.py``); their machine code is cached on disk (``cache=True``), so a
+new process loads it instead of compiling it again.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+#: Below this many rows a model uses the numpy references unless numba is loaded already:
+#: importing numba and loading the cached kernels costs about 0.4 s of CPU once per
+#: process, more than the kernels save over a whole run of a small model (240 months at
+#: 10^3 agents take about 1.3 s); a sweep or calibration worker pays it once for many runs.
+KERNEL_MIN_ROWS = 20_000
+
+
+def wanted(n_rows: int, compiled: bool | None = None) -> bool:
+    """Whether to run a compiled kernel for ``n_rows`` rows: ``compiled`` if given, else
+    for large models or once numba is imported. Both paths give the same values."""
+    if compiled is not None:
+        return compiled
+    return n_rows >= KERNEL_MIN_ROWS or "numba" in sys.modules
+
+
+def _compiled():
+    from sim import kernels_compiled  # imports numba: only when a kernel runs
+
+    return kernels_compiled
+
+
+def sorted_nonnegative_reference(x: np.ndarray) -> np.ndarray:
+    """``np.sort(np.clip(x, 0, None))`` as float64: what the Gini coefficient sorts."""
+    return np.sort(np.clip(x, 0.0, None)).astype(np.float64)
+
+
+def sorted_nonnegative(x: np.ndarray, compiled: bool | None = None) -> np.ndarray:
+    """Sorted ``clip(x, 0)`` as float64, equal element for element to
+    :func:`sorted_nonnegative_reference`.
+
+    For float32 (the income column) a radix sort on the bit patterns, which order as the
+    values do for non-negative floats (NaN, as in ``np.sort``, last); other dtypes use the
+    reference. Equal values are interchangeable in a sorted array, so any correct sort
+    gives the same array (up to the sign of zeros, which sort as one value).
+    """
+    return sorted_with_cumsum(x, compiled)[0]
+
+
+def sorted_with_cumsum(x: np.ndarray, compiled: bool | None = None):
+    """``(s, np.cumsum(s))`` for ``s`` = :func:`sorted_nonnegative` ``(x)``."""
+    x = np.asarray(x)
+    if x.dtype != np.float32 or x.ndim != 1 or x.size < 64 or not wanted(x.size, compiled):
+        s = sorted_nonnegative_reference(x)
+        return s, np.cumsum(s)
+    keys = np.clip(x, 0.0, None).view(np.uint32)
+    return _compiled().sorted_and_cumsum(keys)
+
+
+def pay(model) -> None:
+    """``sim.submodels.economy.pay_numpy`` as one compiled pass (same draws, same values)."""
+    from sim.state import Kind
+
+    p, prm, lv, rng = model.people, model.params, model.levers, model.rng
+    n = p.n
+    # The reference draws these two in this order; nothing else draws in between.
+    u_unpaid = rng.random(n)
+    u_repaid = rng.random(n)
+    b = p.blocks
+    blocks = (
+        b[Kind.CADRE].start,
+        b[Kind.CADRE].stop,
+        b[Kind.TECHNICIAN].start,
+        b[Kind.WORKER].stop,
+        b[Kind.MIGRANT].start,
+        b[Kind.MIGRANT].stop,
+        b[Kind.PEASANT].start,
+        b[Kind.PEASANT].stop,
+    )
+    f32 = np.float32
+    priv = model.unit_privilege
+    if priv.size == 0:  # no units: a dummy the kernel never reads
+        priv = np.zeros(1, dtype=np.float32)
+    distress = model.unit_distress if model.unit_distress.size else np.zeros(1)
+    _compiled().pay_rows(
+        p.status,
+        p.unit,
+        p.residency,
+        p.village,
+        p.wage,
+        p.pension,
+        p.corruption,
+        p.land,
+        p.tax_burden,
+        p.arrears,
+        p.relief,
+        p.health,
+        p.tenure,
+        p.income,
+        p.remittance,
+        distress,
+        priv,
+        u_unpaid,
+        u_repaid,
+        blocks,
+        model.villages.n,
+        float(lv.migrant_arrears_rate * (1.0 - lv.migrant_rights)),
+        float(prm.stipend),
+        float(prm.informal_income),
+        priv.dtype.type(prm.cadre_wage),
+        f32(prm.farm_income),
+        f32(lv.grain_price),
+        float(ARREARS_REPAY_RATE),
+        float(REMITTANCE_SHARE),
+        f32(RELIEF_SPEND_SHARE),
+        f32(prm.health_recovery),
+    )
+
+
+#: the constants of ``sim.submodels.economy`` (repeated: this module imports no submodel)
+ARREARS_REPAY_RATE = 0.05
+REMITTANCE_SHARE = 0.3
+RELIEF_SPEND_SHARE = 1.0 / 3.0
+
+
+def tie_faction_majority(ties, faction: np.ndarray, rows: np.ndarray, n_f: int) -> np.ndarray:
+    """``sim.submodels.careers.tie_faction_majority_numpy`` for ``n_f ≥ 1`` factions, compiled."""
+    return _compiled().tie_majority(
+        ties.indptr, ties.indices, ties.data, faction, np.asarray(rows, dtype=np.int64), n_f
+    )
