@@ -19,25 +19,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchmarks.explore_play import _wait_http  # the benchmark starts the server alike
+# the benchmark starts the server and the browser alike
+from benchmarks.explore_play import CHROMIUM, STARTUP, _wait_http
+from benchmarks.explore_play import CHROMIUM_ARGS as ARGS
 from sim.explore import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).with_name("cadresim"))
-STARTUP = 240  # seconds: imports are slow on a loaded 2-core machine
 
 
 SCENARIO = "scenarios/reform_privatization.yaml"  # the scenario issue 16 timed
