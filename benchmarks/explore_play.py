@@ -186,6 +186,19 @@ def stop_server(proc: subprocess.Popen) -> None:
             pass
 
 
+def open_page(pw, url: str):
+    """Headless Chromium on the page at ``url`` once it shows "Not started" (its first
+    render); ``(browser, page)``. ``pw``: a running ``sync_playwright()``."""
+    from playwright.sync_api import expect
+
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1600, "height": 1300})
+    page.set_default_timeout(120_000)
+    page.goto(url, timeout=STARTUP * 1000)
+    expect(page.get_by_text("Not started")).to_be_visible(timeout=STARTUP * 1000)
+    return browser, page
+
+
 def play_in_browser(
     url: str, session: int, timeout: float = 300, profile: Path | None = None
 ) -> dict:
@@ -193,14 +206,10 @@ def play_in_browser(
     months the page showed and the session's CPU from the click to the end. ``profile``:
     a file for py-spy's raw samples of the page server during play (py-spy must be
     installed; it is not a dependency of the project)."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1300})
-        page.set_default_timeout(120_000)
-        page.goto(url, timeout=STARTUP * 1000)
-        expect(page.get_by_text("Not started")).to_be_visible(timeout=STARTUP * 1000)
+        browser, page = open_page(pw, url)
         time.sleep(1.0)  # let the first render settle: only play is measured
         pids = [p for p in session_pids(session) if p != session]
         threads0 = {p: thread_cpu(p) for p in pids}

@@ -20,8 +20,7 @@ import pytest
 import yaml
 
 # the benchmark starts the server and the browser alike
-from benchmarks.explore_play import CHROMIUM, STARTUP, _wait_http
-from benchmarks.explore_play import CHROMIUM_ARGS as ARGS
+from benchmarks.explore_play import CHROMIUM, STARTUP, _wait_http, open_page
 from sim.explore import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -67,11 +66,7 @@ def test_explore_page_steps_saves_and_reproduces(server, tmp_path):
 
     server, _ = server
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1300})
-        page.set_default_timeout(120_000)
-        page.goto(server, timeout=STARTUP * 1000)
-        expect(page.get_by_text("Not started")).to_be_visible(timeout=STARTUP * 1000)
+        browser, page = open_page(pw, server)
 
         # Move the legitimacy slider two steps left with the keyboard, then Reset.
         sliders = page.get_by_role("slider")
