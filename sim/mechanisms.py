@@ -39,7 +39,7 @@ Guards (file : function — what "off" means):
 - ``stipend_expiry`` — ``submodels/economy.py : benefits`` — stipends never run out.
 - ``benefit_arrears`` — ``submodels/economy.py : benefits`` — owed benefits always paid.
 - ``elite_repression_capacity`` — ``submodels/state_response.py : respond`` — full capacity.
-- ``concession_coherence`` — ``submodels/state_response.py : respond`` — no policy reneged.
+- ``concession_coherence`` — ``submodels/state_response.py : respond`` — no concession reneged.
 - ``elite_defection`` — ``submodels/elite.py : update`` — no security cadre defects.
 - ``implementation_fidelity`` — ``submodels/elite.py : update`` — fidelity 1.
 - ``local_blame`` — ``submodels/legitimacy.py : update_local`` — no blame term; the
@@ -279,29 +279,31 @@ MECHANISMS: tuple[Mechanism, ...] = (
     # --- elite dynamics, layered legitimacy, the state's conditional response (elite) ---
     Mechanism(
         "elite_repression_capacity",
-        "a cohesion shortfall cuts arrest capacity and the fear a defeat leaves",
+        "the elite's split, graded in its cohesion, cuts arrest capacity and the fear a "
+        "defeat leaves",
         "sim/submodels/state_response.py:respond",
         "002_683259ac5f475297.txt:245-250 (H1-H2)",
         "enforcers repress at full capacity whatever the elite's cohesion",
     ),
     Mechanism(
         "concession_coherence",
-        "a divided elite reneges on won policy (vacillation)",
+        "a divided elite reneges on concessions, policy and payments (vacillation, broken "
+        "promises), the more the more split it is",
         "sim/submodels/state_response.py:respond",
-        "002_683259ac5f475297.txt:248-250 (H2)",
-        "no won policy is contradicted",
+        "002_683259ac5f475297.txt:248-250 (H2); 003_34c2b211615d9395.txt:29",
+        "no concession is contradicted",
     ),
     Mechanism(
         "elite_defection",
-        "with cohesion short, disloyal security cadres facing protest defect: lost to "
-        "enforcement, they tilt their locality toward conceding",
+        "the more split the elite, the more disloyal security cadres facing protest defect: "
+        "lost to enforcement, they tilt their locality toward conceding",
         "sim/submodels/elite.py:update",
         "003_34c2b211615d9395.txt:95, 127 (D14); Walder & Lu (2017)",
         "no security cadre defects",
     ),
     Mechanism(
         "implementation_fidelity",
-        "a cohesion shortfall lowers how faithfully cadres implement regimes (sale rate, "
+        "the elite's split lowers how faithfully cadres implement regimes (sale rate, "
         "cadre-labour compliance, grassroots visits)",
         "sim/submodels/elite.py:update",
         "002_683259ac5f475297.txt:4298-4305",

@@ -578,7 +578,7 @@ def respond_pair(name, params=None, prep=None, sold=False, size=1000.0, months=3
 
 def test_elite_repression_capacity_cuts_arrests_when_cohesion_falls_short():
     def prep(m, loc):
-        m.elite.shortfall = 1.0
+        m.elite.split = 1.0
 
     (on, *_), (off, *_) = respond_pair(
         "elite_repression_capacity", {"concession_base": -20.0}, prep
@@ -588,7 +588,7 @@ def test_elite_repression_capacity_cuts_arrests_when_cohesion_falls_short():
 
 def test_concession_coherence_makes_a_divided_elite_renege():
     def prep(m, loc):
-        m.elite.shortfall = 1.0
+        m.elite.split = 1.0
 
     params = {"concession_base": 20.0, "narrow_breadth": 0.0, "contradiction_rate": 1.0}
     (on, *_), (off, *_) = respond_pair("concession_coherence", params, prep)
@@ -663,7 +663,7 @@ def test_police_reluctance_without_pressure_means_fewer_arrests():
         # draw) then turns into one arrest in both. At full capacity the expected arrests
         # are 1.5 with compliant police and 0.3 with the security cadres alone, so the
         # rounded counts differ whatever the draw.
-        m.elite.shortfall = 0.0
+        m.elite.split = 0.0
 
     (on, *_), (off, *_) = respond_pair("police_reluctance", {"concession_base": -20.0}, prep)
     assert on["arrests"] < off["arrests"]

@@ -13,15 +13,24 @@ and factions have moved):
   split into gainers and losers of a policy is divided even at the same mean loyalty —
   the "elite dualism" that homogenization erodes (seed 002 lines 1043–1056) and the
   resistance of party cadres who fear the manager reform (lines 4298–4305).
-- **Repression effectiveness** (:func:`shortfall`): below the reference cohesion the
-  enforcers' arrests and the fear a defeat leaves shrink in proportion (read by
-  ``state_response.respond``).
+- **Split** (:func:`split`): how divided the elite acts, by degree, in [0, 1] — 0 for a
+  fully cohesive elite, 1 for one with no cohesion at all, a logistic in cohesion around
+  ``cohesion_reference`` with slope ``cohesion_slope``, rescaled to those ends. H1–H2 ask
+  for a *degree* of co-optation deciding between outcomes, so the state's capacity moves
+  with every change of cohesion, not only below a threshold; the logistic's steep middle
+  is the tipping region between Svolik's established and contested dictatorships and the
+  cascade of 1967 (Walder & Lu 2017), and its shallow ends say that a very cohesive elite
+  loses little more by a small quarrel. A slope near 0 gives the linear split 1 − cohesion.
+- **Repression effectiveness**: the enforcers' arrests and the fear a defeat leaves shrink
+  with the split (read by ``state_response.respond``): even a cohesive elite's enforcers
+  are not quite at full capacity, and a split one's are far below it.
 - **Coherence of concessions**: a divided elite concedes and reneges ("vacillation",
-  line 249); the chance that a won policy is contradicted grows with the shortfall.
+  line 249; "government promises, which are not kept", seed 003 line 29): the chance that
+  a concession — policy or payment — is contradicted grows with the split.
 - **Implementation fidelity** (``model.elite.fidelity``): how faithfully cadres carry out
   a regime (privatization's sale rate, cadre-labour compliance, grassroots visits read
-  it): full at or above the reference cohesion, lower below it (lines 4298–4305: "the
-  party secretary has nothing to do ... who profess love for what they really fear").
+  it), 1 − ``fidelity_loss`` × split (lines 4298–4305: "the party secretary has nothing
+  to do ... who profess love for what they really fear").
 - **Defection** (:func:`defection_hazard`): when cohesion falls, security cadres who face
   protest in their locality refuse to repress and side with it — the police chief "under
   pressure" (seed 003 line 95, D14), regiments near Beijing that "resisted" in 1989 (line
@@ -47,8 +56,8 @@ class EliteState:
 
     cohesion: float
     """Elite cohesion as redefined here, in [0, 1]."""
-    shortfall: float = 0.0
-    """Relative shortfall of cohesion below its reference, in [0, 1]."""
+    split: float = 0.0
+    """How divided the elite acts, in [0, 1] (:func:`split`)."""
     fidelity: float = 1.0
     """Implementation fidelity the regimes read, in [0, 1]."""
     defected: np.ndarray | None = None
@@ -84,33 +93,50 @@ def cohesion(
     return float(np.clip(base * agree * (1.0 - defected_share), 0.0, 1.0))
 
 
-def shortfall(cohesion_: float, reference: float) -> float:
-    """How far cohesion falls short of ``reference``, as a share of it, in [0, 1]."""
-    if reference <= 0:
-        return 0.0
-    return float(np.clip(1.0 - cohesion_ / reference, 0.0, 1.0))
+def split(cohesion_: float, reference: float, slope: float) -> float:
+    """How divided the elite acts, in [0, 1], falling continuously as cohesion rises.
+
+    A logistic ``1 / (1 + exp(-slope × (reference − cohesion)))`` rescaled so that a
+    fully cohesive elite (cohesion 1) has split 0 and one with no cohesion split 1:
+    ``reference`` is the cohesion at which the elite is about half split, ``slope``
+    how sharply it tips there. As ``slope`` → 0 the split is ``1 − cohesion``; as it
+    grows, a step at ``reference``.
+    """
+    c = float(np.clip(cohesion_, 0.0, 1.0))
+    if slope < 1e-6:  # the limit of the rescaled logistic: linear
+        return 1.0 - c
+
+    def logistic(x: float) -> float:
+        return 1.0 / (1.0 + np.exp(-slope * (reference - x)))
+
+    lo, hi = logistic(1.0), logistic(0.0)
+    return float(np.clip((logistic(c) - lo) / (hi - lo), 0.0, 1.0))
 
 
 def defection_hazard(
     loyalty: np.ndarray,
     facing_protest: np.ndarray,
-    shortfall_: float,
+    split_: float,
     rate: float,
 ) -> np.ndarray:
-    """Monthly chance a security cadre defects: ``rate`` × shortfall × (1 − loyalty) × 2.
+    """Monthly chance a security cadre defects: ``rate`` × split × min(2(1 − loyalty), 1).
 
     Only cadres facing protest in their own locality have anyone to side with; the least
-    co-opted go first, and no one defects while cohesion is at its reference.
+    co-opted go first, and the more divided the elite, the more of them go.
     """
-    h = rate * shortfall_ * np.clip(2.0 * (1.0 - loyalty), 0.0, 1.0)
+    h = rate * split_ * np.clip(2.0 * (1.0 - loyalty), 0.0, 1.0)
     return np.where(facing_protest, np.clip(h, 0.0, 1.0), 0.0)
 
 
 def init(model) -> EliteState:
     p = model.people
     rows = p.rows(Kind.CADRE)
-    c = cohesion(p.faction[rows], p.loyalty[rows], 0.0, model.params.elite_division_weight)
-    return EliteState(cohesion=c, defected=np.zeros(p.n, dtype=np.int16))
+    prm = model.params
+    c = cohesion(p.faction[rows], p.loyalty[rows], 0.0, prm.elite_division_weight)
+    # The first month's response already meets an elite divided by degree.
+    s = split(c, prm.cohesion_reference, prm.cohesion_slope)
+    fid = 1.0 - prm.fidelity_loss * s if "implementation_fidelity" in model.mechanisms else 1.0
+    return EliteState(cohesion=c, split=s, fidelity=fid, defected=np.zeros(p.n, dtype=np.int16))
 
 
 def locality_defection(model) -> np.ndarray:
@@ -138,7 +164,7 @@ def update(model) -> None:
     sec[rows] = p.security[rows] > 0
     u = rng.random(p.n)  # drawn whether or not anyone can defect (ablation keeps draws)
     hazard = defection_hazard(
-        p.loyalty, sec & in_protest[model.locality], st.shortfall, prm.defection_rate
+        p.loyalty, sec & in_protest[model.locality], st.split, prm.defection_rate
     )
     hazard = hazard * model.mechanisms.gain("elite_defection")
     new = sec & (st.defected == 0) & (u < hazard)
@@ -150,6 +176,6 @@ def update(model) -> None:
     st.cohesion = cohesion(
         p.faction[rows], p.loyalty[rows], st.defected_share, prm.elite_division_weight
     )
-    st.shortfall = shortfall(st.cohesion, prm.cohesion_reference)
-    fid = 1.0 - prm.fidelity_loss * st.shortfall
+    st.split = split(st.cohesion, prm.cohesion_reference, prm.cohesion_slope)
+    fid = 1.0 - prm.fidelity_loss * st.split
     st.fidelity = fid if "implementation_fidelity" in model.mechanisms else 1.0

@@ -22,8 +22,8 @@ Conditions of the response (docs/ODD.md 7.4, 7.11):
   is how many localities press its claim (share, against ``broad_claim_share``) and how
   many claims (classes) are out at once. Broad protest gets concessions; an isolated
   event (breadth below ``narrow_breadth``) is paid off at most, never policy.
-- The elite (``sim.submodels.elite``): a cohesion shortfall cuts arrests and deterrence,
-  makes won policy liable to be contradicted, and defected security cadres are lost to
+- The elite (``sim.submodels.elite``): the elite's split, graded in its cohesion, cuts
+  arrests and deterrence, makes concessions liable to be contradicted, and defected security cadres are lost to
   enforcement and tilt their locality toward conceding.
 - D4 (line 93): a temporary win (in the street or in court) in a sold unit — the buyer
   "put on pressure" — brings escalation there: more arrests "bypassing the courts", and
@@ -244,9 +244,10 @@ def respond(model, events: Events) -> None:
     # Policy needs scale (D1: thousands, line 21) and is never won by an isolated event:
     # those of a single factory get a one-time payment at most (D2, line 97).
     policy = conceded & (events.size >= POLICY_CONCESSION_SIZE) & ~narrow
-    # A divided elite concedes and reneges (seed 002 line 249, "vacillation").
-    p_contra = prm.contradiction_rate * st.shortfall * on("concession_coherence")
-    contradicted = policy & (rng.random(events.n) < p_contra)
+    # A divided elite concedes and reneges, on policy and payments alike (seed 002 line
+    # 249, "vacillation"; seed 003 line 29, "government promises, which are not kept").
+    p_contra = prm.contradiction_rate * st.split * on("concession_coherence")
+    contradicted = conceded & (rng.random(events.n) < p_contra)
     policy = policy & ~contradicted
     payment = conceded & ~policy & ~contradicted
     # The courts (D13): a defeated unit protest may win its claim in court, unless
@@ -302,8 +303,8 @@ def respond(model, events: Events) -> None:
     security = model.loc_security - defected_loc
     enforcers = police + np.maximum(security, 0.0)
     brutality = np.where(model.loc_urban, 1.0, 2.0 - loc_vis)
-    # Cohesion sets how effectively the enforcers repress (seed 002 H1-H2).
-    effect = 1.0 - prm.repression_capacity_loss * st.shortfall * on("elite_repression_capacity")
+    # Cohesion sets how effectively the enforcers repress, by degree (seed 002 H1-H2).
+    effect = 1.0 - prm.repression_capacity_loss * st.split * on("elite_repression_capacity")
     brutality = (
         brutality
         * effect
