@@ -13,6 +13,9 @@ It is the same as running, for each scenario,
 
     cadresim effects scenarios/<name>.yaml --seeds 20 --workers 2 --out results/effects/<name>
 
+(``--seed`` sets the root of the common seeds, as ``cadresim effects --seed`` does: fresh
+seeds for claims, not the ones parameters were chosen on).
+
 Run: ``nice -n 10 .venv/bin/python -m benchmarks.elite_effects [--seeds 20] [--workers 2]``
 (about 20 minutes of CPU with 20 seeds; the reform city is most of it).
 """
@@ -31,12 +34,18 @@ from sim.effects import FIGURE, run_effects
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("cultural_revolution_1966_1976", "enterprise_1956_1966", "reform_privatization")
-#: the headline outcomes plus the elite's own: layered legitimacy, defection, fidelity
+#: the headline outcomes plus the elite's own: layered legitimacy, defection, fidelity,
+#: the payments a split elite pays or reneges on, and factional clashes (violence)
 COLUMNS = (
     *FIGURE,
+    "legitimacy_central_final",
     "legitimacy_local_final",
+    "elite_cohesion_mean",
     "defections_total",
     "implementation_fidelity_mean",
+    "pacifications_total",
+    "contradicted_concessions_total",
+    "factional_clashes_total",
 )
 
 
@@ -69,12 +78,20 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "effects")
     ap.add_argument("--only", nargs="*", default=list(SCENARIOS), help="scenario names")
+    ap.add_argument(
+        "--seed", type=int, default=None, help="root seed of the common seeds (default: scenario's)"
+    )
     args = ap.parse_args()
     for name in args.only:
         scn = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
         t0 = time.perf_counter()
         table, report = run_effects(
-            scn, args.out / name, seeds=args.seeds, workers=args.workers, source=f"{name}.yaml"
+            scn,
+            args.out / name,
+            seeds=args.seeds,
+            workers=args.workers,
+            root_seed=args.seed,
+            source=f"{name}.yaml",
         )
         text = (
             f"## {name}: {args.seeds} common seeds per arm\n\n"

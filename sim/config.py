@@ -373,18 +373,26 @@ class Params(StrictModel):
         1.0, 0, 1, "weight of policy division (2 x sd of cadre loyalty) in elite cohesion (share)"
     )
     cohesion_reference: float = _p(
-        0.4, 0.01, 1, "elite cohesion at which the elite's split is about half, the middle of "
-        "its logistic (0-1)"
+        0.4,
+        0.01,
+        1,
+        "elite cohesion at which the elite's split is about half, the middle of its logistic (0-1)",
     )
     cohesion_slope: float = _p(
-        12.0, 0, 100, "steepness of the elite's split around cohesion_reference; 0 gives the "
-        "linear split 1 - cohesion (log-odds per unit cohesion)"
+        12.0,
+        0,
+        100,
+        "steepness of the elite's split around cohesion_reference; 0 gives the "
+        "linear split 1 - cohesion (log-odds per unit cohesion)",
     )
     repression_capacity_loss: float = _p(
         0.7, 0, 1, "share of arrest capacity and deterrence lost at full split (share)"
     )
     contradiction_rate: float = _p(
-        0.5, 0, 1, "chance a concession (policy or payment) is contradicted (reneged) at full split (share)"
+        0.5,
+        0,
+        1,
+        "chance a concession (policy or payment) is contradicted (reneged) at full split (share)",
     )
     fidelity_loss: float = _p(0.6, 0, 1, "implementation fidelity lost at full split (share)")
     defection_rate: float = _p(

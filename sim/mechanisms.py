@@ -288,7 +288,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "concession_coherence",
         "a divided elite reneges on concessions, policy and payments (vacillation, broken "
-        "promises), the more the more split it is",
+        "promises), more often the more split it is",
         "sim/submodels/state_response.py:respond",
         "002_683259ac5f475297.txt:248-250 (H2); 003_34c2b211615d9395.txt:29",
         "no concession is contradicted",

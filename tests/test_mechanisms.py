@@ -625,19 +625,21 @@ def test_local_blame_lowers_local_legitimacy_and_spares_the_centre():
 
 def test_breadth_response_isolates_narrow_protest():
     """Off, a large single-unit protest can win policy; on, it is paid off at most (D2)."""
-    params = {"concession_base": 20.0, "narrow_breadth": 0.5}
+    # A coherent elite (no concession reneged): breadth alone decides.
+    params = {"concession_base": 20.0, "narrow_breadth": 0.5, "contradiction_rate": 0.0}
     (on, *_), (off, *_) = respond_pair("breadth_response", params)
     assert (on["concessions"], on["pacifications"]) == (0, 1)
     assert (off["concessions"], off["pacifications"]) == (1, 0)
 
 
 def test_repression_escalation_follows_a_win_in_a_sold_unit():
-    params = {"concession_base": 20.0, "narrow_breadth": 0.0}
+    params = {"concession_base": 20.0, "narrow_breadth": 0.0, "contradiction_rate": 0.0}
     (_, m, loc), _ = respond_pair("repression_escalation", params, sold=True)
     assert m.response.escalation[loc] > 0  # a win in a sold unit: escalation there
 
     def prep(m, loc):
         m.response.escalation[loc] = 1.0
+        m.elite.split = 0.0  # full capacity, so the escalated arrests round apart
 
     (on, *_), (off, *_) = respond_pair(
         "repression_escalation", {"concession_base": -20.0}, prep, sold=True

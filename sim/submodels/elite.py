@@ -103,7 +103,7 @@ def split(cohesion_: float, reference: float, slope: float) -> float:
     grows, a step at ``reference``.
     """
     c = float(np.clip(cohesion_, 0.0, 1.0))
-    if slope < 1e-6:  # the limit of the rescaled logistic: linear
+    if slope < 1e-3:  # the limit of the rescaled logistic (to 1e-7): linear
         return 1.0 - c
 
     def logistic(x: float) -> float:
