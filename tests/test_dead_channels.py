@@ -216,7 +216,9 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
     # promotion terms act where cadre posts fall vacant (regimes_a, issue 18)
-    ("management", "destigma"): {"params": {"retirement_age": 45}},
+    # (more vacancies at 42: at 45, seed 3 promoted no labelled cadre in two years once the
+    # graded elite split of docs/ODD.md 7.11 changed the draws)
+    ("management", "destigma"): {"params": {"retirement_age": 42}},
     ("cadre_labour", "promotion_weight"): {"params": {"retirement_age": 45}},
     # fixb: in the CR the shield acts only on the power-holders (3 months here); at the
     # default 10 % security cadres (access 0.2) it scales their chance by 0.8 at most,
