@@ -268,11 +268,11 @@ def test_danwei_switch_off_restores_levers():
     for _ in range(12):
         m.step()
     assert m.levers.monitoring > 0
-    assert "danwei_reactivation#0" in m.terms.breakdown("local_legitimacy")
+    assert "danwei_reactivation#0" in m.terms.breakdown("residence_legitimacy")
     assert m.tally["danwei_enlisted"] > 0
     m.step()
     assert m.levers.monitoring == 0.0
-    assert "danwei_reactivation#0" not in m.terms.breakdown("local_legitimacy")
+    assert "danwei_reactivation#0" not in m.terms.breakdown("residence_legitimacy")
 
 
 def owe_migrants(m):
@@ -314,12 +314,12 @@ def test_grassroots_end_relapses_toward_persistence_and_restores_levers():
     base0 = m.people.hardship_base.copy()
     for _ in range(24):
         m.step()
-    assert "grassroots#0" in m.terms.breakdown("local_legitimacy")
+    assert "grassroots#0" in m.terms.breakdown("residence_legitimacy")
     term = m.terms.breakdown("hardship")["grassroots#0"]
     assert term.sum() < 0
     np.testing.assert_array_equal(m.people.hardship_base, base0)  # own H0 untouched
     m.step()
-    assert "grassroots#0" not in m.terms.breakdown("local_legitimacy")
+    assert "grassroots#0" not in m.terms.breakdown("residence_legitimacy")
     fading = m.terms.breakdown("hardship")["grassroots#0 (fading)"]
     np.testing.assert_allclose(fading, (0.25 + 0.75 * 0.5) * term)
     for _ in range(14):
@@ -353,7 +353,7 @@ def _grass(seed, end="1994-06", **spec):
 
 def test_grassroots_legitimacy_lands_only_in_communities_not_units():
     m = _grass(1)
-    term = m.terms.breakdown("local_legitimacy")["grassroots#0"]
+    term = m.terms.breakdown("residence_legitimacy")["grassroots#0"]
     n_u = m.units.n
     assert np.all(term[:n_u] == 0) and term[n_u:].max() > 0
     base = run([], 1, months_end="1994-06")
@@ -395,7 +395,7 @@ def test_grassroots_and_danwei_clear_newcomers_rows():
 
 def test_danwei_legitimacy_lands_in_units_and_city_not_villages():
     m = run([{"type": "danwei_reactivation", "enlist_rate": 0.5}], 1, months_end="1994-06")
-    term = m.terms.breakdown("local_legitimacy")["danwei_reactivation#0"]
+    term = m.terms.breakdown("residence_legitimacy")["danwei_reactivation#0"]
     n_u, n_v = m.units.n, m.villages.n
     assert term[:n_u].max() > 0
     assert np.all(term[n_u : n_u + n_v] == 0)
