@@ -42,7 +42,9 @@ PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
 #: unit's output gained or, where lenient cadres let discipline slip, lost; read by
 #: ``production.produce``); ``residence_legitimacy`` (legitimacy earned where people
 #: *live*, indexed by residence locality; ``legitimacy.update_local`` carries it to the
-#: localities where they are counted, sim/submodels/residence.py).
+#: localities where they are counted, sim/submodels/residence.py); ``worker_selection``
+#: (share of a unit's choice of whom to lay off made by its workers, by equal chances
+#: instead of the owner's age and education criteria; read by ``privatization._lay_off``).
 LOCALITY_TERMS = (
     "presence",
     "local_legitimacy",
@@ -51,6 +53,7 @@ LOCALITY_TERMS = (
     "technician_authority",
     "labour_discipline",
     "residence_legitimacy",
+    "worker_selection",
 )
 
 
