@@ -123,6 +123,12 @@ VARIANTS: list[tuple[str, list[dict], dict, dict, tuple[str, ...]]] = [
     ("coops self_deferral 0→1 (early seizures)", [PRIV95, CAPTURED],
      {**COOPS_EARLY, "self_deferral": 0.0}, COOPS_EARLY,
      ("employed_mean", "xiagang_mean", "grievance_worker_mean")),
+    # helper `residence`: whom a worker-run unit lets go where half its due layoffs go
+    # ahead — equal chances (self_selection 1) instead of the owner's youth and education.
+    ("coops self_selection 0→1 (early seizures, half deferred)", [PRIV95, CAPTURED],
+     {**COOPS_EARLY, "self_deferral": 0.5, "self_selection": 0.0},
+     {**COOPS_EARLY, "self_deferral": 0.5},
+     ("retired_mean", "xiagang_mean", "unemployed_mean", "grievance_worker_mean")),
 ]  # fmt: skip
 
 
@@ -139,6 +145,9 @@ def effect_row(label: str, key: str, off, on, s_off, s_on) -> dict:
         se=d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan,
         stacked_diff=ds.mean(),
         stacked_se=ds.std(ddof=1) / np.sqrt(ds.size) if ds.size > 1 else np.nan,
+        # seeds whose paired difference has the sign of the mean (alone, stacked)
+        agree=int(np.sum(np.sign(d) == np.sign(d.mean()))),
+        stacked_agree=int(np.sum(np.sign(ds) == np.sign(ds.mean()))),
     )
 
 

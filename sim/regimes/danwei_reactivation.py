@@ -150,6 +150,7 @@ class DanweiReactivation(Regime):
     Params = DanweiParams
     sources = (
         Source("001_7ea81781fc66c4d7.txt", "18-20", "residents' committees recruit danweiren"),
+        Source("001_7ea81781fc66c4d7.txt", "22", "the danwei within strict geographic confines"),
         Source("001_7ea81781fc66c4d7.txt", "24-30", "danwei governance lost; elite remnant"),
         Source(
             "001_7ea81781fc66c4d7.txt",
