@@ -18,7 +18,7 @@ from sim.regimes import residency as res
 from sim.regimes import rural_taxes as rt
 from sim.regimes import union
 from sim.state import Kind, Ownership
-from tests.conftest import small_scenario
+from tests.conftest import hand_events, small_scenario
 
 SEEDS = (0, 1, 2, 3)
 PRIV = {"type": "privatization"}
@@ -227,14 +227,7 @@ def test_worker_seizure_of_a_sold_unit_with_a_large_protest():
     scn = small_scenario(end="1993-03", regimes=[{"type": "cooperatives", "seizure_rate": 1.0}])
     m = CadreModel(scn, seed=1)
     m.units.restructured[2] = 0
-    m.events = type(m.events)(
-        locality=np.array([2, 3]),
-        participants=np.array([100, 100]),
-        size=np.array([500.0, 500.0]),
-        size_class=np.array([3, 3], dtype=np.int8),
-        urban=np.array([True, True]),
-        breadth=0.25,
-    )
+    hand_events(m, [2, 3])
     cap0 = m.units.capacity[2]
     m.step()
     assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED and m.units.model_seizure[2]
@@ -624,14 +617,7 @@ def test_worker_run_unit_levels_wages_and_ends_privilege():
     rest = in2[len(in2) // 3 :]
     p.wage[rest] = np.linspace(0.5, 2.0, rest.size).astype(np.float32)
     spread0 = float(np.std(p.wage[rest]))
-    m.events = type(m.events)(
-        locality=np.array([2]),
-        participants=np.array([100]),
-        size=np.array([500.0]),
-        size_class=np.array([3], dtype=np.int8),
-        urban=np.array([True]),
-        breadth=0.25,
-    )
+    hand_events(m, [2])
     m.step()
     assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED
     for _ in range(2):

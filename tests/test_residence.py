@@ -20,21 +20,31 @@ CITY = N_U + N_V
 
 
 def test_residence_rules():
-    kind = np.array(
-        [Kind.WORKER, Kind.WORKER, Kind.WORKER, Kind.MIGRANT, Kind.PEASANT, Kind.WORKER]
-    )
-    status = np.array(
-        [Status.EMPLOYED, Status.XIAGANG, Status.RETIRED, Status.NONE, Status.NONE, Status.NONE]
-    )
     unit = np.array([0, 1, 2, -1, -1, -1])
     village = np.array([-1, -1, -1, 1, 0, -1])
-    out = np.array([0, 12, 5, 0, 0, 0])
-    got = rs.residence_of(kind, status, unit, village, out, N_U, N_V, delay=12)
-    # At work: the unit; laid off a year: the community; retired 5 months: still the
+    got = rs.residence_of(unit, village, np.array([1]), N_U, N_V)
+    # At work: the unit; moved out: the community; still in the unit's housing: the
     # unit; a migrant or peasant at home: the village; a school-leaver: the community.
     assert got.tolist() == [0, CITY, 2, N_U + 1, N_U + 0, CITY]
-    never = rs.residence_of(kind, status, unit, village, out, N_U, N_V, delay=1200)
-    assert never[1] == 1 and never[2] == 2
+
+
+def test_only_staff_out_of_work_long_enough_move_out():
+    scn = small_scenario(end="1993-03")
+    m = CadreModel(scn, seed=1)
+    p = m.people
+    w = p.rows(Kind.WORKER).start
+    mig = p.rows(Kind.MIGRANT).start
+    p.status[w : w + 4] = [Status.EMPLOYED, Status.XIAGANG, Status.RETIRED, Status.UNEMPLOYED]
+    p.unit[w : w + 4] = 0
+    p.laid_off[w : w + 4] = [-1, 0, -1, 10]
+    p.age[w : w + 4] = [40.0, 40.0, 60.25, 45.0]
+    p.status[mig], p.unit[mig] = Status.RETIRED, 0  # (not a state a migrant reaches)
+    moved = rs.moved_out(p, 12, 60.0, delay=12).tolist()
+    # Laid off 12 months ago: out; retired 3 months: in; laid off 2 months: in.
+    assert w + 1 in moved and w not in moved and w + 2 not in moved and w + 3 not in moved
+    assert mig not in moved
+    assert w + 2 in rs.moved_out(p, 12, 60.0, delay=3).tolist()
+    assert rs.moved_out(p, 12, 60.0, delay=1200).size == 0  # no one is 160
 
 
 def test_months_out_of_work_from_layoff_month_or_age_past_retirement():

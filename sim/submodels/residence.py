@@ -40,8 +40,10 @@ import numpy as np
 
 from sim.state import Kind, Status
 
-#: Statuses of people who have left work but keep a tie to their former unit.
+#: Statuses of people who have left work but keep a tie to their former unit (these are
+#: the statuses from XIAGANG up, which ``moved_out`` relies on).
 OUT_OF_WORK = (Status.XIAGANG, Status.UNEMPLOYED, Status.RETIRED)
+assert min(OUT_OF_WORK) == Status.XIAGANG and max(OUT_OF_WORK) == max(Status)
 
 
 def months_out_of_work(
@@ -54,27 +56,27 @@ def months_out_of_work(
     return np.where(laid_off >= 0, since_layoff, since_retirement)
 
 
-def residence_of(
-    kind: np.ndarray,
-    status: np.ndarray,
-    unit: np.ndarray,
-    village: np.ndarray,
-    out_months: np.ndarray,
-    n_units: int,
-    n_villages: int,
-    delay: float,
-) -> np.ndarray:
-    """Each person's residence locality (a unit, a village, or the city community).
+def moved_out(p, step: int, retirement_age: float, delay: float) -> np.ndarray:
+    """Rows of staff (cadres, technicians, workers) out of work, still tied to a unit,
+    for ``delay`` months or more: they live in the residential community. Only the staff
+    block is scanned (migrants and peasants never live in a unit's housing out of work)."""
+    staff = slice(p.rows(Kind.CADRE).start, p.rows(Kind.WORKER).stop)
+    off = (p.status[staff] >= Status.XIAGANG) & (p.unit[staff] >= 0)
+    rows = np.flatnonzero(off) + staff.start
+    out = months_out_of_work(p.laid_off[rows], p.age[rows], step, retirement_age)
+    return rows[out >= delay]
 
-    People with a unit live there unless they have been out of work for ``delay``
-    months or more; people without a unit live in their village if they have one, else
-    in the city's residential community (``n_units + n_villages``).
-    """
+
+def residence_of(
+    unit: np.ndarray, village: np.ndarray, moved: np.ndarray, n_units: int, n_villages: int
+) -> np.ndarray:
+    """Each person's residence locality: their unit, else their village, else the city's
+    residential community (``n_units + n_villages``); the rows ``moved`` (out of work
+    long enough, :func:`moved_out`) live in the community too."""
     city = n_units + n_villages
-    off_work = np.isin(status, OUT_OF_WORK) & (out_months >= delay)
-    moved = off_work & (kind != Kind.MIGRANT) & (kind != Kind.PEASANT)
-    home = np.where(village >= 0, n_units + village, city)
-    return np.where((unit >= 0) & ~moved, unit, np.where(unit >= 0, city, home)).astype(np.int64)
+    res = np.where(unit >= 0, unit, np.where(village >= 0, n_units + village, city))
+    res[moved] = city
+    return res
 
 
 def counted_mean(
@@ -90,14 +92,5 @@ def counted_mean(
 def update(model) -> None:
     """Recompute the ``residence`` column after this month's layoffs, retirements and hires."""
     p, prm = model.people, model.params
-    out = months_out_of_work(p.laid_off, p.age, model.step_index, prm.retirement_age)
-    p.residence = residence_of(
-        p.kind,
-        p.status,
-        p.unit,
-        p.village,
-        out,
-        model.units.n,
-        model.villages.n,
-        prm.community_delay,
-    )
+    moved = moved_out(p, model.step_index, prm.retirement_age, prm.community_delay)
+    p.residence = residence_of(p.unit, p.village, moved, model.units.n, model.villages.n)
