@@ -123,11 +123,12 @@ VARIANTS: list[tuple[str, list[dict], dict, dict, tuple[str, ...]]] = [
     ("coops self_deferral 0→1 (early seizures)", [PRIV95, CAPTURED],
      {**COOPS_EARLY, "self_deferral": 0.0}, COOPS_EARLY,
      ("employed_mean", "xiagang_mean", "grievance_worker_mean")),
-    # helper `residence`: whom a worker-run unit lets go where half its due layoffs go
-    # ahead — equal chances (self_selection 1) instead of the owner's youth and education.
-    ("coops self_selection 0→1 (early seizures, half deferred)", [PRIV95, CAPTURED],
-     {**COOPS_EARLY, "self_deferral": 0.5, "self_selection": 0.0},
-     {**COOPS_EARLY, "self_deferral": 0.5},
+    # helper `residence`: whom a worker-run unit lets go where its workers let the
+    # union's slow layoffs go on (self_deferral 0; any larger share plus the union's 0.85
+    # postpones them all) — equal chances instead of the owner's youth and education.
+    ("coops self_selection 0→1 (early seizures, layoffs go on)", [PRIV95, CAPTURED],
+     {**COOPS_EARLY, "self_deferral": 0.0, "self_selection": 0.0},
+     {**COOPS_EARLY, "self_deferral": 0.0},
      ("retired_mean", "xiagang_mean", "unemployed_mean", "grievance_worker_mean")),
 ]  # fmt: skip
 
