@@ -199,3 +199,21 @@ def test_a_displaced_migrant_hired_and_home_again_has_no_land():
     others = np.setdiff1d(np.arange(ms.start, ms.stop), displaced)
     home = others[(p.status[others] == Status.NONE) & (p.unit[others] < 0)]
     assert np.all(p.land[home] == m.params.migrant_home_land)
+
+
+def test_rows_renewed_by_a_regime_mid_month_live_where_they_are_counted():
+    """A regime that renews rows before the programmes act (a campaign's recruits, a
+    displacement) leaves them at −1 until the month's update: the programmes take them
+    to live where they are counted instead of failing on the negative index."""
+    scn = small_scenario(
+        end="1993-06", regimes=[{"type": "grassroots"}, {"type": "danwei_reactivation"}]
+    )
+    m = CadreModel(scn, seed=2)
+    m.step()
+    rows = np.arange(m.people.rows(Kind.WORKER).start, m.people.rows(Kind.WORKER).start + 5)
+    m.people.residence[rows] = -1
+    now = rs.current(m)
+    np.testing.assert_array_equal(now[rows], m.locality[rows])
+    assert now.min() >= 0
+    m.step()  # both programmes read the residence of the renewed rows
+    assert m.people.residence.min() >= 0

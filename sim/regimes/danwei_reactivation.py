@@ -58,6 +58,7 @@ from sim.regimes.grassroots import (
     solve_problems,
 )
 from sim.state import Kind, Residency, Status
+from sim.submodels import residence
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -174,7 +175,8 @@ class DanweiReactivation(Regime):
         # By where they live (sim/submodels/residence.py): a unit's housing, or the
         # city's residential community once out of work; never a village.
         n_u = model.units.n
-        in_town = (p.residence < n_u) | (p.residence >= n_u + model.villages.n)
+        home = residence.current(model)
+        in_town = (home < n_u) | (home >= n_u + model.villages.n)
         return urban & in_town & (p.kind != Kind.CADRE)
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
@@ -204,7 +206,7 @@ class DanweiReactivation(Regime):
         # monitoring by the assumption ``monitoring_legitimacy`` (line 50).
         # Both by where people live; ``legitimacy.update_local`` carries the gain to
         # the localities where they are counted (a laid-off worker's unit).
-        home = p.residence
+        home = residence.current(model)
         n_home = np.bincount(home, minlength=model.n_localities).astype(np.float64)
         solved_l, urban_l = locality_means(self.solved, home, residents, n_home)
         model.terms.add(

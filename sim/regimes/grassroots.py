@@ -39,6 +39,7 @@ from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
+from sim.submodels import residence
 
 # "Policy as faucet" (seed 004 line 19): what a problem-solving programme leaves when it
 # stops. Shared by this regime and ``danwei_reactivation`` (one definition, one meaning);
@@ -237,8 +238,9 @@ class Grassroots(Regime):
         # the laid-off and retired once out of the unit's housing; staff on the job
         # live in their unit, which the visits do not reach.
         n_u = model.units.n
-        resident = (p.kind != Kind.CADRE) & (p.residence >= n_u)
-        comm = np.where(resident, p.residence - n_u, 0)
+        home = residence.current(model)
+        resident = (p.kind != Kind.CADRE) & (home >= n_u)
+        comm = np.where(resident, home - n_u, 0)
         reached = resident & visited[comm] & (rng.random(p.n) < prm.solve_share * effort)
         self.solved = solve_problems(self.solved, reached, prm.depth)
         w_base = model.params.hardship_idiosyncratic

@@ -89,6 +89,14 @@ def counted_mean(
     return tot / np.maximum(loc_size, 1.0)
 
 
+def current(model) -> np.ndarray:
+    """The residence column as regimes see it during the month: a row renewed since the
+    last update (a newcomer from a regime's recruitment or displacement, reset to −1) is
+    taken to live where it is counted until the next update."""
+    res = model.people.residence
+    return np.where(res >= 0, res, model.locality) if (res < 0).any() else res
+
+
 def update(model) -> None:
     """Recompute the ``residence`` column after this month's layoffs, retirements and hires."""
     p, prm = model.people, model.params
