@@ -45,6 +45,8 @@ from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership
+from sim.submodels.protest import BENEFIT_CLAIMS
+from sim.submodels.state_response import challenging_units
 
 #: stance → (repression, concession_bias, deterrence, proxy_enforcers)
 STANCES: dict[str, tuple[float, float, float, float]] = {
@@ -104,6 +106,13 @@ class RepressionConcessionParams(RegimeParams):
     )
     police_reluctance: float = Field(
         0.4, ge=0, le=1, description="police effort withheld from workers without pressure (D14)"
+    )
+    challenge_months: float = Field(
+        12.0,
+        ge=0,
+        le=600,
+        description="months after a unit's sale in which its protest contests the sale "
+        "(D8, L93); later it defends benefits (C1, L27) (months)",
     )
 
 
@@ -233,6 +242,7 @@ class RepressionConcession(Regime):
         )
         levers.court_access = max(levers.court_access, prm.court_access)
         levers.police_reluctance = max(levers.police_reluctance, prm.police_reluctance)
+        levers.challenge_months = min(levers.challenge_months, prm.challenge_months)
         # D14: the harder the line from above, the more the police are pressed to act.
         levers.superior_pressure = min(levers.superior_pressure, self.hardness)
 
@@ -248,15 +258,25 @@ class RepressionConcession(Regime):
         h0 = HARDNESS[prm.stance]
         if "emergent_stance" in model.mechanisms:
             people = max(float(model.loc_size.sum()) * model.params.people_per_agent, 1.0)
-            in_sold = (ev.locality < model.units.n) & (
-                model.units.restructured[np.minimum(ev.locality, model.units.n - 1)] >= 0
+            n_u = model.units.n
+            unit = np.minimum(ev.locality, n_u - 1)
+            at_unit = ev.locality < n_u
+            # D8: protest in a unit being sold challenges privatization (C1: later, the
+            # sold unit's protest defends benefits; state_response.challenging_units).
+            window = challenging_units(
+                model.units.restructured, model.step_index, model.levers.challenge_months
             )
+            challenging = at_unit & window[unit]
+            # The defence of residual benefits in a unit sold earlier (C1, line 27) is
+            # pacified with payments (D2, line 97); it does not harden the line.
+            sold = at_unit & (model.units.restructured[unit] >= 0)
+            defence = sold & ~challenging & np.isin(ev.claim, BENEFIT_CLAIMS)
             total = float(ev.size.sum())
             target = indicated_hardness(
                 h0,
-                1000.0 * total / people,
+                1000.0 * float(ev.size[~defence].sum()) / people,
                 float(ev.breadth),
-                float(ev.size[in_sold].sum()) / total if total > 0 else 0.0,
+                float(ev.size[challenging].sum()) / total if total > 0 else 0.0,
                 prm.stance_size,
                 prm.stance_breadth,
                 prm.stance_target,
