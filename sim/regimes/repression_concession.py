@@ -22,9 +22,12 @@ carry less weight in mobilization — the parallel, unlinked protests of line 10
 
 The stance is a *response* (``emergent_stance``): each month the regime's hardness
 (soft 0, mixed ½, hard 1; the preset is the starting bias) moves toward the hardness the
-month's protest calls for — harder with its size and with the share of it in sold units
-(D8, line 100), softer with its breadth (D1, lines 21, 93) — and the levers are read off
-the presets at that hardness. The conditions of the response are levers read by
+month's protest calls for — harder with its size and with the share of it that
+challenges privatization, i.e. protest in units being sold (D8, lines 93, 100), softer with
+its breadth (D1, lines 21, 93) — and the levers are read off the presets at that hardness.
+The defence of residual benefits by the laid-off and retired of units sold more than
+``challenge_months`` ago (C1, line 27) is pacified (D2, line 97) and does not harden the
+line (``protest_to_harden``). The conditions of the response are levers read by
 ``state_response``: escalation after a win in a sold unit (D4, line 93), harsher
 repression where privatization is challenged (D8), court wins (D13, line 93), and police
 reluctance against workers unless pressed from above — pressure is the hardness (D14,
@@ -93,7 +96,7 @@ class RepressionConcessionParams(RegimeParams):
         0.6, ge=0, le=10, description="hardness removed at full protest breadth (D1)"
     )
     stance_target: float = Field(
-        0.5, ge=0, le=10, description="hardness at full share of protest in sold units (D8)"
+        0.5, ge=0, le=10, description="hardness at full share of protest in units being sold (D8)"
     )
     escalation: float = Field(
         0.5, ge=0, le=1, description="escalation added by a win in a sold unit (D4, line 93)"
@@ -168,6 +171,34 @@ def indicated_hardness(
         + w_target * sold_share
     )
     return float(np.clip(h, 0.0, 1.0))
+
+
+def protest_to_harden(
+    locality: np.ndarray,
+    claim: np.ndarray,
+    size: np.ndarray,
+    restructured: np.ndarray,
+    step_index: int,
+    challenge_months: float,
+) -> tuple[float, float]:
+    """People in the month's events that the stance answers (seed 003 C1, D2, D8):
+    ``(all but benefit defence, those challenging privatization)``.
+
+    Protest in a unit being sold (sold within ``challenge_months``) challenges
+    privatization itself (D8, lines 93, 100; ``state_response.challenging_units``). The
+    laid-off and retired of a unit sold earlier defend residual benefits (C1, line 27:
+    "rather than to prevent the loss of the factories themselves"), which the state
+    pacifies with payments (D2, line 97) rather than harden its line against: their
+    events count in neither.
+    """
+    n_u = restructured.size
+    at_unit = locality < n_u
+    unit = np.minimum(locality, max(n_u - 1, 0))
+    window = challenging_units(restructured, step_index, challenge_months)
+    challenging = at_unit & window[unit] if n_u else np.zeros(locality.size, dtype=bool)
+    sold = at_unit & (restructured[unit] >= 0) if n_u else challenging
+    defence = sold & ~challenging & np.isin(claim, BENEFIT_CLAIMS)
+    return float(size[~defence].sum()), float(size[challenging].sum())
 
 
 def next_hostility(hostility: float, proxy: float, urban_events: int, gain: float) -> float:
@@ -258,25 +289,20 @@ class RepressionConcession(Regime):
         h0 = HARDNESS[prm.stance]
         if "emergent_stance" in model.mechanisms:
             people = max(float(model.loc_size.sum()) * model.params.people_per_agent, 1.0)
-            n_u = model.units.n
-            unit = np.minimum(ev.locality, n_u - 1)
-            at_unit = ev.locality < n_u
-            # D8: protest in a unit being sold challenges privatization (C1: later, the
-            # sold unit's protest defends benefits; state_response.challenging_units).
-            window = challenging_units(
-                model.units.restructured, model.step_index, model.levers.challenge_months
+            hard_people, challenging = protest_to_harden(
+                ev.locality,
+                ev.claim,
+                ev.size,
+                model.units.restructured,
+                model.step_index,
+                model.levers.challenge_months,
             )
-            challenging = at_unit & window[unit]
-            # The defence of residual benefits in a unit sold earlier (C1, line 27) is
-            # pacified with payments (D2, line 97); it does not harden the line.
-            sold = at_unit & (model.units.restructured[unit] >= 0)
-            defence = sold & ~challenging & np.isin(ev.claim, BENEFIT_CLAIMS)
             total = float(ev.size.sum())
             target = indicated_hardness(
                 h0,
-                1000.0 * float(ev.size[~defence].sum()) / people,
+                1000.0 * hard_people / people,
                 float(ev.breadth),
-                float(ev.size[challenging].sum()) / total if total > 0 else 0.0,
+                challenging / total if total > 0 else 0.0,
                 prm.stance_size,
                 prm.stance_breadth,
                 prm.stance_target,
