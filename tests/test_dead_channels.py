@@ -422,6 +422,7 @@ LEVER_VALUES = {
     "court_access": 1.0,
     "police_reluctance": 1.0,
     "superior_pressure": 0.0,
+    "challenge_months": 0.0,  # (helper layoffs) no sold unit's protest is a challenge
     "faction_contention": 1.0,
     "military_control": 0.8,
     "activist_criteria": 1.0,
@@ -441,6 +442,7 @@ LEVER_COMPANIONS = {
     "police_reluctance": {"superior_pressure": 0.0},
     "superior_pressure": {"police_reluctance": 1.0},
     "escalation": {"court_access": 1.0},  # escalation follows a (court) win in a sold unit
+    "challenge_months": {"privatization_harshness": 5.0},  # the window of D8's harshness
 }
 
 
