@@ -157,6 +157,26 @@ def others_active_share(
     return np.clip(np.nan_to_num(share, nan=0.0), 0.0, 1.0)
 
 
+def free_active_share(share: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Share of an agent's *free* people who turn active while a share ``held`` of its
+    people is detained, in [0, 1].
+
+    ``share`` is the closed-form share of its people with ``R ~ U(0, 1)`` who would act
+    (``others_active_share``): those whose risk aversion is below the quantile ``share``.
+    An arrest takes the agent's active people, i.e. its least risk-averse, so the
+    detained hold the quantiles ``[0, held)`` and the free ones ``[held, 1)``; of these,
+    ``max(share − held, 0) / (1 − held)`` act. At one person per agent the arrested person
+    is simply gone; without this, the free people of an agent would be drawn as if its
+    most willing were still among them, and arrests would deter less at coarser scales.
+    Nothing changes for an agent with no one detained (``held = 0``).
+    """
+    held = np.asarray(held, dtype=np.float64)
+    free = 1.0 - held
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(free > 0, np.maximum(share - held, 0.0) / free, 0.0)
+    return np.clip(out, 0.0, 1.0)
+
+
 def represented_turnout(
     own: np.ndarray,
     share: np.ndarray,
@@ -594,8 +614,13 @@ def update(model) -> None:
             threshold[cand],
         )
         # Detention takes the arrested people, not the agent's others: they may still act.
+        # The detained were its most willing people (lowest risk aversion: the ones who
+        # acted), so those left free are the more risk-averse (``free_active_share``).
+        jailed = p.jail[cand] > 0
         held = np.where(p.detained[cand] > 0, p.detained[cand], np.float32(1.0))
-        others = np.where(p.jail[cand] > 0, ppa * (1.0 - held), ppa - 1.0)
+        held = np.where(jailed, held, np.float32(0.0)).astype(np.float64)
+        share = free_active_share(share, held)
+        others = np.where(jailed, ppa * (1.0 - held), ppa - 1.0)
         turnout = np.zeros(p.n)
         u_c = (u_month[0][cand], u_month[1][cand])
         turnout[cand] = represented_turnout(own[cand], share, ppa, u_c, others)
