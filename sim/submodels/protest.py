@@ -71,8 +71,12 @@ as every citizen of Epstein's Model I does: its own person decides by the rule a
 each of its others is active with the closed-form share of people for whom the rule holds
 (``others_active_share``), drawn binomially (``represented_turnout``). So a group's people
 come in single people, not in blocks of ``people_per_agent``; events, arrests, leaders,
-links and memory all read the agents' active shares (``people.turnout``). At one person per
-agent nothing is drawn and the model is the one with whole agents.
+links and memory all read the agents' active shares (``people.turnout``). As at one person
+per agent, where risk aversion is a fixed trait, an agent's people are the same people
+from month to month (``agent_uniforms``: the draws are read from uniforms kept per agent),
+and those an arrest detains were its most willing, so its free people are the more
+risk-averse rest (``free_active_share``). At one person per agent nothing is drawn and the
+model is the one with whole agents.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ Rules from seed 003's repression and concession repertoire (§4.2 D1–D15):
   policy, and a concession answers the event's own claim in its own locality.
 - D6 (lines 25, 100): leaders are targeted — enforcers arrest the most active
   participants, up to the locality's enforcement capacity, for 2–4 months (line 25).
-  Capacity is rounded stochastically, so its expectation is the same share of people at
-  any ``people_per_agent``.
+  Capacity is rounded stochastically to whole people, so its expectation is the same
+  share of people at any ``people_per_agent`` and small protests are taken as often.
 - D7 (line 93): a protest that is crushed leaves fear behind in its locality, in
   proportion to the share of the locality's people it took (``fear_turnout``).
 - D9 (line 100): rural protest is less visible, so repression there costs the state
