@@ -128,11 +128,15 @@ def _holders_overthrown(mechanisms: dict, seed: int) -> tuple[float, float]:
 
 
 def test_dossier_holders_are_less_often_overthrown():
-    for seed in (1, 2):
-        h_on, o_on = _holders_overthrown({}, seed)
-        h_off, o_off = _holders_overthrown({"dossier_leaks": False}, seed)
-        assert h_on < 0.6 * o_on, (h_on, o_on)
-        assert h_off > 0.6 * o_off, (h_off, o_off)
+    # Pooled over four seeds: 40 holders a run, so one seed's share moves in steps of
+    # 0.025 and a seed could land at 0.67 of the others' rate as the random stream
+    # changed (seeds 1-6: 0.30 of it pooled with leaks, 0.87 without).
+    on = np.array([_holders_overthrown({}, seed) for seed in (1, 2, 3, 4)]).sum(axis=0)
+    off = np.array([_holders_overthrown({"dossier_leaks": False}, s) for s in (1, 2, 3, 4)])
+    h_on, o_on = on
+    h_off, o_off = off.sum(axis=0)
+    assert h_on < 0.6 * o_on, (h_on, o_on)
+    assert h_off > 0.6 * o_off, (h_off, o_off)
 
 
 def _filed_targets(mechanisms: dict, seed: int) -> tuple[int, int]:
