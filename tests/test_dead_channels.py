@@ -224,6 +224,16 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # With half the cadres in security (and as many in personnel) access is full, and
     # a full shield spares all the power-holders that no shield leaves exposed.
     ("campaign", "dossier_shield"): {"params": {"security_cadre_share": 0.5}},
+    # helper scale: leniency acts once a struggled cadre is back in post while the campaign
+    # lasts; of 80 cadre agents 2-3 are overthrown, and whether one is liberated in time
+    # was a matter of the random stream (none was once arrests took whole people).
+    **{
+        ("campaign", n): {"population": {"cadres": 320}}
+        for n in ("leniency", "leniency_decay", "discipline_loss")
+    },
+    # ... and a seizure needs a unit protest of 300 people, which arrests of whole people
+    # (at 40 per agent) cut short in this small city: a less legitimate one protests more.
+    ("cooperatives", "seizure_rate"): {"params": {"legitimacy": 0.5}},
 }
 
 # Scenario settings a parameter needs beyond its regime's context: a sale is blocked only
