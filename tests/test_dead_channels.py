@@ -216,7 +216,9 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
     # promotion terms act where cadre posts fall vacant (regimes_a, issue 18)
-    ("management", "destigma"): {"params": {"retirement_age": 45}},
+    # (helper scale: and more cadres, so that a labelled one's promotion flips in the run
+    # whatever the protest draws)
+    ("management", "destigma"): {"params": {"retirement_age": 45}, "population": {"cadres": 80}},
     ("cadre_labour", "promotion_weight"): {"params": {"retirement_age": 45}},
     # fixb: in the CR the shield acts only on the power-holders (3 months here); at the
     # default 10 % security cadres (access 0.2) it scales their chance by 0.8 at most,
