@@ -128,13 +128,15 @@ def _holders_overthrown(mechanisms: dict, seed: int) -> tuple[float, float]:
 
 
 def test_dossier_holders_are_less_often_overthrown():
-    # Pooled over two seeds: some forty cadres a group make one seed's shares coarse
-    # (after the graded elite split of docs/ODD.md 7.11 changed the draws, seed 2 alone gave
-    # holders 0.67 of the others' rate).
-    on = np.mean([_holders_overthrown({}, seed) for seed in (1, 2)], axis=0)
-    off = np.mean([_holders_overthrown({"dossier_leaks": False}, seed) for seed in (1, 2)], axis=0)
-    assert on[0] < 0.6 * on[1], on
-    assert off[0] > 0.6 * off[1], off
+    # Pooled over four seeds: 40 holders a run, so one seed's share moves in steps of
+    # 0.025 and a seed could land at 0.67 of the others' rate as the random stream
+    # changed (seeds 1-6: 0.30 of it pooled with leaks, 0.87 without).
+    on = np.array([_holders_overthrown({}, seed) for seed in (1, 2, 3, 4)]).sum(axis=0)
+    off = np.array([_holders_overthrown({"dossier_leaks": False}, s) for s in (1, 2, 3, 4)])
+    h_on, o_on = on
+    h_off, o_off = off.sum(axis=0)
+    assert h_on < 0.6 * o_on, (h_on, o_on)
+    assert h_off > 0.6 * o_off, (h_off, o_off)
 
 
 def _filed_targets(mechanisms: dict, seed: int) -> tuple[int, int]:

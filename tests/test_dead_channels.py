@@ -140,9 +140,6 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("cooperatives", "seized_capacity_loss"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "seized_failure_rate"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
-    # at the default sale rate and the elite's implementation fidelity (below 1 by degree,
-    # docs/ODD.md 7.11) no unit is sold within the two years: nothing to lay off
-    ("privatization", "layoff_share"): {"sale_rate": 0.2},
     ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
     # the target term shows where protest size does not already push the stance to hard
@@ -226,9 +223,9 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # the enlisted's lost activism shows where protest is near the margin
     ("danwei_reactivation", "low_profile"): {"params": {"legitimacy": 0.3}},
     # promotion terms act where cadre posts fall vacant (regimes_a, issue 18)
-    # (more vacancies at 42: at 45, seed 3 promoted no labelled cadre in two years once the
-    # graded elite split of docs/ODD.md 7.11 changed the draws)
-    ("management", "destigma"): {"params": {"retirement_age": 42}},
+    # (helper scale: and more cadres, so that a labelled one's promotion flips in the run
+    # whatever the protest draws)
+    ("management", "destigma"): {"params": {"retirement_age": 45}, "population": {"cadres": 80}},
     ("cadre_labour", "promotion_weight"): {"params": {"retirement_age": 45}},
     # fixb: in the CR the shield acts only on the power-holders (3 months here); at the
     # default 10 % security cadres (access 0.2) it scales their chance by 0.8 at most,
@@ -236,6 +233,16 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # With half the cadres in security (and as many in personnel) access is full, and
     # a full shield spares all the power-holders that no shield leaves exposed.
     ("campaign", "dossier_shield"): {"params": {"security_cadre_share": 0.5}},
+    # helper scale: leniency acts once a struggled cadre is back in post while the campaign
+    # lasts; of 80 cadre agents 2-3 are overthrown, and whether one is liberated in time
+    # was a matter of the random stream (none was once arrests took whole people).
+    **{
+        ("campaign", n): {"population": {"cadres": 320}}
+        for n in ("leniency", "leniency_decay", "discipline_loss")
+    },
+    # ... and a seizure needs a unit protest of 300 people, which arrests of whole people
+    # (at 40 per agent) cut short in this small city: a less legitimate one protests more.
+    ("cooperatives", "seizure_rate"): {"params": {"legitimacy": 0.5}},
 }
 
 # Scenario settings a parameter needs beyond its regime's context: a sale is blocked only

@@ -146,6 +146,8 @@ def reference_protest(m: CadreModel, uniforms=None) -> tuple[list[bool], list[fl
         if p.jail[i] > 0:  # detention takes the arrested people, the rest may act
             held = float(p.detained[i]) if p.detained[i] > 0 else 1.0
             n_others = ppa * (1.0 - held)
+            # The detained were the most willing (lowest R'): the free hold R' in [held, 1).
+            q = max(q - held, 0.0) / (1.0 - held) if held < 1.0 else 0.0
         else:
             n_others = ppa - 1.0
         n_others = max(n_others, 0.0)
@@ -169,8 +171,9 @@ def reference_protest(m: CadreModel, uniforms=None) -> tuple[list[bool], list[fl
 )
 def test_protest_decisions_match_reference(seed, months, legitimacy, network_weight, ppa, disc):
     m = model_after(seed, months, legitimacy, network_weight, ppa, disc)
-    # The month's within-agent uniforms, drawn once from the run's rng; update reads the same.
-    u = protest._uniforms(m) if ppa > 1 else None
+    # The agents' uniforms (who their people are), kept from month to month; update reads
+    # the same.
+    u = protest.agent_uniforms(m) if ppa > 1 else None
     own, cops, turnout = reference_protest(m, u)
     assert np.allclose(protest.perceived_enforcers(m)[m.locality], cops)
     protest.update(m)

@@ -131,8 +131,10 @@ def test_danwei_legitimacy_follows_residents_to_their_units():
     share_away = float((p.residence[members] == city).mean())
     assert 0 < share_away < 1
     want = (1 - share_away) * by_res[u] + share_away * by_res[city]
-    # (up to the few members hired elsewhere this month, counted here until next month)
-    assert term[u] == pytest.approx(want, rel=1e-3)
+    # (up to the few members hired elsewhere this month, counted here until next month:
+    # 0.3 % on seed 3 once the protest draws changed, helper scale; a term ignoring the
+    # community would be off by its whole share)
+    assert term[u] == pytest.approx(want, rel=1e-2)
 
 
 # --- whom a worker-run unit lets go ------------------------------------------------------

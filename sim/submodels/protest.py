@@ -71,8 +71,12 @@ as every citizen of Epstein's Model I does: its own person decides by the rule a
 each of its others is active with the closed-form share of people for whom the rule holds
 (``others_active_share``), drawn binomially (``represented_turnout``). So a group's people
 come in single people, not in blocks of ``people_per_agent``; events, arrests, leaders,
-links and memory all read the agents' active shares (``people.turnout``). At one person per
-agent nothing is drawn and the model is the one with whole agents.
+links and memory all read the agents' active shares (``people.turnout``). As at one person
+per agent, where risk aversion is a fixed trait, an agent's people are the same people
+from month to month (``agent_uniforms``: the draws are read from uniforms kept per agent),
+and those an arrest detains were its most willing, so its free people are the more
+risk-averse rest (``free_active_share``). At one person per agent nothing is drawn and the
+model is the one with whole agents.
 """
 
 from __future__ import annotations
@@ -157,11 +161,31 @@ def others_active_share(
     return np.clip(np.nan_to_num(share, nan=0.0), 0.0, 1.0)
 
 
+def free_active_share(share: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """Share of an agent's *free* people who turn active while a share ``held`` of its
+    people is detained, in [0, 1].
+
+    ``share`` is the closed-form share of its people with ``R ~ U(0, 1)`` who would act
+    (``others_active_share``): those whose risk aversion is below the quantile ``share``.
+    An arrest takes the agent's active people, i.e. its least risk-averse, so the
+    detained hold the quantiles ``[0, held)`` and the free ones ``[held, 1)``; of these,
+    ``max(share − held, 0) / (1 − held)`` act. At one person per agent the arrested person
+    is simply gone; without this, the free people of an agent would be drawn as if its
+    most willing were still among them, and arrests would deter less at coarser scales.
+    Nothing changes for an agent with no one detained (``held = 0``).
+    """
+    held = np.asarray(held, dtype=np.float64)
+    free = 1.0 - held
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(free > 0, np.maximum(share - held, 0.0) / free, 0.0)
+    return np.clip(out, 0.0, 1.0)
+
+
 def represented_turnout(
     own: np.ndarray,
     share: np.ndarray,
     people_per_agent: float,
-    rng: np.random.Generator | tuple[np.ndarray, np.ndarray],
+    u: np.ndarray | None,
     others: np.ndarray | None = None,
 ) -> np.ndarray:
     """Share of each agent's represented people active, in [0, 1]: its own person plus
@@ -172,18 +196,21 @@ def represented_turnout(
     ``share``, drawn binomially (a fractional last person counts its fraction). Each
     person's risk aversion is then uniform, as at one person per agent, and the agent's
     turnout runs from 0 to all its people in single people rather than all or none.
-    ``others`` (per agent) overrides how many other people are free to act: fewer while
-    some of the agent's people are detained (the arrested are taken, not the rest). At one
-    person per agent (or less) there are no others and nothing is drawn.
+    ``u`` is a ``(2, len(own))`` array of uniforms per agent, read by inverse CDF: row 0
+    places the agent's others in the binomial (how many of them are below the share),
+    row 1 is the fractional last person's risk aversion (:func:`agent_uniforms` keeps them
+    from month to month). ``others`` (per agent) overrides how many other people are free
+    to act: fewer while some of the agent's people are detained (the arrested are taken,
+    not the rest). At one person per agent (or less) there are no others, ``u`` is not
+    read (it may be None) and the turnout is the own decision.
     """
     ppa = float(people_per_agent)
     if ppa <= 1.0:
         return own * 1.0
     out = own.astype(np.float64)
-    # One uniform per agent whatever its share (inverse-CDF draws): the stream consumed does
-    # not depend on who may act, and a higher share never gives fewer active people (a
-    # rule that lowers thresholds only adds actives, as with whole agents).
-    u, u_frac = month_uniforms(rng, own.size)[:2] if isinstance(rng, np.random.Generator) else rng
+    # Inverse-CDF draws: a higher share never gives fewer active people (a rule that lowers
+    # thresholds only adds actives, as with whole agents).
+    u_rank, u_frac = u[0], u[1]
     rows = np.flatnonzero(share > 0)
     q = share[rows]
     n = np.full(rows.size, ppa - 1.0) if others is None else np.maximum(others[rows], 0.0)
@@ -191,26 +218,37 @@ def represented_turnout(
     frac = np.maximum(n - n_int, 0.0)
     from scipy.stats import binom  # here: `cadresim --help`/`validate` import no scipy
 
-    k = np.maximum(binom.ppf(u[rows], n_int, q), 0.0)
+    k = np.maximum(binom.ppf(u_rank[rows], n_int, q), 0.0)
     k += frac * (u_frac[rows] < q)
     out[rows] += np.nan_to_num(k, nan=0.0)
     return np.minimum(out / ppa, 1.0)
 
 
-def month_uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Three uniforms per agent for this month's within-agent draws (others, a fractional
-    last person, the person at the end of a tie)."""
-    return rng.random((3, n))
+#: Rows of :func:`agent_uniforms`: the others' place in the binomial, the fractional last
+#: person's risk aversion, the person at the end of a tie to the agent.
+U_RANK, U_FRAC, U_TIE = range(3)
 
 
-def _uniforms(model) -> np.ndarray:
-    """This month's within-agent uniforms, drawn once a month from ``model.rng``: deciding
-    twice from the same state (a counterfactual) gives the same people."""
-    cache = getattr(model, "_within_agent_u", None)
-    key = (model.step_index, model.people.n)
-    if cache is None or cache[0] != key:
-        cache = model._within_agent_u = (key, month_uniforms(model.rng, model.people.n))
-    return cache[1]
+def agent_uniforms(model) -> np.ndarray:
+    """Per agent, three uniforms (``U_RANK``, ``U_FRAC``, ``U_TIE``) that stand for *who*
+    its people are: drawn once from ``model.rng`` and kept from month to month.
+
+    A person's risk aversion is fixed (Epstein 2002: R is a trait), so at one person per
+    agent the same people act again while their circumstances hold and more join as the
+    risk falls. Above one person per agent the agent's active people are read by inverse
+    CDF from these uniforms, so they too are the same people from month to month: drawn
+    afresh each month, a crowd reshuffled its members every month, which added noise at
+    the coarse scale that 1 person per agent does not have (cascades then ran further and
+    events were ~12 % larger at 10 people per agent; docs/ODD.md 7.3). A row recycled for
+    a newcomer keeps its uniforms: they are independent of everything the newcomer is.
+    """
+    n = model.people.n
+    u = getattr(model, "_agent_u", None)
+    if u is None or u.shape[1] < n:
+        old = 0 if u is None else u.shape[1]
+        fresh = model.rng.random((3, n - old))
+        u = model._agent_u = fresh if u is None else np.concatenate([u, fresh], axis=1)
+    return u[:, :n]
 
 
 def active_share(people) -> np.ndarray:
@@ -540,8 +578,8 @@ def update(model) -> None:
     seen = seen_quiet[loc]
     seen[act_rows] = seen_active
     # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
-    u_month = _uniforms(model) if ppa > 1.0 else None  # whole people at 1 per agent: no draw
-    draw = u_month[2][act_rows] if u_month is not None else None
+    u_agent = agent_uniforms(model) if ppa > 1.0 else None  # whole people at 1 per agent
+    draw = u_agent[U_TIE][act_rows] if u_agent is not None else None
     ties_active = tie_counts(model.ties, act_rows, p.n, w_act, draw)
     w_net = prm.network_weight * model.mechanisms.gain("network_influence")
     actives = 1.0 + seen + w_net * ties_active
@@ -594,13 +632,18 @@ def update(model) -> None:
             threshold[cand],
         )
         # Detention takes the arrested people, not the agent's others: they may still act.
+        # The detained were its most willing people (lowest risk aversion: the ones who
+        # acted), so those left free are the more risk-averse (``free_active_share``).
+        jailed = p.jail[cand] > 0
         held = np.where(p.detained[cand] > 0, p.detained[cand], np.float32(1.0))
-        others = np.where(p.jail[cand] > 0, ppa * (1.0 - held), ppa - 1.0)
+        held = np.where(jailed, held, np.float32(0.0)).astype(np.float64)
+        share = free_active_share(share, held)
+        others = np.where(jailed, ppa * (1.0 - held), ppa - 1.0)
         turnout = np.zeros(p.n)
-        u_c = (u_month[0][cand], u_month[1][cand])
+        u_c = u_agent[U_RANK : U_FRAC + 1, cand]
         turnout[cand] = represented_turnout(own[cand], share, ppa, u_c, others)
     else:
-        turnout = represented_turnout(own, np.zeros(0), ppa, model.rng)
+        turnout = represented_turnout(own, np.zeros(0), ppa, None)
     p.turnout = turnout.astype(np.float32)
     p.active = p.turnout > 0
     # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold,

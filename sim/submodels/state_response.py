@@ -9,8 +9,8 @@ Rules from seed 003's repression and concession repertoire (§4.2 D1–D15):
   policy, and a concession answers the event's own claim in its own locality.
 - D6 (lines 25, 100): leaders are targeted — enforcers arrest the most active
   participants, up to the locality's enforcement capacity, for 2–4 months (line 25).
-  Capacity is rounded stochastically, so its expectation is the same share of people at
-  any ``people_per_agent``.
+  Capacity is rounded stochastically to whole people, so its expectation is the same
+  share of people at any ``people_per_agent`` and small protests are taken as often.
 - D7 (line 93): a protest that is crushed leaves fear behind in its locality, in
   proportion to the share of the locality's people it took (``fear_turnout``).
 - D9 (line 100): rural protest is less visible, so repression there costs the state
@@ -179,15 +179,19 @@ def arrest_capacity(
     repression: float,
     brutality: np.ndarray,
     u: np.ndarray,
+    people_per_agent: float = 1.0,
 ) -> np.ndarray:
-    """Arrests each locality's enforcers can make this month, in agents.
+    """Arrests each locality's enforcers can make this month, in agents' worth of people.
 
     ``enforcers`` is in agents, so the expected capacity is the same share of the
     locality's people at any ``people_per_agent``; it is rounded stochastically
-    (``floor(x + u)``, ``u`` uniform) rather than to the nearest agent, which would
-    give a small locality one arrest at 10 people per agent and three at 5.
+    (``floor(x + u)``, ``u`` uniform) to whole *people*, not agents: rounded to whole
+    agents, a unit whose enforcers can take 2.6 people a month took none in three months
+    of four and ten in the fourth at 10 people per agent, so the small protests of the
+    other months went free and arrests fell about a fifth short of 1 person per agent.
     """
-    return np.floor(enforcers * per_officer * repression * brutality + u)
+    ppa = float(people_per_agent)
+    return np.floor(enforcers * per_officer * repression * brutality * ppa + u) / ppa
 
 
 def deterrence_fear(
@@ -349,7 +353,12 @@ def respond(model, events: Events) -> None:
     # Hired proxies add hands (seed 003 D5, line 93: 500 peasants at Y50 a day).
     hands = enforcers * (1.0 + lv.proxy_enforcers)
     capacity = arrest_capacity(
-        hands, prm.arrests_per_officer, lv.repression, brutality, rng.random(n_loc)
+        hands,
+        prm.arrests_per_officer,
+        lv.repression,
+        brutality,
+        rng.random(n_loc),
+        max(float(prm.people_per_agent), 1.0),
     )
     capacity = capacity * model.mechanisms.gain("arrests")
     arrested = np.zeros(n_loc)
