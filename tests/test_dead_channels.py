@@ -140,6 +140,9 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("cooperatives", "seized_capacity_loss"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "seized_failure_rate"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("privatization", "shareholding_layoff_share"): {"form": "shareholding"},
+    # at the default sale rate and the elite's implementation fidelity (below 1 by degree,
+    # docs/ODD.md 7.11) no unit is sold within the two years: nothing to lay off
+    ("privatization", "layoff_share"): {"sale_rate": 0.2},
     ("privatization", "sale_block_size"): {"sale_rate": 0.3},
     ("repression_concession", "hostility_gain"): {"stance": "hard"},
     # the target term shows where protest size does not already push the stance to hard
