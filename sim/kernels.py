@@ -124,6 +124,60 @@ def pay(model) -> None:
     )
 
 
+def hardship(model, memory: float) -> None:
+    """``sim.submodels.hardship.update_numpy`` as one compiled pass (same values)."""
+    from sim.submodels.hardship import STATUS_LOSS
+
+    p, prm, f32 = model.people, model.params, np.float32
+    weights = np.array(
+        [
+            prm.hardship_idiosyncratic,
+            prm.hardship_income,
+            prm.hardship_status,
+            prm.hardship_arrears,
+            prm.hardship_land,
+            prm.hardship_health,
+        ],
+        dtype=np.float32,
+    )
+    _compiled().hardship_rows(
+        p.kind,
+        p.land,
+        p.income,
+        p.status,
+        STATUS_LOSS,
+        p.arrears,
+        p.health,
+        p.hardship_base,
+        model.terms.total("hardship"),
+        model.local_legitimacy,
+        model.locality,
+        p.grievance,
+        p.hardship,
+        weights,
+        f32(prm.subsistence_income),
+        f32(memory),
+        float(memory),
+    )
+
+
+def unit_staff_reference(status: np.ndarray, unit: np.ndarray, n_units: int) -> np.ndarray:
+    """Employed people per unit (float64): the bincount of the employed rows' units."""
+    from sim.state import Status
+
+    on = (status == Status.EMPLOYED) & (unit >= 0)
+    return np.bincount(unit[on], minlength=n_units).astype(np.float64)
+
+
+def unit_staff(
+    status: np.ndarray, unit: np.ndarray, n_units: int, compiled: bool | None = None
+) -> np.ndarray:
+    """:func:`unit_staff_reference` in one pass (compiled), the same counts."""
+    if not wanted(status.size, compiled):
+        return unit_staff_reference(status, unit, n_units)
+    return _compiled().unit_staff(status, unit, n_units)
+
+
 #: the constants of ``sim.submodels.economy`` (repeated: this module imports no submodel)
 ARREARS_REPAY_RATE = 0.05
 REMITTANCE_SHARE = 0.3

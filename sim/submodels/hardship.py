@@ -78,8 +78,29 @@ def grievance(
     return memory * previous + (1.0 - memory) * hardship * (1.0 - legitimacy)
 
 
-def update(model) -> None:
-    """Recompute every person's hardship and grievance for this month."""
+def update(model, compiled: bool | None = None) -> None:
+    """Recompute every person's hardship and grievance for this month.
+
+    The rules are those of :func:`update_numpy`, the plain reference; the compiled pass
+    (``sim.kernels.hardship``) gives the same values bit for bit
+    (``tests/test_reference.py``). ``compiled`` chooses; by default ``sim.kernels.wanted``
+    does (large models).
+    """
+    from sim import kernels
+
+    if kernels.wanted(model.people.n, compiled):
+        kernels.hardship(model, grievance_memory(model))
+    else:
+        update_numpy(model)
+
+
+def grievance_memory(model) -> float:
+    """The month's weight of last month's grievance (0 with the mechanism off)."""
+    return model.params.grievance_memory * model.mechanisms.gain("grievance_memory")
+
+
+def update_numpy(model) -> None:
+    """Recompute every person's hardship and grievance (the numpy reference of :func:`update`)."""
     p, prm = model.people, model.params
     land_lost = np.where(p.kind == 4, np.clip(1.0 - p.land, 0.0, 1.0), 0.0)
     h = material_hardship(
@@ -99,5 +120,4 @@ def update(model) -> None:
     )
     p.hardship = h
     local_l = model.local_legitimacy[model.locality]
-    memory = prm.grievance_memory * model.mechanisms.gain("grievance_memory")
-    p.grievance = grievance(h, local_l, p.grievance, memory)
+    p.grievance = grievance(h, local_l, p.grievance, grievance_memory(model))
