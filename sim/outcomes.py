@@ -75,6 +75,16 @@ def _detained(p) -> np.ndarray:
     return np.where(p.jail > 0, np.where(p.detained > 0, p.detained, np.float32(1.0)), 0.0)
 
 
+def _pool_factions(m: CadreModel) -> np.ndarray:
+    """Factions of the faction pool (cadres, technicians, workers): the first blocks of
+    rows (sim/state.py), read as a slice rather than gathered through the mask."""
+    p = m.people
+    stop = p.rows(Kind.WORKER).stop
+    if stop != m.faction_pool_size:  # (a pool other than those blocks: the mask)
+        return p.faction[m.faction_pool]
+    return p.faction[:stop]
+
+
 def _cadre_factions(m: CadreModel) -> np.ndarray:
     # Factions, and the new-cadre bloc that outlives them (careers.cadre_blocs).
     rows = m.people.rows(Kind.CADRE)
@@ -119,7 +129,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         False,
         lambda m: float(
             careers.count_factions(
-                m.people.faction[m.faction_pool], m.params.faction_min_share * m.faction_pool_size
+                _pool_factions(m), m.params.faction_min_share * m.faction_pool_size
             )
         ),
     ),

@@ -538,3 +538,23 @@ def test_compiled_unit_staff_matches_numpy_reference(n, n_units, seed):
     want = kernels.unit_staff_reference(status, unit, n_units)
     assert got.dtype == want.dtype == np.float64
     np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 500),
+    st.floats(0, 0.5),
+    st.floats(0, 0.3),
+    st.floats(14, 110),
+    st.integers(0, 2**32 - 1),
+)
+def test_deaths_among_draws_match_the_direct_rule(n, mu60, slope, top_age, seed):
+    """``demography.dies`` (chances computed only below the oldest person's) gives the
+    mask of ``u < death_probability(age)`` exactly."""
+    from sim.submodels import demography
+
+    r = np.random.default_rng(seed)
+    age = r.uniform(14, top_age, n).astype(np.float32)
+    u = r.random(n) * r.choice([1.0, 0.01, 1e-4], n)  # many draws near the chances
+    want = u < demography.death_probability(age, mu60, slope)
+    np.testing.assert_array_equal(demography.dies(u, age, mu60, slope), want)

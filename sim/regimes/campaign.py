@@ -77,6 +77,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.calendar import Month
+from sim.draws import uniform_where
 from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
@@ -757,7 +758,7 @@ class Campaign(Regime):
             prob = targeting_probability(
                 sanfan_score(p.corruption, p.class_label), cadre, c.target_rate
             )
-            struck = rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
+            struck = uniform_where(rng, cadre) < shielded(prob, access, prm.dossier_shield)
             # The campaign "destroyed ... large-scale corruption" (2857-2862).
             p.corruption[struck] *= np.float32(0.5)
             relabel = False
@@ -772,11 +773,12 @@ class Campaign(Regime):
             pool |= staff & ~cadre & free & (p.faction >= REBEL) & (p.dossier > 0) & (leak > 0)
             score = political_score(p.class_label, p.dossier) + self.leaked_score(p, leak)
             prob = targeting_probability(score, pool, c.target_rate)
-            struck = rng.random(p.n) < prob
+            # (a chance of 0 outside the pool: only the pool's draws are made, sim/draws.py)
+            struck = uniform_where(rng, pool) < prob
         elif phase == "power_holders":
             pool = cadre & (p.rank >= prm.power_rank) & ~self.overthrown
             prob = targeting_probability(power_score(p.rank, p.corruption), pool, c.target_rate)
-            struck = rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
+            struck = uniform_where(rng, pool) < shielded(prob, access, prm.dossier_shield)
             # Overthrown power-holders lose their posts (3102-3108): the rank they held
             # is kept for their liberation; promotions fill the vacated posts.
             self.former_rank[struck] = p.rank[struck]
@@ -794,14 +796,15 @@ class Campaign(Regime):
             pool = (dead | live | armed) & free
             score = political_score(p.class_label, p.dossier) + 2.0 * live
             score = score + self.leaked_score(p, leak)
-            struck = rng.random(p.n) < targeting_probability(score, pool, c.target_rate)
+            struck = uniform_where(rng, pool) < targeting_probability(score, pool, c.target_rate)
             # Qingli targets "were confined and subject to severe struggle methods;
             # suicides were common" (3246-3249): most CR deaths came from this organized
             # repression, after the factional phase (Walder & Su 2003; Walder 2014).
-            died = struck & (rng.random(p.n) < prm.qingli_lethality)
+            died = struck & (uniform_where(rng, struck) < prm.qingli_lethality)
             model.tally["persecution_deaths"] = float(died.sum()) * model.params.people_per_agent
         if phase in ("qingli", "liberation"):
-            self.liberate(model, rng.random(p.n) < prm.liberation_rate)
+            # (liberation reads the chance of the overthrown only)
+            self.liberate(model, uniform_where(rng, self.overthrown) < prm.liberation_rate)
         if phase in ("power_holders", "qingli"):
             tech = kind == Kind.TECHNICIAN
             p.alienation[tech] = np.minimum(p.alienation[tech] + prm.tech_degradation, 1.0)
@@ -869,7 +872,7 @@ class Campaign(Regime):
         struck = np.zeros(p.n, dtype=bool)
         for pool, share in ((staff & cadre, cadre_weight), (staff & ~cadre, 1.0 - cadre_weight)):
             prob = targeting_probability(score, pool, 2.0 * rate * share)
-            struck |= rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
+            struck |= uniform_where(rng, pool) < shielded(prob, access, prm.dossier_shield)
         return struck
 
     # --- consequences ---------------------------------------------------------------------
@@ -900,7 +903,9 @@ class Campaign(Regime):
         p.alienation[tech] = np.minimum(p.alienation[tech] + prm.alienation_step, 1.0)
         # Labels stick to families: kin and close associates share the risk.
         exposure = kin_exposure(model.ties, struck)
-        kin = (exposure > 0) & ~struck & (rng.random(p.n) < kin_probability(exposure, prm.kin_risk))
+        exposed = exposure > 0
+        u_kin = uniform_where(rng, exposed)
+        kin = exposed & ~struck & (u_kin < kin_probability(exposure, prm.kin_risk))
         p.dossier[kin] += 1
         touched = exposure > 0
         # K1: "remold, don't remove" — the struggled and their kin stay and hold a grudge.

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.draws import uniform_rows
 from sim.grouping import csr_row_entries
 from sim.state import Kind, Status
 from sim.submodels import demography
@@ -104,10 +105,10 @@ def cadre_blocs(factions: np.ndarray, new_cadre: np.ndarray) -> np.ndarray:
 
 def count_factions(factions: np.ndarray, min_members: float) -> int:
     """Number of factions with at least ``min_members`` members (unaligned excluded)."""
-    aligned = factions[factions >= 0]
-    if aligned.size == 0:
+    # (members of faction k counted as bin k + 1: the unaligned, −1, fall in bin 0)
+    counts = np.bincount(factions.astype(np.intp) + 1)[1:] if factions.size else factions
+    if counts.size == 0:
         return 0
-    counts = np.bincount(aligned)
     return int(np.count_nonzero(counts >= max(min_members, 1)))
 
 
@@ -250,15 +251,19 @@ def update_factions(model) -> None:
         faction[demob] = -1
         p.faction_age[demob] = 0
         model.tally["demobilized"] = int(demob.sum())
+    # The faction pool is the urban blocks (cadres, technicians, workers: the first rows),
+    # so only their draws are read (sim/draws.py: the same numbers, the same stream).
+    pool_stop = p.rows(Kind.WORKER).stop
     if m <= 0:
-        drift = urban & (faction >= 0) & (rng.random(p.n) < prm.faction_dissolution)
+        u_drift = uniform_rows(rng, p.n, 0, pool_stop)
+        drift = urban & (faction >= 0) & (u_drift < prm.faction_dissolution)
         faction[drift] = -1
         p.faction_age[faction >= 0] += 1
         p.faction_age[faction < 0] = 0
         return
     # Draws first (same order as always), so only this month's candidates need their
     # ties counted.
-    u_splinter, u_align, u_switch = rng.random(p.n), rng.random(p.n), rng.random(p.n)
+    u_splinter, u_align, u_switch = (uniform_rows(rng, p.n, 0, pool_stop) for _ in range(3))
     age = np.minimum(p.faction_age, 60)
     base = 1.0 - lv.faction_hardening
     if age.size and age.min() >= 0:  # the same powers, from a table of the 61 possible
