@@ -178,6 +178,26 @@ def unit_staff(
     return _compiled().unit_staff(status, unit, n_units)
 
 
+def tie_count_reference(ties, mark: np.ndarray) -> np.ndarray:
+    """Per row of the CSR matrix ``ties``, the weight of its ties to ``mark``ed rows: the
+    sparse product with the 0/1 vector, in the ties' dtype."""
+    return np.asarray(ties @ mark.astype(ties.dtype)).ravel()
+
+
+def tie_count(ties, mark: np.ndarray, compiled: bool | None = None) -> np.ndarray:
+    """:func:`tie_count_reference`, compiled: one pass over the ties reading ``mark`` (no
+    cast of it), the same sums in the same order (finite weights)."""
+    if not wanted(mark.size, compiled) or ties.nnz == 0:
+        return tie_count_reference(ties, mark)
+    out = np.zeros(ties.shape[0], dtype=ties.dtype)
+    return _compiled().tie_count_of(ties.indptr, ties.indices, ties.data, mark, out)
+
+
+def locality(unit: np.ndarray, village: np.ndarray, n_units: int, n_villages: int) -> np.ndarray:
+    """``sim.population.locality_of_numpy`` in one compiled pass (int64, the same values)."""
+    return _compiled().locality_rows(unit, village, n_units, n_villages)
+
+
 #: the constants of ``sim.submodels.economy`` (repeated: this module imports no submodel)
 ARREARS_REPAY_RATE = 0.05
 REMITTANCE_SHARE = 0.3

@@ -257,3 +257,30 @@ def hardship_rows(
             1.0 - local_legitimacy[locality[i]]
         )
         grievance[i] = np.float32(g)
+
+
+@njit(cache=True)
+def tie_count_of(indptr, indices, data, mark, out):
+    # out[i] = Σ_j data[i, j] · mark[j], summed in stored order in out's dtype, as scipy's
+    # csr_matvec does with a 0/1 vector: a term w·0 adds nothing (x + 0 = x), w·1 = w.
+    for i in range(indptr.size - 1):
+        s = out[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            if mark[indices[e]]:
+                s += data[e]
+        out[i] = s
+    return out
+
+
+@njit(cache=True)
+def locality_rows(unit, village, n_units, n_villages):
+    # Each person's locality: unit, else n_units + village, else the city (the last).
+    out = np.empty(unit.size, dtype=np.int64)
+    for i in range(unit.size):
+        if unit[i] >= 0:
+            out[i] = unit[i]
+        elif village[i] >= 0:
+            out[i] = n_units + village[i]
+        else:
+            out[i] = n_units + n_villages
+    return out

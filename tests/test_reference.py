@@ -558,3 +558,95 @@ def test_deaths_among_draws_match_the_direct_rule(n, mu60, slope, top_age, seed)
     u = r.random(n) * r.choice([1.0, 0.01, 1e-4], n)  # many draws near the chances
     want = u < demography.death_probability(age, mu60, slope)
     np.testing.assert_array_equal(demography.dies(u, age, mu60, slope), want)
+
+
+@SETTINGS
+@given(
+    st.integers(1, 120),
+    st.integers(0, 8),
+    st.floats(0, 1),
+    st.sampled_from([np.float32, np.float64]),
+    st.integers(0, 2**32 - 1),
+)
+def test_compiled_tie_count_matches_sparse_product(n, degree, share, dtype, seed):
+    """``kernels.tie_count`` (one pass reading the 0/1 marks) equals the sparse product
+    with the marks as a vector, bit for bit, in the ties' dtype (float32 sums round)."""
+    from scipy import sparse
+
+    from sim import kernels
+
+    r = np.random.default_rng(seed)
+    i, j = r.integers(0, n, n * degree), r.integers(0, n, n * degree)
+    w = r.choice([1.0, 0.5, 1 / 3, 0.7, 1e-8, 3e4], i.size).astype(dtype)
+    ties = sparse.csr_matrix((w, (i, j)), shape=(n, n))
+    mark = r.random(n) < share
+    got = kernels.tie_count(ties, mark, compiled=True)
+    want = kernels.tie_count_reference(ties, mark)
+    assert got.dtype == want.dtype == dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 3000),
+    st.floats(0, 0.2),
+    st.sampled_from([1.0, 0.1, 1e-3, 1e-9, 1e30]),
+    st.integers(0, 2**32 - 1),
+)
+def test_exact_sum_over_nonzeros_is_the_full_column_sum(n, share, scale, seed):
+    """``outcomes.exact_sum`` of a column's nonzero entries, when it answers, is bit for bit
+    ``np.sum`` (pairwise) of the whole float32 column with its zeros; it answers for
+    shares of people and declines where the values span too many binary orders."""
+    from sim.outcomes import exact_sum
+
+    r = np.random.default_rng(seed)
+    col = np.where(r.random(n) < share, r.random(n) * scale, 0.0).astype(np.float32)
+    got = exact_sum(col[col != 0])
+    want = float(np.sum(col, dtype=np.float64))
+    if got is not None:
+        assert got == want
+    # Shares of an agent's people (multiples of 1/16 here) are always answered.
+    shares = (np.ceil(col.astype(np.float64) / scale * 16) / 16).astype(np.float32)
+    assert exact_sum(shares[shares != 0]) == float(np.sum(shares, dtype=np.float64))
+    col = np.r_[col, np.float32(1e-30), np.float32(1.0)]
+    assert exact_sum(col[col != 0]) is None  # 1 is 2^100 units of 1e-30: not answered
+
+
+@SETTINGS
+@given(st.integers(1, 60), st.integers(0, 200), st.integers(0, 30), st.integers(0, 2**32 - 1))
+def test_random_member_matches_a_per_target_reference(n_groups, n_members, n_targets, seed):
+    """``grouping.random_member`` (which orders only the targets' groups) picks, for each
+    target, member ⌊u·size⌋ of its group in the given order, as a loop would."""
+    from sim.grouping import random_member
+
+    r = np.random.default_rng(seed)
+    members = r.permutation(10 * n_members + 1)[:n_members]
+    group = r.integers(0, n_groups, n_members)
+    # few target groups (so the members of the others are dropped) or many
+    target = r.integers(0, max(1, n_groups // r.choice([1, 8])), n_targets)
+    u = r.random(n_targets)
+    want = []
+    for g, ui in zip(target, u, strict=True):
+        mine = members[group == g]
+        want.append(mine[int(np.floor(ui * mine.size))] if mine.size else -1)
+    got = random_member(target, members, group, n_groups, u)
+    np.testing.assert_array_equal(got, np.array(want, dtype=np.int64))
+
+
+@SETTINGS
+@given(st.integers(0, 300), st.integers(1, 9), st.integers(0, 5), st.integers(0, 2**32 - 1))
+def test_compiled_locality_matches_numpy_reference(n, n_units, n_villages, seed):
+    from types import SimpleNamespace
+
+    from sim import population
+
+    r = np.random.default_rng(seed)
+    p = SimpleNamespace(
+        n=n,
+        unit=r.integers(-1, n_units, n).astype(np.int32),
+        village=r.integers(-1, n_villages, n).astype(np.int32),
+    )
+    got = population.locality_of(p, n_units, n_villages, compiled=True)
+    want = population.locality_of_numpy(p, n_units, n_villages)
+    assert got.dtype == want.dtype == np.int64
+    np.testing.assert_array_equal(got, want)

@@ -268,7 +268,11 @@ def kin_exposure(ties, struck: np.ndarray) -> np.ndarray:
     """Number of each person's ties (kin, close associates) struck this month."""
     if ties.nnz == 0:
         return np.zeros(struck.size)
-    return np.asarray(ties @ struck.astype(np.float32)).ravel()
+    if ties.dtype != np.float32:  # (the product with a float32 vector, as always)
+        return np.asarray(ties @ struck.astype(np.float32)).ravel()
+    from sim import kernels
+
+    return kernels.tie_count(ties, struck)
 
 
 def kin_probability(exposure: np.ndarray, kin_risk: float) -> np.ndarray:
