@@ -650,3 +650,22 @@ def test_compiled_locality_matches_numpy_reference(n, n_units, n_villages, seed)
     want = population.locality_of_numpy(p, n_units, n_villages)
     assert got.dtype == want.dtype == np.int64
     np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(st.integers(0, 200), st.floats(0, 1), st.floats(0, 2), st.integers(0, 2**32 - 1))
+def test_pool_probability_is_targeting_probability_on_the_pool(n, share, rate, seed):
+    """``campaign.pool_probability`` of the pool's scores equals the pool's entries of
+    ``targeting_probability`` (zeros, all-nonpositive scores and caps at 1 included), and
+    ``strike`` equals drawing everyone and comparing."""
+    from sim.regimes.campaign import pool_probability, strike, targeting_probability
+
+    r = np.random.default_rng(seed)
+    score = r.choice([-1.0, 0.0, 0.1, 1.5, 7.0], n) * r.random(n)
+    pool = r.random(n) < share
+    full = targeting_probability(score, pool, rate)
+    np.testing.assert_array_equal(pool_probability(score[pool], rate), full[pool])
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = strike(a, pool, lambda rows: pool_probability(score[rows], rate))
+    np.testing.assert_array_equal(got, b.random(n) < full)
+    assert a.bit_generator.state == b.bit_generator.state

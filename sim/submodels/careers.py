@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.draws import uniform_rows
+from sim.draws import uniform_rows, uniform_span
 from sim.grouping import csr_row_entries
 from sim.state import Kind, Status
 from sim.submodels import demography
@@ -263,17 +263,20 @@ def update_factions(model) -> None:
         return
     # Draws first (same order as always), so only this month's candidates need their
     # ties counted.
-    u_splinter, u_align, u_switch = (uniform_rows(rng, p.n, 0, pool_stop) for _ in range(3))
-    age = np.minimum(p.faction_age, 60)
+    # (on the pool's rows, the first ``pool_stop``; no one after them is in the pool)
+    u_splinter, u_align, u_switch = (uniform_span(rng, p.n, 0, pool_stop) for _ in range(3))
+    pool, f_pool = urban[:pool_stop], faction[:pool_stop]
+    age = np.minimum(p.faction_age[:pool_stop], 60)
     base = 1.0 - lv.faction_hardening
     if age.size and age.min() >= 0:  # the same powers, from a table of the 61 possible
         hard = np.take(base ** np.arange(61, dtype=age.dtype), age)
     else:
         hard = base**age
+    splinter, unaligned, may_switch = (np.zeros(p.n, dtype=bool) for _ in range(3))
     # Cliques among those "hit earlier" (K3): a few found splinter factions.
-    splinter = urban & (p.persecuted > 0) & (u_splinter < 0.02 * m)
-    unaligned = urban & (faction < 0) & (u_align < m)
-    may_switch = urban & (faction >= 0) & (u_switch < 0.2 * m * hard)
+    splinter[:pool_stop] = pool & (p.persecuted[:pool_stop] > 0) & (u_splinter < 0.02 * m)
+    unaligned[:pool_stop] = pool & (f_pool < 0) & (u_align < m)
+    may_switch[:pool_stop] = pool & (f_pool >= 0) & (u_switch < 0.2 * m * hard)
     cand = np.flatnonzero(unaligned | may_switch)
     majority = tie_faction_majority(model.ties, faction, cand)
     # Cadres follow the patron who promoted them.
