@@ -14,17 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Below this many rows a jump saves less than it costs (two Python calls and a state read).
-MIN_ROWS = 4096
+#: Below this many rows a jump saves less than it costs (Python calls, state reads).
+MIN_ROWS = 16_384
 
 
 def _can_jump(rng: np.random.Generator, n: int) -> bool:
-    bg = rng.bit_generator
-    if n < MIN_ROWS or not hasattr(bg, "advance"):
-        return False
-    # ``advance`` also drops a buffered half of a 64-bit draw, which ``random`` would keep;
-    # only float32 draws buffer one, but a buffered value means: draw the plain way.
-    return not bg.state.get("has_uint32", 0)
+    return n >= MIN_ROWS and hasattr(rng.bit_generator, "advance")
 
 
 def uniform_span(rng: np.random.Generator, n: int, start: int, stop: int) -> np.ndarray:
@@ -34,11 +29,19 @@ def uniform_span(rng: np.random.Generator, n: int, start: int, stop: int) -> np.
     if not _can_jump(rng, n):
         return rng.random(n)[start:stop]
     bg = rng.bit_generator
+    # ``advance`` also drops a buffered half of a 64-bit step (left by a 32-bit draw, as
+    # ``integers`` over a small range makes), which ``random`` leaves in place: it is
+    # put back, so the state is exactly the one a full draw leaves.
+    before = bg.state
     if start:
         bg.advance(start)
     u = rng.random(stop - start)
     if n - stop:
         bg.advance(n - stop)
+    if before.get("has_uint32"):
+        after = bg.state
+        after["has_uint32"], after["uinteger"] = before["has_uint32"], before["uinteger"]
+        bg.state = after
     return u
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,11 +47,17 @@ def test_masked_comparisons_equal_a_full_draw(n, share, seed):
     assert part.bit_generator.state == full.bit_generator.state
 
 
-def test_a_buffered_half_draw_falls_back_to_the_full_draw():
-    # A float32 draw buffers half of a 64-bit step, which a jump would drop.
+@pytest.mark.parametrize("buffer", ["float32", "integers"])
+def test_a_buffered_half_draw_is_kept_as_a_full_draw_keeps_it(buffer):
+    # A float32 draw, or integers over a small range, buffer half of a 64-bit step; a
+    # jump drops it unless it is put back.
     full, part = np.random.default_rng(3), np.random.default_rng(3)
     for g in (full, part):
-        g.random(1, dtype=np.float32)
+        if buffer == "float32":
+            g.random(1, dtype=np.float32)
+        else:
+            g.integers(0, 10, 1)
+        assert g.bit_generator.state["has_uint32"]
     n = 2 * draws.MIN_ROWS
     want = full.random(n)
     got = draws.uniform_span(part, n, 10, 20)
