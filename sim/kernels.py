@@ -69,10 +69,16 @@ def pay(model) -> None:
     from sim.state import Kind
 
     p, prm, lv, rng = model.people, model.params, model.levers, model.rng
-    n = p.n
-    # The reference draws these two in this order; nothing else draws in between.
-    u_unpaid = rng.random(n)
-    u_repaid = rng.random(n)
+    # The reference draws these two in this order; nothing else draws in between. The
+    # kernel reads the first for the employed only, the second for those who owed
+    # arrears before this month (and were paid now), so only their spans are generated
+    # (sim/draws.py: the same numbers there, the same stream after).
+    from sim.draws import uniform_where
+    from sim.state import Status
+
+    employed = p.status == Status.EMPLOYED
+    u_unpaid = uniform_where(rng, employed)
+    u_repaid = uniform_where(rng, p.arrears > 0)
     b = p.blocks
     blocks = (
         b[Kind.CADRE].start,
@@ -190,7 +196,26 @@ def tie_count(ties, mark: np.ndarray, compiled: bool | None = None) -> np.ndarra
     if not wanted(mark.size, compiled) or ties.nnz == 0:
         return tie_count_reference(ties, mark)
     out = np.zeros(ties.shape[0], dtype=ties.dtype)
+    rows = np.flatnonzero(mark)
+    if 8 * rows.size < mark.size and symmetric(ties):
+        # few marks: read only their rows (row i's ties to them are their ties to i)
+        return _compiled().tie_count_symmetric(ties.indptr, ties.indices, ties.data, rows, out)
     return _compiled().tie_count_of(ties.indptr, ties.indices, ties.data, mark, out)
+
+
+def symmetric(ties) -> bool:
+    """Whether the CSR matrix is square, canonical (sorted, no duplicates) and equal to its
+    transpose, value for value; checked once per matrix (the model's ties never change)."""
+    known = getattr(ties, "_cadresim_symmetric", None)
+    if known is None or known[0] != ties.nnz:
+        ok = (
+            ties.shape[0] == ties.shape[1]
+            and ties.has_canonical_format
+            and (ties != ties.T).nnz == 0
+        )
+        known = (ties.nnz, bool(ok))
+        ties._cadresim_symmetric = known
+    return known[1]
 
 
 def locality(unit: np.ndarray, village: np.ndarray, n_units: int, n_villages: int) -> np.ndarray:

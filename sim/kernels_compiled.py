@@ -284,3 +284,15 @@ def locality_rows(unit, village, n_units, n_villages):
         else:
             out[i] = n_units + n_villages
     return out
+
+
+@njit(cache=True)
+def tie_count_symmetric(indptr, indices, data, rows, out):
+    # For a symmetric matrix with sorted indices: the marked rows' entries, added to their
+    # columns in the order of the marked rows — for each column i, the order of row i's
+    # own sorted entries, which tie_count_of sums.
+    for k in range(rows.size):
+        j = rows[k]
+        for e in range(indptr[j], indptr[j + 1]):
+            out[indices[e]] += data[e]
+    return out

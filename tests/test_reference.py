@@ -399,6 +399,20 @@ def test_compiled_pay_matches_numpy_reference(seed, months, scramble):
     """``economy.pay`` (one compiled pass) changes every column exactly as ``pay_numpy``
     does and draws the same random numbers, on states with every status, arrears,
     relief and privilege present."""
+    _pay_agrees(seed, months, scramble)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_pay_with_partial_draws_matches_numpy_reference(seed, monkeypatch):
+    """... also where the kernel's draws are generated for the rows it reads only
+    (sim/draws.py, from ``MIN_ROWS`` rows: here from any size)."""
+    from sim import draws
+
+    monkeypatch.setattr(draws, "MIN_ROWS", 0)
+    _pay_agrees(seed, 2, seed + 7)
+
+
+def _pay_agrees(seed: int, months: int, scramble: int) -> None:
     from sim.submodels import economy
 
     s = small_scenario(
@@ -669,3 +683,24 @@ def test_pool_probability_is_targeting_probability_on_the_pool(n, share, rate, s
     got = strike(a, pool, lambda rows: pool_probability(score[rows], rate))
     np.testing.assert_array_equal(got, b.random(n) < full)
     assert a.bit_generator.state == b.bit_generator.state
+
+
+@SETTINGS
+@given(st.integers(1, 120), st.integers(0, 8), st.floats(0, 0.2), st.integers(0, 2**32 - 1))
+def test_compiled_tie_count_of_few_marks_on_symmetric_ties(n, degree, share, seed):
+    """With symmetric ties and few marks, ``kernels.tie_count`` reads only the marked rows
+    and still equals the sparse product bit for bit (float32 sums in the same order)."""
+    from scipy import sparse
+
+    from sim import kernels
+
+    r = np.random.default_rng(seed)
+    i, j = r.integers(0, n, n * degree), r.integers(0, n, n * degree)
+    w = r.choice([1.0, 0.5, 1 / 3, 0.7, 1e-8, 3e4], i.size).astype(np.float32)
+    upper = sparse.csr_matrix((w, (i, j)), shape=(n, n))
+    ties = (upper + upper.T).tocsr()
+    ties.sum_duplicates()
+    assert kernels.symmetric(ties)
+    mark = r.random(n) < share
+    got = kernels.tie_count(ties, mark, compiled=True)
+    np.testing.assert_array_equal(got, kernels.tie_count_reference(ties, mark))

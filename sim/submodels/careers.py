@@ -344,13 +344,18 @@ def contend(model) -> None:
     if lv.faction_contention <= 0 or model.units.n == 0:
         return
     n_u = model.units.n
-    in_unit = model.faction_pool & (p.unit >= 0) & (p.status == Status.EMPLOYED)
-    members = in_unit & (p.faction >= 0)
+    # The faction pool is the first ``stop`` rows (cadres, technicians, workers): its
+    # members' rules work on that prefix, the same rows in the same order.
+    stop = p.rows(Kind.WORKER).stop
+    unit = np.maximum(p.unit[:stop], 0)
+    in_unit = (
+        model.faction_pool[:stop] & (p.unit[:stop] >= 0) & (p.status[:stop] == Status.EMPLOYED)
+    )
+    members = in_unit & (p.faction[:stop] >= 0)
     # One draw per unit and one per member: fighting, injury and death are nested
     # thresholds on the member's draw.
     u_unit, u_member = rng.random(n_u), rng.random(int(members.sum()))
-    unit = np.maximum(p.unit, 0)
-    cons, reb = side_counts(unit, p.faction, members, n_u)
+    cons, reb = side_counts(unit, p.faction[:stop], members, n_u)
     staff = np.bincount(unit[in_unit], minlength=n_u).astype(np.float64)
     control = lv.military_control * model.mechanisms.gain("pla_demobilization")
     hazard = clash_hazard(
