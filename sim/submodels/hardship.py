@@ -88,20 +88,20 @@ def update(model, compiled: bool | None = None) -> None:
     """
     from sim import kernels
 
+    # The weight of last month's grievance (0 with the mechanism off).
+    memory = model.params.grievance_memory * model.mechanisms.gain("grievance_memory")
     if kernels.wanted(model.people.n, compiled):
-        kernels.hardship(model, grievance_memory(model))
+        kernels.hardship(model, memory)
     else:
-        update_numpy(model)
+        update_numpy(model, memory)
 
 
-def grievance_memory(model) -> float:
-    """The month's weight of last month's grievance (0 with the mechanism off)."""
-    return model.params.grievance_memory * model.mechanisms.gain("grievance_memory")
-
-
-def update_numpy(model) -> None:
-    """Recompute every person's hardship and grievance (the numpy reference of :func:`update`)."""
+def update_numpy(model, memory: float | None = None) -> None:
+    """Recompute every person's hardship and grievance (the numpy reference of :func:`update`;
+    ``memory`` is the weight of last month's grievance, by default as :func:`update` sets it)."""
     p, prm = model.people, model.params
+    if memory is None:
+        memory = prm.grievance_memory * model.mechanisms.gain("grievance_memory")
     land_lost = np.where(p.kind == 4, np.clip(1.0 - p.land, 0.0, 1.0), 0.0)
     h = material_hardship(
         p.hardship_base,
@@ -120,4 +120,4 @@ def update_numpy(model) -> None:
     )
     p.hardship = h
     local_l = model.local_legitimacy[model.locality]
-    p.grievance = grievance(h, local_l, p.grievance, grievance_memory(model))
+    p.grievance = grievance(h, local_l, p.grievance, memory)
