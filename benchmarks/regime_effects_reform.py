@@ -123,6 +123,13 @@ VARIANTS: list[tuple[str, list[dict], dict, dict, tuple[str, ...]]] = [
     ("coops self_deferral 0→1 (early seizures)", [PRIV95, CAPTURED],
      {**COOPS_EARLY, "self_deferral": 0.0}, COOPS_EARLY,
      ("employed_mean", "xiagang_mean", "grievance_worker_mean")),
+    # helper `residence`: whom a worker-run unit lets go where its workers let the
+    # union's slow layoffs go on (self_deferral 0; any larger share plus the union's 0.85
+    # postpones them all) — equal chances instead of the owner's youth and education.
+    ("coops self_selection 0→1 (early seizures, layoffs go on)", [PRIV95, CAPTURED],
+     {**COOPS_EARLY, "self_deferral": 0.0, "self_selection": 0.0},
+     {**COOPS_EARLY, "self_deferral": 0.0},
+     ("retired_mean", "xiagang_mean", "unemployed_mean", "grievance_worker_mean")),
 ]  # fmt: skip
 
 
@@ -139,6 +146,9 @@ def effect_row(label: str, key: str, off, on, s_off, s_on) -> dict:
         se=d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan,
         stacked_diff=ds.mean(),
         stacked_se=ds.std(ddof=1) / np.sqrt(ds.size) if ds.size > 1 else np.nan,
+        # seeds whose paired difference has the sign of the mean (alone, stacked)
+        agree=int(np.sum(np.sign(d) == np.sign(d.mean()))),
+        stacked_agree=int(np.sum(np.sign(ds) == np.sign(ds.mean()))),
     )
 
 

@@ -2,6 +2,11 @@
 
 Run: ``.venv/bin/python -m benchmarks.regime_effects_social [--seeds 10] [--only NAME ...]``.
 
+``--only residence`` (or ``--conditions``) prints the conditions of helper `residence`
+(issue 18, ``CONDITIONS``): the laid-off and retired moving from the unit's housing to the
+city's residential community after ``community_delay`` months (12) vs never (1200), under
+each grassroots programme alone and with the other stacked, paired seeds.
+
 ``--displacement`` instead measures the land-loss push of ``rural_taxes`` (issue 18; seed
 003 line 40) on the shipped reform scenario (``scenarios/reform_privatization.yaml``):
 ``displacement_rate`` at its default vs 0, alone (rural_taxes the only regime) and stacked
@@ -247,6 +252,55 @@ ROWS = [
 ]
 
 
+GRASSROOTS_KW = {"start": "2009-01", "end": "2016-12", "legitimacy": 0.6}
+NEVER_MOVE = {"community_delay": 1200}  # the residence rule off: everyone stays in the unit
+
+
+def retiree_grievance(m):
+    """Mean grievance of the retired and laid-off workers (who move out), last month."""
+    return float(m.records[-1, OUTCOME_NAMES.index("grievance_worker")])
+
+
+# (name, outcome label, regimes, scenario kw of the "off" arm, of the "on" arm, measure);
+# stacked: the period's other programme on in both arms.
+CONDITIONS = [
+    (
+        f"residence {prog}",
+        label,
+        [{"type": prog}],
+        {**GRASSROOTS_KW, **NEVER_MOVE},
+        GRASSROOTS_KW,
+        measure,
+    )
+    for prog in ("grassroots", "danwei_reactivation")
+    for label, measure in (
+        ("unit local legitimacy (final)", unit_legitimacy),
+        ("community local legitimacy (final)", community_legitimacy),
+        ("grievance_worker_mean", outcome("grievance_worker")),
+        ("protest_participants_total", outcome("protest_participants", how="sum")),
+    )
+]
+
+
+def conditions(rows, seeds, cache) -> None:
+    """Paired effect of each condition (off → on arm), alone and stacked."""
+    for name, label, regimes, kw_off, kw_on, measure in rows:
+        stack = regimes + stack_for(regimes[0], kw_on)
+        out = []
+        for regs in (regimes, stack):
+            off = np.array([measure(run_one(regs, s, kw_off, cache)) for s in seeds])
+            on = np.array([measure(run_one(regs, s, kw_on, cache)) for s in seeds])
+            d = on - off
+            se = d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else float("nan")
+            agree = int(np.sum(np.sign(d) == np.sign(d.mean())))
+            out.append((off.mean(), on.mean(), d.mean(), se, agree))
+        (a, b, d, se, n), (_, _, ds, ses, ns) = out
+        print(
+            f"{name:30s} {label:36s} {a:11.4g} {b:11.4g} {d:10.4g} {se:8.3g} {n:3d}/{len(seeds)}"
+            f" {ds:10.4g} {ses:8.3g} {ns:3d}/{len(seeds)}"
+        )
+
+
 DISPLACEMENT_OUTCOMES = (
     "peasants_displaced_total",
     "migrant_labour_supply_mean",
@@ -311,6 +365,10 @@ def main() -> None:
     ap.add_argument(
         "--displacement", action="store_true", help="the land-loss push on the reform scenario"
     )
+    ap.add_argument(
+        "--conditions", action="store_true", help="only the residence conditions (CONDITIONS)"
+    )
+    ap.add_argument("--root", type=int, default=20240601, help="root seed")
     args = ap.parse_args()
     if args.displacement:
         t0 = time.process_time()
@@ -318,8 +376,20 @@ def main() -> None:
         displacement(args.seeds)
         print(f"({args.seeds} seeds, {time.process_time() - t0:.0f} s CPU)")
         return
-    seeds = derive_seeds(20240601, args.seeds)
+    seeds = derive_seeds(args.root, args.seeds)
     cache: dict = {}
+    conds = [c for c in CONDITIONS if args.only is None or any(o in c[0] for o in args.only)]
+    if args.conditions or (args.only and conds):
+        t0 = time.process_time()
+        print("command: python -m benchmarks.regime_effects_social " + " ".join(sys.argv[1:]))
+        print(
+            f"{'condition':30s} {'outcome':36s} {'off':>11s} {'on':>11s} {'on-off':>10s} "
+            f"{'se':>8s} {'agree':>5s} {'stacked':>10s} {'se':>8s} {'agree':>5s}"
+        )
+        conditions(conds, seeds, cache)
+        print(f"({len(seeds)} seeds, root {args.root}, {time.process_time() - t0:.0f} s CPU)")
+        if args.conditions or not any(r[0] in args.only for r in ROWS):
+            return
     t0 = time.perf_counter()
     print("command: python -m benchmarks.regime_effects_social " + " ".join(sys.argv[1:]))
     print(

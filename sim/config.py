@@ -497,6 +497,17 @@ class Params(StrictModel):
         "criteria (seed 002 3675-3678, 3776-3820)",
     )
 
+    # --- residence (helper `residence`, issue 18; sim/submodels/residence.py; seed 001
+    # lines 22, 26; seed 003 line 19)
+    community_delay: int = Field(
+        12,
+        ge=0,
+        le=1200,
+        description="months out of work (laid off or retired) after which a person lives in "
+        "the city's residential community rather than the unit's housing; an assumption, the "
+        "text says only that the housing is lost (months; 1200 = never)",
+    )
+
     @model_validator(mode="after")
     def _life_course(self) -> Params:
         # Entrants (school-leavers ±2 years, graduates 4 years later) must reach working

@@ -81,6 +81,10 @@ class Levers:
     """0..1: police reluctance to act against workers absent pressure from above (D14)."""
     superior_pressure: float = 1.0
     """0..1: pressure from superiors on the police (D14: "they will skin me")."""
+    # --- the challenge to privatization (helper `layoffs`; seed 003 C1, D8) ---------------
+    challenge_months: float = 1e9
+    """Months after a unit's sale in which protest there still contests the sale (D8, line
+    93); later, its laid-off and retired defend residual benefits (C1, line 27)."""
     # --- factions and careers (helper `factions`) ------------------------------------
     faction_contention: float = 0.0
     """0..1: how far the month's politics set mobilized factions against each other."""

@@ -333,7 +333,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
     ),
     Mechanism(
         "privatization_challenge",
-        "visible protest in a sold unit challenges privatization and is repressed harder",
+        "visible protest in a unit being sold challenges privatization and is repressed harder",
         "sim/submodels/state_response.py:respond",
         "003_34c2b211615d9395.txt:100 (D8)",
         "sold units' protest is treated like any other",

@@ -22,6 +22,7 @@ from sim.submodels import (
     legitimacy,
     production,
     protest,
+    residence,
     state_response,
 )
 from sim.terms import Terms
@@ -39,7 +40,11 @@ PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
 #: cadre presence on the line) and ``technician_authority`` (added to technicians' autonomy
 #: in a unit), both read by ``production.produce``; ``labour_discipline`` (share of a
 #: unit's output gained or, where lenient cadres let discipline slip, lost; read by
-#: ``production.produce``).
+#: ``production.produce``); ``residence_legitimacy`` (legitimacy earned where people
+#: *live*, indexed by residence locality; ``legitimacy.update_local`` carries it to the
+#: localities where they are counted, sim/submodels/residence.py); ``worker_selection``
+#: (share of a unit's choice of whom to lay off made by its workers, by equal chances
+#: instead of the owner's age and education criteria; read by ``privatization._lay_off``).
 LOCALITY_TERMS = (
     "presence",
     "local_legitimacy",
@@ -47,6 +52,8 @@ LOCALITY_TERMS = (
     "decision_accuracy",
     "technician_authority",
     "labour_discipline",
+    "residence_legitimacy",
+    "worker_selection",
 )
 
 
@@ -128,6 +135,7 @@ class CadreModel(mesa.Model):
         self.units.staff0 = self.unit_staff()
         self.units.output = self.units.capacity.copy()
         self.local_legitimacy = np.full(self.n_localities, self.legitimacy)
+        residence.update(self)  # where people live, before any regime reads it
 
         self.regimes = [regimes.build(spec) for spec in scenario.regimes]
         for i, regime in enumerate(self.regimes):
@@ -284,6 +292,8 @@ class CadreModel(mesa.Model):
         economy.benefits(self)
         economy.age_and_retire(self)
         demography.update(self)
+        #    Where people live after this month's layoffs, retirements and hires.
+        residence.update(self)
         production.produce(self)
         economy.pay(self)
         # 3. Perception: legitimacy where people live (remembered deaths weigh on it and

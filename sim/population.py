@@ -193,7 +193,9 @@ def build_people(scn: Scenario, units: Columns, rng: np.random.Generator) -> Peo
         home = np.flatnonzero(rng.random(nm) < home_share) + m.start
         p.status[home] = Status.NONE
         p.unit[home] = -1
-        p.land[home] = prm.migrant_home_land
+        # Every migrant's household keeps a plot at home, farmed between spells in the
+        # city; a plot lost stays lost (sim/submodels/demography.py, displace_to_city).
+        p.land[m] = prm.migrant_home_land
 
     # Peasants: a village and land.
     q = p.rows(Kind.PEASANT)

@@ -105,6 +105,9 @@ PEOPLE_COLUMNS: dict[str, tuple[type, float]] = {
     "tenure": (np.int16, 0),
     "laid_off": (np.int32, -1),  # recorded month of layoff, −1 if never laid off
     "stipend_months": (np.int16, 0),  # months of xiagang stipend the layoff entitles to
+    # locality where the person lives (unit, village or the city's residential community),
+    # recomputed monthly by sim/submodels/residence.py; −1 until first computed
+    "residence": (np.int32, -1),
     # cadre-only columns (neutral for others)
     "rank": (np.int8, 0),
     "loyalty": (np.float32, 0.0),

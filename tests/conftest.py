@@ -32,6 +32,22 @@ def small_scenario(**overrides):
     return parse_scenario(data)
 
 
+def hand_events(m, localities, participants: int = 100, size: float = 500.0) -> None:
+    """Make ``m.events`` urban protest events of class 3, one in each of ``localities``,
+    as if last month's: hand-made events for rules that read last month's events."""
+    import numpy as np
+
+    loc = np.asarray(localities)
+    m.events = type(m.events)(
+        locality=loc,
+        participants=np.full(loc.size, participants),
+        size=np.full(loc.size, size),
+        size_class=np.full(loc.size, 3, dtype=np.int8),
+        urban=np.ones(loc.size, dtype=bool),
+        breadth=0.25,
+    )
+
+
 @pytest.fixture
 def small():
     return small_scenario()

@@ -9,7 +9,7 @@ its wages level toward the shared wage (posts spread over everyone employed).
 from __future__ import annotations
 
 import numpy as np
-from conftest import small_scenario
+from conftest import hand_events, small_scenario
 
 from sim.model import CadreModel
 from sim.regimes import cooperatives as coop
@@ -43,14 +43,7 @@ def _seized_unit(self_deferral: float, work_sharing: float = 1.0, months: int = 
     priv, union = m.regimes[0], m.regimes[1]
     union.holding[:] = True
     priv._sell(m, np.array([2]))  # the sale lays off 15 % now, the rest stays pending
-    m.events = type(m.events)(
-        locality=np.array([2]),
-        participants=np.array([100]),
-        size=np.array([500.0]),
-        size_class=np.array([3], dtype=np.int8),
-        urban=np.array([True]),
-        breadth=0.25,
-    )
+    hand_events(m, [2])
     m.step()  # (15 % more of the pending layoffs go before the seizure, this month)
     assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED
     pending0 = int(priv.pending[2])

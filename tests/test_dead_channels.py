@@ -185,6 +185,13 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     # helper `regimes` (issue 18): self-managed layoffs need a seizure (and UNION_SLOW)
     ("cooperatives", "self_deferral"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
     ("cooperatives", "work_sharing"): {"seizure_min_size": 5.0, "seizure_rate": 1.0},
+    # helper `residence` (issue 18): whom a worker-run unit lets go acts only where its
+    # layoffs go ahead (the union's slow pace, not postponed by the workers)
+    ("cooperatives", "self_selection"): {
+        "seizure_min_size": 5.0,
+        "seizure_rate": 1.0,
+        "self_deferral": 0.0,
+    },
     # fixb: enough power-holders struck for the shield to have someone to spare (with
     # FIELD_SCENARIO's full access: ~3 struck at 0.1 a month, so none by chance 1 in 20)
     ("campaign", "dossier_shield"): {"target_rate": 0.3},
@@ -311,7 +318,11 @@ LATER = {
 CR_AFTER = {"type": "campaign", "kind": "cultural_revolution", "start": "1994-01"}
 # Self-managed layoffs act on layoffs still due in a seized unit: those a captured union's
 # agreement made slow (helper `regimes`, issue 18).
-UNION_SLOW = {("cooperatives", "self_deferral"), ("cooperatives", "work_sharing")}
+UNION_SLOW = {
+    ("cooperatives", "self_deferral"),
+    ("cooperatives", "work_sharing"),
+    ("cooperatives", "self_selection"),
+}
 
 
 def test_every_parameter_is_covered():
@@ -411,6 +422,7 @@ LEVER_VALUES = {
     "court_access": 1.0,
     "police_reluctance": 1.0,
     "superior_pressure": 0.0,
+    "challenge_months": 0.0,  # (helper layoffs) no sold unit's protest is a challenge
     "faction_contention": 1.0,
     "military_control": 0.8,
     "activist_criteria": 1.0,
@@ -430,6 +442,7 @@ LEVER_COMPANIONS = {
     "police_reluctance": {"superior_pressure": 0.0},
     "superior_pressure": {"police_reluctance": 1.0},
     "escalation": {"court_access": 1.0},  # escalation follows a (court) win in a sold unit
+    "challenge_months": {"privatization_harshness": 5.0},  # the window of D8's harshness
 }
 
 

@@ -645,13 +645,36 @@ def test_repression_escalation_follows_a_win_in_a_sold_unit():
     assert on["arrests"] > off["arrests"]  # D4: more arrests after the win
 
 
+def _sold_months_ago(months):
+    def prep(m, loc):
+        m.units.restructured[loc] = m.step_index - months
+
+    return prep
+
+
 def test_privatization_challenge_is_repressed_harder():
     # Police enough that the arrest capacity spans several agents: at the default the
-    # harsher response and the normal one both round to one arrested agent.
+    # harsher response and the normal one both round to one arrested agent. The unit is
+    # being sold (sold this month): its protest contests the sale (D8, seed 003 L93).
     (on, *_), (off, *_) = respond_pair(
-        "privatization_challenge", {"concession_base": -20.0, "police_per_1000": 20.0}, sold=True
+        "privatization_challenge",
+        {"concession_base": -20.0, "police_per_1000": 20.0},
+        _sold_months_ago(0),
+        sold=True,
     )
     assert on["arrests"] > off["arrests"]
+
+
+def test_benefit_defence_long_after_the_sale_is_no_challenge():
+    # Past the regime's challenge_months (12) the sold unit's protest defends benefits
+    # (C1, seed 003 L27): no harsher repression than anywhere else.
+    (on, *_), (off, *_) = respond_pair(
+        "privatization_challenge",
+        {"concession_base": -20.0, "police_per_1000": 20.0},
+        _sold_months_ago(24),
+        sold=True,
+    )
+    assert on["arrests"] == off["arrests"]
 
 
 def test_police_reluctance_without_pressure_means_fewer_arrests():

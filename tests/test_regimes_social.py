@@ -18,7 +18,7 @@ from sim.regimes import residency as res
 from sim.regimes import rural_taxes as rt
 from sim.regimes import union
 from sim.state import Kind, Ownership
-from tests.conftest import small_scenario
+from tests.conftest import hand_events, small_scenario
 
 SEEDS = (0, 1, 2, 3)
 PRIV = {"type": "privatization"}
@@ -227,14 +227,7 @@ def test_worker_seizure_of_a_sold_unit_with_a_large_protest():
     scn = small_scenario(end="1993-03", regimes=[{"type": "cooperatives", "seizure_rate": 1.0}])
     m = CadreModel(scn, seed=1)
     m.units.restructured[2] = 0
-    m.events = type(m.events)(
-        locality=np.array([2, 3]),
-        participants=np.array([100, 100]),
-        size=np.array([500.0, 500.0]),
-        size_class=np.array([3, 3], dtype=np.int8),
-        urban=np.array([True, True]),
-        breadth=0.25,
-    )
+    hand_events(m, [2, 3])
     cap0 = m.units.capacity[2]
     m.step()
     assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED and m.units.model_seizure[2]
@@ -268,11 +261,11 @@ def test_danwei_switch_off_restores_levers():
     for _ in range(12):
         m.step()
     assert m.levers.monitoring > 0
-    assert "danwei_reactivation#0" in m.terms.breakdown("local_legitimacy")
+    assert "danwei_reactivation#0" in m.terms.breakdown("residence_legitimacy")
     assert m.tally["danwei_enlisted"] > 0
     m.step()
     assert m.levers.monitoring == 0.0
-    assert "danwei_reactivation#0" not in m.terms.breakdown("local_legitimacy")
+    assert "danwei_reactivation#0" not in m.terms.breakdown("residence_legitimacy")
 
 
 def owe_migrants(m):
@@ -314,12 +307,12 @@ def test_grassroots_end_relapses_toward_persistence_and_restores_levers():
     base0 = m.people.hardship_base.copy()
     for _ in range(24):
         m.step()
-    assert "grassroots#0" in m.terms.breakdown("local_legitimacy")
+    assert "grassroots#0" in m.terms.breakdown("residence_legitimacy")
     term = m.terms.breakdown("hardship")["grassroots#0"]
     assert term.sum() < 0
     np.testing.assert_array_equal(m.people.hardship_base, base0)  # own H0 untouched
     m.step()
-    assert "grassroots#0" not in m.terms.breakdown("local_legitimacy")
+    assert "grassroots#0" not in m.terms.breakdown("residence_legitimacy")
     fading = m.terms.breakdown("hardship")["grassroots#0 (fading)"]
     np.testing.assert_allclose(fading, (0.25 + 0.75 * 0.5) * term)
     for _ in range(14):
@@ -353,7 +346,7 @@ def _grass(seed, end="1994-06", **spec):
 
 def test_grassroots_legitimacy_lands_only_in_communities_not_units():
     m = _grass(1)
-    term = m.terms.breakdown("local_legitimacy")["grassroots#0"]
+    term = m.terms.breakdown("residence_legitimacy")["grassroots#0"]
     n_u = m.units.n
     assert np.all(term[:n_u] == 0) and term[n_u:].max() > 0
     base = run([], 1, months_end="1994-06")
@@ -395,7 +388,7 @@ def test_grassroots_and_danwei_clear_newcomers_rows():
 
 def test_danwei_legitimacy_lands_in_units_and_city_not_villages():
     m = run([{"type": "danwei_reactivation", "enlist_rate": 0.5}], 1, months_end="1994-06")
-    term = m.terms.breakdown("local_legitimacy")["danwei_reactivation#0"]
+    term = m.terms.breakdown("residence_legitimacy")["danwei_reactivation#0"]
     n_u, n_v = m.units.n, m.villages.n
     assert term[:n_u].max() > 0
     assert np.all(term[n_u : n_u + n_v] == 0)
@@ -624,14 +617,7 @@ def test_worker_run_unit_levels_wages_and_ends_privilege():
     rest = in2[len(in2) // 3 :]
     p.wage[rest] = np.linspace(0.5, 2.0, rest.size).astype(np.float32)
     spread0 = float(np.std(p.wage[rest]))
-    m.events = type(m.events)(
-        locality=np.array([2]),
-        participants=np.array([100]),
-        size=np.array([500.0]),
-        size_class=np.array([3], dtype=np.int8),
-        urban=np.array([True]),
-        breadth=0.25,
-    )
+    hand_events(m, [2])
     m.step()
     assert m.units.ownership[2] == Ownership.WORKER_CONTROLLED
     for _ in range(2):

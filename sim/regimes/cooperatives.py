@@ -52,8 +52,19 @@ Sources: seed 003 R12–R14 and §5 of the extraction (``sources/seed003.md``).
   there are posts and layoffs are still due by an agreement (another source's
   ``layoff_deferral``: a union's slow layoffs), wages level toward the mean wage at the seizure × (1 − ``work_sharing``
   × (1 − posts / employed)) — the same wage bill paid for shorter hours — instead of the
-  unit's current mean. Who goes when layoffs do resume is still the owner's
-  selection in ``privatization`` (not modelled: choice by seniority or need).
+  unit's current mean.
+* Whom a worker-run unit lets go, when layoffs do go ahead (``self_deferral`` < 1): the
+  criteria "only some of those with higher education and the younger workers are
+  favored to be kept on" are those of "enterprise managers and the party and state
+  authorities" (L15); the paper-mill workers began by "forcing out the managers" and
+  ran the plant on "the principles of the Paris Commune" (L110). So in a worker-run unit
+  the share ``self_selection`` of the choice (its term of the composed per-unit
+  ``worker_selection``, read by ``privatization``) gives equal chances to all: the
+  owner's age and education score is scaled by (1 − ``self_selection``), leaving the
+  idiosyncratic part. Selection by seniority or by need is *not* built: L14 (daigang,
+  work sharing), L21 (the seizure, "rights, won through many decades") and L110 say
+  nothing of whom the workers let go; L23 says only that under management "salaries
+  and jobs are used to divide and pay off workers and activists".
 """
 
 from __future__ import annotations
@@ -259,6 +270,15 @@ class CooperativesParams(RegimeParams):
         "posts' hours and wage bill among them (1: wages × posts/employed; daigang, L14) "
         "(share)",
     )
+    # --- whom a worker-run unit lets go (issue 18, helper `residence`) --------------------
+    self_selection: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="share of a worker-run unit's choice of whom to lay off that its workers "
+        "make, by equal chances instead of the managers' youth and education criteria "
+        "(L15 the managers' criteria; L110 managers forced out, Paris Commune) (share)",
+    )
 
 
 @register
@@ -279,6 +299,7 @@ class Cooperatives(Regime):
         Source("003_34c2b211615d9395.txt", "119-121", "collective villages; daily delegations"),
         Source("003_34c2b211615d9395.txt", "21,110", "worker seizure of the paper mill"),
         Source("003_34c2b211615d9395.txt", "14", "daigang: one job shared as part-time work"),
+        Source("003_34c2b211615d9395.txt", "15", "managers keep the young and educated"),
     )
 
     def on_start(self, model: CadreModel) -> None:
@@ -308,6 +329,13 @@ class Cooperatives(Regime):
             u.ownership == Ownership.WORKER_CONTROLLED, self.params.self_deferral, 0
         )
         model.terms.add("layoff_deferral", self.key, d)
+        # Whom a worker-run unit lets go when it does: its workers choose, by equal
+        # chances, not by the managers' youth and education (L15, L110).
+        s = np.zeros(model.n_localities)
+        s[: u.n] = np.where(
+            u.ownership == Ownership.WORKER_CONTROLLED, self.params.self_selection, 0
+        )
+        model.terms.add("worker_selection", self.key, s)
 
     # --- the month -------------------------------------------------------------------
     def on_step(self, model: CadreModel) -> None:

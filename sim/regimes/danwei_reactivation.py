@@ -15,14 +15,17 @@ Mechanisms here:
 * Enlistment: each month a share of employed party members not yet enlisted joins.
   The reach of the network is enlisted × residents each can cover / urban residents.
 * Where it works: in urban work units and residential communities (``:18-20``, ``:48``):
-  the residents are urban people and migrants who live in a unit's locality or in the
-  city at large, never villagers.
+  the residents are urban people and migrants who *live* (the ``residence`` column,
+  ``sim/submodels/residence.py``) in a unit's housing or in the city's residential
+  community — where the laid-off and retired move after ``community_delay`` months out
+  of work — never villagers. Claims and arrears stay with the unit where they worked.
 * Monitoring (``levers.monitoring`` = reach × ``monitoring``): more eyes at the grassroots
   (``:32``, ``:50``) — the core raises perceived enforcement in protest decisions.
   Whether being watched raises or lowers legitimacy the text leaves open ("the impact
   this power will have on the relationship between the people and the state remains to
   be seen", ``:50``): ``monitoring_legitimacy`` (default 0, either sign) is that
-  assumption, a ``local_legitimacy`` term × monitoring × the urban share of a locality.
+  assumption, a ``residence_legitimacy`` term × monitoring × the resident share of a
+  place of residence.
 * Problem solving: each month a share ``problem_solving`` × reach of urban residents
   have local problems solved (part of their idiosyncratic
   hardship relieved: the regime's own ``hardship`` term, ``sim.terms``, which fades toward
@@ -30,9 +33,11 @@ Mechanisms here:
   Wage disputes with employers are settled less often: work-unit people "keep a low
   profile" and are picked off by the other side through their workplaces
   (``:42-46``) — the ``conflict_of_interest`` discount.
-* Legitimacy where problems are solved: each urban locality's ``local_legitimacy`` term
-  is ``legitimacy_gain`` × the mean solved share of its residents — units and the city,
-  not villages.
+* Legitimacy where problems are solved: each place of residence earns
+  ``legitimacy_gain`` × the mean solved share of its residents (units and the
+  residential community, not villages) as its ``residence_legitimacy`` term, which
+  counts in the localities where those residents are counted (a unit's laid-off who
+  live in the community bring the community's gain to their unit).
 * The enlisted themselves keep a low profile (``:44``): their activism falls, and with
   it their readiness to protest (activism lowers the protest threshold).
 """
@@ -53,6 +58,7 @@ from sim.regimes.grassroots import (
     solve_problems,
 )
 from sim.state import Kind, Residency, Status
+from sim.submodels import residence
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -145,6 +151,7 @@ class DanweiReactivation(Regime):
     Params = DanweiParams
     sources = (
         Source("001_7ea81781fc66c4d7.txt", "18-20", "residents' committees recruit danweiren"),
+        Source("001_7ea81781fc66c4d7.txt", "22", "the danwei within strict geographic confines"),
         Source("001_7ea81781fc66c4d7.txt", "24-30", "danwei governance lost; elite remnant"),
         Source(
             "001_7ea81781fc66c4d7.txt",
@@ -165,9 +172,11 @@ class DanweiReactivation(Regime):
         """Urban residents of work units and residential communities (not villagers)."""
         p = model.people
         urban = (p.residency == Residency.URBAN) | (p.kind == Kind.MIGRANT)
-        # By the locality their legitimacy is counted in: a unit or the city at large.
+        # By where they live (sim/submodels/residence.py): a unit's housing, or the
+        # city's residential community once out of work; never a village.
         n_u = model.units.n
-        in_town = (model.locality < n_u) | (model.locality >= n_u + model.villages.n)
+        home = residence.current(model)
+        in_town = (home < n_u) | (home >= n_u + model.villages.n)
         return urban & in_town & (p.kind != Kind.CADRE)
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
@@ -195,9 +204,13 @@ class DanweiReactivation(Regime):
         )
         # Legitimacy in the units and communities reached: solved problems, and
         # monitoring by the assumption ``monitoring_legitimacy`` (line 50).
-        solved_l, urban_l = locality_means(self.solved, model.locality, residents, model.loc_size)
+        # Both by where people live; ``legitimacy.update_local`` carries the gain to
+        # the localities where they are counted (a laid-off worker's unit).
+        home = residence.current(model)
+        n_home = np.bincount(home, minlength=model.n_localities).astype(np.float64)
+        solved_l, urban_l = locality_means(self.solved, home, residents, n_home)
         model.terms.add(
-            "local_legitimacy",
+            "residence_legitimacy",
             self.key,
             prm.legitimacy_gain * solved_l
             + prm.monitoring_legitimacy * prm.monitoring * self.reach * urban_l,

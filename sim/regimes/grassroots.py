@@ -8,8 +8,13 @@ village committee (``:30``), so problems found are solved: here a share of a vis
 village's residents have part of their idiosyncratic hardship relieved (the regime's own
 term of the composed ``hardship``, ``sim.terms``) and the wage arrears of migrants from
 that village chased up. Closing "the last kilometre problem" (``:17``) earns legitimacy
-only where it happens: each community's ``local_legitimacy`` term is ``legitimacy_gain`` ×
-the mean solved share of its residents, so communities never visited gain nothing.
+only where it happens: each community's ``residence_legitimacy`` term is ``legitimacy_gain`` ×
+the mean solved share of its residents, so communities never visited gain nothing. A
+community's residents are the people who *live* there (``sim/submodels/residence.py``):
+villagers, and in the city's residential community the school-leavers and the laid-off
+and retired who have left the unit's housing; the gain counts in the localities where
+they are counted (``sim.submodels.legitimacy.update_local``), so a laid-off worker's
+unit shares in what the visits to the community earned.
 Serving gives the older cadres "a sense of belonging" (``:32``): their loyalty rises.
 
 Younger cadres (``:34``, ``:37``): the experiment could be "applied to younger cadres",
@@ -34,6 +39,7 @@ from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
+from sim.submodels import residence
 
 # "Policy as faucet" (seed 004 line 19): what a problem-solving programme leaves when it
 # stops. Shared by this regime and ``danwei_reactivation`` (one definition, one meaning);
@@ -227,23 +233,32 @@ class Grassroots(Regime):
         # Young secretaries chase promotion more than policy: their visits solve less.
         effort = 1.0 - prm.young_share * (1.0 - prm.young_effort)
         visited = rng.random(n_comm) < self.visit_p
-        # Community of a person: their village, else the city at large.
-        comm = np.where(p.village >= 0, p.village, n_comm - 1)
-        resident = (p.kind != Kind.CADRE) & (model.locality >= model.units.n)
+        # Community of a person: where they live (sim/submodels/residence.py) — their
+        # village, or the city's residential community, home to school-leavers and to
+        # the laid-off and retired once out of the unit's housing; staff on the job
+        # live in their unit, which the visits do not reach.
+        n_u = model.units.n
+        home = residence.current(model)
+        resident = (p.kind != Kind.CADRE) & (home >= n_u)
+        comm = np.where(resident, home - n_u, 0)
         reached = resident & visited[comm] & (rng.random(p.n) < prm.solve_share * effort)
         self.solved = solve_problems(self.solved, reached, prm.depth)
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
             "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
         )
-        # Legitimacy only where problems were actually solved (the communities visited).
+        # Legitimacy only where problems were actually solved (the communities visited),
+        # by residence: it counts where the residents are counted (a village; the unit
+        # of a laid-off worker living in the city community), ``legitimacy.update_local``.
         loc = np.zeros(model.n_localities)
-        loc[model.units.n : model.units.n + n_comm] = community_legitimacy(
+        loc[n_u : n_u + n_comm] = community_legitimacy(
             self.solved, comm, resident, n_comm, prm.legitimacy_gain
         )
-        model.terms.add("local_legitimacy", self.key, loc)
-        # Migrants' unpaid wages, chased up through the village committee (line 30).
-        owed = (p.kind == Kind.MIGRANT) & visited[comm] & (p.arrears > 0)
+        model.terms.add("residence_legitimacy", self.key, loc)
+        # Migrants' unpaid wages, chased up through their home village's committee
+        # (line 30), wherever they work.
+        home_v = np.where(p.village >= 0, p.village, n_comm - 1)
+        owed = (p.kind == Kind.MIGRANT) & visited[home_v] & (p.arrears > 0)
         settled = owed & (rng.random(p.n) < prm.arrears_follow_up * effort)
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0

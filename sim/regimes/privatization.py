@@ -8,7 +8,10 @@ Seed 003 R1–R2 and rules A1–A3, A7, A8, C1 (``003_34c2b211615d9395.txt``):
 - At the sale a unit lays off ``layoff_share`` of its staff (A1, line 14: "70-80
   percent"; Siping's shareholding conversion kept 1,000 of 3,000, i.e. 2/3 laid off).
 - Who goes is selective (A2, line 15): "only some of those with higher education and
-  the younger workers are favored to be kept on". Of those laid off, the oldest are
+  the younger workers are favored to be kept on" — the managers' criteria: where a
+  unit's workers choose (the composed per-unit ``worker_selection``, e.g. a worker-run
+  unit under ``cooperatives``) that share of the age and education score gives way to
+  equal chances. Of those laid off, the oldest are
   forced into early retirement, and the others become xiagang — or, where managers can
   avoid the obligation, are denied any status (A3, line 15). Xiagang stipends run "for
   a set number of years" (line 14), after which the person is simply unemployed.
@@ -404,9 +407,14 @@ class Privatization(Regime):
         prm, p, rng = self.params, model.people, model.rng
         idx = self._staff(model, quota > 0)
         unit = p.unit[idx].astype(np.int64)
-        score = retention_score(
-            p.age[idx], p.skill[idx], prm.age_weight, prm.education_weight
-        ) + prm.selection_noise * rng.standard_normal(idx.size)
+        score = retention_score(p.age[idx], p.skill[idx], prm.age_weight, prm.education_weight)
+        # Who decides: in a unit's share ``worker_selection`` (a composed per-unit term,
+        # e.g. the workers of a worker-run unit, ``cooperatives``) the owner's criteria
+        # give way to equal chances; the idiosyncratic part remains.
+        chooser = model.terms.total("worker_selection")[: model.units.n]
+        if chooser.any():
+            score = score * (1.0 - np.clip(chooser, 0.0, 1.0))[unit]
+        score = score + prm.selection_noise * rng.standard_normal(idx.size)
         out = idx[select_layoffs(unit, score, quota)]
         denied = rng.random(out.size) < prm.status_denial
         status = layoff_status(p.age[out], denied, prm.early_retirement_age)

@@ -22,9 +22,12 @@ carry less weight in mobilization — the parallel, unlinked protests of line 10
 
 The stance is a *response* (``emergent_stance``): each month the regime's hardness
 (soft 0, mixed ½, hard 1; the preset is the starting bias) moves toward the hardness the
-month's protest calls for — harder with its size and with the share of it in sold units
-(D8, line 100), softer with its breadth (D1, lines 21, 93) — and the levers are read off
-the presets at that hardness. The conditions of the response are levers read by
+month's protest calls for — harder with its size and with the share of it that
+challenges privatization, i.e. protest in units being sold (D8, lines 93, 100), softer with
+its breadth (D1, lines 21, 93) — and the levers are read off the presets at that hardness.
+The defence of residual benefits by the laid-off and retired of units sold more than
+``challenge_months`` ago (C1, line 27) is pacified (D2, line 97) and does not harden the
+line (``protest_to_harden``). The conditions of the response are levers read by
 ``state_response``: escalation after a win in a sold unit (D4, line 93), harsher
 repression where privatization is challenged (D8), court wins (D13, line 93), and police
 reluctance against workers unless pressed from above — pressure is the hardness (D14,
@@ -45,6 +48,8 @@ from pydantic import Field
 
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership
+from sim.submodels.protest import BENEFIT_CLAIMS
+from sim.submodels.state_response import challenging_units
 
 #: stance → (repression, concession_bias, deterrence, proxy_enforcers)
 STANCES: dict[str, tuple[float, float, float, float]] = {
@@ -91,7 +96,7 @@ class RepressionConcessionParams(RegimeParams):
         0.6, ge=0, le=10, description="hardness removed at full protest breadth (D1)"
     )
     stance_target: float = Field(
-        0.5, ge=0, le=10, description="hardness at full share of protest in sold units (D8)"
+        0.5, ge=0, le=10, description="hardness at full share of protest in units being sold (D8)"
     )
     escalation: float = Field(
         0.5, ge=0, le=1, description="escalation added by a win in a sold unit (D4, line 93)"
@@ -104,6 +109,13 @@ class RepressionConcessionParams(RegimeParams):
     )
     police_reluctance: float = Field(
         0.4, ge=0, le=1, description="police effort withheld from workers without pressure (D14)"
+    )
+    challenge_months: float = Field(
+        12.0,
+        ge=0,
+        le=600,
+        description="months after a unit's sale in which its protest contests the sale "
+        "(D8, L93); later it defends benefits (C1, L27) (months)",
     )
 
 
@@ -159,6 +171,34 @@ def indicated_hardness(
         + w_target * sold_share
     )
     return float(np.clip(h, 0.0, 1.0))
+
+
+def protest_to_harden(
+    locality: np.ndarray,
+    claim: np.ndarray,
+    size: np.ndarray,
+    restructured: np.ndarray,
+    step_index: int,
+    challenge_months: float,
+) -> tuple[float, float]:
+    """People in the month's events that the stance answers (seed 003 C1, D2, D8):
+    ``(all but benefit defence, those challenging privatization)``.
+
+    Protest in a unit being sold (sold within ``challenge_months``) challenges
+    privatization itself (D8, lines 93, 100; ``state_response.challenging_units``). The
+    laid-off and retired of a unit sold earlier defend residual benefits (C1, line 27:
+    "rather than to prevent the loss of the factories themselves"), which the state
+    pacifies with payments (D2, line 97) rather than harden its line against: their
+    events count in neither.
+    """
+    n_u = restructured.size
+    at_unit = locality < n_u
+    unit = np.minimum(locality, max(n_u - 1, 0))
+    window = challenging_units(restructured, step_index, challenge_months)
+    challenging = at_unit & window[unit] if n_u else np.zeros(locality.size, dtype=bool)
+    sold = at_unit & (restructured[unit] >= 0) if n_u else challenging
+    defence = sold & ~challenging & np.isin(claim, BENEFIT_CLAIMS)
+    return float(size[~defence].sum()), float(size[challenging].sum())
 
 
 def next_hostility(hostility: float, proxy: float, urban_events: int, gain: float) -> float:
@@ -233,6 +273,7 @@ class RepressionConcession(Regime):
         )
         levers.court_access = max(levers.court_access, prm.court_access)
         levers.police_reluctance = max(levers.police_reluctance, prm.police_reluctance)
+        levers.challenge_months = min(levers.challenge_months, prm.challenge_months)
         # D14: the harder the line from above, the more the police are pressed to act.
         levers.superior_pressure = min(levers.superior_pressure, self.hardness)
 
@@ -248,15 +289,20 @@ class RepressionConcession(Regime):
         h0 = HARDNESS[prm.stance]
         if "emergent_stance" in model.mechanisms:
             people = max(float(model.loc_size.sum()) * model.params.people_per_agent, 1.0)
-            in_sold = (ev.locality < model.units.n) & (
-                model.units.restructured[np.minimum(ev.locality, model.units.n - 1)] >= 0
+            hard_people, challenging = protest_to_harden(
+                ev.locality,
+                ev.claim,
+                ev.size,
+                model.units.restructured,
+                model.step_index,
+                model.levers.challenge_months,
             )
             total = float(ev.size.sum())
             target = indicated_hardness(
                 h0,
-                1000.0 * total / people,
+                1000.0 * hard_people / people,
                 float(ev.breadth),
-                float(ev.size[in_sold].sum()) / total if total > 0 else 0.0,
+                challenging / total if total > 0 else 0.0,
                 prm.stance_size,
                 prm.stance_breadth,
                 prm.stance_target,

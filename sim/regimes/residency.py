@@ -232,8 +232,7 @@ class Residency(Regime):
         draw = rng.random(ms.stop - ms.start)
         leaving = np.flatnonzero(on_job & (draw < chance)) + ms.start
         p.status[leaving] = Status.NONE
-        p.unit[leaving] = -1
-        p.land[leaving] = model.params.migrant_home_land
+        p.unit[leaving] = -1  # home to the household's plot, if it still has one
         t["migrants_returned"] = int(leaving.size)
 
         # Resentment of laid-off workers at migrant competition (F1).

@@ -54,7 +54,10 @@ same type (a Mesa agent stays bound to its row and now stands for that person).
   and of represented people are conserved. A landless migrant at home has no plot to
   fall back on and looks for city work at ``landless_search`` a month instead of
   ``migrant_remigration`` × ``levers.migrant_supply``: migrant labour supply answers
-  rural hardship, not only the exogenous schedule.
+  rural hardship, not only the exogenous schedule. A migrant's ``land`` is the
+  household's plot at home, kept while working in the city (read only at home), so a
+  plot lost stays lost: a displaced migrant who is hired and later goes home again
+  has no land to farm.
 """
 
 from __future__ import annotations
@@ -352,7 +355,8 @@ def migrants(model) -> None:
     home = np.flatnonzero(spell) + s.start
     p.status[home] = Status.NONE
     p.unit[home] = -1
-    p.land[home] = prm.migrant_home_land
+    # Home to the household's plot, if it still has one: ``land`` stays what it was
+    # (``migrant_home_land``, or 0 for a household displaced from the land, line 40).
     t["migrants_exhausted"] = int(np.count_nonzero(for_good & (p.age[s] < prm.migrant_max_age)))
     t["migrant_departures"] = int(np.count_nonzero(for_good) + home.size)
     t["migrants_home"] = int(home.size)
@@ -486,7 +490,6 @@ def hire(model) -> None:
     p.unit[rows] = np.concatenate((mig_units, young_units))
     p.status[rows] = Status.EMPLOYED
     p.tenure[rows] = 0
-    p.land[mig] = 0.0
     p.wage[rows] = starting_wage(p.kind[rows], p.skill[rows], prm)
     t["hires"] = int(rows.size)
 

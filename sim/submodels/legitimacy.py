@@ -5,7 +5,9 @@ is moved each month by economic performance (the 12-month trend of output growth
 line 19: cadre salaries "maybe three times"), campaign chaos (seed 002 E7–E8, lines
 3871–3906), visible repression and concessions (seed 003 R5, D1–D8). A locality's
 legitimacy adds the presence of cadres on the shop floor (seed 000 lines 24, 34) and
-subtracts the corruption of its own cadres (seed 002 K11, lines 3146–3152).
+subtracts the corruption of its own cadres (seed 002 K11, lines 3146–3152). What
+programmes earn where people *live* (``residence_legitimacy``, by residence locality,
+``sim/submodels/residence.py``) counts in the localities where those people are counted.
 
 Legitimacy in layers (O'Brien & Li 2006, "rightful resistance"; Li 2004, hierarchical
 trust): the global scalar is trust in the *centre* (reported as ``legitimacy`` and
@@ -23,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.submodels.hardship import STATUS_LOSS
+from sim.submodels.residence import counted_mean
 
 # Cadres on the line one day a week (seed 000 line 8) counts as full presence.
 FULL_PRESENCE_SHARE = 0.2
@@ -121,6 +124,18 @@ def update_local(model) -> None:
     # the repression they saw, so a locality's memory of it lowers its own legitimacy.
     blame = model.response.blame * prm.legitimacy_local_repression
     terms.set("local_legitimacy", "local_repression", -blame * model.mechanisms.gain("local_blame"))
+    # Legitimacy earned where people live (programmes in the residential communities
+    # and units they serve, seed 001 lines 18-20, 26) counts where they are counted: a
+    # locality's residence term is the mean over its members of the value where each
+    # lives (sim/submodels/residence.py), so a unit's laid-off who moved to a served
+    # community bring its gain to their unit's legitimacy.
+    by_residence = terms.total("residence_legitimacy")
+    if by_residence.any():
+        terms.set(
+            "local_legitimacy",
+            "residence",
+            counted_mean(by_residence, model.people.residence, model.locality, model.loc_size),
+        )
     extra = terms.total("local_legitimacy")
     if extra.any():
         model.local_legitimacy = np.clip(model.local_legitimacy + extra, 0.0, 1.0)

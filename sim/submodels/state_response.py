@@ -29,7 +29,10 @@ Conditions of the response (docs/ODD.md 7.4, 7.11):
   "put on pressure" — brings escalation there: more arrests "bypassing the courts", and
   concessions resisted, fading over months.
 - D8 (line 100): repression is "particularly strong" where visible urban protest
-  challenges privatization itself (an event in a restructured unit).
+  challenges privatization itself: an event in a unit sold within the last
+  ``challenge_months`` months (line 93: "as the enterprise was being sold off"); after
+  that the sold unit's protest defends residual benefits (C1, line 27) and is met by the
+  ordinary repertoire.
 - D13 (line 93): the courts are a partial ally: a defeated unit protest may win its claim
   in court ("our laws, Mao's laws were upheld"), unless escalation bypasses them.
 - D14 (line 95): the police are reluctant agents against workers: their arrests in work
@@ -47,6 +50,7 @@ import numpy as np
 from sim.grouping import first_k_per_group
 from sim.state import Kind
 from sim.submodels import elite
+from sim.submodels.hardship import STATUS_LOSS
 from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, active_share, claim_of
 
 POLICY_CONCESSION_SIZE = 300.0  # size class III and above wins policy, not only payment
@@ -84,6 +88,22 @@ def event_breadth(
     linkage = np.minimum(per_claim / max(broad_share, 1e-12), 1.0)
     classes = (np.count_nonzero(per_claim) - 1) / (N_CLAIMS - 1)
     return 0.5 * linkage[claim] + 0.5 * classes
+
+
+def challenging_units(restructured: np.ndarray, step_index: int, window: float) -> np.ndarray:
+    """Per unit: is protest there a challenge to privatization itself (D8, C1)?
+
+    A unit sold within the last ``window`` months is still being sold off and broken up
+    — its staff fight the sale, the layoffs and the stripping (seed 003 line 93: "as the
+    enterprise was being sold off", police night arrests, hired thugs). After that, the
+    protest of its laid-off and retired is "to hold on to their pensions, Xiagang
+    payments, medical care, housing ... rather than to prevent the loss of the factories
+    themselves" (C1, line 27): a defence of residual benefits, which the ordinary
+    repertoire meets with payments (D2, line 97), not the "particularly strong"
+    repression of a challenge to "the very heart of the 'reforms'" (D8, line 100).
+    """
+    age = step_index - np.asarray(restructured, dtype=np.float64)
+    return (np.asarray(restructured) >= 0) & (age < window)
 
 
 def police_compliance(reluctance: float, pressure: float) -> float:
@@ -188,6 +208,16 @@ def deterrence_fear(
     return fear_after_defeat * np.minimum(turnout / max(full_turnout, 1e-12), 1.0)
 
 
+def fear_weight(status: np.ndarray, nothing_to_lose: float) -> np.ndarray:
+    """Share of a defeat's fear (D7) that settles on a person, by what they have left to
+    lose (B6, seed 003 line 100: "not afraid to die, since they have nothing"): 1 for the
+    employed, ``1 − nothing_to_lose × STATUS_LOSS`` for the laid-off (the share of risk
+    aversion they shed in the protest decision, ``protest.effective_risk``). The defeat
+    still frightens them (line 93: "now everyone is afraid"), less than those with a job.
+    """
+    return (1.0 - nothing_to_lose * np.take(STATUS_LOSS, status)).astype(np.float32)
+
+
 def respond(model, events: Events) -> None:
     """Apply concessions, payments, arrests and deterrence to this month's events."""
     t, p, prm, lv, rng = model.tally, model.people, model.params, model.levers, model.rng
@@ -219,8 +249,13 @@ def respond(model, events: Events) -> None:
         else np.full(events.n, events.breadth)
     )
     narrow = breadth < prm.narrow_breadth * on("breadth_response")
-    # D8: an event in a sold unit challenges privatization itself.
-    challenge = sold_loc[events.locality] * on("privatization_challenge")
+    # D8: an event in a unit being sold challenges privatization itself (C1: later, the
+    # sold unit's protest defends benefits).
+    challenge_loc = np.zeros(n_loc, dtype=bool)
+    challenge_loc[:n_units] = challenging_units(
+        model.units.restructured, model.step_index, lv.challenge_months
+    )
+    challenge = challenge_loc[events.locality] * on("privatization_challenge")
     harsh = lv.privatization_harshness * challenge * vis
     esc = mem.escalation[events.locality] * on("repression_escalation")
     # Defected security cadres side with the protest (a split elite concedes).
@@ -355,9 +390,12 @@ def respond(model, events: Events) -> None:
         prm.fear_after_defeat * lv.deterrence * model.mechanisms.gain("fear_deterrence") * effect,
         prm.fear_turnout,
     )
-    # Fear + added, at most 1; computed on the rows of the localities it settles on.
+    # Fear + added, at most 1; computed on the rows of the localities it settles on. It
+    # weighs on each person by what they still have to lose (B6): the laid-off are "not
+    # afraid to die, since they have nothing—and so will keep on struggling" (line 100).
     rows = np.flatnonzero(np.take(added != 0, model.locality) if added.any() else added[:0])
-    frightened = np.minimum(p.fear[rows] + added[model.locality[rows]], 1.0)
+    lose = fear_weight(p.status[rows], prm.nothing_to_lose)
+    frightened = np.minimum(p.fear[rows] + added[model.locality[rows]] * lose, 1.0)
     np.minimum(p.fear, 1.0, out=p.fear)
     p.fear[rows] = frightened
     t["concessions"] = int(np.count_nonzero(policy))
