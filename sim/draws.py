@@ -31,14 +31,15 @@ def uniform_span(rng: np.random.Generator, n: int, start: int, stop: int) -> np.
     bg = rng.bit_generator
     # ``advance`` also drops a buffered half of a 64-bit step (left by a 32-bit draw, as
     # ``integers`` over a small range makes), which ``random`` leaves in place: it is
-    # put back, so the state is exactly the one a full draw leaves.
+    # put back (and a spent one's stale bits), so the state is exactly the one a full
+    # draw leaves.
     before = bg.state
     if start:
         bg.advance(start)
     u = rng.random(stop - start)
     if n - stop:
         bg.advance(n - stop)
-    if before.get("has_uint32"):
+    if before.get("has_uint32") or before.get("uinteger"):  # (a stale one too: same state)
         after = bg.state
         after["has_uint32"], after["uinteger"] = before["has_uint32"], before["uinteger"]
         bg.state = after

@@ -66,3 +66,14 @@ def test_a_buffered_half_draw_is_kept_as_a_full_draw_keeps_it(buffer):
     np.testing.assert_array_equal(
         part.random(3, dtype=np.float32), full.random(3, dtype=np.float32)
     )
+
+
+def test_a_spent_buffer_leaves_the_same_state():
+    # Two 32-bit draws spend the buffered half; the stale bits stay in the state.
+    full, part = np.random.default_rng(5), np.random.default_rng(5)
+    for g in (full, part):
+        g.integers(0, 10, 2)
+    n = draws.MIN_ROWS
+    full.random(n)
+    draws.uniform_span(part, n, 0, 0)
+    assert part.bit_generator.state == full.bit_generator.state
