@@ -80,6 +80,13 @@ def random_member(
     out = np.full(target_group.size, -1, dtype=np.int64)
     if members.size == 0 or target_group.size == 0:
         return out
+    # Only the targets' groups need their members ordered: dropping the other groups'
+    # members keeps each group's members, and their order, as they are.
+    wanted = np.zeros(n_groups, dtype=bool)
+    wanted[target_group] = True
+    if 4 * np.count_nonzero(wanted) < n_groups:
+        keep = np.take(wanted, member_group)
+        members, member_group = members[keep], member_group[keep]
     order = stable_group_order(member_group, n_groups)
     sizes = np.bincount(member_group, minlength=n_groups)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))

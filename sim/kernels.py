@@ -69,10 +69,16 @@ def pay(model) -> None:
     from sim.state import Kind
 
     p, prm, lv, rng = model.people, model.params, model.levers, model.rng
-    n = p.n
-    # The reference draws these two in this order; nothing else draws in between.
-    u_unpaid = rng.random(n)
-    u_repaid = rng.random(n)
+    # The reference draws these two in this order; nothing else draws in between. The
+    # kernel reads the first for the employed only, the second for those who owed
+    # arrears before this month (and were paid now), so only their spans are generated
+    # (sim/draws.py: the same numbers there, the same stream after).
+    from sim.draws import uniform_where
+    from sim.state import Status
+
+    employed = p.status == Status.EMPLOYED
+    u_unpaid = uniform_where(rng, employed)
+    u_repaid = uniform_where(rng, p.arrears > 0)
     b = p.blocks
     blocks = (
         b[Kind.CADRE].start,
@@ -122,6 +128,99 @@ def pay(model) -> None:
         f32(RELIEF_SPEND_SHARE),
         f32(prm.health_recovery),
     )
+
+
+def hardship(model, memory: float) -> None:
+    """``sim.submodels.hardship.update_numpy`` as one compiled pass (same values)."""
+    from sim.submodels.hardship import STATUS_LOSS
+
+    p, prm, f32 = model.people, model.params, np.float32
+    weights = np.array(
+        [
+            prm.hardship_idiosyncratic,
+            prm.hardship_income,
+            prm.hardship_status,
+            prm.hardship_arrears,
+            prm.hardship_land,
+            prm.hardship_health,
+        ],
+        dtype=np.float32,
+    )
+    _compiled().hardship_rows(
+        p.kind,
+        p.land,
+        p.income,
+        p.status,
+        STATUS_LOSS,
+        p.arrears,
+        p.health,
+        p.hardship_base,
+        model.terms.total("hardship"),
+        model.local_legitimacy,
+        model.locality,
+        p.grievance,
+        p.hardship,
+        weights,
+        f32(prm.subsistence_income),
+        f32(memory),
+        float(memory),
+    )
+
+
+def unit_staff_reference(status: np.ndarray, unit: np.ndarray, n_units: int) -> np.ndarray:
+    """Employed people per unit (float64): the bincount of the employed rows' units."""
+    from sim.state import Status
+
+    on = (status == Status.EMPLOYED) & (unit >= 0)
+    return np.bincount(unit[on], minlength=n_units).astype(np.float64)
+
+
+def unit_staff(
+    status: np.ndarray, unit: np.ndarray, n_units: int, compiled: bool | None = None
+) -> np.ndarray:
+    """:func:`unit_staff_reference` in one pass (compiled), the same counts."""
+    if not wanted(status.size, compiled):
+        return unit_staff_reference(status, unit, n_units)
+    return _compiled().unit_staff(status, unit, n_units)
+
+
+def tie_count_reference(ties, mark: np.ndarray) -> np.ndarray:
+    """Per row of the CSR matrix ``ties``, the weight of its ties to ``mark``ed rows: the
+    sparse product with the 0/1 vector, in the ties' dtype."""
+    return np.asarray(ties @ mark.astype(ties.dtype)).ravel()
+
+
+def tie_count(ties, mark: np.ndarray, compiled: bool | None = None) -> np.ndarray:
+    """:func:`tie_count_reference`, compiled: one pass over the ties reading ``mark`` (no
+    cast of it), the same sums in the same order (finite weights)."""
+    if not wanted(mark.size, compiled) or ties.nnz == 0:
+        return tie_count_reference(ties, mark)
+    out = np.zeros(ties.shape[0], dtype=ties.dtype)
+    rows = np.flatnonzero(mark)
+    if 8 * rows.size < mark.size and symmetric(ties):
+        # few marks: read only their rows (row i's ties to them are their ties to i)
+        return _compiled().tie_count_symmetric(ties.indptr, ties.indices, ties.data, rows, out)
+    return _compiled().tie_count_of(ties.indptr, ties.indices, ties.data, mark, out)
+
+
+def symmetric(ties) -> bool:
+    """Whether the CSR matrix is square, canonical (sorted, no duplicates) and equal to its
+    transpose, value for value; checked once per matrix (the model's ties never change)."""
+    known = getattr(ties, "_cadresim_symmetric", None)
+    if known is None or known[0] != ties.nnz:
+        ok = (
+            ties.shape[0] == ties.shape[1]
+            and ties.has_canonical_format
+            and (ties != ties.T).nnz == 0
+        )
+        known = (ties.nnz, bool(ok))
+        ties._cadresim_symmetric = known
+    return known[1]
+
+
+def locality(unit: np.ndarray, village: np.ndarray, n_units: int, n_villages: int) -> np.ndarray:
+    """``sim.population.locality_of_numpy`` in one compiled pass (int64, the same values)."""
+    return _compiled().locality_rows(unit, village, n_units, n_villages)
 
 
 #: the constants of ``sim.submodels.economy`` (repeated: this module imports no submodel)

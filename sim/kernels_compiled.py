@@ -187,3 +187,112 @@ def tie_majority(indptr, indices, data, faction, rows, n_f):
                 best = f
         out[k] = best if counts[best] > 0 else -1
     return out
+
+
+@njit(cache=True)
+def unit_staff(status, unit, n_units):
+    # Employed people (status 1) per unit, as np.bincount of the employed rows' units.
+    out = np.zeros(n_units)
+    for i in range(status.size):
+        u = unit[i]
+        if status[i] == 1 and u >= 0:
+            out[u] += 1.0
+    return out
+
+
+@njit(cache=True)
+def hardship_rows(
+    kind,
+    land,
+    income,
+    status,
+    status_loss,
+    arrears,
+    health,
+    base,
+    terms,
+    local_legitimacy,
+    locality,
+    grievance,
+    hardship_out,
+    w,
+    subsistence,
+    memory32,
+    memory,
+):
+    # ``hardship.update_numpy`` in one pass: the material terms in float32 (numpy's weak
+    # Python scalars become float32 constants, passed in as such), summed onto the
+    # float64 regime terms left to right, clipped as np.clip does (x < lo → lo, x > hi →
+    # hi, otherwise x: -0.0 and NaN pass); grievance in float64 from the unrounded H.
+    one, zero, six = np.float32(1.0), np.float32(0.0), np.float32(6.0)
+    w_base, w_income, w_status, w_arrears, w_land, w_health = w[0], w[1], w[2], w[3], w[4], w[5]
+    for i in range(kind.size):
+        dep = one - income[i] / subsistence
+        if dep < zero:
+            dep = zero
+        elif dep > one:
+            dep = one
+        arr = arrears[i] / six
+        if not arr <= one:  # np.minimum: the smaller, NaN propagated
+            arr = one if arr > one else arr
+        lost = zero
+        if kind[i] == 4:
+            lost = one - land[i]
+            if lost < zero:
+                lost = zero
+            elif lost > one:
+                lost = one
+        h = terms[i] + np.float64(w_base * base[i])
+        h = h + np.float64(w_income * dep)
+        h = h + np.float64(w_status * status_loss[status[i]])
+        h = h + np.float64(w_arrears * arr)
+        h = h + np.float64(w_land * lost)
+        h = h + np.float64(w_health * (one - health[i]))
+        if h < 0.0:
+            h = 0.0
+        elif h > 1.0:
+            h = 1.0
+        hardship_out[i] = np.float32(h)
+        g = np.float64(memory32 * grievance[i]) + (1.0 - memory) * h * (
+            1.0 - local_legitimacy[locality[i]]
+        )
+        grievance[i] = np.float32(g)
+
+
+@njit(cache=True)
+def tie_count_of(indptr, indices, data, mark, out):
+    # out[i] = Σ_j data[i, j] · mark[j], summed in stored order in out's dtype, as scipy's
+    # csr_matvec does with a 0/1 vector: a term w·0 adds nothing (x + 0 = x), w·1 = w.
+    for i in range(indptr.size - 1):
+        s = out[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            if mark[indices[e]]:
+                s += data[e]
+        out[i] = s
+    return out
+
+
+@njit(cache=True)
+def locality_rows(unit, village, n_units, n_villages):
+    # Each person's locality: unit, else n_units + village, else the city (the last).
+    out = np.empty(unit.size, dtype=np.int64)
+    for i in range(unit.size):
+        if unit[i] >= 0:
+            out[i] = unit[i]
+        elif village[i] >= 0:
+            out[i] = n_units + village[i]
+        else:
+            out[i] = n_units + n_villages
+    return out
+
+
+@njit(cache=True)
+def tie_count_symmetric(indptr, indices, data, rows, out):
+    # For a symmetric matrix with sorted indices: the marked rows' entries, added to their
+    # columns in the order of the marked rows — for each column i, the order of row i's
+    # own sorted entries, which tie_count_of sums.
+    for k in range(rows.size):
+        j = rows[k]
+        for e in range(indptr[j], indptr[j + 1]):
+            out[indices[e]] += data[e]
+    return out

@@ -12,7 +12,7 @@ from sim.config import Scenario
 from sim.grouping import mean_by_group
 from sim.levers import Levers
 from sim.outcomes import OUTCOMES, observe
-from sim.state import Kind, Status, keep_freed_memory
+from sim.state import Kind, keep_freed_memory
 from sim.submodels import (
     careers,
     demography,
@@ -84,7 +84,7 @@ class CadreModel(mesa.Model):
         self.date: Month = scenario.start
 
         # --- state (struct of arrays) -----------------------------------------------
-        keep_freed_memory(scenario.population.total)  # city scale: reuse big temporaries
+        keep_freed_memory(scenario.population.total)  # from 10^4 rows: reuse freed temporaries
         self.units = population.build_units(scenario, self.rng)
         self.villages = population.build_villages(scenario, self.rng)
         self.people = population.build_people(scenario, self.units, self.rng)
@@ -228,9 +228,9 @@ class CadreModel(mesa.Model):
 
     def unit_staff(self) -> np.ndarray:
         """Employed people (all types) per unit."""
-        p = self.people
-        on = (p.status == Status.EMPLOYED) & (p.unit >= 0)
-        return np.bincount(p.unit[on], minlength=self.units.n).astype(np.float64)
+        from sim import kernels
+
+        return kernels.unit_staff(self.people.status, self.people.unit, self.units.n)
 
     # --- regimes --------------------------------------------------------------------
     def _levers_for(self, date: Month) -> Levers:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,6 +76,60 @@ def _detained(p) -> np.ndarray:
     return np.where(p.jail > 0, np.where(p.detained > 0, p.detained, np.float32(1.0)), 0.0)
 
 
+def exact_sum(values: np.ndarray) -> float | None:
+    """The float64 sum of float32 ``values`` if it is exact, else None.
+
+    Every float32 is a multiple of 2^(e−24) for its binary exponent e, so all values are
+    multiples of that of the smallest; while their absolute sum stays below 2^52 such
+    units, every partial sum is a float64 exactly, and so is the total in any order: the
+    sum over the few nonzero values is the sum (pairwise, as ``np.sum``) over the whole
+    column with its zeros.
+    """
+    a = np.abs(values.astype(np.float64))
+    nonzero = a[a > 0]
+    if nonzero.size == 0:
+        return 0.0
+    _, e = np.frexp(nonzero.min())
+    if not np.isfinite(a.sum()) or a.sum() >= 2.0 ** (52 + int(e) - 24):
+        return None
+    return float(np.sum(values, dtype=np.float64))
+
+
+def _sum_over(values: np.ndarray, column: Callable[[], np.ndarray]) -> float:
+    """``np.sum(column(), dtype=float64)`` for a float32 column whose nonzero entries are
+    all in ``values``, summed over those when that is exact."""
+    total = exact_sum(values)
+    if total is None:
+        return float(np.sum(column(), dtype=np.float64))
+    return total
+
+
+def _active(m: CadreModel) -> float:
+    """Active agents' shares summed (``protest.active_share``, 0 for inactive agents)."""
+    p = m.people
+    rows = np.flatnonzero(p.active)
+    few = SimpleNamespace(active=p.active[rows], turnout=p.turnout[rows])
+    return _sum_over(protest.active_share(few), lambda: protest.active_share(p))
+
+
+def _jailed(m: CadreModel) -> float:
+    """The detained shares summed (``_detained``, 0 for agents not in detention)."""
+    p = m.people
+    rows = np.flatnonzero(p.jail > 0)
+    few = SimpleNamespace(jail=p.jail[rows], detained=p.detained[rows])
+    return _sum_over(_detained(few), lambda: _detained(p))
+
+
+def _pool_factions(m: CadreModel) -> np.ndarray:
+    """Factions of the faction pool (cadres, technicians, workers): the first blocks of
+    rows (sim/state.py), read as a slice rather than gathered through the mask."""
+    p = m.people
+    stop = p.rows(Kind.WORKER).stop
+    if stop != m.faction_pool_size:  # (a pool other than those blocks: the mask)
+        return p.faction[m.faction_pool]
+    return p.faction[:stop]
+
+
 def _cadre_factions(m: CadreModel) -> np.ndarray:
     # Factions, and the new-cadre bloc that outlives them (careers.cadre_blocs).
     rows = m.people.rows(Kind.CADRE)
@@ -119,7 +174,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         False,
         lambda m: float(
             careers.count_factions(
-                m.people.faction[m.faction_pool], m.params.faction_min_share * m.faction_pool_size
+                _pool_factions(m), m.params.faction_min_share * m.faction_pool_size
             )
         ),
     ),
@@ -178,7 +233,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "people",
         False,
         # Agents may be partly active (sim/submodels/protest.py): their active share.
-        _people(lambda m: float(np.sum(protest.active_share(m.people), dtype=np.float64))),
+        _people(_active),
     ),
     Outcome(
         "tension",
@@ -250,7 +305,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "people",
         False,
         # The detained share of each agent in detention (all of it if jailed by a regime).
-        _people(lambda m: float(np.sum(_detained(m.people), dtype=np.float64))),
+        _people(_jailed),
     ),
     Outcome(
         "concessions",

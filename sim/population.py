@@ -211,8 +211,23 @@ def build_people(scn: Scenario, units: Columns, rng: np.random.Generator) -> Peo
     return p
 
 
-def locality_of(people: People, n_units: int, n_villages: int) -> np.ndarray:
-    """Each person's locality: their (former) unit, else their village, else the city."""
+def locality_of(
+    people: People, n_units: int, n_villages: int, compiled: bool | None = None
+) -> np.ndarray:
+    """Each person's locality: their (former) unit, else their village, else the city.
+
+    Compiled in one pass for large models (``sim.kernels.wanted``); :func:`locality_of_numpy`
+    is the reference, with the same result (``tests/test_reference.py``).
+    """
+    from sim import kernels
+
+    if kernels.wanted(people.n, compiled):
+        return kernels.locality(people.unit, people.village, n_units, n_villages)
+    return locality_of_numpy(people, n_units, n_villages)
+
+
+def locality_of_numpy(people: People, n_units: int, n_villages: int) -> np.ndarray:
+    """The numpy reference of :func:`locality_of`."""
     return np.where(
         people.unit >= 0,
         people.unit,

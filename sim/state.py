@@ -200,21 +200,25 @@ class People(Columns):
         return s.stop - s.start
 
 
-#: Rows above which a column no longer fits glibc's largest reusable heap block (32 MiB of
-#: float64 temporaries), so every temporary would be a fresh mmap.
-LARGE_ROWS = 2_000_000
+#: Rows above which a float64 column (80 KB at 10^4 rows) and its temporaries are large
+#: enough that glibc's default thresholds (128 KiB, adjusted dynamically up to 32 MiB)
+#: hand them back to the kernel between months.
+LARGE_ROWS = 10_000
 
 
 def keep_freed_memory(n_rows: int) -> bool:
-    """At city scale, let glibc's allocator reuse freed blocks instead of unmapping them.
+    """Let glibc's allocator reuse freed blocks instead of returning them to the kernel.
 
-    Every numpy temporary over 32 MiB (a float64 column of 4·10^6 rows) is otherwise a
-    fresh ``mmap`` whose pages the kernel zero-fills on first touch, and then an ``munmap``:
-    at 10^7 agents that system time exceeds the model's own arithmetic (measured 6.2 s of
-    system for 2.7 s of user time in 50 ``np.where`` over 10^7 rows; 0.6 s with this).
-    Raising the mmap threshold and the trim threshold keeps such blocks in the heap for the
-    next month's temporaries. Results do not change; the process keeps its peak memory until
-    it exits. Only on glibc (Linux), only above ``LARGE_ROWS``; returns whether it applied.
+    Every numpy temporary over the mmap threshold is otherwise a fresh ``mmap`` whose pages
+    the kernel zero-fills on first touch, and then an ``munmap``; below it, freed blocks at
+    the top of the heap past the trim threshold are given back (``brk``) and faulted in
+    again the next time. At 10^7 agents that system time exceeded the model's own
+    arithmetic (measured 6.2 s of system for 2.7 s of user time in 50 ``np.where`` over
+    10^7 rows; 0.6 s with this); at 3·10^4–10^5 agents it is 5–20 % of a run's CPU time
+    (``reform_privatization``: 2.9 → 2.3 s). Raising the mmap threshold and the trim
+    threshold keeps such blocks in the heap for the next month's temporaries. Results do
+    not change; the process keeps its peak memory until it exits. Only on glibc (Linux),
+    only from ``LARGE_ROWS`` rows; returns whether it applied.
     """
     if n_rows < LARGE_ROWS or not sys.platform.startswith("linux"):
         return False

@@ -133,9 +133,18 @@ class Terms:
         cached = self._totals.get(quantity)
         if cached is not None:
             return cached
-        out = np.zeros(self.sizes[quantity])
+        out = None
         for v in self.breakdown(quantity).values():
-            out += v
+            if out is None:
+                # 0 + the first term, as adding it to zeros would give (−0.0 becomes +0.0),
+                # written in one pass instead of two
+                out = np.add(0.0, v, dtype=np.float64)
+                if out.shape != (self.sizes[quantity],):
+                    out = np.full(self.sizes[quantity], out)
+            else:
+                out += v
+        if out is None:
+            out = np.zeros(self.sizes[quantity])
         out.flags.writeable = False
         self._totals[quantity] = out
         return out

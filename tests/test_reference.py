@@ -402,6 +402,20 @@ def test_compiled_pay_matches_numpy_reference(seed, months, scramble):
     """``economy.pay`` (one compiled pass) changes every column exactly as ``pay_numpy``
     does and draws the same random numbers, on states with every status, arrears,
     relief and privilege present."""
+    _pay_agrees(seed, months, scramble)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_pay_with_partial_draws_matches_numpy_reference(seed, monkeypatch):
+    """... also where the kernel's draws are generated for the rows it reads only
+    (sim/draws.py, from ``MIN_ROWS`` rows: here from any size)."""
+    from sim import draws
+
+    monkeypatch.setattr(draws, "MIN_ROWS", 0)
+    _pay_agrees(seed, 2, seed + 7)
+
+
+def _pay_agrees(seed: int, months: int, scramble: int) -> None:
     from sim.submodels import economy
 
     s = small_scenario(
@@ -482,3 +496,214 @@ def test_first_k_per_group_matches_lexsort_reference(n_groups, size, n_keys, lev
     got = first_k_per_group(group, k, keys)
     np.testing.assert_array_equal(got, first_k_per_group_reference(group, k, keys))
     assert np.all(np.bincount(group[got], minlength=n_groups) <= k)
+
+
+@SETTINGS
+@given(st.integers(0, 10_000), st.integers(0, 3), st.integers(0, 2**32 - 1), st.booleans())
+def test_compiled_hardship_matches_numpy_reference(seed, months, scramble, memory):
+    """``hardship.update`` (one compiled pass) writes hardship and grievance exactly as
+    ``update_numpy`` does, on states with values outside [0, 1], signed zeros and every
+    status, with and without grievance memory."""
+    s = small_scenario(
+        population={
+            "cadres": 8,
+            "technicians": 8,
+            "workers": 60,
+            "migrants": 30,
+            "peasants": 40,
+            "units": 3,
+            "villages": 2,
+        },
+        params={"people_per_agent": 2},
+        mechanisms={"grievance_memory": memory},
+    )
+    m = CadreModel(s, seed=seed)
+    for _ in range(months):
+        m.step()
+    p, r = m.people, np.random.default_rng(scramble)
+
+    def values(lo, hi):
+        x = r.uniform(lo, hi, p.n)
+        x[r.random(p.n) < 0.1] = -0.0  # clip keeps -0.0, maximum would not
+        x[r.random(p.n) < 0.1] = 0.0
+        return x.astype(np.float32)
+
+    p.status = r.integers(0, 5, p.n)
+    p.land, p.income, p.health = values(-0.5, 1.5), values(-1.0, 3.0), values(-0.2, 1.2)
+    p.arrears, p.hardship_base, p.grievance = values(0, 9), values(0, 1), values(0, 1)
+    m.local_legitimacy = r.uniform(-0.1, 1.1, m.n_localities)
+    m.terms.add("hardship", "test", r.uniform(-0.5, 0.5, p.n))
+    before = _columns(m)
+    hardship.update_numpy(m)
+    want = _columns(m)
+    for k, v in before.items():
+        p.arrays[k][...] = np.frombuffer(v, dtype=p.arrays[k].dtype)
+    hardship.update(m, compiled=True)
+    assert [k for k, v in _columns(m).items() if v != want[k]] == []
+    assert want["hardship"] != before["hardship"]  # (the comparison is not vacuous)
+
+
+@SETTINGS
+@given(st.integers(0, 300), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_compiled_unit_staff_matches_numpy_reference(n, n_units, seed):
+    from sim import kernels
+
+    r = np.random.default_rng(seed)
+    status = r.integers(0, 5, n).astype(np.int8)
+    unit = r.integers(-1, n_units, n).astype(np.int32)
+    got = kernels.unit_staff(status, unit, n_units, compiled=True)
+    want = kernels.unit_staff_reference(status, unit, n_units)
+    assert got.dtype == want.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 500),
+    st.floats(0, 0.5),
+    st.floats(0, 0.3),
+    st.floats(14, 110),
+    st.integers(0, 2**32 - 1),
+)
+def test_deaths_among_draws_match_the_direct_rule(n, mu60, slope, top_age, seed):
+    """``demography.dies`` (chances computed only below the oldest person's) gives the
+    mask of ``u < death_probability(age)`` exactly."""
+    from sim.submodels import demography
+
+    r = np.random.default_rng(seed)
+    age = r.uniform(14, top_age, n).astype(np.float32)
+    u = r.random(n) * r.choice([1.0, 0.01, 1e-4], n)  # many draws near the chances
+    want = u < demography.death_probability(age, mu60, slope)
+    np.testing.assert_array_equal(demography.dies(u, age, mu60, slope), want)
+
+
+@SETTINGS
+@given(
+    st.integers(1, 120),
+    st.integers(0, 8),
+    st.floats(0, 1),
+    st.sampled_from([np.float32, np.float64]),
+    st.integers(0, 2**32 - 1),
+)
+def test_compiled_tie_count_matches_sparse_product(n, degree, share, dtype, seed):
+    """``kernels.tie_count`` (one pass reading the 0/1 marks) equals the sparse product
+    with the marks as a vector, bit for bit, in the ties' dtype (float32 sums round)."""
+    from scipy import sparse
+
+    from sim import kernels
+
+    r = np.random.default_rng(seed)
+    i, j = r.integers(0, n, n * degree), r.integers(0, n, n * degree)
+    w = r.choice([1.0, 0.5, 1 / 3, 0.7, 1e-8, 3e4], i.size).astype(dtype)
+    ties = sparse.csr_matrix((w, (i, j)), shape=(n, n))
+    mark = r.random(n) < share
+    got = kernels.tie_count(ties, mark, compiled=True)
+    want = kernels.tie_count_reference(ties, mark)
+    assert got.dtype == want.dtype == dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(
+    st.integers(0, 3000),
+    st.floats(0, 0.2),
+    st.sampled_from([1.0, 0.1, 1e-3, 1e-9, 1e30]),
+    st.integers(0, 2**32 - 1),
+)
+def test_exact_sum_over_nonzeros_is_the_full_column_sum(n, share, scale, seed):
+    """``outcomes.exact_sum`` of a column's nonzero entries, when it answers, is bit for bit
+    ``np.sum`` (pairwise) of the whole float32 column with its zeros; it answers for
+    shares of people and declines where the values span too many binary orders."""
+    from sim.outcomes import exact_sum
+
+    r = np.random.default_rng(seed)
+    col = np.where(r.random(n) < share, r.random(n) * scale, 0.0).astype(np.float32)
+    got = exact_sum(col[col != 0])
+    want = float(np.sum(col, dtype=np.float64))
+    if got is not None:
+        assert got == want
+    # Shares of an agent's people (multiples of 1/16 here) are always answered.
+    shares = (np.ceil(col.astype(np.float64) / scale * 16) / 16).astype(np.float32)
+    assert exact_sum(shares[shares != 0]) == float(np.sum(shares, dtype=np.float64))
+    col = np.r_[col, np.float32(1e-30), np.float32(1.0)]
+    assert exact_sum(col[col != 0]) is None  # 1 is 2^100 units of 1e-30: not answered
+
+
+@SETTINGS
+@given(st.integers(1, 60), st.integers(0, 200), st.integers(0, 30), st.integers(0, 2**32 - 1))
+def test_random_member_matches_a_per_target_reference(n_groups, n_members, n_targets, seed):
+    """``grouping.random_member`` (which orders only the targets' groups) picks, for each
+    target, member ⌊u·size⌋ of its group in the given order, as a loop would."""
+    from sim.grouping import random_member
+
+    r = np.random.default_rng(seed)
+    members = r.permutation(10 * n_members + 1)[:n_members]
+    group = r.integers(0, n_groups, n_members)
+    # few target groups (so the members of the others are dropped) or many
+    target = r.integers(0, max(1, n_groups // r.choice([1, 8])), n_targets)
+    u = r.random(n_targets)
+    want = []
+    for g, ui in zip(target, u, strict=True):
+        mine = members[group == g]
+        want.append(mine[int(np.floor(ui * mine.size))] if mine.size else -1)
+    got = random_member(target, members, group, n_groups, u)
+    np.testing.assert_array_equal(got, np.array(want, dtype=np.int64))
+
+
+@SETTINGS
+@given(st.integers(0, 300), st.integers(1, 9), st.integers(0, 5), st.integers(0, 2**32 - 1))
+def test_compiled_locality_matches_numpy_reference(n, n_units, n_villages, seed):
+    from types import SimpleNamespace
+
+    from sim import population
+
+    r = np.random.default_rng(seed)
+    p = SimpleNamespace(
+        n=n,
+        unit=r.integers(-1, n_units, n).astype(np.int32),
+        village=r.integers(-1, n_villages, n).astype(np.int32),
+    )
+    got = population.locality_of(p, n_units, n_villages, compiled=True)
+    want = population.locality_of_numpy(p, n_units, n_villages)
+    assert got.dtype == want.dtype == np.int64
+    np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(st.integers(0, 200), st.floats(0, 1), st.floats(0, 2), st.integers(0, 2**32 - 1))
+def test_pool_probability_is_targeting_probability_on_the_pool(n, share, rate, seed):
+    """``campaign.pool_probability`` of the pool's scores equals the pool's entries of
+    ``targeting_probability`` (zeros, all-nonpositive scores and caps at 1 included), and
+    ``strike`` equals drawing everyone and comparing."""
+    from sim.regimes.campaign import pool_probability, strike, targeting_probability
+
+    r = np.random.default_rng(seed)
+    score = r.choice([-1.0, 0.0, 0.1, 1.5, 7.0], n) * r.random(n)
+    pool = r.random(n) < share
+    full = targeting_probability(score, pool, rate)
+    np.testing.assert_array_equal(pool_probability(score[pool], rate), full[pool])
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = strike(a, pool, lambda rows: pool_probability(score[rows], rate))
+    np.testing.assert_array_equal(got, b.random(n) < full)
+    assert a.bit_generator.state == b.bit_generator.state
+
+
+@SETTINGS
+@given(st.integers(1, 120), st.integers(0, 8), st.floats(0, 0.2), st.integers(0, 2**32 - 1))
+def test_compiled_tie_count_of_few_marks_on_symmetric_ties(n, degree, share, seed):
+    """With symmetric ties and few marks, ``kernels.tie_count`` reads only the marked rows
+    and still equals the sparse product bit for bit (float32 sums in the same order)."""
+    from scipy import sparse
+
+    from sim import kernels
+
+    r = np.random.default_rng(seed)
+    i, j = r.integers(0, n, n * degree), r.integers(0, n, n * degree)
+    w = r.choice([1.0, 0.5, 1 / 3, 0.7, 1e-8, 3e4], i.size).astype(np.float32)
+    upper = sparse.csr_matrix((w, (i, j)), shape=(n, n))
+    ties = (upper + upper.T).tocsr()
+    ties.sum_duplicates()
+    assert kernels.symmetric(ties)
+    mark = r.random(n) < share
+    got = kernels.tie_count(ties, mark, compiled=True)
+    np.testing.assert_array_equal(got, kernels.tie_count_reference(ties, mark))

@@ -70,6 +70,7 @@ Every campaign works through the same machinery, with targets and climate set by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -77,6 +78,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.calendar import Month
+from sim.draws import uniform_where
 from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
@@ -161,6 +163,30 @@ def targeting_probability(score: np.ndarray, pool: np.ndarray, rate: float) -> n
         return prob
     prob[pool] = np.clip(rate * s[pool] / mean, 0.0, 1.0)
     return prob
+
+
+def pool_probability(score: np.ndarray, rate: float) -> np.ndarray:
+    """:func:`targeting_probability` on the pool's rows: ``score`` holds the pool's scores
+    (in row order), the result their chances — the same numbers as
+    ``targeting_probability(full_score, pool, rate)[pool]``."""
+    if score.size == 0 or rate <= 0:
+        return np.zeros(score.size)
+    s = np.maximum(score, 0.0)
+    mean = float(s.mean())
+    if mean <= 0:
+        return np.full(score.size, float(rate))
+    return np.clip(rate * s / mean, 0.0, 1.0)
+
+
+def strike(rng: np.random.Generator, pool: np.ndarray, chance: Callable) -> np.ndarray:
+    """Who of the ``pool`` is struck this month: each with ``chance(rows)`` (the pool's
+    rows, in order), on the month's draw of one uniform per person (only the pool's are
+    generated, sim/draws.py); as ``rng.random(n) < prob`` with ``prob`` 0 off the pool."""
+    rows = np.flatnonzero(pool)
+    u = uniform_where(rng, pool)
+    struck = np.zeros(pool.size, dtype=bool)
+    struck[rows] = u[rows] < chance(rows)
+    return struck
 
 
 def quota_size(group_sizes: np.ndarray, share: float) -> np.ndarray:
@@ -267,7 +293,11 @@ def kin_exposure(ties, struck: np.ndarray) -> np.ndarray:
     """Number of each person's ties (kin, close associates) struck this month."""
     if ties.nnz == 0:
         return np.zeros(struck.size)
-    return np.asarray(ties @ struck.astype(np.float32)).ravel()
+    if ties.dtype != np.float32:  # (the product with a float32 vector, as always)
+        return np.asarray(ties @ struck.astype(np.float32)).ravel()
+    from sim import kernels
+
+    return kernels.tie_count(ties, struck)
 
 
 def kin_probability(exposure: np.ndarray, kin_risk: float) -> np.ndarray:
@@ -696,9 +726,10 @@ class Campaign(Regime):
         p, n_u = model.people, model.units.n
         loc = np.zeros(model.n_localities)
         if n_u and self.leniency is not None and self.leniency.any():
-            leading = (p.kind == Kind.CADRE) & (p.unit >= 0) & (p.status == Status.EMPLOYED)
-            leading &= ~self.overthrown
-            lenient = unit_leniency(self.leniency, p.unit, leading, p.rank, n_u)
+            c = p.rows(Kind.CADRE)  # (cadres are a block of rows: their slice)
+            unit = p.unit[c]
+            leading = (unit >= 0) & (p.status[c] == Status.EMPLOYED) & ~self.overthrown[c]
+            lenient = unit_leniency(self.leniency[c], unit, leading, p.rank[c], n_u)
             g = model.mechanisms.gain("struggle_leniency")
             loc[:n_u] = -g * self.params.discipline_loss * lenient
         model.terms.add("labour_discipline", self.key, loc)
@@ -747,7 +778,6 @@ class Campaign(Regime):
         self.restored[model.renewed] = False
         self.leniency[model.renewed] = 0.0
         self.leniency *= np.float32(1.0 - prm.leniency_decay)
-        access = self.access(model)
         if phase == "anti_rightist":
             if not self.quota_done:
                 struck = self.rightists(model, staff)
@@ -757,12 +787,13 @@ class Campaign(Regime):
             prob = targeting_probability(
                 sanfan_score(p.corruption, p.class_label), cadre, c.target_rate
             )
-            struck = rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
+            access = self.access(model)
+            struck = uniform_where(rng, cadre) < shielded(prob, access, prm.dossier_shield)
             # The campaign "destroyed ... large-scale corruption" (2857-2862).
             p.corruption[struck] *= np.float32(0.5)
             relabel = False
         elif phase == "four_cleanups":
-            struck = self.four_cleanups(model, staff, c.target_rate, access)
+            struck = self.four_cleanups(model, staff, c.target_rate, self.access(model))
             p.corruption[struck & cadre] *= np.float32(0.7)
         elif phase == "initial":
             pool = staff & ~cadre & ~p.party & ((p.class_label > 0) | (p.dossier > 0)) & free
@@ -770,13 +801,28 @@ class Campaign(Regime):
             # opposing faction's members with anything in their files (3158-3165).
             leak = self.leaks(model, staff)
             pool |= staff & ~cadre & free & (p.faction >= REBEL) & (p.dossier > 0) & (leak > 0)
-            score = political_score(p.class_label, p.dossier) + self.leaked_score(p, leak)
-            prob = targeting_probability(score, pool, c.target_rate)
-            struck = rng.random(p.n) < prob
+            # (scores of the pool only: a chance of 0 outside it)
+            struck = strike(
+                rng,
+                pool,
+                lambda r: pool_probability(
+                    political_score(p.class_label[r], p.dossier[r])
+                    + self.leaked_score(p.dossier[r], p.faction[r], leak[r]),
+                    c.target_rate,
+                ),
+            )
         elif phase == "power_holders":
             pool = cadre & (p.rank >= prm.power_rank) & ~self.overthrown
-            prob = targeting_probability(power_score(p.rank, p.corruption), pool, c.target_rate)
-            struck = rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
+            g = model.mechanisms.gain("dossier_leaks")
+            struck = strike(
+                rng,
+                pool,
+                lambda r: shielded(
+                    pool_probability(power_score(p.rank[r], p.corruption[r]), c.target_rate),
+                    g * dossier_access(p.security[r], p.kind[r], prm.personnel_ratio),
+                    prm.dossier_shield,
+                ),
+            )
             # Overthrown power-holders lose their posts (3102-3108): the rank they held
             # is kept for their liberation; promotions fill the vacated posts.
             self.former_rank[struck] = p.rank[struck]
@@ -792,16 +838,24 @@ class Campaign(Regime):
             leak = self.leaks(model, staff)
             armed = staff & ~cadre & (p.faction >= REBEL) & (p.dossier > 0) & (leak > 0)
             pool = (dead | live | armed) & free
-            score = political_score(p.class_label, p.dossier) + 2.0 * live
-            score = score + self.leaked_score(p, leak)
-            struck = rng.random(p.n) < targeting_probability(score, pool, c.target_rate)
+            struck = strike(
+                rng,
+                pool,
+                lambda r: pool_probability(
+                    political_score(p.class_label[r], p.dossier[r])
+                    + 2.0 * live[r]
+                    + self.leaked_score(p.dossier[r], p.faction[r], leak[r]),
+                    c.target_rate,
+                ),
+            )
             # Qingli targets "were confined and subject to severe struggle methods;
             # suicides were common" (3246-3249): most CR deaths came from this organized
             # repression, after the factional phase (Walder & Su 2003; Walder 2014).
-            died = struck & (rng.random(p.n) < prm.qingli_lethality)
+            died = struck & (uniform_where(rng, struck) < prm.qingli_lethality)
             model.tally["persecution_deaths"] = float(died.sum()) * model.params.people_per_agent
         if phase in ("qingli", "liberation"):
-            self.liberate(model, rng.random(p.n) < prm.liberation_rate)
+            # (liberation reads the chance of the overthrown only)
+            self.liberate(model, uniform_where(rng, self.overthrown) < prm.liberation_rate)
         if phase in ("power_holders", "qingli"):
             tech = kind == Kind.TECHNICIAN
             p.alienation[tech] = np.minimum(p.alienation[tech] + prm.tech_degradation, 1.0)
@@ -830,12 +884,14 @@ class Campaign(Regime):
         self.current_phase = None
 
     # --- targeting -----------------------------------------------------------------------
-    def leaked_score(self, p, leak: np.ndarray) -> np.ndarray:
+    def leaked_score(
+        self, dossier: np.ndarray, faction: np.ndarray, leak: np.ndarray
+    ) -> np.ndarray:
         """Extra targeting score from leaked files (O6): ``leak_weight`` × the unit's
         conservative share × dossier entries (up to 3), for all but the conservatives
         the files arm."""
-        files = np.minimum(p.dossier, 3).astype(np.float64)
-        return self.params.leak_weight * leak * files * (p.faction != CONSERVATIVE)
+        files = np.minimum(dossier, 3).astype(np.float64)
+        return self.params.leak_weight * leak * files * (faction != CONSERVATIVE)
 
     def rightists(self, model: CadreModel, staff: np.ndarray) -> np.ndarray:
         """Hundred Flowers then the Anti-Rightist quota, unit by unit (K4, K5)."""
@@ -869,7 +925,7 @@ class Campaign(Regime):
         struck = np.zeros(p.n, dtype=bool)
         for pool, share in ((staff & cadre, cadre_weight), (staff & ~cadre, 1.0 - cadre_weight)):
             prob = targeting_probability(score, pool, 2.0 * rate * share)
-            struck |= rng.random(p.n) < shielded(prob, access, prm.dossier_shield)
+            struck |= uniform_where(rng, pool) < shielded(prob, access, prm.dossier_shield)
         return struck
 
     # --- consequences ---------------------------------------------------------------------
@@ -900,7 +956,9 @@ class Campaign(Regime):
         p.alienation[tech] = np.minimum(p.alienation[tech] + prm.alienation_step, 1.0)
         # Labels stick to families: kin and close associates share the risk.
         exposure = kin_exposure(model.ties, struck)
-        kin = (exposure > 0) & ~struck & (rng.random(p.n) < kin_probability(exposure, prm.kin_risk))
+        exposed = exposure > 0
+        u_kin = uniform_where(rng, exposed)
+        kin = exposed & ~struck & (u_kin < kin_probability(exposure, prm.kin_risk))
         p.dossier[kin] += 1
         touched = exposure > 0
         # K1: "remold, don't remove" — the struggled and their kin stay and hold a grudge.

@@ -212,18 +212,17 @@ class Residency(Regime):
 
     def on_step(self, model) -> None:
         prm, p, u, rng, t = self.params, model.people, model.units, model.rng, model.tally
-        migrant = p.kind == Kind.MIGRANT
-        on_job = migrant & (p.status == Status.EMPLOYED) & (p.unit >= 0)
+        # Migrants are a block of rows (sim/state.py): their rules work on that slice.
         ms = p.rows(Kind.MIGRANT)
+        on_job = (p.status[ms] == Status.EMPLOYED) & (p.unit[ms] >= 0)
         # Urban registration for long-settled migrants (line 37), if the city opens it.
         if prm.hukou_conversion > 0:
-            settled = on_job[ms] & (p.tenure[ms] >= prm.tenure_months)
+            settled = on_job & (p.tenure[ms] >= prm.tenure_months)
             settled &= p.residency[ms] != Hukou.URBAN
             won = np.flatnonzero(settled & (rng.random(ms.stop - ms.start) < prm.hukou_conversion))
             p.residency[won + ms.start] = Hukou.URBAN
             t["hukou_converted"] = int(won.size)
-        registered = p.residency == Hukou.URBAN
-        on_job &= ~registered
+        on_job &= p.residency[ms] != Hukou.URBAN
 
         # Exit home as inland wages converge, or as grievance and arrears push (G1),
         # unless age has closed the way home (G3); coming out again is the demography's
@@ -231,23 +230,29 @@ class Residency(Regime):
         conv = self.convergence(model)
         chance = exit_chance(p.grievance[ms], p.arrears[ms], p.age[ms], conv, prm)
         draw = rng.random(ms.stop - ms.start)
-        leaving = np.flatnonzero(on_job[ms] & (draw < chance)) + ms.start
+        leaving = np.flatnonzero(on_job & (draw < chance)) + ms.start
         p.status[leaving] = Status.NONE
         p.unit[leaving] = -1  # home to the household's plot, if it still has one
         t["migrants_returned"] = int(leaving.size)
 
         # Resentment of laid-off workers at migrant competition (F1).
-        employed = (p.status == Status.EMPLOYED) & (p.unit >= 0)
-        unit = np.maximum(p.unit, 0)
-        emp_u = np.bincount(p.unit[employed], minlength=u.n).astype(np.float64)
-        mig_u = np.bincount(p.unit[employed & migrant], minlength=u.n)
+        emp_u = model.unit_staff()  # the employed (all types) per unit
+        m_unit = p.unit[ms]
+        m_employed = (p.status[ms] == Status.EMPLOYED) & (m_unit >= 0)
+        mig_u = np.bincount(m_unit[m_employed], minlength=u.n)
         unit_share = mig_u / np.maximum(emp_u, 1.0)
         city_share = float(mig_u.sum() / max(emp_u.sum(), 1.0))
-        laid_off = (p.kind == Kind.WORKER) & (
-            (p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED)
-        )
+        ws = p.rows(Kind.WORKER)  # only laid-off workers resent (0 for everyone else)
+        w_status, w_unit = p.status[ws], p.unit[ws]
+        laid_off = (w_status == Status.XIAGANG) | (w_status == Status.UNEMPLOYED)
         # The regime's own hardship term: recomputed every month, gone when it ends.
-        added = resentment(unit_share[unit] * (p.unit >= 0), city_share, laid_off, prm.competition)
+        added = np.zeros(p.n, dtype=np.float32)
+        added[ws] = resentment(
+            np.take(unit_share, np.maximum(w_unit, 0)) * (w_unit >= 0),
+            city_share,
+            laid_off,
+            prm.competition,
+        )
         model.terms.add("hardship", self.key, added)
 
         # Thresholds: tenure-driven consciousness of migrants (B5) and the division that

@@ -62,6 +62,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.calendar import Month
+from sim.draws import uniform_where
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
 from sim.submodels import demography
@@ -311,7 +312,8 @@ class RuralTaxes(Regime):
             ev_violent &= is_violent[np.clip(ev_village, 0, n_v - 1)]
             in_violent = (rows >= 0) & ev_violent[np.maximum(rows, 0)]
         peasant = p.kind == Kind.PEASANT
-        killed = np.flatnonzero(in_violent & peasant & (rng.random(p.n) < prm.lethal_share))
+        exposed = in_violent & peasant
+        killed = np.flatnonzero(exposed & (uniform_where(rng, exposed) < prm.lethal_share))
         vil_size = np.maximum(model.loc_size[first : first + n_v], 1.0)
         dead_v = np.bincount(model.locality[killed] - first, minlength=n_v)[:n_v]
         self.killed_memory = self.killed_memory * (1.0 - prm.memory_fade) + dead_v / vil_size
@@ -366,13 +368,19 @@ class RuralTaxes(Regime):
         r = self.relief_progress(model.step_index)
         factor = np.float32(1.0 - r * (1.0 - prm.relief_tax_factor))
         # Taxes and fees are the regime's own term of the composed ``tax_burden``.
-        model.terms.add("tax_burden", self.key, np.where(peasant, self.rates[vil] * factor, 0.0))
+        # (peasants are a block of rows: their rates are gathered there, 0 elsewhere)
+        ps = p.rows(Kind.PEASANT)
+        rate = self.rates[vil[ps]] * factor
+        tax = np.zeros(p.n, dtype=rate.dtype)
+        tax[ps] = rate
+        model.terms.add("tax_burden", self.key, tax)
 
         # Land seizure for "development" with little compensation (lines 60, 100).
         projects = rng.random(n_v) < model.levers.land_seizure_rate
         if np.any(projects):
             self.last_seizure[projects] = model.step_index
-            hit = peasant & projects[vil] & (rng.random(p.n) < prm.seizure_households)
+            affected = peasant & projects[vil]
+            hit = affected & (uniform_where(rng, affected) < prm.seizure_households)
             land, taken = seize_land(p.land, hit, prm.seizure_share)
             p.land = land
             value = taken * model.params.farm_income * 60.0 * prm.compensation

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.draws import uniform_where
 from sim.grouping import mean_by_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
@@ -262,7 +263,12 @@ class Union(Regime):
         prm, p, rng = self.params, model.people, model.rng
         n_units = model.units.n
         members = self._member_mask(p)
-        tension = unit_mean(deferred_tension(p.grievance, p.threshold), p.unit, members, n_units)
+        m_rows = np.flatnonzero(members)
+        m_unit = p.unit[m_rows]
+        # (the members' tension only: unit_mean reads no one else's)
+        tension = mean_by_group(
+            m_unit, deferred_tension(p.grievance[m_rows], p.threshold[m_rows]), n_units
+        )
         self.stock = accumulate_stock(self.stock, tension, self.holding)
         sold = (model.units.restructured >= 0) & ~self._seen_sold
         self._seen_sold |= sold
@@ -277,17 +283,21 @@ class Union(Regime):
         self.released_units += int(broken.sum())
         model.tally["union_agreements_broken"] = int(broken.sum())
         model.tally["union_broken_by_sale"] = int((broken & sold).sum())
+        uidx = np.maximum(p.unit, 0)
         if broken.any():
-            betrayed = members & broken[np.maximum(p.unit, 0)]
+            betrayed = members & np.take(broken, uidx)
             p.activism[betrayed] = np.minimum(
                 p.activism[betrayed] + np.float32(prm.pledge_awareness), 1.0
             )
         unit_offset = np.where(self.holding, prm.agreement_threshold, self.offset)
-        shift = np.where(members, unit_offset[np.maximum(p.unit, 0)], 0.0)
+        shift = np.zeros(p.n)
+        shift[m_rows] = np.take(unit_offset, m_unit)  # (members have a unit: no clamp needed)
         model.terms.add("threshold", self.key, shift)
         # Co-optation: activists in units whose agreement holds are paid off (L25).
-        held = members & self.holding[np.maximum(p.unit, 0)]
-        coopted = held & (p.activism > prm.coopt_activism) & (rng.random(p.n) < prm.coopt_rate)
+        held = members & np.take(self.holding, uidx)
+        # (only the activists' draws are read: sim/draws.py, the same stream)
+        activists = held & (p.activism > prm.coopt_activism)
+        coopted = activists & (uniform_where(rng, activists) < prm.coopt_rate)
         p.activism[coopted] *= np.float32(1.0 - prm.coopt_loss)
         p.relief[coopted] += np.float32(prm.payoff * model.params.wage)
         model.tally["union_coopted"] = int(coopted.sum())
@@ -300,7 +310,7 @@ class Union(Regime):
         # Organizers are arrested ("those who want a real union will be arrested", L23).
         free = self.organizer & (p.jail == 0)
         hazard = np.clip(prm.arrest_risk * model.levers.repression, 0.0, 1.0)
-        caught = free & (rng.random(p.n) < hazard)
+        caught = free & (uniform_where(rng, free) < hazard)
         p.jail[caught] = rng.integers(mp.jail_min, mp.jail_max + 1, size=int(caught.sum()))
         p.active[caught] = False
         p.dossier[caught] += 1
@@ -316,7 +326,8 @@ class Union(Regime):
         """Members' arrears settled through the union's voice, paid back as relief."""
         p, rng = model.people, model.rng
         owed = self._member_mask(p) & (p.arrears > 0)
-        settled = owed & (rng.random(p.n) < settle_probability(voice, self.params.settle_rate))
+        u = uniform_where(rng, owed)
+        settled = owed & (u < settle_probability(voice, self.params.settle_rate))
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
         model.tally["union_settlements"] = int(settled.sum())

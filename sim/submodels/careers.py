@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.draws import uniform_rows, uniform_span
 from sim.grouping import csr_row_entries
 from sim.state import Kind, Status
 from sim.submodels import demography
@@ -104,10 +105,10 @@ def cadre_blocs(factions: np.ndarray, new_cadre: np.ndarray) -> np.ndarray:
 
 def count_factions(factions: np.ndarray, min_members: float) -> int:
     """Number of factions with at least ``min_members`` members (unaligned excluded)."""
-    aligned = factions[factions >= 0]
-    if aligned.size == 0:
+    # (members of faction k counted as bin k + 1: the unaligned, −1, fall in bin 0)
+    counts = np.bincount(factions.astype(np.intp) + 1)[1:] if factions.size else factions
+    if counts.size == 0:
         return 0
-    counts = np.bincount(aligned)
     return int(np.count_nonzero(counts >= max(min_members, 1)))
 
 
@@ -250,25 +251,32 @@ def update_factions(model) -> None:
         faction[demob] = -1
         p.faction_age[demob] = 0
         model.tally["demobilized"] = int(demob.sum())
+    # The faction pool is the urban blocks (cadres, technicians, workers: the first rows),
+    # so only their draws are read (sim/draws.py: the same numbers, the same stream).
+    pool_stop = p.rows(Kind.WORKER).stop
     if m <= 0:
-        drift = urban & (faction >= 0) & (rng.random(p.n) < prm.faction_dissolution)
+        u_drift = uniform_rows(rng, p.n, 0, pool_stop)
+        drift = urban & (faction >= 0) & (u_drift < prm.faction_dissolution)
         faction[drift] = -1
         p.faction_age[faction >= 0] += 1
         p.faction_age[faction < 0] = 0
         return
     # Draws first (same order as always), so only this month's candidates need their
     # ties counted.
-    u_splinter, u_align, u_switch = rng.random(p.n), rng.random(p.n), rng.random(p.n)
-    age = np.minimum(p.faction_age, 60)
+    # (on the pool's rows, the first ``pool_stop``; no one after them is in the pool)
+    u_splinter, u_align, u_switch = (uniform_span(rng, p.n, 0, pool_stop) for _ in range(3))
+    pool, f_pool = urban[:pool_stop], faction[:pool_stop]
+    age = np.minimum(p.faction_age[:pool_stop], 60)
     base = 1.0 - lv.faction_hardening
     if age.size and age.min() >= 0:  # the same powers, from a table of the 61 possible
         hard = np.take(base ** np.arange(61, dtype=age.dtype), age)
     else:
         hard = base**age
+    splinter, unaligned, may_switch = (np.zeros(p.n, dtype=bool) for _ in range(3))
     # Cliques among those "hit earlier" (K3): a few found splinter factions.
-    splinter = urban & (p.persecuted > 0) & (u_splinter < 0.02 * m)
-    unaligned = urban & (faction < 0) & (u_align < m)
-    may_switch = urban & (faction >= 0) & (u_switch < 0.2 * m * hard)
+    splinter[:pool_stop] = pool & (p.persecuted[:pool_stop] > 0) & (u_splinter < 0.02 * m)
+    unaligned[:pool_stop] = pool & (f_pool < 0) & (u_align < m)
+    may_switch[:pool_stop] = pool & (f_pool >= 0) & (u_switch < 0.2 * m * hard)
     cand = np.flatnonzero(unaligned | may_switch)
     majority = tie_faction_majority(model.ties, faction, cand)
     # Cadres follow the patron who promoted them.
@@ -336,13 +344,18 @@ def contend(model) -> None:
     if lv.faction_contention <= 0 or model.units.n == 0:
         return
     n_u = model.units.n
-    in_unit = model.faction_pool & (p.unit >= 0) & (p.status == Status.EMPLOYED)
-    members = in_unit & (p.faction >= 0)
+    # The faction pool is the first ``stop`` rows (cadres, technicians, workers): its
+    # members' rules work on that prefix, the same rows in the same order.
+    stop = p.rows(Kind.WORKER).stop
+    unit = np.maximum(p.unit[:stop], 0)
+    in_unit = (
+        model.faction_pool[:stop] & (p.unit[:stop] >= 0) & (p.status[:stop] == Status.EMPLOYED)
+    )
+    members = in_unit & (p.faction[:stop] >= 0)
     # One draw per unit and one per member: fighting, injury and death are nested
     # thresholds on the member's draw.
     u_unit, u_member = rng.random(n_u), rng.random(int(members.sum()))
-    unit = np.maximum(p.unit, 0)
-    cons, reb = side_counts(unit, p.faction, members, n_u)
+    cons, reb = side_counts(unit, p.faction[:stop], members, n_u)
     staff = np.bincount(unit[in_unit], minlength=n_u).astype(np.float64)
     control = lv.military_control * model.mechanisms.gain("pla_demobilization")
     hazard = clash_hazard(

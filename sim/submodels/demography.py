@@ -93,6 +93,22 @@ def death_probability(age: np.ndarray, mu60: float, slope: float) -> np.ndarray:
     return 1.0 - np.exp(-gompertz_hazard(age, mu60, slope) / 12.0)
 
 
+def dies(u: np.ndarray, age: np.ndarray, mu60: float, slope: float) -> np.ndarray:
+    """``u < death_probability(age, mu60, slope)`` for uniform draws ``u``, the same mask.
+
+    The chance rises with age (``mu60``, ``slope`` ≥ 0), so no one whose draw exceeds the
+    oldest person's chance can die: the chance is computed only for the few draws below
+    it (with a margin of 10^-6 of it, far above the rounding of ``exp``).
+    """
+    if age.size == 0:
+        return np.zeros(u.size, dtype=bool)
+    top = float(death_probability(age.max(), mu60, slope))
+    cand = np.flatnonzero(u < top * (1.0 + 1e-6))
+    die = np.zeros(u.size, dtype=bool)
+    die[cand] = u[cand] < death_probability(age[cand], mu60, slope)
+    return die
+
+
 def survival(age: np.ndarray, entry: float, mu60: float, slope: float) -> np.ndarray:
     """Share of an entry cohort (at age ``entry``) still alive at ``age`` (Gompertz)."""
     a = np.asarray(age, dtype=np.float64)
@@ -290,9 +306,7 @@ def deaths(model) -> None:
         s = p.rows(kind)
         if s.stop == s.start:
             continue
-        die = rng.random(s.stop - s.start) < death_probability(
-            p.age[s], prm.mortality_60, prm.mortality_slope
-        )
+        die = dies(rng.random(s.stop - s.start), p.age[s], prm.mortality_60, prm.mortality_slope)
         rows = np.flatnonzero(die) + s.start
         total += rows.size
         if kind == Kind.PEASANT:
@@ -438,12 +452,13 @@ def hire(model) -> None:
     )
     quota = hiring_quota(u.staff0 - staff, rate, rng)
     t["hires"] = 0
-    waiting = (p.status == Status.NONE) & (p.unit < 0)
     s = p.rows(Kind.MIGRANT)
+    # Technicians and workers (adjacent blocks of rows) and migrants wait for posts.
+    urban_rows = slice(p.rows(Kind.TECHNICIAN).start, p.rows(Kind.WORKER).stop)
     # A migrant at home with no plot (displaced from the land, line 40) looks at
     # ``landless_search`` a month; the others come out again at the usual willingness.
     seek = np.where(p.land[s] > 0, prm.migrant_remigration * lv.migrant_supply, prm.landless_search)
-    can_seek = waiting[s] & (p.age[s] < prm.migrant_max_age)
+    can_seek = (p.status[s] == Status.NONE) & (p.unit[s] < 0) & (p.age[s] < prm.migrant_max_age)
     on_job = (p.status[s] == Status.EMPLOYED) & (p.unit[s] >= 0)
     # Migrant labour supply: migrants on the job plus the expected number looking.
     t["migrant_labour_supply"] = float(np.count_nonzero(on_job) + seek[can_seek].sum())
@@ -452,14 +467,14 @@ def hire(model) -> None:
     mig_quota = np.where(takes_migrants, rng.binomial(quota, prm.migrant_hiring_share), 0)
     units = np.arange(u.n)
     looking = can_seek & (rng.random(s.stop - s.start) < seek)
-    urban = waiting & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
+    urban = (p.status[urban_rows] == Status.NONE) & (p.unit[urban_rows] < 0)
     # School-leavers take the state posts first (urban registration, line 37); migrants
     # the non-state units' share for them (line 95); school-leavers still waiting take
     # the rest and any post no migrant came for; migrants still looking take non-state
     # posts no one else filled.
     first = ~takes_migrants
     young, young_units, _, youth = match(
-        np.repeat(units[first], quota[first]), np.flatnonzero(urban), rng
+        np.repeat(units[first], quota[first]), np.flatnonzero(urban) + urban_rows.start, rng
     )
     mig, mig_units, unfilled, rest = match(
         np.repeat(units, mig_quota), np.flatnonzero(looking) + s.start, rng
@@ -585,17 +600,19 @@ def recruit_cadres(model, rows: np.ndarray) -> int:
     slot_unit = np.where(p.unit[rows] >= 0, p.unit[rows], rng.integers(0, model.units.n, rows.size))
     hiring = np.zeros(model.units.n + 1, dtype=bool)
     hiring[slot_unit] = True
-    # Only the units with a vacant post need their candidates scored.
+    # Only the units with a vacant post need their candidates scored: workers and
+    # technicians (adjacent blocks of rows).
+    b = slice(p.rows(Kind.TECHNICIAN).start, p.rows(Kind.WORKER).stop)
+    unit, age = p.unit[b], p.age[b]
     pool = (
-        hiring[p.unit]
-        & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
-        & (p.status == Status.EMPLOYED)
-        & (p.unit >= 0)
-        & (p.jail == 0)
-        & (p.age >= 22.0)
-        & (p.age < prm.retirement_age - 10.0)
+        np.take(hiring, unit)
+        & (p.status[b] == Status.EMPLOYED)
+        & (unit >= 0)
+        & (p.jail[b] == 0)
+        & (age >= 22.0)
+        & (age < prm.retirement_age - 10.0)
     )
-    cand = np.flatnonzero(pool)
+    cand = np.flatnonzero(pool) + b.start
     criteria = lv.activist_criteria * model.mechanisms.gain("activist_recruitment")
     score = recruitment_score(
         p.class_label[cand],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.draws import uniform_span, uniform_where
 from sim.state import Kind, Residency, Status
 
 RELIEF_SPEND_SHARE = 1.0 / 3.0
@@ -78,12 +79,16 @@ def benefits(model) -> None:
             & (model.step_index - p.laid_off >= p.stipend_months)
         )
         status[expired] = Status.UNEMPLOYED
+    if not np.any(u.benefit_arrears > 0):  # no unit defaults: no one is owed this month
+        uniform_span(rng, p.n, 0, 0)  # (the month's draw, as below: same random stream)
+        return
     # (np.take: the same gather as fancy indexing, without converting the int32 index)
     hazard = np.where(p.unit >= 0, np.take(u.benefit_arrears, np.maximum(p.unit, 0)), 0.0)
     hazard = hazard * model.mechanisms.gain("benefit_arrears")
     owed = ((status == Status.RETIRED) | (status == Status.XIAGANG)) & (hazard > 0)
-    # The draw is made every month whether or not anyone is owed (same random stream).
-    unpaid = owed & (rng.random(p.n) < hazard)
+    # The draw is made every month whether or not anyone is owed (same random stream);
+    # only the owed rows' numbers are generated (sim/draws.py).
+    unpaid = owed & (uniform_where(rng, owed) < hazard)
     np.add(p.arrears, 1.0, out=p.arrears, where=unpaid)
 
 

@@ -78,9 +78,30 @@ def grievance(
     return memory * previous + (1.0 - memory) * hardship * (1.0 - legitimacy)
 
 
-def update(model) -> None:
-    """Recompute every person's hardship and grievance for this month."""
+def update(model, compiled: bool | None = None) -> None:
+    """Recompute every person's hardship and grievance for this month.
+
+    The rules are those of :func:`update_numpy`, the plain reference; the compiled pass
+    (``sim.kernels.hardship``) gives the same values bit for bit
+    (``tests/test_reference.py``). ``compiled`` chooses; by default ``sim.kernels.wanted``
+    does (large models).
+    """
+    from sim import kernels
+
+    # The weight of last month's grievance (0 with the mechanism off).
+    memory = model.params.grievance_memory * model.mechanisms.gain("grievance_memory")
+    if kernels.wanted(model.people.n, compiled):
+        kernels.hardship(model, memory)
+    else:
+        update_numpy(model, memory)
+
+
+def update_numpy(model, memory: float | None = None) -> None:
+    """Recompute every person's hardship and grievance (the numpy reference of :func:`update`;
+    ``memory`` is the weight of last month's grievance, by default as :func:`update` sets it)."""
     p, prm = model.people, model.params
+    if memory is None:
+        memory = prm.grievance_memory * model.mechanisms.gain("grievance_memory")
     land_lost = np.where(p.kind == 4, np.clip(1.0 - p.land, 0.0, 1.0), 0.0)
     h = material_hardship(
         p.hardship_base,
@@ -99,5 +120,4 @@ def update(model) -> None:
     )
     p.hardship = h
     local_l = model.local_legitimacy[model.locality]
-    memory = prm.grievance_memory * model.mechanisms.gain("grievance_memory")
     p.grievance = grievance(h, local_l, p.grievance, memory)

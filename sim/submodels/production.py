@@ -243,5 +243,7 @@ def accidents(model) -> None:
 def line_workers(model) -> np.ndarray:
     """Employed workers and migrants per unit (those exposed to accidents)."""
     p = model.people
-    on_line = (p.status == Status.EMPLOYED) & ((p.kind == Kind.WORKER) | (p.kind == Kind.MIGRANT))
-    return np.bincount(p.unit[on_line], minlength=model.units.n)
+    # Workers and migrants are adjacent blocks of rows (sim/state.py): their slice.
+    b = slice(p.rows(Kind.WORKER).start, p.rows(Kind.MIGRANT).stop)
+    on_line = p.status[b] == Status.EMPLOYED
+    return np.bincount(p.unit[b][on_line], minlength=model.units.n)
