@@ -140,7 +140,9 @@ def assert_image(fig, path):
     return img
 
 
-OUTS = ["protest_events", "legitimacy", "arrests"]
+# Three outcomes that vary across the tiny runs (arrests do not: with arrest capacity in
+# whole people, docs/ODD.md 7.4, this 500-person city's few protesters are never taken).
+OUTS = ["protest_events", "legitimacy", "grievance_worker"]
 
 
 def _legend_inside(fig):
