@@ -74,6 +74,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.draws import uniform_where
 from sim.grouping import row_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
@@ -380,7 +381,8 @@ class Cooperatives(Regime):
         tie_share[rows] = (block @ coop_f) / np.maximum(degree, 1)
         exposure = np.clip(np.maximum(share_v[vil], neighbours[vil]) + tie_share, 0, 1)
         hz = join_hazard(p.hardship, exposure, prm.join_rate, lv.coop_support, prm.diffusion)
-        joins = peas & ~p.coop & ~fail[vil] & (rng.random(p.n) < hz)
+        can = peas & ~p.coop & ~fail[vil]
+        joins = can & (uniform_where(rng, can) < hz)
         p.coop[joins] = True
         model.tally["coop_joins"] = int(joins.sum())
         # Pooling: income premium (paid as relief, spent by pay()), safety net, services.

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.draws import uniform_where
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.regimes.grassroots import (
     Persistence,
@@ -188,7 +189,7 @@ class DanweiReactivation(Regime):
         self.solved[model.renewed] = 0.0
         self.enlisted &= ~model.renewed
         pool = p.party & (p.status == Status.EMPLOYED) & ~self.enlisted
-        new = pool & (rng.random(p.n) < prm.enlist_rate)
+        new = pool & (uniform_where(rng, pool) < prm.enlist_rate)
         self.enlisted |= new
         p.activism[new] *= np.float32(1.0 - prm.low_profile)
         residents = self._residents(model)
@@ -196,7 +197,7 @@ class DanweiReactivation(Regime):
             int(self.enlisted.sum()), prm.residents_each, int(residents.sum())
         )
         share = prm.problem_solving * self.reach
-        reached = residents & (rng.random(p.n) < share)
+        reached = residents & (uniform_where(rng, residents) < share)
         self.solved = solve_problems(self.solved, reached, prm.depth)
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
@@ -216,7 +217,9 @@ class DanweiReactivation(Regime):
             + prm.monitoring_legitimacy * prm.monitoring * self.reach * urban_l,
         )
         owed = residents & (p.arrears > 0)
-        settled = owed & (rng.random(p.n) < dispute_settlement(share, prm.conflict_of_interest))
+        settled = owed & (
+            uniform_where(rng, owed) < dispute_settlement(share, prm.conflict_of_interest)
+        )
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
         model.tally["danwei_enlisted"] = int(self.enlisted.sum())

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
+from sim.draws import uniform_where
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
 from sim.submodels import residence
@@ -241,7 +242,8 @@ class Grassroots(Regime):
         home = residence.current(model)
         resident = (p.kind != Kind.CADRE) & (home >= n_u)
         comm = np.where(resident, home - n_u, 0)
-        reached = resident & visited[comm] & (rng.random(p.n) < prm.solve_share * effort)
+        near = resident & visited[comm]
+        reached = near & (uniform_where(rng, near) < prm.solve_share * effort)
         self.solved = solve_problems(self.solved, reached, prm.depth)
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
@@ -259,7 +261,7 @@ class Grassroots(Regime):
         # (line 30), wherever they work.
         home_v = np.where(p.village >= 0, p.village, n_comm - 1)
         owed = (p.kind == Kind.MIGRANT) & visited[home_v] & (p.arrears > 0)
-        settled = owed & (rng.random(p.n) < prm.arrears_follow_up * effort)
+        settled = owed & (uniform_where(rng, owed) < prm.arrears_follow_up * effort)
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
         # Serving gives older cadres a sense of belonging (line 32); for the young it is

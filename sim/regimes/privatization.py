@@ -63,6 +63,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from sim.draws import uniform_where
 from sim.grouping import first_k_per_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
@@ -327,12 +328,8 @@ class Privatization(Regime):
         if private.size == 0 or prm.reemployment_rate == 0:
             return
         laid_off = (p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED)
-        hired = np.flatnonzero(
-            laid_off
-            & (p.kind == Kind.WORKER)
-            & (p.age < prm.reemployment_age)
-            & (rng.random(p.n) < prm.reemployment_rate)
-        )
+        can = laid_off & (p.kind == Kind.WORKER) & (p.age < prm.reemployment_age)
+        hired = np.flatnonzero(can & (uniform_where(rng, can) < prm.reemployment_rate))
         if hired.size:
             p.unit[hired] = private[rng.integers(0, private.size, size=hired.size)]
             p.status[hired] = Status.EMPLOYED
@@ -359,7 +356,7 @@ class Privatization(Regime):
         # posts are counted.
         cadres = (p.kind == Kind.CADRE) & (p.unit >= 0) & in_sale[np.maximum(p.unit, 0)]
         cadres &= p.status == Status.EMPLOYED
-        gone = cadres & (rng.random(p.n) < prm.cadre_discard)
+        gone = cadres & (uniform_where(rng, cadres) < prm.cadre_discard)
         p.status[gone] = Status.UNEMPLOYED
         p.rank[gone] = 0
         p.loyalty[gone] = np.maximum(p.loyalty[gone] - prm.discard_loyalty_loss, 0.0)

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.draws import uniform_where
 from sim.state import Kind
 from sim.submodels import careers
 
@@ -162,7 +163,9 @@ def update(model) -> None:
     in_protest[model.events.locality] = True
     sec = np.zeros(p.n, dtype=bool)
     sec[rows] = p.security[rows] > 0
-    u = rng.random(p.n)  # drawn whether or not anyone can defect (ablation keeps draws)
+    # Drawn whether or not anyone can defect (ablation keeps draws); only security
+    # cadres' numbers are generated, the stream left as a full draw leaves it.
+    u = uniform_where(rng, sec)
     hazard = defection_hazard(
         p.loyalty, sec & in_protest[model.locality], st.split, prm.defection_rate
     )
