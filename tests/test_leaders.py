@@ -215,9 +215,12 @@ def base_runs() -> np.ndarray:
     return np.array([_run(k) for k in SEEDS])
 
 
-# The elite's graded cohesion feedback (docs/ODD.md 7.11) off: with it on, zeroing
-# activism here gave more events and participants over the four seeds (+613 events) —
-# an interaction with a split elite's arrests and defections, left for issue 13's note.
+# The elite's graded cohesion feedback (docs/ODD.md 7.11) off: its steep split lets one
+# early difference (which unit is sold first) tip a seed into a defection cascade, so with
+# it on the per-seed spread of this difference is 2-3 times larger (sd ≈ 255 vs 95-130
+# events over ten seeds) and four seeds cannot show the direction (with it on, zeroing
+# activism gives -214 events on seeds 0-3, -693 on seeds 100-105; zeroing a random 1 %
+# instead, hardly any leaders, gives +500-600 on seeds 0-3: path noise, not activism).
 COHESION_OFF = dict.fromkeys(
     (
         "elite_repression_capacity",
