@@ -347,10 +347,15 @@ class Cooperatives(Regime):
     def _villages(self, model: CadreModel) -> None:
         prm, p, v, rng, lv = self.params, model.people, model.villages, model.rng, model.levers
         n_v = v.n
-        peas = self.peasant
-        vil = np.maximum(p.village, 0)
-        collective = v.collective[vil] & peas
-        p.coop[collective] = True
+        # Peasants are one contiguous block of rows (kinds never change): every rule
+        # below reads and writes that block only (the full-population version cost a
+        # tenth of a month at 10^5 agents); ``coop_b`` is a view, so writes land in p.coop.
+        rows = p.rows(Kind.PEASANT)
+        sl = slice(rows.start, rows.stop)
+        vil = np.maximum(p.village[sl], 0)
+        coop_b = p.coop[sl]
+        collective = v.collective[vil]
+        coop_b[collective] = True
         # Failure: capture by the village's own cadres or market pressure dissolves a coop.
         h = dissolution_hazard(
             self.village_corruption,
@@ -360,52 +365,56 @@ class Cooperatives(Regime):
             prm.market_pressure,
             prm.market_rate,
         )
-        has_coop = np.bincount(vil[peas & p.coop], minlength=n_v) > 0
+        has_coop = np.bincount(vil[coop_b], minlength=n_v) > 0
         fail = has_coop & ~v.collective & (rng.random(n_v) < h)
-        p.coop[peas & fail[vil]] = False
+        coop_b[fail[vil]] = False
         self.dissolved += int(fail.sum())
         model.tally["coops_dissolved"] = int(fail.sum())
         # Formation and diffusion: hardship, support, members among ties and nearby.
         # Villagers see last month's coops in their own and the neighbouring villages
         # (visits take time, E3) and this month's members among their ties.
-        coop_f = (p.coop & peas).astype(np.float64)
-        n_peas_v = np.maximum(np.bincount(vil[peas], minlength=n_v), 1)
+        coop_f = np.zeros(p.n)
+        coop_f[sl] = coop_b
+        n_peas_v = np.maximum(np.bincount(vil, minlength=n_v), 1)
         share_v = v.coop_share.astype(np.float64)
         neighbours = 0.5 * (np.roll(share_v, 1) + np.roll(share_v, -1))
         # Only peasants' exposure is read; their rows are one contiguous block of the CSR
         # tie matrix, taken as a view (no copy), so the month costs a third of a full product.
-        tie_share = np.zeros(p.n)
-        rows = p.rows(Kind.PEASANT)
         block = row_block(model.ties, rows.start, rows.stop)
         degree = np.asarray(block.sum(axis=1)).ravel()
-        tie_share[rows] = (block @ coop_f) / np.maximum(degree, 1)
+        tie_share = (block @ coop_f) / np.maximum(degree, 1)
         exposure = np.clip(np.maximum(share_v[vil], neighbours[vil]) + tie_share, 0, 1)
-        hz = join_hazard(p.hardship, exposure, prm.join_rate, lv.coop_support, prm.diffusion)
-        can = peas & ~p.coop & ~fail[vil]
-        joins = can & (uniform_where(rng, can) < hz)
-        p.coop[joins] = True
+        hz = join_hazard(p.hardship[sl], exposure, prm.join_rate, lv.coop_support, prm.diffusion)
+        # The draw spans the whole population (the stream does not depend on who can join).
+        can = np.zeros(p.n, dtype=bool)
+        can[sl] = ~coop_b & ~fail[vil]
+        joins = can[sl] & (uniform_where(rng, can)[sl] < hz)
+        coop_b[joins] = True
         model.tally["coop_joins"] = int(joins.sum())
         # Pooling: income premium (paid as relief, spent by pay()), safety net, services.
-        members = peas & p.coop
-        c = float(members.sum()) / max(int(peas.sum()), 1)
+        members = coop_b.copy()
+        c = float(members.sum()) / max(rows.stop - rows.start, 1)
         pi = coop_premium(prm.premium, c, prm.market_pressure)
-        farm = model.params.farm_income * p.land * lv.grain_price
+        farm = model.params.farm_income * p.land[sl] * lv.grain_price
         gain = np.where(members & ~collective, pi * farm, 0.0)
         gain = gain + np.where(collective, prm.collective_services, 0.0)
-        p.relief = p.relief + gain.astype(np.float32)
+        relief = p.relief.copy()
+        relief[sl] = relief[sl] + gain.astype(np.float32)
+        p.relief = relief
         # The safety net is this regime's own hardship term: it pools away a share of
         # the members' idiosyncratic hardship while they belong.
         w_base = model.params.hardship_idiosyncratic
-        model.terms.add(
-            "hardship", self.key, np.where(members, -prm.safety_net * w_base * p.hardship_base, 0.0)
-        )
+        net = np.zeros(p.n)
+        net[sl] = np.where(members, -prm.safety_net * w_base * p.hardship_base[sl], 0.0)
+        model.terms.add("hardship", self.key, net)
         # Solidarity: the coop as a "big school" (L73).
-        p.activism = np.where(
-            members, np.minimum(p.activism + prm.solidarity, 1.0), p.activism
+        activism = p.activism.copy()
+        activism[sl] = np.where(
+            members, np.minimum(p.activism[sl] + prm.solidarity, 1.0), p.activism[sl]
         ).astype(np.float32)
+        p.activism = activism
         v.coop_share = (
-            np.bincount(vil[peas], weights=p.coop[peas].astype(np.float64), minlength=n_v)
-            / n_peas_v
+            np.bincount(vil, weights=members.astype(np.float64), minlength=n_v) / n_peas_v
         )
 
     def _seizures(self, model: CadreModel) -> None:
