@@ -133,19 +133,10 @@ def pay(model) -> None:
 def hardship(model, memory: float) -> None:
     """``sim.submodels.hardship.update_numpy`` as one compiled pass (same values)."""
     from sim.submodels.hardship import STATUS_LOSS
+    from sim.submodels.hardship import weights as component_weights
 
     p, prm, f32 = model.people, model.params, np.float32
-    weights = np.array(
-        [
-            prm.hardship_idiosyncratic,
-            prm.hardship_income,
-            prm.hardship_status,
-            prm.hardship_arrears,
-            prm.hardship_land,
-            prm.hardship_health,
-        ],
-        dtype=np.float32,
-    )
+    weights = np.array(component_weights(prm), dtype=np.float32)
     _compiled().hardship_rows(
         p.kind,
         p.land,

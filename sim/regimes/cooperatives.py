@@ -305,7 +305,6 @@ class Cooperatives(Regime):
 
     def on_start(self, model: CadreModel) -> None:
         p, v = model.people, model.villages
-        self.peasant = p.kind == Kind.PEASANT
         n_v = v.n
         if n_v:
             n_coll = int(round(self.params.collective_share * n_v))
@@ -340,7 +339,8 @@ class Cooperatives(Regime):
 
     # --- the month -------------------------------------------------------------------
     def on_step(self, model: CadreModel) -> None:
-        if model.villages.n and self.peasant.any():
+        peasants = model.people.rows(Kind.PEASANT)
+        if model.villages.n and peasants.stop > peasants.start:
             self._villages(model)
         self._seizures(model)
 

@@ -78,6 +78,20 @@ def grievance(
     return memory * previous + (1.0 - memory) * hardship * (1.0 - legitimacy)
 
 
+def weights(prm) -> tuple[float, float, float, float, float, float]:
+    """The six component weights, in the order :func:`material_hardship` and the compiled
+    pass (``sim.kernels.hardship``) take them: idiosyncratic, income, status, arrears,
+    land, health."""
+    return (
+        prm.hardship_idiosyncratic,
+        prm.hardship_income,
+        prm.hardship_status,
+        prm.hardship_arrears,
+        prm.hardship_land,
+        prm.hardship_health,
+    )
+
+
 def update(model, compiled: bool | None = None) -> None:
     """Recompute every person's hardship and grievance for this month.
 
@@ -111,12 +125,7 @@ def update_numpy(model, memory: float | None = None) -> None:
         arrears_pressure(p.arrears),
         land_lost,
         p.health,
-        prm.hardship_idiosyncratic,
-        prm.hardship_income,
-        prm.hardship_status,
-        prm.hardship_arrears,
-        prm.hardship_land,
-        prm.hardship_health,
+        *weights(prm),
     )
     p.hardship = h
     local_l = model.local_legitimacy[model.locality]
