@@ -44,7 +44,9 @@ PERSON_TERMS = ("hardship", "threshold", "fear", "merit", *COMPOSED_COLUMNS)
 #: *live*, indexed by residence locality; ``legitimacy.update_local`` carries it to the
 #: localities where they are counted, sim/submodels/residence.py); ``worker_selection``
 #: (share of a unit's choice of whom to lay off made by its workers, by equal chances
-#: instead of the owner's age and education criteria; read by ``privatization._lay_off``).
+#: instead of the owner's age and education criteria; read by ``privatization._lay_off``);
+#: ``military_control`` (PLA and revolutionary-committee control of a unit, added to the
+#: city-wide lever; read by ``careers.update_factions`` and ``careers.contend``).
 LOCALITY_TERMS = (
     "presence",
     "local_legitimacy",
@@ -54,6 +56,7 @@ LOCALITY_TERMS = (
     "labour_discipline",
     "residence_legitimacy",
     "worker_selection",
+    "military_control",
 )
 
 

@@ -92,6 +92,17 @@ if TYPE_CHECKING:
 SEED = "002_683259ac5f475297.txt"
 Months = Annotated[int, Field(ge=0, le=600)]
 CR_PHASES = ("initial", "power_holders", "qingli", "liberation")
+QINGLI_CONTENTION = 1.0
+#: Months after 1966-05 at which the 29 provincial-level revolutionary committees were set
+#: up: Heilongjiang (1967-01); Shandong, Guizhou, Shanghai (1967-02); Shanxi (1967-03);
+#: Beijing (1967-04); Qinghai (1967-08); Inner Mongolia (1967-11); Tianjin (1967-12);
+#: Jiangxi, Gansu, Henan (1968-01); Hebei, Hubei, Guangdong (1968-02); Jilin, Jiangsu,
+#: Zhejiang (1968-03); Hunan, Ningxia, Anhui (1968-04); Shaanxi, Liaoning, Sichuan (1968-05);
+#: Yunnan, Fujian, Guangxi (1968-08); Tibet and Xinjiang (1968-09). MacFarquhar &
+#: Schoenhals 2006, *Mao's Last Revolution*, ch. 13: "over 20 months ... accompanied by
+#: bloodshed and disorder"; nine in 1967, twenty in 1968.
+PROVINCIAL_COMMITTEES = (8, 9, 9, 9, 10, 11, 15, 18, 19, 20, 20, 20, 21, 21, 21)
+PROVINCIAL_COMMITTEES += (22, 22, 22, 23, 23, 23, 24, 24, 24, 27, 27, 27, 28, 28)
 
 
 @dataclass(frozen=True)
@@ -111,7 +122,9 @@ class Climate:
     contention: float = 0.0
     """faction_contention: how far mobilized factions are set against each other."""
     control: float = 0.0
-    """military_control: PLA work teams and revolutionary committees (3233-3242)."""
+    """military_control: PLA work teams and revolutionary committees (3233-3242). In the
+    CR it is the control a unit's committee holds once consolidated: each unit reaches it
+    on its own schedule (``committee_control``), not at a phase date."""
     criteria: float = 0.0
     """activist_criteria: how far cadre recruitment rewards faction activism."""
 
@@ -125,13 +138,20 @@ CLIMATES: dict[str, Climate] = {
     "anti_rightist": Climate(0.3, 0.3, 0.0, 0.0, 0.0),
     "four_cleanups": Climate(0.35, 0.15, 0.03, 0.02, 0.005),
     # Contention: factions fought "more against the opposing faction than against cadres"
-    # from the power-holder phase (3264-3267); the PLA ended the fighting from late 1967
-    # (control; 3233-3242) and left in 1969-72 while the revolutionary committees stayed
-    # (4250-4251); jockeying went on in the 1970s campaigns (3641-3655). Activist criteria:
-    # new cadres rose through CR activism (3675-3678, 3471-3489).
-    "initial": Climate(0.5, 0.2, 0.1, 0.02, 0.01, contention=0.2, criteria=0.5),
-    "power_holders": Climate(0.9, 0.05, 0.35, 0.05, 0.15, contention=1.0, criteria=1.0),
-    "qingli": Climate(0.6, 0.35, 0.05, 0.05, 0.01, contention=0.6, control=0.8, criteria=0.5),
+    # from the power-holder phase (3264-3267) and went on fighting wherever the PLA had not
+    # yet "put an end to factional fighting" (3233-3236): the qingli keeps the power-holder
+    # contention, and the PLA and revolutionary committees end it unit by unit on the
+    # committee schedule (control, from mid-1967 to late 1968; 3233-3242). The PLA left in
+    # 1969-72 while the revolutionary committees stayed (4250-4251: control 0.5); jockeying
+    # went on in the 1970s campaigns (3641-3655). Activist criteria: new cadres rose
+    # through CR activism (3675-3678, 3471-3489).
+    "initial": Climate(0.5, 0.2, 0.1, 0.02, 0.01, contention=0.2, control=0.8, criteria=0.5),
+    "power_holders": Climate(
+        0.9, 0.05, 0.35, 0.05, 0.15, contention=1.0, control=0.8, criteria=1.0
+    ),
+    "qingli": Climate(
+        0.6, 0.35, 0.05, 0.05, 0.01, contention=QINGLI_CONTENTION, control=0.8, criteria=0.5
+    ),
     "liberation": Climate(0.2, 0.15, 0.02, 0.05, 0.0, contention=0.3, control=0.5, criteria=0.5),
 }
 
@@ -145,6 +165,20 @@ def cr_phase(elapsed: int, phase_months: tuple[int, int, int]) -> str:
     """
     bounds = np.cumsum(phase_months)
     return CR_PHASES[int(np.searchsorted(bounds, elapsed, side="right"))]
+
+
+def committee_control(
+    elapsed: int, committee: np.ndarray, consolidation: int, level: float
+) -> np.ndarray:
+    """Military control in each unit ``elapsed`` months after the CR's start.
+
+    None before the unit's revolutionary committee is set up (month ``committee``); then
+    it rises by ``level`` / ``consolidation`` a month to ``level``, as the PLA
+    representatives "put an end to factional fighting" and "mass action" in the unit
+    (seed 002 3233-3242): demobilization is gradual and unit by unit, not a phase switch.
+    """
+    months = max(int(consolidation), 1)
+    return level * np.clip((elapsed - np.asarray(committee) + 1) / months, 0.0, 1.0)
 
 
 def targeting_probability(score: np.ndarray, pool: np.ndarray, rate: float) -> np.ndarray:
@@ -403,6 +437,23 @@ class CampaignParams(RegimeParams):
         description="cultural_revolution: months of the initial, power-holder and qingli "
         "phases; the rest is liberation (months)",
     )
+    committee_schedule: tuple[Months, ...] = Field(
+        PROVINCIAL_COMMITTEES,
+        min_length=1,
+        description="cultural_revolution: months from the start at which revolutionary "
+        "committees were set up, one entry per province; each unit draws its committee "
+        "month from them (default: the 29 provincial-level committees, 1967-01 to 1968-09, "
+        "nine in 1967 and twenty in 1968; MacFarquhar & Schoenhals 2006) (months)",
+    )
+    pla_consolidation: int = Field(
+        9,
+        ge=1,
+        le=60,
+        description="cultural_revolution: months from a unit's revolutionary committee to "
+        "full military control: the PLA 'put an end to factional fighting' progressively "
+        "(3233-3242; assumption, chosen on seeds 0-3: a committee of early 1967 holds its "
+        "unit by late 1967, the last, of September 1968, by mid-1969) (months)",
+    )
     power_rank: int = Field(
         2, ge=0, le=4, description="cultural_revolution: lowest rank counted as a power-holder"
     )
@@ -623,6 +674,8 @@ class Campaign(Regime):
         self.restored: np.ndarray | None = None
         #: struggled cadres' leniency (E1), decaying
         self.leniency: np.ndarray | None = None
+        #: CR: the month (from the start) each unit's revolutionary committee is set up
+        self.committee: np.ndarray | None = None
         self.current_phase: str | None = None
 
     # --- helpers -------------------------------------------------------------------
@@ -673,6 +726,10 @@ class Campaign(Regime):
         self.former_rank = np.zeros(model.people.n, dtype=np.int8)
         self.restored = np.zeros(model.people.n, dtype=bool)
         self.leniency = np.zeros(model.people.n, dtype=np.float32)
+        if self.params.kind == "cultural_revolution":
+            # Each unit's committee is set up when its province's was (one draw per unit).
+            schedule = np.asarray(self.params.committee_schedule, dtype=np.int64)
+            self.committee = schedule[model.rng.integers(0, schedule.size, model.units.n)]
 
     def apply(self, model: CadreModel, levers: Levers) -> None:
         c = self.climate(model)
@@ -684,7 +741,10 @@ class Campaign(Regime):
         levers.faction_hardening = max(levers.faction_hardening, c.hardening)
         levers.legitimacy_target_shift -= self.params.prestige_loss * c.intensity
         levers.faction_contention = max(levers.faction_contention, c.contention)
-        levers.military_control = max(levers.military_control, c.control)
+        if self.params.kind == "cultural_revolution":
+            self.control_term(model, c.control)
+        else:
+            levers.military_control = max(levers.military_control, c.control)
         levers.activist_criteria = max(levers.activist_criteria, c.criteria)
         phase = self.phase(model)
         if self.params.kind == "cultural_revolution":
@@ -695,6 +755,18 @@ class Campaign(Regime):
         elif phase == "liberation":
             levers.technician_autonomy = min(levers.technician_autonomy, 0.35)
         self.current_phase = phase
+
+    def control_term(self, model: CadreModel, level: float) -> None:
+        """The CR's military control, unit by unit: this regime's ``military_control``
+        term, ``level`` in units whose committee is consolidated (``committee_control``),
+        read by ``careers.update_factions`` and ``careers.contend``."""
+        n_u = model.units.n
+        if n_u == 0 or self.committee is None:
+            return
+        elapsed = (self.t0 or model.date).months_until(model.date)
+        loc = np.zeros(model.n_localities)
+        loc[:n_u] = committee_control(elapsed, self.committee, self.params.pla_consolidation, level)
+        model.terms.add("military_control", self.key, loc)
 
     def career_terms(self, model: CadreModel, phase: str) -> None:
         """The CR's weight on careers (promotion, and recruitment into the corps), as this

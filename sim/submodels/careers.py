@@ -235,26 +235,51 @@ def label_side(label: np.ndarray, persecuted: np.ndarray, loyalty: np.ndarray) -
     return np.where((label > 0) | (persecuted > 0) | (loyalty < 0.3), REBEL, CONSERVATIVE)
 
 
+def unit_control(model) -> np.ndarray | None:
+    """Military control in each unit this month, in [0, 1]: the city-wide lever plus the
+    units' own ``military_control`` terms (the CR's revolutionary committees, set up unit
+    by unit), times the mechanism's gain; ``None`` when there is none anywhere (before
+    the gain: the draws of the demobilization are made whenever control is set)."""
+    n_u = model.units.n
+    local = model.terms.total("military_control")[:n_u]
+    lever = model.levers.military_control
+    if lever <= 0 and not local.any():
+        return None
+    raw = np.clip(lever + local, 0.0, 1.0) if n_u else np.full(1, min(lever, 1.0))
+    return raw * model.mechanisms.gain("pla_demobilization")
+
+
+def person_control(unit: np.ndarray, per_unit: np.ndarray | None) -> np.ndarray | float:
+    """Each person's military control: their unit's; the city's mean for those outside
+    units (the unemployed, school-leavers: the committees ruled the city too)."""
+    if per_unit is None:
+        return 0.0
+    return np.where(unit >= 0, np.take(per_unit, np.maximum(unit, 0), mode="clip"), per_unit.mean())
+
+
 def update_factions(model) -> None:
     """Align, switch or dissolve faction membership among urban people."""
     p, lv, prm, rng = model.people, model.levers, model.params, model.rng
     urban = model.faction_pool
     faction = p.faction
-    # The PLA and the revolutionary committees end mass action (3233-3242): they damp
-    # mobilization and disband mass organizations, but cadres keep their alignments.
-    control = lv.military_control * model.mechanisms.gain("pla_demobilization")
-    m = lv.mobilization * (1.0 - control)
-    if lv.military_control > 0:
-        mass = np.flatnonzero(urban & (faction >= 0) & (p.kind != Kind.CADRE))
-        demob = np.zeros(p.n, dtype=bool)
-        demob[mass[rng.random(mass.size) < prm.pla_dissolution * control]] = True
-        faction[demob] = -1
-        p.faction_age[demob] = 0
-        model.tally["demobilized"] = int(demob.sum())
     # The faction pool is the urban blocks (cadres, technicians, workers: the first rows),
     # so only their draws are read (sim/draws.py: the same numbers, the same stream).
     pool_stop = p.rows(Kind.WORKER).stop
-    if m <= 0:
+    # The PLA and the revolutionary committees end mass action (3233-3242): they damp
+    # mobilization and disband mass organizations, but cadres keep their alignments.
+    # Control is each unit's own: the committees were set up unit by unit.
+    per_unit = unit_control(model)
+    control = person_control(p.unit[:pool_stop], per_unit)
+    m = lv.mobilization * (1.0 - control)
+    if per_unit is not None:
+        mass = np.flatnonzero(urban & (faction >= 0) & (p.kind != Kind.CADRE))
+        demob = np.zeros(p.n, dtype=bool)
+        # (mass members are pool rows: below pool_stop)
+        demob[mass[rng.random(mass.size) < prm.pla_dissolution * np.take(control, mass)]] = True
+        faction[demob] = -1
+        p.faction_age[demob] = 0
+        model.tally["demobilized"] = int(demob.sum())
+    if np.max(m) <= 0:
         u_drift = uniform_rows(rng, p.n, 0, pool_stop)
         drift = urban & (faction >= 0) & (u_drift < prm.faction_dissolution)
         faction[drift] = -1
@@ -357,7 +382,8 @@ def contend(model) -> None:
     u_unit, u_member = rng.random(n_u), rng.random(int(members.sum()))
     cons, reb = side_counts(unit, p.faction[:stop], members, n_u)
     staff = np.bincount(unit[in_unit], minlength=n_u).astype(np.float64)
-    control = lv.military_control * model.mechanisms.gain("pla_demobilization")
+    per_unit = unit_control(model)
+    control = 0.0 if per_unit is None else per_unit[:n_u]
     hazard = clash_hazard(
         balance(cons, reb),
         float(balance(cons.sum(), reb.sum())),
