@@ -57,7 +57,7 @@ Guards (file : function — what "off" means):
 - ``protest_leaders`` — ``submodels/protest.py : update`` — leaders lower no one's threshold.
 - ``protest_linkage`` — ``submodels/protest.py : locality_links`` — every link weight 0.
 - ``factional_violence`` — ``submodels/careers.py : contend`` — clash rate 0.
-- ``pla_demobilization`` — ``submodels/careers.py : update_factions`` — military control 0.
+- ``pla_demobilization`` — ``submodels/careers.py : unit_control`` — military control 0.
 - ``promotion_dossiers`` — ``submodels/careers.py : promote`` — dossier penalty 0.
 - ``activist_recruitment`` — ``submodels/demography.py : recruit_cadres`` — normal criteria only.
 - ``struggle_grievance`` — ``regimes/campaign.py : struggle`` — no grudge from struggle.
@@ -397,9 +397,10 @@ MECHANISMS: tuple[Mechanism, ...] = (
     Mechanism(
         "pla_demobilization",
         "PLA work teams and revolutionary committees damp mobilization, suppress clashes "
-        "and disband mass organizations (cadres keep their alignments)",
-        "sim/submodels/careers.py:update_factions",
-        "002_683259ac5f475297.txt:3233-3242, 4246-4251 (K12, R9)",
+        "and disband mass organizations unit by unit as the committees are set up (cadres "
+        "keep their alignments)",
+        "sim/submodels/careers.py:unit_control",
+        "002_683259ac5f475297.txt:3233-3242, 4246-4251 (K12, R9); MacFarquhar & Schoenhals 2006",
         "military control has no effect",
     ),
     Mechanism(

@@ -96,13 +96,20 @@ def test_struggled_cadres_leniency_lowers_their_units_output_after_the_campaign(
 
 def test_leniency_term_is_negative_where_cadres_were_struggled():
     # Overthrown cadres lead nothing; the slack shows once they are liberated (qingli).
-    m = CadreModel(_cr("1967-12", "1967-12", phase_months=[1, 8, 8]), seed=3)
-    for _ in range(14):
-        m.step()
-    reg = m.regimes[0]
-    assert reg.leniency.max() > 0
-    term = m.terms.breakdown("labour_discipline")[reg.key][: m.units.n]
-    assert term.min() < 0 and term.max() <= 0
+    # Whether a seed has a liberated struggled cadre back in post by month 14 is chance
+    # (2 of 8 seeds had none on main): the term is never positive, and negative somewhere
+    # in the units of three seeds pooled.
+    lowest = []
+    for seed in (1, 2, 3):
+        m = CadreModel(_cr("1967-12", "1967-12", phase_months=[1, 8, 8]), seed=seed)
+        for _ in range(14):
+            m.step()
+        reg = m.regimes[0]
+        assert reg.leniency.max() > 0
+        term = m.terms.breakdown("labour_discipline")[reg.key][: m.units.n]
+        assert term.max() <= 0
+        lowest.append(term.min())
+    assert min(lowest) < 0, lowest
     m2 = CadreModel(
         _cr("1967-12", "1967-12", {"struggle_leniency": False}, phase_months=[1, 8, 8]), seed=3
     )

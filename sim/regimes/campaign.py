@@ -92,7 +92,6 @@ if TYPE_CHECKING:
 SEED = "002_683259ac5f475297.txt"
 Months = Annotated[int, Field(ge=0, le=600)]
 CR_PHASES = ("initial", "power_holders", "qingli", "liberation")
-QINGLI_CONTENTION = 1.0
 #: Months after 1966-05 at which the 29 provincial-level revolutionary committees were set
 #: up: Heilongjiang (1967-01); Shandong, Guizhou, Shanghai (1967-02); Shanxi (1967-03);
 #: Beijing (1967-04); Qinghai (1967-08); Inner Mongolia (1967-11); Tianjin (1967-12);
@@ -149,9 +148,7 @@ CLIMATES: dict[str, Climate] = {
     "power_holders": Climate(
         0.9, 0.05, 0.35, 0.05, 0.15, contention=1.0, control=0.8, criteria=1.0
     ),
-    "qingli": Climate(
-        0.6, 0.35, 0.05, 0.05, 0.01, contention=QINGLI_CONTENTION, control=0.8, criteria=0.5
-    ),
+    "qingli": Climate(0.6, 0.35, 0.05, 0.05, 0.01, contention=1.0, control=0.8, criteria=0.5),
     "liberation": Climate(0.2, 0.15, 0.02, 0.05, 0.0, contention=0.3, control=0.5, criteria=0.5),
 }
 
@@ -768,6 +765,14 @@ class Campaign(Regime):
         loc[:n_u] = committee_control(elapsed, self.committee, self.params.pla_consolidation, level)
         model.terms.add("military_control", self.key, loc)
 
+    def committee_set_up(self, model: CadreModel) -> np.ndarray:
+        """Per unit, 1 from the month its revolutionary committee is set up, else 0 (all 1
+        outside the CR)."""
+        if self.committee is None:
+            return np.ones(model.units.n)
+        elapsed = (self.t0 or model.date).months_until(model.date)
+        return committee_control(elapsed, self.committee, 1, 1.0)
+
     def career_terms(self, model: CadreModel, phase: str) -> None:
         """The CR's weight on careers (promotion, and recruitment into the corps), as this
         regime's own terms.
@@ -910,14 +915,20 @@ class Campaign(Regime):
             leak = self.leaks(model, staff)
             armed = staff & ~cadre & (p.faction >= REBEL) & (p.dossier > 0) & (leak > 0)
             pool = (dead | live | armed) & free
+            # The PLA teams and the committees they set up "conduct[ed] the qingli"
+            # (3233-3237): a unit's purge starts with its committee.
+            held = self.committee_set_up(model)
             struck = strike(
                 rng,
                 pool,
-                lambda r: pool_probability(
-                    political_score(p.class_label[r], p.dossier[r])
-                    + 2.0 * live[r]
-                    + self.leaked_score(p.dossier[r], p.faction[r], leak[r]),
-                    c.target_rate,
+                lambda r: (
+                    held[p.unit[r]]
+                    * pool_probability(
+                        political_score(p.class_label[r], p.dossier[r])
+                        + 2.0 * live[r]
+                        + self.leaked_score(p.dossier[r], p.faction[r], leak[r]),
+                        c.target_rate,
+                    )
                 ),
             )
             # Qingli targets "were confined and subject to severe struggle methods;
