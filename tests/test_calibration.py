@@ -226,7 +226,10 @@ def test_cultural_revolution_config_persecution_after_faction_peak():
     0.56, 0.55, 0.56, 0.54 (mean 0.55; before the life course of docs/ODD.md 7.6.1 one
     replicate fell to 0.15 and the mean was 0.41): positive, since factions saturate in
     the power-holder phase and the qingli phase (1968-69) keeps persecuting. A stronger
-    campaign (strength 1.7) moves more of it after the peak (mean 0.57).
+    campaign (strength 1.7) moved more of it after the peak (mean 0.57). Since the qingli
+    runs unit by unit from each unit's revolutionary committee (helper `cr`) the default
+    gives 0.57, 0.59, 0.57, 0.65 (mean 0.595) and the statistic saturates above strength 1
+    (1.7: 0.59) but still falls with a weaker campaign (0.6: 0.46), the direction tested.
     """
     cal = load_calibration(ROOT / "calibration" / "cultural_revolution.yaml")
     assert cal.statistics == ["persecution_after_faction_peak"]
@@ -235,12 +238,12 @@ def test_cultural_revolution_config_persecution_after_faction_peak():
     seeds = replicate_seeds(cal.config.seed, cal.config.replicates)
     stat = "persecution_after_faction_peak"
     default = np.array(evaluate(base, {}, seeds, [stat])[stat])
-    strong = np.array(evaluate(base, {"regimes.campaign.strength": 1.7}, seeds, [stat])[stat])
+    weak = np.array(evaluate(base, {"regimes.campaign.strength": 0.6}, seeds, [stat])[stat])
     assert np.isfinite(default).all() and (default > 0).all() and (default <= 1).all()
     assert default.mean() > 0.3
     # Direction only: with composed fear terms and activism-lowered thresholds the default
-    # run already puts about half of the persecution after the peak (0.53 at these seeds).
-    assert strong.mean() > default.mean()
+    # run already puts more than half of the persecution after the peak.
+    assert weak.mean() < default.mean()
 
 
 # --------------------------------------------------------------------------------------

@@ -131,6 +131,8 @@ FIELD_CONTEXT: dict[tuple[str, str], dict] = {
     ("campaign", "crash_months"): {"crash_start": 8},
     ("campaign", "crash_promotion"): {"crash_start": 8},
     ("campaign", "purge_share"): {"purge_start": 12},
+    # qingli strikes run in a unit from its committee: committees before the qingli phase
+    ("campaign", "qingli_lethality"): {"committee_schedule": (2,)},
     ("rural_taxes", "window"): {"relief_trigger": 0.8},
     ("rural_taxes", "violence_weight"): {"relief_trigger": 0.9},
     ("cooperatives", "market_rate"): {"market_pressure": 0.5},
@@ -276,6 +278,7 @@ VALUES: dict[tuple[str, str], tuple] = {
     ("campaign", "target_rate"): (None, 0.5),
     ("campaign", "power_rank"): (0, 4),
     ("campaign", "purge_start"): (600, 12),  # never vs once new cadres exist
+    ("campaign", "committee_schedule"): ((600,), (2,)),  # no committee vs early ones
     ("cadre_labour", "ranks"): (None, [0]),
     ("mine_safety", "native_supervision"): (None, 1.0),
     ("mine_safety", "enforcement"): (None, 1.0),

@@ -14,6 +14,7 @@ from conftest import small_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.config import ScenarioError
 from sim.model import CadreModel
 from sim.regimes.campaign import committee_control, reinstate, swap_up
 from sim.runner import run_scenario
@@ -211,6 +212,16 @@ def test_committee_control_is_bounded_and_never_falls(elapsed, committee, months
     later = committee_control(elapsed + 1, np.array([committee]), months, level)[0]
     assert 0 <= now <= later <= level
     assert (now == 0) == (elapsed < committee or level == 0)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "says"), [([], "at least 1 item"), ([8, -3], "greater than or equal to 0")]
+)
+def test_a_bad_committee_schedule_is_refused_naming_the_field(schedule, says):
+    campaign = {**CR["regimes"][0], "committee_schedule": schedule}
+    with pytest.raises(ScenarioError) as err:
+        small_scenario(**{**CR, "regimes": [campaign]})
+    assert "committee_schedule" in str(err.value) and says in str(err.value)
 
 
 def test_cr_factions_clash_through_1967_68_and_are_demobilized_by_the_committees():
