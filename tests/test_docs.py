@@ -204,3 +204,67 @@ def test_odd_parameter_table_matches_the_defaults(odd):
 def test_odd_states_the_discretization_default(odd):
     assert Params().discretization == "none"
     assert "`none` (the default" in odd
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_odd_generated_blocks_are_up_to_date(odd):
+    """The tables of Population (5), Output (4.11) and Params (7.9) and the mechanism list
+    (7.10) are the code's own defaults, bounds and descriptions: a field added, changed or
+    dropped in the code, or a row edited or removed in ODD.md, makes them differ."""
+    gen = _load_script("gen_odd_tables")
+    assert odd == gen.render(odd), "docs/ODD.md is stale: run scripts/gen_odd_tables.py"
+
+
+def test_odd_generated_blocks_hold_every_field(odd):
+    gen = _load_script("gen_odd_tables")
+    from sim.config import Output, Population
+    from sim.mechanisms import MECHANISMS
+
+    blocks = dict((m.group("name"), m.group("body")) for m in gen.BLOCK.finditer(odd))
+    for name, model in (("population", Population), ("output", Output), ("params", Params)):
+        rows = re.findall(r"^\| `(\w+)` \| (.*?) \| (.*?) \|", blocks[name], re.MULTILINE)
+        assert [r[0] for r in rows] == list(model.model_fields), name
+        for field, default, bounds in rows:
+            info = model.model_fields[field]
+            assert default == gen.default_text(info.default), (name, field)
+            assert bounds == gen.bounds_text(info), (name, field)
+    listed = re.findall(r"^- `(\w+)` — ", blocks["mechanisms"], re.MULTILINE)
+    assert listed == [m.name for m in MECHANISMS]
+
+
+def test_gen_odd_tables_refuses_a_file_without_its_markers(odd):
+    gen = _load_script("gen_odd_tables")
+    cut = re.sub(r"<!-- generated: output.*?<!-- end generated: output -->\n", "", odd, flags=re.S)
+    with pytest.raises(ValueError, match="output"):
+        gen.render(cut)
+
+
+def test_gen_odd_tables_formats_defaults_and_bounds():
+    gen = _load_script("gen_odd_tables")
+    assert [gen.default_text(v) for v in (0.05, 1e7, 12, True, None, "none")] == [
+        "0.05",
+        "1e+07",
+        "12",
+        "true",
+        "None",
+        "none",
+    ]
+    assert gen.bounds_text(Params.model_fields["fear_turnout"]) == "≥ 0.001, ≤ 1"
+    assert gen.bounds_text(Params.model_fields["discretization"]) == "floor, round, none"
+
+
+def test_developing_names_every_module():
+    """docs/DEVELOPING.md's layout names every module of sim/ (a new module needs its line)."""
+    text = (ROOT / "docs" / "DEVELOPING.md").read_text(encoding="utf-8")
+    missing = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "sim").rglob("*.py"))
+        if path.name != "__init__.py" and path.name not in text
+    ]
+    assert not missing, f"not named in docs/DEVELOPING.md: {missing}"
