@@ -10,13 +10,15 @@ Each block sits between ``<!-- generated: NAME ... -->`` and ``<!-- end generate
 in docs/ODD.md; everything outside the markers is hand-written and left alone. The blocks
 hold what reviewers compare against the code field by field — every field of ``Population``
 (section 5), ``Output`` (4.11) and ``Params`` (7.9) with its default, bounds and
-description, and every entry of ``sim.mechanisms.MECHANISMS`` (7.10) — so they are copied
+description, every lever of ``sim.levers.Levers`` with its neutral value (7.7) and every
+entry of ``sim.mechanisms.MECHANISMS`` (7.10) — so they are copied
 from the pydantic models and the registry rather than kept by hand (the hand-kept table
 had drifted from the code's descriptions). ``tests/test_docs.py`` checks they are current.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 import typing
@@ -84,6 +86,27 @@ def mechanism_list() -> str:
     return "\n".join(lines) + "\n"
 
 
+def lever_table() -> str:
+    """Every lever of ``sim.levers.Levers``: its neutral value and the docstring under it."""
+    from sim.levers import Levers
+
+    tree = ast.parse((ROOT / "sim" / "levers.py").read_text(encoding="utf-8"))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Levers")
+    notes: dict[str, str] = {}
+    body = cls.body
+    for stmt, after in zip(body, body[1:] + [None], strict=True):
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            doc = ""
+            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant):
+                doc = " ".join(str(after.value.value).split())
+            notes[stmt.target.id] = doc
+    neutral = Levers()
+    rows = ["| lever | neutral | meaning |", "|---|---|---|"]
+    for name, doc in notes.items():
+        rows.append(f"| `{name}` | {default_text(getattr(neutral, name))} | {_cell(doc)} |")
+    return "\n".join(rows) + "\n"
+
+
 def blocks() -> dict[str, str]:
     """The text of every generated block, by name."""
     sys.path.insert(0, str(ROOT))
@@ -94,6 +117,7 @@ def blocks() -> dict[str, str]:
         "output": field_table(Output),
         "params": field_table(Params),
         "mechanisms": mechanism_list(),
+        "levers": lever_table(),
     }
 
 

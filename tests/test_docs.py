@@ -3,6 +3,7 @@ the generated regime reference and the regimes' source citations."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.config import Params
+from sim.levers import Levers
 from sim.outcomes import OUTCOME_NAMES
 from sim.regimes import REGISTRY
 
@@ -214,8 +216,8 @@ def _load_script(name: str):
 
 
 def test_odd_generated_blocks_are_up_to_date(odd):
-    """The tables of Population (5), Output (4.11) and Params (7.9) and the mechanism list
-    (7.10) are the code's own defaults, bounds and descriptions: a field added, changed or
+    """The tables of Population (5), Output (4.11), the levers (7.7) and Params (7.9) and the
+    mechanism list (7.10) are the code's own defaults, bounds and descriptions: a field added, changed or
     dropped in the code, or a row edited or removed in ODD.md, makes them differ."""
     gen = _load_script("gen_odd_tables")
     assert odd == gen.render(odd), "docs/ODD.md is stale: run scripts/gen_odd_tables.py"
@@ -236,6 +238,10 @@ def test_odd_generated_blocks_hold_every_field(odd):
             assert bounds == gen.bounds_text(info), (name, field)
     listed = re.findall(r"^- `(\w+)` — ", blocks["mechanisms"], re.MULTILINE)
     assert listed == [m.name for m in MECHANISMS]
+    levers = re.findall(r"^\| `(\w+)` \| (.*?) \|", blocks["levers"], re.MULTILINE)
+    neutral = Levers()
+    assert [name for name, _ in levers] == [f.name for f in dataclasses.fields(Levers)]
+    assert all(value == gen.default_text(getattr(neutral, name)) for name, value in levers)
 
 
 def test_gen_odd_tables_refuses_a_file_without_its_markers(odd):
