@@ -274,3 +274,14 @@ def test_developing_names_every_module():
         if path.name != "__init__.py" and path.name not in text
     ]
     assert not missing, f"not named in docs/DEVELOPING.md: {missing}"
+
+
+def test_odd_names_every_state_column(odd):
+    """Section 2 ("Entities, state variables, and scales") names every column of the
+    people, units and villages arrays (`sim/state.py`): a new column needs its line there."""
+    from sim import state
+
+    section = odd.split("## 2. Entities")[1].split("## 3. ")[0]
+    for spec in ("PEOPLE_COLUMNS", "UNIT_COLUMNS", "VILLAGE_COLUMNS"):
+        missing = [name for name in getattr(state, spec) if f"`{name}`" not in section]
+        assert not missing, f"{spec} not named in ODD section 2: {missing}"
