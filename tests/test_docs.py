@@ -3,6 +3,7 @@ the generated regime reference and the regimes' source citations."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib.util
 import re
@@ -285,3 +286,37 @@ def test_odd_names_every_state_column(odd):
     for spec in ("PEOPLE_COLUMNS", "UNIT_COLUMNS", "VILLAGE_COLUMNS"):
         missing = [name for name in getattr(state, spec) if f"`{name}`" not in section]
         assert not missing, f"{spec} not named in ODD section 2: {missing}"
+
+
+def test_odd_lists_every_composed_quantity(odd):
+    """Section 3 ("Composition of regimes") names every quantity composed from named terms
+    (`sim/model.py` PERSON_TERMS, LOCALITY_TERMS): a new one needs its place in that list."""
+    section = odd.split("**Composition of regimes.**")[1].split("**Fades.**")[0]
+    names = _model_constants("COMPOSED_COLUMNS", "PERSON_TERMS", "LOCALITY_TERMS")
+    quantities = (*names["PERSON_TERMS"], *names["LOCALITY_TERMS"])
+    assert set(names["COMPOSED_COLUMNS"]) <= set(quantities) and "merit" in quantities
+    missing = [q for q in quantities if f"`{q}`" not in section]
+    assert not missing, f"composed quantities not listed in ODD section 3: {missing}"
+
+
+def _model_constants(*names: str) -> dict[str, tuple[str, ...]]:
+    """Tuples of names assigned at the top of sim/model.py, read without importing it (and
+    Mesa, pandas): a starred name refers to a tuple assigned before it."""
+    tree = ast.parse((ROOT / "sim" / "model.py").read_text(encoding="utf-8"))
+    found: dict[str, tuple[str, ...]] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple)):
+            continue
+        items: list[str] = []
+        for elt in node.value.elts:
+            if isinstance(elt, ast.Starred) and getattr(elt.value, "id", None) in found:
+                items += found[elt.value.id]
+            elif isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                items.append(elt.value)
+            else:
+                break
+        else:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = tuple(items)
+    return {name: found[name] for name in names}
