@@ -320,3 +320,27 @@ def _model_constants(*names: str) -> dict[str, tuple[str, ...]]:
                 if isinstance(target, ast.Name):
                     found[target.id] = tuple(items)
     return {name: found[name] for name in names}
+
+
+def test_readme_commands_and_options_exist():
+    """Every `cadresim VERB --option` README shows is a command with that option."""
+    import click
+    import typer
+
+    from sim import cli
+
+    group = typer.main.get_command(cli.app)
+    ctx = click.Context(group)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    seen = 0
+    for line in readme.splitlines():
+        for verb, rest in re.findall(r"`cadresim ([a-z]+)([^`]*)`", line):
+            if verb.startswith("-"):
+                continue
+            command = group.get_command(ctx, verb)
+            assert command is not None, f"README names `cadresim {verb}`, which does not exist"
+            options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+            for option in re.findall(r"(--[a-z][a-z-]*)", rest):
+                assert option in options, f"README: `cadresim {verb}` has no {option}"
+            seen += 1
+    assert seen >= 10
