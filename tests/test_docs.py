@@ -344,3 +344,67 @@ def test_readme_commands_and_options_exist():
                 assert option in options, f"README: `cadresim {verb}` has no {option}"
             seen += 1
     assert seen >= 10
+
+
+def _module_names(path: Path) -> dict[str, set[str] | None]:
+    """Top-level names a module defines (functions, classes, assignments, imports); for a
+    class, the names its body defines (None for anything else)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: dict[str, set[str] | None] = {}
+
+    def targets(node) -> list[str]:
+        if isinstance(node, ast.Assign):
+            return [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            return [node.target.id]
+        return []
+
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            body = {n.name for n in node.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+            body |= {t for n in node.body for t in targets(n)}
+            names[node.name] = body
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names[node.name] = None
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name.split(".")[0], None) for a in node.names)
+        else:
+            names.update((t, None) for t in targets(node))
+    return names
+
+
+def test_docs_name_only_functions_that_exist():
+    """`module.function` (or `sim.module.Class.attribute`) in DEVELOPING, ODD and README
+    names something defined in that module of sim/ (read statically, no import)."""
+    files = [p for p in (ROOT / "sim").rglob("*.py") if p.name != "__init__.py"]
+    by_name: dict[str, Path] = {}
+    for path in files:
+        by_name[".".join(path.relative_to(ROOT).with_suffix("").parts)] = path
+        by_name.setdefault(path.stem, path)
+    # `model.x`, `terms.x` and `levers.x` in the docs are the model's instances (the
+    # generated tables of ODD 7.7 cover the levers), not the modules' top-level names.
+    for instance in ("model", "terms", "levers"):
+        by_name.pop(instance)
+    skip = {"py", "md", "yaml", "parquet", "png", "json", "csv", "ipynb", "txt"}
+    problems, checked = [], 0
+    for doc in ("docs/DEVELOPING.md", "docs/ODD.md", "README.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        for token in re.findall(r"`((?:sim\.)?[a-z_]+(?:\.[A-Za-z_]\w*)+)(?:\([^`]*\))?`", text):
+            parts = token.split(".")
+            if parts[-1] in skip:
+                continue
+            for i in range(len(parts) - 1, 0, -1):
+                module = ".".join(parts[:i])
+                if module in by_name:
+                    break
+            else:
+                continue
+            defined = _module_names(by_name[module])
+            attr, rest = parts[i], parts[i + 1 :]
+            checked += 1
+            if attr not in defined:
+                problems.append(f"{doc}: `{token}` — {module} defines no {attr}")
+            elif rest and defined[attr] is not None and rest[0] not in defined[attr]:
+                problems.append(f"{doc}: `{token}` — {module}.{attr} has no {rest[0]}")
+    assert not problems, "\n".join(problems)
+    assert checked > 30
