@@ -4,8 +4,8 @@ Usage (from the repository root; ``make validation`` runs the budget docs/valida
 quotes, ``make validation-tiny`` a dry run of every stage in minutes):
 
     nice -n 5 .venv/bin/python calibration/validate_all.py --workers 2 \\
-        --variants full,no_layered_legitimacy \\
-        --abc population_size=40 --abc max_simulations=700 --abc max_walltime_minutes=25 --compare-draws 10
+        --variants full,no_layered_legitimacy --abc population_size=60 --abc max_populations=5 \\
+        --abc max_simulations=3000 --abc max_walltime_minutes=85 --compare-draws 10
 
 Stages (``--stages``, default all, run in this order; each writes into ``--out``,
 default ``results/validation``):

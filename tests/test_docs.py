@@ -3,6 +3,8 @@ the generated regime reference and the regimes' source citations."""
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import importlib.util
 import re
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sim.config import Params
+from sim.levers import Levers
 from sim.outcomes import OUTCOME_NAMES
 from sim.regimes import REGISTRY
 
@@ -204,3 +207,204 @@ def test_odd_parameter_table_matches_the_defaults(odd):
 def test_odd_states_the_discretization_default(odd):
     assert Params().discretization == "none"
     assert "`none` (the default" in odd
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_odd_generated_blocks_are_up_to_date(odd):
+    """The tables of Population (5), Output (4.11), the levers (7.7) and Params (7.9) and the
+    mechanism list (7.10) are the code's own defaults, bounds and descriptions: a field added, changed or
+    dropped in the code, or a row edited or removed in ODD.md, makes them differ."""
+    gen = _load_script("gen_odd_tables")
+    assert odd == gen.render(odd), "docs/ODD.md is stale: run scripts/gen_odd_tables.py"
+
+
+def test_odd_generated_blocks_hold_every_field(odd):
+    gen = _load_script("gen_odd_tables")
+    from sim.config import Output, Population
+    from sim.mechanisms import MECHANISMS
+
+    blocks = dict((m.group("name"), m.group("body")) for m in gen.BLOCK.finditer(odd))
+    for name, model in (("population", Population), ("output", Output), ("params", Params)):
+        rows = re.findall(r"^\| `(\w+)` \| (.*?) \| (.*?) \|", blocks[name], re.MULTILINE)
+        assert [r[0] for r in rows] == list(model.model_fields), name
+        for field, default, bounds in rows:
+            info = model.model_fields[field]
+            assert default == gen.default_text(info.default), (name, field)
+            assert bounds == gen.bounds_text(info), (name, field)
+    listed = re.findall(r"^- `(\w+)` — ", blocks["mechanisms"], re.MULTILINE)
+    assert listed == [m.name for m in MECHANISMS]
+    levers = re.findall(r"^\| `(\w+)` \| (.*?) \|", blocks["levers"], re.MULTILINE)
+    neutral = Levers()
+    assert [name for name, _ in levers] == [f.name for f in dataclasses.fields(Levers)]
+    assert all(value == gen.default_text(getattr(neutral, name)) for name, value in levers)
+
+
+def test_gen_odd_tables_refuses_a_file_without_its_markers(odd):
+    gen = _load_script("gen_odd_tables")
+    cut = re.sub(r"<!-- generated: output.*?<!-- end generated: output -->\n", "", odd, flags=re.S)
+    with pytest.raises(ValueError, match="output"):
+        gen.render(cut)
+
+
+def test_gen_odd_tables_formats_defaults_and_bounds():
+    gen = _load_script("gen_odd_tables")
+    assert [gen.default_text(v) for v in (0.05, 1e7, 12, True, None, "none")] == [
+        "0.05",
+        "1e+07",
+        "12",
+        "true",
+        "None",
+        "none",
+    ]
+    assert gen.bounds_text(Params.model_fields["fear_turnout"]) == "≥ 0.001, ≤ 1"
+    assert gen.bounds_text(Params.model_fields["discretization"]) == "floor, round, none"
+
+
+def test_developing_names_every_module():
+    """docs/DEVELOPING.md's layout names every module of sim/ (a new module needs its line)."""
+    text = (ROOT / "docs" / "DEVELOPING.md").read_text(encoding="utf-8")
+    missing = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "sim").rglob("*.py"))
+        if path.name != "__init__.py" and path.name not in text
+    ]
+    assert not missing, f"not named in docs/DEVELOPING.md: {missing}"
+
+
+def test_odd_names_every_state_column(odd):
+    """Section 2 ("Entities, state variables, and scales") names every column of the
+    people, units and villages arrays (`sim/state.py`): a new column needs its line there."""
+    from sim import state
+
+    section = odd.split("## 2. Entities")[1].split("## 3. ")[0]
+    for spec in ("PEOPLE_COLUMNS", "UNIT_COLUMNS", "VILLAGE_COLUMNS"):
+        missing = [name for name in getattr(state, spec) if f"`{name}`" not in section]
+        assert not missing, f"{spec} not named in ODD section 2: {missing}"
+
+
+def test_odd_lists_every_composed_quantity(odd):
+    """Section 3 ("Composition of regimes") names every quantity composed from named terms
+    (`sim/model.py` PERSON_TERMS, LOCALITY_TERMS): a new one needs its place in that list."""
+    section = odd.split("**Composition of regimes.**")[1].split("**Fades.**")[0]
+    names = _model_constants("COMPOSED_COLUMNS", "PERSON_TERMS", "LOCALITY_TERMS")
+    quantities = (*names["PERSON_TERMS"], *names["LOCALITY_TERMS"])
+    assert set(names["COMPOSED_COLUMNS"]) <= set(quantities) and "merit" in quantities
+    missing = [q for q in quantities if f"`{q}`" not in section]
+    assert not missing, f"composed quantities not listed in ODD section 3: {missing}"
+
+
+def _model_constants(*names: str) -> dict[str, tuple[str, ...]]:
+    """Tuples of names assigned at the top of sim/model.py, read without importing it (and
+    Mesa, pandas): a starred name refers to a tuple assigned before it."""
+    tree = ast.parse((ROOT / "sim" / "model.py").read_text(encoding="utf-8"))
+    found: dict[str, tuple[str, ...]] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple)):
+            continue
+        items: list[str] = []
+        for elt in node.value.elts:
+            if isinstance(elt, ast.Starred) and getattr(elt.value, "id", None) in found:
+                items += found[elt.value.id]
+            elif isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                items.append(elt.value)
+            else:
+                break
+        else:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = tuple(items)
+    return {name: found[name] for name in names}
+
+
+def test_readme_commands_and_options_exist():
+    """Every `cadresim VERB --option` README shows is a command with that option."""
+    import click
+    import typer
+
+    from sim import cli
+
+    group = typer.main.get_command(cli.app)
+    ctx = click.Context(group)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    seen = 0
+    for line in readme.splitlines():
+        for verb, rest in re.findall(r"`cadresim ([a-z]+)([^`]*)`", line):
+            if verb.startswith("-"):
+                continue
+            command = group.get_command(ctx, verb)
+            assert command is not None, f"README names `cadresim {verb}`, which does not exist"
+            options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
+            for option in re.findall(r"(--[a-z][a-z-]*)", rest):
+                assert option in options, f"README: `cadresim {verb}` has no {option}"
+            seen += 1
+    assert seen >= 10
+
+
+def _module_names(path: Path) -> dict[str, set[str] | None]:
+    """Top-level names a module defines (functions, classes, assignments, imports); for a
+    class, the names its body defines (None for anything else)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: dict[str, set[str] | None] = {}
+
+    def targets(node) -> list[str]:
+        if isinstance(node, ast.Assign):
+            return [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            return [node.target.id]
+        return []
+
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            body = {n.name for n in node.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+            body |= {t for n in node.body for t in targets(n)}
+            names[node.name] = body
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names[node.name] = None
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name.split(".")[0], None) for a in node.names)
+        else:
+            names.update((t, None) for t in targets(node))
+    return names
+
+
+def test_docs_name_only_functions_that_exist():
+    """`module.function` (or `sim.module.Class.attribute`) in DEVELOPING, ODD and README
+    names something defined in that module of sim/ (read statically, no import)."""
+    files = [p for p in (ROOT / "sim").rglob("*.py") if p.name != "__init__.py"]
+    by_name: dict[str, Path] = {}
+    for path in files:
+        by_name[".".join(path.relative_to(ROOT).with_suffix("").parts)] = path
+        by_name.setdefault(path.stem, path)
+    # `model.x`, `terms.x` and `levers.x` in the docs are the model's instances (the
+    # generated tables of ODD 7.7 cover the levers), not the modules' top-level names.
+    for instance in ("model", "terms", "levers"):
+        by_name.pop(instance)
+    skip = {"py", "md", "yaml", "parquet", "png", "json", "csv", "ipynb", "txt"}
+    problems, checked = [], 0
+    for doc in ("docs/DEVELOPING.md", "docs/ODD.md", "README.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        for token in re.findall(r"`((?:sim\.)?[a-z_]+(?:\.[A-Za-z_]\w*)+)(?:\([^`]*\))?`", text):
+            parts = token.split(".")
+            if parts[-1] in skip:
+                continue
+            for i in range(len(parts) - 1, 0, -1):
+                module = ".".join(parts[:i])
+                if module in by_name:
+                    break
+            else:
+                continue
+            defined = _module_names(by_name[module])
+            attr, rest = parts[i], parts[i + 1 :]
+            checked += 1
+            if attr not in defined:
+                problems.append(f"{doc}: `{token}` — {module} defines no {attr}")
+            elif rest and defined[attr] is not None and rest[0] not in defined[attr]:
+                problems.append(f"{doc}: `{token}` — {module}.{attr} has no {rest[0]}")
+    assert not problems, "\n".join(problems)
+    assert checked > 30
