@@ -806,8 +806,10 @@ def test_compiled_binomial_quantile_is_scipys(us, ns, qs):
         if ok:
             assert k == want[i], (u[i], n[i], q[i])
         else:
+            # (it may also decline where the pmf underflows: P(K = 0) below 1e-280)
+            answerable = 0 < u[i] < 1 and 0 < q[i] < 1 and n[i] * np.log1p(-q[i]) > -640
             assert (
-                not (0 < u[i] < 1 and 1e-3 < q[i] < 1 and n[i] < 40)
+                not answerable
                 or min(
                     abs(binom.cdf(want[i], n[i], q[i]) - u[i]),
                     abs(binom.cdf(want[i] - 1, n[i], q[i]) - u[i]),
