@@ -70,3 +70,14 @@ def uniform_rows(rng: np.random.Generator, n: int, start: int, stop: int) -> np.
     out[stop:] = np.nan
     out[start:stop] = uniform_span(rng, n, start, stop)
     return out
+
+
+def uniform_at(rng: np.random.Generator, n: int, rows: np.ndarray) -> np.ndarray:
+    """``rng.random(n)[rows]`` for sorted ``rows``, leaving ``rng`` as ``rng.random(n)``
+    leaves it: for a rule that has its candidates' rows (often in one type's block)
+    rather than a mask over everyone."""
+    if rows.size == 0:
+        uniform_span(rng, n, 0, 0)
+        return np.zeros(0)
+    start = int(rows[0])
+    return uniform_span(rng, n, start, int(rows[-1]) + 1)[rows - start]

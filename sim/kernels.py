@@ -225,3 +225,94 @@ def tie_faction_majority(ties, faction: np.ndarray, rows: np.ndarray, n_f: int) 
     return _compiled().tie_majority(
         ties.indptr, ties.indices, ties.data, faction, np.asarray(rows, dtype=np.int64), n_f
     )
+
+
+#: Margin around a binomial quantile's decisive sums within which the compiled turnout
+#: asks scipy (the sums' rounding errors are below 1e-12; see ``binom_ppf_checked``).
+QUANTILE_BAND = 1e-9
+
+
+def protest_decide(p, prm, view, u_agent):
+    """``sim.submodels.protest.decide_numpy`` in two compiled passes and numpy's ``exp``
+    between them (numba's ``exp`` may differ from numpy's in the last bit): the same
+    turnout (float32) and tension, bit for bit. The binomial quantiles are summed in the
+    pass; the rare one that lies too near a decisive sum is taken from scipy, as the
+    reference takes every one."""
+    from sim.state import Status
+    from sim.submodels import protest
+    from sim.submodels.hardship import STATUS_LOSS
+
+    k = _compiled()
+    ratio = k.arrest_ratio(
+        view.loc,
+        view.seen_quiet,
+        view.act_rows,
+        view.seen_active,
+        view.ties_active,
+        float(view.network_weight),
+        view.enforcers,
+    )
+    # protest.arrest_probability, on the ratios: 1 − exp(−k·d(C/A))
+    if prm.discretization == "floor":
+        np.floor(ratio, out=ratio)
+    elif prm.discretization == "round":
+        np.round(ratio, out=ratio)
+    p_arrest = np.exp(np.multiply(-prm.arrest_k, ratio, out=ratio), out=ratio)
+    np.subtract(1.0, p_arrest, out=p_arrest)
+    ppa = float(prm.people_per_agent)
+    dummy = np.zeros(1)
+    u_rank = u_agent[protest.U_RANK] if u_agent is not None else dummy
+    u_frac = u_agent[protest.U_FRAC] if u_agent is not None else dummy
+    turnout, grieved, fb_rows, fb_share, fb_others, fb_own = k.protest_decide_rows(
+        p.kind,
+        p.status,
+        p.jail,
+        p.detained,
+        p.grievance,
+        p.risk_aversion,
+        p.fear,
+        np.asarray(view.fear_terms, dtype=np.float64),
+        p.threshold,
+        p.activism,
+        view.loc,
+        p_arrest,
+        view.led_loc,
+        view.fix,
+        view.led_fix,
+        protest._CLAIM_FLAT,
+        len(Status),
+        protest.N_CLAIMS,
+        view.linked,
+        np.asarray(view.threshold_terms, dtype=np.float64),
+        STATUS_LOSS,
+        np.float32(prm.nothing_to_lose),
+        np.float32(view.commitment),
+        ppa,
+        u_rank,
+        u_frac,
+        QUANTILE_BAND,
+    )
+    if fb_rows.size:
+        u = u_agent[protest.U_RANK : protest.U_FRAC + 1, fb_rows]
+        turnout[fb_rows] = protest.represented_turnout(fb_own, fb_share, ppa, u, fb_others)
+    return turnout, float(np.sum(1.0 - turnout[grieved], dtype=np.float64))
+
+
+def tie_weights(ties, rows, n: int, share=None, draw=None) -> np.ndarray:
+    """``sim.submodels.protest.tie_counts`` compiled: the same sums in the same order."""
+    rows = np.asarray(rows, dtype=np.int64)
+    mode = 0 if share is None else (1 if draw is None else 2)
+    none = np.zeros(0)
+    share = none if share is None else np.asarray(share, dtype=np.float64)
+    draw = none if draw is None else np.asarray(draw, dtype=np.float64)
+    return _compiled().tie_weights(ties.indptr, ties.indices, ties.data, rows, share, draw, mode, n)
+
+
+def claim_people(kind, status, loc, n_loc: int) -> np.ndarray:
+    """``sim.submodels.protest.claim_people``'s bincount in one compiled pass."""
+    from sim.state import Status
+    from sim.submodels import protest
+
+    return _compiled().claim_people(
+        kind, status, loc, protest._CLAIM_FLAT, len(Status), n_loc, protest.N_CLAIMS
+    )

@@ -296,3 +296,238 @@ def tie_count_symmetric(indptr, indices, data, rows, out):
         for e in range(indptr[j], indptr[j + 1]):
             out[indices[e]] += data[e]
     return out
+
+
+@njit(cache=True)
+def tie_weights(indptr, indices, data, rows, share, draw, mode, n):
+    # protest.tie_counts: per person, the weights of their ties to ``rows``, added in the
+    # order np.bincount adds them (the rows in order, each row's ties as stored), each
+    # weight as the reference forms it: the tie's float32 weight widened (mode 0), times
+    # the row's share in float64 (mode 1), or kept iff the drawn person at its end is
+    # among the share, as float32 · bool (mode 2).
+    out = np.zeros(n)
+    zero32 = np.float32(0.0)
+    for k in range(rows.size):
+        r = rows[k]
+        for e in range(indptr[r], indptr[r + 1]):
+            w = data[e]
+            if mode == 0:
+                x = np.float64(w)
+            elif mode == 1:
+                x = np.float64(w) * share[k]
+            elif draw[k] < share[k]:
+                x = np.float64(w)
+            else:
+                x = np.float64(w * zero32)
+            out[indices[e]] += x
+    return out
+
+
+@njit(cache=True)
+def claim_people(kind, status, loc, claim_flat, n_status, n_loc, n_claims):
+    # protest.claim_people: people per (locality, claim), as the bincount of the keys.
+    counts = np.zeros(n_loc * n_claims, dtype=np.int64)
+    for i in range(kind.size):
+        counts[loc[i] * n_claims + claim_flat[kind[i] * n_status + status[i]]] += 1
+    return counts.astype(np.float64)
+
+
+@njit(cache=True)
+def arrest_ratio(loc, seen_quiet, act_rows, seen_active, ties_active, w_net, enforcers):
+    # protest.decide_numpy up to Epstein's C/A: actives in view (the locality's for a
+    # quiet person, its own count for an active row; ``act_rows`` sorted) plus weighted
+    # active ties, then enforcers / max(actives, 1), in the reference's order of operations.
+    n = loc.size
+    out = np.empty(n)
+    a, na = 0, act_rows.size
+    for i in range(n):
+        lc = loc[i]
+        if a < na and act_rows[a] == i:
+            seen = seen_active[a]
+            a += 1
+        else:
+            seen = seen_quiet[lc]
+        actives = (1.0 + seen) + w_net * ties_active[i]
+        if actives < 1.0:  # np.maximum(actives, 1.0): NaN stays
+            actives = 1.0
+        out[i] = enforcers[lc] / actives
+    if a != na:
+        raise ValueError("act_rows must be sorted and within the people")
+    return out
+
+
+@njit(cache=True)
+def binom_ppf_checked(u, n, q, band):
+    # scipy.stats.binom.ppf(u, n, q) for 0 < u < 1, integral 0 ≤ n, 0 < q ≤ 1: the smallest
+    # k with P(K ≤ k) ≥ u, by summing the pmf upwards. The answer is decided by two
+    # comparisons, P(K ≤ k − 1) < u ≤ P(K ≤ k); when either sum lies within ``band`` of
+    # u (far above the rounding error of both this sum and scipy's), or the pmf
+    # underflows, the second value is False and the caller asks scipy instead, so the
+    # result is scipy's in every case (tests/test_reference.py).
+    if not (u > 0.0 and u < 1.0 and q > 0.0 and q <= 1.0 and n >= 0.0 and n <= 1e5):
+        return np.nan, False
+    if n != np.floor(n):
+        return np.nan, False
+    if q == 1.0:
+        return n, True
+    pmf = np.exp(n * np.log1p(-q))
+    if pmf < 1e-280:
+        return np.nan, False
+    odds = q / (1.0 - q)
+    cdf, prev, k, m = pmf, 0.0, 0, int(n)
+    while cdf < u and k < m:
+        pmf = pmf * ((n - k) / (k + 1.0)) * odds
+        prev = cdf
+        cdf += pmf
+        k += 1
+    if cdf < u + band or (k > 0 and prev > u - band):
+        return np.nan, False
+    return np.float64(k), True
+
+
+@njit(cache=True)
+def protest_decide_rows(
+    kind,
+    status,
+    jail,
+    detained,
+    grievance,
+    risk_aversion,
+    fear,
+    fear_terms,
+    base_threshold,
+    activism,
+    loc,
+    p_arrest,
+    led_loc,
+    fix,
+    led_fix,
+    claim_flat,
+    n_status,
+    n_claims,
+    linked,
+    threshold_terms,
+    status_loss,
+    ntl32,
+    commit32,
+    ppa,
+    u_rank,
+    u_frac,
+    band,
+):
+    # protest.decide_numpy after the arrest probability, one pass per person: threshold,
+    # net risk, own decision, the others' active share and the binomial turnout (cand
+    # rows only), each expression in the reference's dtypes (float32 columns with float32
+    # constants, float64 terms) and order. Rows whose binomial quantile needs scipy are
+    # returned with their share, free others and own decision (turnout left 0).
+    n = kind.size
+    one32 = np.float32(1.0)
+    turnout = np.zeros(n, dtype=np.float32)
+    grieved = np.empty(n, dtype=np.int64)
+    fb_rows = np.empty(n, dtype=np.int64)
+    fb_share = np.empty(n)
+    fb_others = np.empty(n)
+    fb_own = np.empty(n, dtype=np.bool_)
+    ng, nfb, f, nfix = 0, 0, 0, fix.size
+    many = ppa > 1.0
+    for i in range(n):
+        lc = loc[i]
+        if f < nfix and fix[f] == i:
+            led = led_fix[f]
+            f += 1
+        else:
+            led = led_loc[lc]
+        key = lc * n_claims + claim_flat[kind[i] * n_status + status[i]]
+        t32 = base_threshold[i] * (one32 - commit32 * activism[i]) * (one32 - led) - linked[key]
+        thr = np.float64(t32) + threshold_terms[i]
+        if thr < 0.0:  # np.maximum(x, 0.0): NaN stays
+            thr = 0.0
+        a32 = one32 - ntl32 * status_loss[status[i]]
+        risk = np.float64(risk_aversion[i] * a32 + fear[i]) + fear_terms[i]
+        if risk < 0.0:
+            risk = 0.0
+        elif risk > 1.0:
+            risk = 1.0
+        g = np.float64(grievance[i])
+        pa = p_arrest[i]
+        person = kind[i] != 0
+        eligible = person and jail[i] == 0
+        own = eligible and (g - risk * pa > thr)
+        if eligible and g > thr:
+            grieved[ng] = i
+            ng += 1
+        if not many:
+            turnout[i] = one32 if own else np.float32(0.0)
+            continue
+        if not (person and g > thr):
+            continue
+        # others_active_share
+        b = np.float64(fear[i]) + fear_terms[i]
+        a = np.float64(a32)
+        margin = g - thr
+        if pa > 0:
+            r_star = margin / pa
+        elif margin > 0:
+            r_star = np.inf
+        else:
+            r_star = -np.inf
+        if r_star > 1.0:
+            s = 1.0
+        elif r_star <= 0.0:
+            s = 0.0
+        elif a > 0:
+            s = (r_star - b) / a
+        else:
+            s = 1.0 if b < r_star else 0.0
+        if s != s:
+            s = 0.0
+        if s < 0.0:
+            s = 0.0
+        elif s > 1.0:
+            s = 1.0
+        # free_active_share
+        jailed = jail[i] > 0
+        held = 0.0
+        if jailed:
+            d = detained[i]
+            held = np.float64(d) if d > 0 else 1.0
+        free = 1.0 - held
+        if free > 0:
+            x = s - held
+            if x < 0.0:
+                x = 0.0
+            s = x / free
+        else:
+            s = 0.0
+        if s < 0.0:
+            s = 0.0
+        elif s > 1.0:
+            s = 1.0
+        others = ppa * (1.0 - held) if jailed else ppa - 1.0
+        # represented_turnout
+        out = 1.0 if own else 0.0
+        if s > 0:
+            m = others if others > 0.0 else 0.0
+            m_int = np.floor(m + 1e-9)
+            frac = m - m_int
+            if frac < 0.0:
+                frac = 0.0
+            k, ok = binom_ppf_checked(u_rank[i], m_int, s, band)
+            if not ok:
+                fb_rows[nfb] = i
+                fb_share[nfb] = s
+                fb_others[nfb] = others
+                fb_own[nfb] = own
+                nfb += 1
+                continue
+            if k < 0.0:
+                k = 0.0
+            k = k + frac * (1.0 if u_frac[i] < s else 0.0)
+            out += k
+        v = out / ppa
+        if v > 1.0:
+            v = 1.0
+        turnout[i] = np.float32(v)
+    if f != nfix:
+        raise ValueError("fix must be sorted and within the people")
+    return turnout, grieved[:ng], fb_rows[:nfb], fb_share[:nfb], fb_others[:nfb], fb_own[:nfb]

@@ -77,3 +77,14 @@ def test_a_spent_buffer_leaves_the_same_state():
     full.random(n)
     draws.uniform_span(part, n, 0, 0)
     assert part.bit_generator.state == full.bit_generator.state
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 3 * draws.MIN_ROWS), st.floats(0, 0.05), st.integers(0, 2**32 - 1))
+def test_draws_at_listed_rows_equal_a_full_draw(n, share, seed):
+    rows = np.flatnonzero(np.random.default_rng(seed + 1).random(n) < share)
+    full, part = np.random.default_rng(seed), np.random.default_rng(seed)
+    want = full.random(n)[rows]
+    got = draws.uniform_at(part, n, rows)
+    np.testing.assert_array_equal(got, want)
+    assert part.bit_generator.state == full.bit_generator.state

@@ -707,3 +707,135 @@ def test_compiled_tie_count_of_few_marks_on_symmetric_ties(n, degree, share, see
     mark = r.random(n) < share
     got = kernels.tie_count(ties, mark, compiled=True)
     np.testing.assert_array_equal(got, kernels.tie_count_reference(ties, mark))
+
+
+@SETTINGS
+@given(
+    st.integers(0, 10_000),
+    st.integers(0, 3),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([1.0, 2.0, 3.5, 33.3]),
+    st.sampled_from(["floor", "round", "none"]),
+    st.sampled_from([1e-9, 0.2]),
+)
+def test_compiled_protest_decision_matches_numpy_reference(seed, months, scramble, ppa, disc, band):
+    """``protest.update`` with its compiled decision sets every agent's turnout, the
+    actives, tension and leaders exactly as with ``decide_numpy``, on states with every
+    status, detention, fear and threshold terms, leaders and linked units, at whole and
+    fractional people per agent; with a wide quantile band many turnouts come from the
+    scipy fallback, which must agree too."""
+    from sim import kernels
+
+    default_band, kernels.QUANTILE_BAND = kernels.QUANTILE_BAND, band
+    try:
+        _protest_decision_agrees(seed, months, scramble, ppa, disc)
+    finally:
+        kernels.QUANTILE_BAND = default_band
+
+
+def _protest_decision_agrees(seed, months, scramble, ppa, disc) -> None:
+    s = small_scenario(
+        population={
+            "cadres": 8,
+            "technicians": 8,
+            "workers": 70,
+            "migrants": 30,
+            "peasants": 40,
+            "units": 3,
+            "villages": 2,
+        },
+        params={"people_per_agent": ppa, "discretization": disc},
+    )
+    m = CadreModel(s, seed=seed)
+    for _ in range(months):
+        m.step()
+    p, r = m.people, np.random.default_rng(scramble)
+    p.status = r.integers(0, 5, p.n)
+    p.grievance = r.uniform(0, 1, p.n).astype(np.float32)
+    p.fear = r.uniform(-0.1, 0.5, p.n).astype(np.float32)
+    p.activism = r.uniform(0, 1, p.n).astype(np.float32)
+    p.jail = np.where(r.random(p.n) < 0.15, r.integers(1, 4, p.n), 0).astype(p.jail.dtype)
+    p.detained = np.where(r.random(p.n) < 0.5, r.random(p.n), 0).astype(np.float32)
+    p.turnout = np.where(r.random(p.n) < 0.3, r.random(p.n), 0).astype(np.float32)
+    p.active = (p.turnout > 0) | (r.random(p.n) < 0.05)
+    m.units.protest_memory = r.uniform(0, 5, m.units.n)
+    m.terms.add("fear", "test", r.uniform(-0.2, 0.2, p.n))
+    m.terms.add("threshold", "test", r.uniform(-0.3, 0.1, p.n))
+    protest.agent_uniforms(m)  # (drawn once, before either run)
+    before, tally = _columns(m), dict(m.tally)
+    protest.update(m, compiled=False)
+    want, want_tally = _columns(m), {k: m.tally[k] for k in ("tension", "leaders")}
+    for k, v in before.items():
+        p.arrays[k][...] = np.frombuffer(v, dtype=p.arrays[k].dtype)
+    m.tally.clear()
+    m.tally.update(tally)
+    protest.update(m, compiled=True)
+    assert [k for k, v in _columns(m).items() if v != want[k]] == []
+    assert {k: m.tally[k] for k in want_tally} == want_tally
+    assert want["turnout"] != before["turnout"]  # (the comparison is not vacuous)
+
+
+@SETTINGS
+@given(
+    st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=40),
+    st.lists(st.integers(0, 60), min_size=1, max_size=40),
+    st.lists(
+        st.one_of(
+            st.floats(0, 1),
+            st.floats(1e-12, 1e-3),
+            st.sampled_from([0.0, 1.0, 0.5, 1 - 1e-15]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_compiled_binomial_quantile_is_scipys(us, ns, qs):
+    """The compiled binomial quantile is scipy's wherever it answers (and it declines
+    only near a decisive sum, on bad arguments or underflow): also at the exact sums."""
+    from scipy.stats import binom
+
+    from sim.kernels_compiled import binom_ppf_checked
+
+    size = min(len(us), len(ns), len(qs))
+    u, n, q = np.array(us[:size]), np.array(ns[:size], dtype=float), np.array(qs[:size])
+    # Quantile levels at the cumulative sums themselves, where rounding decides.
+    u = np.where(np.arange(size) % 2 == 1, binom.cdf(n // 2, n, np.clip(q, 0, 1)), u)
+    want = binom.ppf(u, n, q)
+    for i in range(size):
+        k, ok = binom_ppf_checked(u[i], n[i], q[i], 1e-9)
+        if ok:
+            assert k == want[i], (u[i], n[i], q[i])
+        else:
+            # (it may also decline where the pmf underflows: P(K = 0) below 1e-280)
+            answerable = 0 < u[i] < 1 and 0 < q[i] < 1 and n[i] * np.log1p(-q[i]) > -640
+            assert (
+                not answerable
+                or min(
+                    abs(binom.cdf(want[i], n[i], q[i]) - u[i]),
+                    abs(binom.cdf(want[i] - 1, n[i], q[i]) - u[i]),
+                )
+                < 1e-8
+            )
+
+
+@SETTINGS
+@given(
+    st.integers(1, 80),
+    st.integers(0, 6),
+    st.sampled_from(["none", "share", "draw"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_compiled_tie_weights_match_numpy_reference(n, degree, mode, seed):
+    """``protest.tie_counts`` gives the same sums compiled, with and without shares and
+    drawn ends, on a symmetric weighted matrix."""
+    from scipy import sparse
+
+    r = np.random.default_rng(seed)
+    a = sparse.random(n, n, density=min(degree / n, 1.0), random_state=r, dtype=np.float32)
+    ties = sparse.csr_matrix(a + a.T)
+    rows = np.flatnonzero(r.random(n) < 0.4)
+    share = r.random(rows.size) if mode != "none" else None
+    draw = r.random(rows.size) if mode == "draw" else None
+    want = protest.tie_counts(ties, rows, n, share, draw)
+    got = protest.tie_counts(ties, rows, n, share, draw, compiled=True)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()

@@ -63,7 +63,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from sim.draws import uniform_where
+from sim.draws import uniform_at
 from sim.grouping import first_k_per_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
@@ -210,6 +210,11 @@ def layoff_status(age: np.ndarray, denied: np.ndarray, early_retirement_age: flo
     ).astype(np.int8)
 
 
+def staff_block(people) -> slice:
+    """The rows of technicians and workers: their blocks are adjacent (sim/state.py)."""
+    return slice(people.rows(Kind.TECHNICIAN).start, people.rows(Kind.WORKER).stop)
+
+
 def laid_off_share(laid_off: np.ndarray, employed: np.ndarray) -> float:
     """The city's laid-off share among workers and technicians (A5: "so general")."""
     n_off, n_on = int(np.count_nonzero(laid_off)), int(np.count_nonzero(employed))
@@ -327,9 +332,12 @@ class Privatization(Regime):
         )
         if private.size == 0 or prm.reemployment_rate == 0:
             return
-        laid_off = (p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED)
-        can = laid_off & (p.kind == Kind.WORKER) & (p.age < prm.reemployment_age)
-        hired = np.flatnonzero(can & (uniform_where(rng, can) < prm.reemployment_rate))
+        # (workers only: their block of rows; the draw is the full population's)
+        w = p.rows(Kind.WORKER)
+        st = p.status[w]
+        laid_off = (st == Status.XIAGANG) | (st == Status.UNEMPLOYED)
+        can = np.flatnonzero(laid_off & (p.age[w] < prm.reemployment_age)) + w.start
+        hired = can[uniform_at(rng, p.n, can) < prm.reemployment_rate]
         if hired.size:
             p.unit[hired] = private[rng.integers(0, private.size, size=hired.size)]
             p.status[hired] = Status.EMPLOYED
@@ -354,13 +362,18 @@ class Privatization(Regime):
         in_sale[chosen] = True
         # Cadres the new owner does not keep (B7, line 123), decided before the unit's
         # posts are counted.
-        cadres = (p.kind == Kind.CADRE) & (p.unit >= 0) & in_sale[np.maximum(p.unit, 0)]
-        cadres &= p.status == Status.EMPLOYED
-        gone = cadres & (uniform_where(rng, cadres) < prm.cadre_discard)
+        c = p.rows(Kind.CADRE)
+        c_unit = p.unit[c]
+        cadres = np.flatnonzero(
+            (c_unit >= 0) & in_sale[np.maximum(c_unit, 0)] & (p.status[c] == Status.EMPLOYED)
+        )
+        cadres += c.start
+        discard = uniform_at(rng, p.n, cadres) < prm.cadre_discard
+        gone = cadres[discard]
         p.status[gone] = Status.UNEMPLOYED
         p.rank[gone] = 0
         p.loyalty[gone] = np.maximum(p.loyalty[gone] - prm.discard_loyalty_loss, 0.0)
-        t["cadres_discarded"] = int(gone.sum())
+        t["cadres_discarded"] = int(gone.size)
 
         # Selective layoffs (A1–A2) among the unit's employed workers and technicians;
         # the part a union agreement postpones stays pending (L23).
@@ -382,21 +395,22 @@ class Privatization(Regime):
         # runs the stripped unit with the staff it kept.
         u.capacity[chosen] = u.capacity[chosen] * (1.0 - prm.asset_stripping)
         u.staff0[chosen] = np.maximum(kept[chosen], 1)
-        kept_cadres = cadres & ~gone
+        kept_cadres = cadres[~discard]
         p.corruption[kept_cadres] = np.minimum(
             p.corruption[kept_cadres] + prm.cadre_enrichment, 1.0
         )
 
     @staticmethod
     def _staff(model, units: np.ndarray) -> np.ndarray:
-        """Employed workers and technicians of the units in the mask ``units``."""
+        """Employed workers and technicians of the units in the mask ``units`` (rows,
+        sorted; read on their two adjacent blocks only)."""
         p = model.people
-        return np.flatnonzero(
-            (p.unit >= 0)
-            & units[np.maximum(p.unit, 0)]
-            & (p.status == Status.EMPLOYED)
-            & ((p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN))
+        s = staff_block(p)
+        unit = p.unit[s]
+        rows = np.flatnonzero(
+            (unit >= 0) & units[np.maximum(unit, 0)] & (p.status[s] == Status.EMPLOYED)
         )
+        return rows + s.start
 
     def _lay_off(self, model, quota: np.ndarray, sale: bool = False):
         """Selective layoffs (A1–A3, A7): ``quota[u]`` of each unit's staff, lowest
@@ -432,22 +446,25 @@ class Privatization(Regime):
     def _fear_and_dependency(self, model) -> None:
         """A5: the employed fear for their jobs; A4: retirees carry the laid-off."""
         prm, p, u = self.params, model.people, model.units
-        staff_kind = (p.kind == Kind.WORKER) | (p.kind == Kind.TECHNICIAN)
-        laid = (
-            staff_kind
-            & (p.laid_off >= 0)
-            & ((p.status == Status.XIAGANG) | (p.status == Status.UNEMPLOYED))
-        )
-        employed = staff_kind & (p.status == Status.EMPLOYED)
+        # Workers and technicians are two adjacent blocks of rows: read those only.
+        s = staff_block(p)
+        status, unit = p.status[s], p.unit[s]
+        laid = (p.laid_off[s] >= 0) & ((status == Status.XIAGANG) | (status == Status.UNEMPLOYED))
+        employed = status == Status.EMPLOYED
         # Fear for one's job is not the fear a repressed protest leaves (D7, the
         # ``fear_deterrence`` mechanism): it makes the employed slower to act, a term of
         # their protest threshold.
         fear = prm.job_fear * laid_off_share(laid, employed)
         if fear > 0:
-            model.terms.add("threshold", self.key, np.where(employed, fear, 0.0))
-        retired = staff_kind & (p.status == Status.RETIRED) & (p.unit >= 0)
-        n_laid = np.bincount(p.unit[laid & (p.unit >= 0)], minlength=u.n)
-        n_ret = np.bincount(p.unit[retired], minlength=u.n)
+            term = np.zeros(p.n)
+            term[s] = np.where(employed, fear, 0.0)
+            model.terms.add("threshold", self.key, term)
+        placed = unit >= 0
+        retired = (status == Status.RETIRED) & placed
+        n_laid = np.bincount(unit[laid & placed], minlength=u.n)
+        n_ret = np.bincount(unit[retired], minlength=u.n)
         dep = dependants_per_pension(n_laid, n_ret, prm.max_dependants)
         burden = prm.dependency_burden * dep / prm.max_dependants
-        model.terms.add("hardship", self.key, np.where(retired, burden[np.maximum(p.unit, 0)], 0.0))
+        term = np.zeros(p.n)
+        term[s] = np.where(retired, burden[np.maximum(unit, 0)], 0.0)
+        model.terms.add("hardship", self.key, term)

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from sim.draws import uniform_where
+from sim.draws import uniform_at, uniform_where
 from sim.grouping import mean_by_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
@@ -262,8 +262,7 @@ class Union(Regime):
     def _captured(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
         n_units = model.units.n
-        members = self._member_mask(p)
-        m_rows = np.flatnonzero(members)
+        m_rows = self._member_rows(p)
         m_unit = p.unit[m_rows]
         # (the members' tension only: unit_mean reads no one else's)
         tension = mean_by_group(
@@ -283,9 +282,9 @@ class Union(Regime):
         self.released_units += int(broken.sum())
         model.tally["union_agreements_broken"] = int(broken.sum())
         model.tally["union_broken_by_sale"] = int((broken & sold).sum())
-        uidx = np.maximum(p.unit, 0)
+        # (everything below reads the members' rows only; members have a unit)
         if broken.any():
-            betrayed = members & np.take(broken, uidx)
+            betrayed = m_rows[np.take(broken, m_unit)]
             p.activism[betrayed] = np.minimum(
                 p.activism[betrayed] + np.float32(prm.pledge_awareness), 1.0
             )
@@ -294,15 +293,15 @@ class Union(Regime):
         shift[m_rows] = np.take(unit_offset, m_unit)  # (members have a unit: no clamp needed)
         model.terms.add("threshold", self.key, shift)
         # Co-optation: activists in units whose agreement holds are paid off (L25).
-        held = members & np.take(self.holding, uidx)
+        held = m_rows[np.take(self.holding, m_unit)]
         # (only the activists' draws are read: sim/draws.py, the same stream)
-        activists = held & (p.activism > prm.coopt_activism)
-        coopted = activists & (uniform_where(rng, activists) < prm.coopt_rate)
+        activists = held[p.activism[held] > prm.coopt_activism]
+        coopted = activists[uniform_at(rng, p.n, activists) < prm.coopt_rate]
         p.activism[coopted] *= np.float32(1.0 - prm.coopt_loss)
         p.relief[coopted] += np.float32(prm.payoff * model.params.wage)
-        model.tally["union_coopted"] = int(coopted.sum())
+        model.tally["union_coopted"] = int(coopted.size)
         # What voice is left settles a little of the members' arrears.
-        self._settle(model, np.full(p.n, prm.captured_voice))
+        self._settle(model, prm.captured_voice)
 
     def _independent(self, model: CadreModel) -> None:
         prm, p, rng, mp = self.params, model.people, model.rng, model.params
@@ -320,22 +319,31 @@ class Union(Regime):
         self.strength = np.bincount(p.unit[free_now], minlength=n_units) / self._organizers0
         self.strength = np.minimum(self.strength, 1.0)
         # Grievances voiced early: arrears settled through the union, paid back as relief.
-        self._settle(model, prm.voice * self.strength[np.maximum(p.unit, 0)])
+        self._settle(model, prm.voice * self.strength)
 
-    def _settle(self, model: CadreModel, voice: np.ndarray) -> None:
-        """Members' arrears settled through the union's voice, paid back as relief."""
+    def _settle(self, model: CadreModel, voice: float | np.ndarray) -> None:
+        """Members' arrears settled through the union's voice (one for all, or per
+        unit), paid back as relief."""
         p, rng = model.people, model.rng
-        owed = self._member_mask(p) & (p.arrears > 0)
-        u = uniform_where(rng, owed)
-        settled = owed & (u < settle_probability(voice, self.params.settle_rate))
+        m_rows = self._member_rows(p)
+        owed = m_rows[p.arrears[m_rows] > 0]
+        u = uniform_at(rng, p.n, owed)
+        v = voice[p.unit[owed]] if np.ndim(voice) else voice
+        settled = owed[u < settle_probability(v, self.params.settle_rate)]
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
-        model.tally["union_settlements"] = int(settled.sum())
+        model.tally["union_settlements"] = int(settled.size)
 
     @staticmethod
     def _member_mask(p) -> np.ndarray:
         """Members this month: everyone but cadres attached to a unit (newcomers too)."""
         return (p.kind != Kind.CADRE) & (p.unit >= 0)
+
+    @staticmethod
+    def _member_rows(p) -> np.ndarray:
+        """The rows of :meth:`_member_mask`, sorted (cadres are the first block)."""
+        start = p.rows(Kind.CADRE).stop
+        return np.flatnonzero(p.unit[start:] >= 0) + start
 
     def on_end(self, model: CadreModel) -> None:
         # The agreement (or the released anger) does not stop the day the union changes.

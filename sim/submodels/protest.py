@@ -501,6 +501,7 @@ def tie_counts(
     n: int,
     share: np.ndarray | None = None,
     rng: np.ndarray | None = None,
+    compiled: bool = False,
 ) -> np.ndarray:
     """Per person, the (weighted) ties to ``rows``: ``ties @ mask(rows)`` for symmetric ties.
 
@@ -510,8 +511,13 @@ def tie_counts(
     ``share``), so active ties are whole people as at one person per agent; without, it
     counts ``share`` (the expectation). Reads only the rows
     listed (the month's actives or leaders, a few per cent of everyone), so it costs far
-    less than a full sparse product over all people.
+    less than a full sparse product over all people. ``compiled``: the same sums in the
+    same order in one compiled pass (``sim.kernels.tie_weights``).
     """
+    if compiled:
+        from sim import kernels
+
+        return kernels.tie_weights(ties, rows, n, share, rng)
     start, stop = ties.indptr[rows], ties.indptr[rows + 1]
     lens = stop - start
     total = int(lens.sum())
@@ -553,12 +559,23 @@ def leaders_among(model, rows: np.ndarray) -> np.ndarray:
     return rows[is_leader(model, rows)]
 
 
-def update(model) -> None:
-    """Every free non-cadre person decides whether to be active this month."""
+def update(model, compiled: bool | None = None) -> None:
+    """Every free non-cadre person decides whether to be active this month.
+
+    What a person sees (actives and leaders in view and among their ties, enforcers, the
+    claims of linked localities) is composed per locality and on the few active rows
+    first; the per-person decision is then :func:`decide_numpy`, the plain reference, or
+    the same rule in one compiled pass (``sim.kernels.protest_decide``; bit for bit the
+    same turnout and tension, ``tests/test_reference.py``). ``compiled`` chooses; by
+    default ``sim.kernels.wanted`` does (large models).
+    """
+    from sim import kernels
+
     p, prm = model.people, model.params
     loc = model.locality
     n_loc = model.n_localities
     ppa = float(prm.people_per_agent)
+    use_kernel = kernels.wanted(p.n, compiled)
     # Last month's actives, and the leaders among them (few: computed on their rows).
     # Each counts by its active share (active represented people / people_per_agent), so
     # an agent half of whose people protested counts half (1 at one person per agent).
@@ -575,35 +592,25 @@ def update(model) -> None:
     seen_active = np.rint(
         (active_in_loc[loc_act] - w_act) / loc_others[loc_act] * model.loc_vision[loc_act]
     )
-    seen = seen_quiet[loc]
-    seen[act_rows] = seen_active
     # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
     u_agent = agent_uniforms(model) if ppa > 1.0 else None  # whole people at 1 per agent
     draw = u_agent[U_TIE][act_rows] if u_agent is not None else None
-    ties_active = tie_counts(model.ties, act_rows, p.n, w_act, draw)
+    ties_active = tie_counts(model.ties, act_rows, p.n, w_act, draw, compiled=use_kernel)
     w_net = prm.network_weight * model.mechanisms.gain("network_influence")
-    actives = 1.0 + seen + w_net * ties_active
-    cops = perceived_enforcers(model)[loc]
-    p_arrest = arrest_probability(cops, actives, prm.arrest_k, prm.discretization)
-    # Fear and the threshold are composed: own fear and the regimes' terms (sim/terms.py).
-    status_loss = np.take(STATUS_LOSS, p.status)
-    lever_fear = model.terms.total("fear")
-    risk = effective_risk(p.risk_aversion, status_loss, prm.nothing_to_lose, p.fear, lever_fear)
     # Leaders in view (B1): their share among the others of the locality, in the people
     # one sees, plus leaders among one's ties; a leader does not count themself. Per
     # locality first, then corrected on the few rows tied to or being a leader.
     gain = prm.leader_effect * model.mechanisms.gain("protest_leaders")
     lead_view = leaders_in_loc / loc_others * model.loc_vision
-    extra = tie_counts(model.ties, lead_rows, p.n, w_lead)
+    extra = tie_counts(model.ties, lead_rows, p.n, w_lead, compiled=use_kernel)
     extra[lead_rows] -= (model.loc_vision / loc_others)[loc[lead_rows]] * w_lead
     fix = np.flatnonzero(extra)
-    led = (gain * leader_lift(lead_view)).astype(np.float32)[loc]
-    led[fix] = gain * leader_lift(lead_view[loc[fix]] + extra[fix])
+    led_loc = (gain * leader_lift(lead_view)).astype(np.float32)
+    led_fix = (gain * leader_lift(lead_view[loc[fix]] + extra[fix])).astype(np.float32)
     # Claim spill-over from the other linked localities (E4).
-    claim = claim_of(p.kind, p.status)
-    key = loc * N_CLAIMS + claim
-    act_lc = np.bincount(key[act_rows], weights=w_act, minlength=n_loc * N_CLAIMS)
-    ppl_lc = np.bincount(key, minlength=n_loc * N_CLAIMS).astype(np.float64)
+    ppl_lc = claim_people(p.kind, p.status, loc, n_loc, use_kernel)
+    key_act = loc_act * N_CLAIMS + claim_of(p.kind[act_rows], p.status[act_rows])
+    act_lc = np.bincount(key_act, weights=w_act, minlength=n_loc * N_CLAIMS)
     link = locality_links(model)
     spill = spillover(
         act_lc.reshape(n_loc, N_CLAIMS),
@@ -612,10 +619,85 @@ def update(model) -> None:
         claim_affinity(prm.claim_linkage, prm.class_linkage),
     )
     # Per (locality, claim) first, then one gather per person.
-    linked = (prm.linkage_weight * link[:, None] * spill).astype(np.float32).ravel()[key]
-    commitment = prm.activism_threshold * model.mechanisms.gain("activist_commitment")
+    linked = (prm.linkage_weight * link[:, None] * spill).astype(np.float32).ravel()
+    view = View(
+        loc=loc,
+        seen_quiet=seen_quiet,
+        act_rows=act_rows,
+        seen_active=seen_active,
+        ties_active=ties_active,
+        network_weight=w_net,
+        enforcers=perceived_enforcers(model),
+        led_loc=led_loc,
+        fix=fix,
+        led_fix=led_fix,
+        linked=linked,
+        commitment=prm.activism_threshold * model.mechanisms.gain("activist_commitment"),
+        fear_terms=model.terms.total("fear"),
+        threshold_terms=model.terms.total("threshold"),
+    )
+    decide_rows = kernels.protest_decide if use_kernel else decide_numpy
+    turnout, tension = decide_rows(p, prm, view, u_agent)
+    p.turnout = turnout
+    p.active = p.turnout > 0
+    # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold,
+    # counted in agents' worth of people (the outcome multiplies by people_per_agent).
+    model.tally["tension"] = tension
+    leaders_now = leaders_among(model, np.flatnonzero(p.active))
+    model.tally["leaders"] = float(np.sum(p.turnout[leaders_now], dtype=np.float64))
+
+
+@dataclass
+class View:
+    """What the people of each locality see this month, composed in :func:`update` and
+    read by the per-person decision (:func:`decide_numpy` or its compiled pass)."""
+
+    loc: np.ndarray  # per person: locality
+    seen_quiet: np.ndarray  # per locality: actives a quiet member sees
+    act_rows: np.ndarray  # last month's active rows (sorted)
+    seen_active: np.ndarray  # per active row: actives it sees (itself not among them)
+    ties_active: np.ndarray  # per person: active ties (whole people or shares)
+    network_weight: float
+    enforcers: np.ndarray  # per locality: enforcers in view
+    led_loc: np.ndarray  # per locality: share of the threshold leaders in view take (f32)
+    fix: np.ndarray  # rows tied to or being a leader (sorted) ...
+    led_fix: np.ndarray  # ... and their own share (f32)
+    linked: np.ndarray  # per (locality, claim): spill-over threshold cut (f32)
+    commitment: float
+    fear_terms: np.ndarray  # per person (float64)
+    threshold_terms: np.ndarray  # per person (float64)
+
+
+def claim_people(kind, status, loc, n_loc: int, compiled: bool = False) -> np.ndarray:
+    """People (agents) per (locality, claim), float64, ``n_loc × N_CLAIMS`` flattened."""
+    if compiled:
+        from sim import kernels
+
+        return kernels.claim_people(kind, status, loc, n_loc)
+    key = loc * N_CLAIMS + claim_of(kind, status)
+    return np.bincount(key, minlength=n_loc * N_CLAIMS).astype(np.float64)
+
+
+def decide_numpy(p, prm, view: View, u_agent: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """Each person's decision (Epstein's rule A with the thresholds, fear and leaders of
+    this month) and their agent's represented turnout (float32), and the month's
+    tension; the plain numpy reference of ``sim.kernels.protest_decide``."""
+    loc = view.loc
+    ppa = float(prm.people_per_agent)
+    seen = view.seen_quiet[loc]
+    seen[view.act_rows] = view.seen_active
+    actives = 1.0 + seen + view.network_weight * view.ties_active
+    cops = view.enforcers[loc]
+    p_arrest = arrest_probability(cops, actives, prm.arrest_k, prm.discretization)
+    # Fear and the threshold are composed: own fear and the regimes' terms (sim/terms.py).
+    status_loss = np.take(STATUS_LOSS, p.status)
+    lever_fear = view.fear_terms
+    risk = effective_risk(p.risk_aversion, status_loss, prm.nothing_to_lose, p.fear, lever_fear)
+    led = view.led_loc[loc]
+    led[view.fix] = view.led_fix
+    linked = view.linked[loc * N_CLAIMS + claim_of(p.kind, p.status)]
     threshold = effective_threshold(
-        p.threshold, p.activism, commitment, model.terms.total("threshold"), led, linked
+        p.threshold, p.activism, view.commitment, view.threshold_terms, led, linked
     )
     eligible = (p.jail == 0) & (p.kind != 0)
     own = eligible & decide(p.grievance, risk, p_arrest, threshold)
@@ -644,14 +726,9 @@ def update(model) -> None:
         turnout[cand] = represented_turnout(own[cand], share, ppa, u_c, others)
     else:
         turnout = represented_turnout(own, np.zeros(0), ppa, None)
-    p.turnout = turnout.astype(np.float32)
-    p.active = p.turnout > 0
-    # Tension (Epstein Fig. 8): quiet people whose grievance alone exceeds the threshold,
-    # counted in agents' worth of people (the outcome multiplies by people_per_agent).
+    turnout = turnout.astype(np.float32)
     grieved = eligible & (p.grievance > threshold)
-    model.tally["tension"] = float(np.sum(1.0 - p.turnout[grieved], dtype=np.float64))
-    leaders_now = leaders_among(model, np.flatnonzero(p.active))
-    model.tally["leaders"] = float(np.sum(p.turnout[leaders_now], dtype=np.float64))
+    return turnout, float(np.sum(1.0 - turnout[grieved], dtype=np.float64))
 
 
 def aggregate(model) -> Events:
