@@ -264,7 +264,9 @@ class Params(StrictModel):
     promotion_ties: float = _p(1.0, -10, 10, "beta_f: weight of a patron tie")
     promotion_interaction: float = _p(0.5, -10, 10, "beta_gf: performance x tie (Jia et al.)")
     promotion_label: float = _p(1.5, 0, 10, "penalty per step of bad class label (seed 002 C1)")
-    faction_min_share: float = _p(0.02, 0, 1, "share of cadres a faction needs to be counted")
+    faction_min_share: float = _p(
+        0.02, 0, 1, "share of cadres, technicians and workers a faction needs to be counted (share)"
+    )
     faction_dissolution: float = _p(0.01, 0, 1, "monthly chance a member drifts back when quiet")
     retirement_age: float = _p(60.0, 30, 90, "age at which workers and cadres retire")
     # production and accidents (seed 000; science-anchors §3.9)

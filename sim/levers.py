@@ -66,7 +66,7 @@ class Levers:
     """0..1: press and media exposure of accidents."""
     supervision_decentralized: bool = False
     """Safety of the key state mines supervised by local governments (1998–2001); other
-    units are always locally supervised (regimes_b: mine_safety)."""
+    units are always locally supervised (the mine_safety regime)."""
     # --- grassroots reach -------------------------------------------------------------
     monitoring: float = 0.0
     """0..1: grassroots monitoring reach (danwei people, residents' committees)."""

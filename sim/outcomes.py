@@ -484,7 +484,8 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "implementation_fidelity",
-        "how faithfully cadres implement regimes in [0, 1] (1 at or above the reference cohesion)",
+        "how faithfully cadres implement regimes in [0, 1] (1 - fidelity_loss x split, "
+        "the graded split of cohesion around its reference)",
         "share",
         False,
         lambda m: m.elite.fidelity,

@@ -127,7 +127,7 @@ def build_people(scn: Scenario, units: Columns, rng: np.random.Generator) -> Peo
     p.security[c] = prm.security_cadre_share
     p.wage[c] = prm.cadre_wage
     p.status[c] = Status.EMPLOYED
-    # Patron: a higher-ranked cadre, from the same unit when there is one.
+    # Patron: a higher-ranked cadre, drawn among all cadres of higher rank (any unit).
     rank = p.rank[c]
     patron = np.full(nc, -1, dtype=np.int32)
     for r in range(N_RANKS - 1):

@@ -184,7 +184,7 @@ class Residency(Regime):
         Source("003_34c2b211615d9395.txt", "34", "no benefits; unpaid wages in the billions"),
         Source("003_34c2b211615d9395.txt", "37", "keep out or grant amnesty (US analogy)"),
         Source("003_34c2b211615d9395.txt", "37", "denied residency permits, housing, schooling"),
-        Source("003_34c2b211615d9395.txt", "38", "older migrants: the 4 No's"),
+        Source("003_34c2b211615d9395.txt", "40", "older migrants: the 4 No's"),
         Source("003_34c2b211615d9395.txt", "40", "returnees come out again"),
         Source("003_34c2b211615d9395.txt", "49", "longer in the city, refusing the conditions"),
         Source("003_34c2b211615d9395.txt", "51", "minimum wage equal across the country"),

@@ -16,8 +16,9 @@ Seed 003 R7–R8 and rules A9, D9, D10 (``003_34c2b211615d9395.txt``):
   projects with little or no compensation". A project takes ``seizure_share`` of the
   land of ``seizure_households`` of a village's households, paying ``compensation``.
 - Violent local protest (A9, lines 60, 100): "widespread demonstrations, some of them
-  violent" — breaking things, blocking highways. A village event is violent when its
-  villagers' mean grievance is high or land was taken there recently; violent events
+  violent" — breaking things, blocking highways. A village event is violent when a
+  large share of the village is out (turnout at least ``violence_share``) or land was taken
+  there recently; violent events
   are counted (``violent_events``). Their repression is already harsher because rural
   protest is "invisible" (D9, line 100; ``sim.submodels.state_response``).
 - Lethal repression, with consequences (A9, D9, line 100): each participant of a violent
