@@ -225,7 +225,7 @@ class Union(Regime):
         self.organizer = np.zeros(p.n, dtype=bool)
         if self.params.mode == "independent":
             # The most active members of each unit organize (rank within unit).
-            idx = np.flatnonzero(self._member_mask(p))
+            idx = self._member_rows(p)
             u = p.unit[idx]
             order = np.lexsort((-p.activism[idx], u))
             su = u[order]
@@ -335,13 +335,9 @@ class Union(Regime):
         model.tally["union_settlements"] = int(settled.size)
 
     @staticmethod
-    def _member_mask(p) -> np.ndarray:
-        """Members this month: everyone but cadres attached to a unit (newcomers too)."""
-        return (p.kind != Kind.CADRE) & (p.unit >= 0)
-
-    @staticmethod
     def _member_rows(p) -> np.ndarray:
-        """The rows of :meth:`_member_mask`, sorted (cadres are the first block)."""
+        """Members this month, sorted rows: everyone but cadres attached to a unit
+        (newcomers too); cadres are the first block, so the rest are read."""
         start = p.rows(Kind.CADRE).stop
         return np.flatnonzero(p.unit[start:] >= 0) + start
 
