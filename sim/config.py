@@ -442,11 +442,12 @@ class Params(StrictModel):
         0.5, 0, 10, "log-odds of promotion lost per dossier entry, up to 3 (seed 002 3346-3356)"
     )
     clash_rate: float = _p(
-        0.6,
+        0.3,
         0,
         10,
         "monthly hazard of a factional clash in a unit whose members all belong to two "
-        "equal factions, at full contention (1/month; seed 002 3264-3270)",
+        "equal factions, at full contention, once its camps are formed (1/month; seed 002 "
+        "3264-3270; chosen on seeds 0-7 with the balanced camps of sim/submodels/factions.py)",
     )
     clash_cross_unit: float = _p(
         0.3,
@@ -462,11 +463,13 @@ class Params(StrictModel):
         0.04, 0, 1, "share of fighters injured or killed in a clash (share; Walder & Su 2003)"
     )
     clash_fatality: float = _p(
-        0.1,
+        0.02,
         0,
         1,
-        "share of clash casualties who die (share; Walder & Su 2003: about as many "
-        "killed as permanently injured counts the injured broadly)",
+        "share of clash casualties who die (share; chosen on seeds 0-7 so that clash "
+        "deaths are well below qingli persecution deaths: 'the vast majority of casualties "
+        "were due to organized repression by authorities, not the actions of insurgents', "
+        "Walder 2014; most of them in 1968-71, Walder & Su 2003)",
     )
     clash_grievance: float = _p(
         0.2,
@@ -510,6 +513,68 @@ class Params(StrictModel):
         20,
         "weight of faction activism in cadre recruitment at a campaign's full activist "
         "criteria (seed 002 3675-3678, 3776-3820)",
+    )
+
+    # --- who joins which camp (helper `cr`, issue 13.1; sim/submodels/factions.py; seed
+    # 002 lines 3283-3331). Defaults chosen on seeds 0-7 so that neither camp dominates
+    # the city (two big groups struggling, 3302); reported on seeds 100-105.
+    faction_conformity: float = _p(
+        1.0,
+        0,
+        10,
+        "log-odds toward a side per unit of its lead in a person's aligned ties, (rebel - "
+        "conservative) / (rebel + conservative); below 2 ties sway without unifying the city "
+        "(log-odds; assumption; seed 002 3285-3302)",
+    )
+    rebel_trouble: float = _p(
+        1.0,
+        0,
+        10,
+        "log-odds toward the rebels of poor class background or political problems (a "
+        "label, a file entry, an earlier struggle; a cadre at odds with the leadership) "
+        "(log-odds; seed 002 3296, 3310-3312, 3328-3331)",
+    )
+    rebel_youth: float = _p(
+        1.0,
+        0,
+        10,
+        "log-odds toward the rebels of a younger worker (below rebel_young_age) (log-odds; "
+        "seed 002 3328-3330)",
+    )
+    rebel_young_age: float = _p(
+        30.0, 14, 60, "age below which a person counts as a younger worker (years; assumption)"
+    )
+    conservative_party: float = _p(
+        1.0,
+        0,
+        10,
+        "log-odds toward the conservatives of party membership (log-odds; seed 002 3330-3331)",
+    )
+    conservative_seniority: float = _p(
+        0.5,
+        0,
+        10,
+        "log-odds toward the conservatives of an old worker (rebel_senior_age or older) "
+        "(log-odds; seed 002 3331)",
+    )
+    rebel_senior_age: float = _p(
+        45.0, 20, 90, "age from which a person counts as an old worker (years; assumption)"
+    )
+    clash_maturation: float = _p(
+        12.0,
+        0,
+        120,
+        "months of membership after which a unit's camps are fully formed and turn on each "
+        "other; the clash hazard grows with its members' mean months in their factions up "
+        "to it; 0 = at once (months; assumption chosen on seeds 0-7; seed 002 3266-3268, "
+        "3299-3302)",
+    )
+    conservative_client: float = _p(
+        1.0,
+        0,
+        10,
+        "log-odds toward the conservatives of having a patron among the leaders who "
+        "promoted one (log-odds; seed 002 3291-3293)",
     )
 
     # --- residence (helper `residence`, issue 18; sim/submodels/residence.py; seed 001

@@ -67,6 +67,8 @@ Guards (file : function — what "off" means):
   leniency costs no output.
 - ``dossier_leaks`` — ``regimes/campaign.py : access`` (and ``leaks``) — no dossier holder is shielded,
   no file leaks to the conservatives.
+- ``faction_constituencies`` — ``submodels/careers.py : update_factions`` — the side most
+  common among one's ties, else earlier labels (a majority rule).
 
 To add a mechanism: append a :class:`Mechanism` to ``MECHANISMS`` (name, description,
 where, source, off) and guard the rule with ``if "<name>" in model.mechanisms`` (or
@@ -457,6 +459,16 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "sim/regimes/campaign.py:access",
         "002_683259ac5f475297.txt:3158-3165, 3180-3182 (O6)",
         "no shield for dossier holders, no leaked files",
+    ),
+    # --- issue 13.1, helper `cr`: camps with constituencies --------------------------------
+    Mechanism(
+        "faction_constituencies",
+        "a person's side is a logistic choice between their constituency (poor class, "
+        "political problems and youth to the rebels; party, seniority and patrons to the "
+        "conservatives) and the sides of their ties, so two camps persist",
+        "sim/submodels/careers.py:update_factions",
+        "002_683259ac5f475297.txt:3283-3302, 3310-3312, 3328-3331",
+        "the side most common among one's ties, else earlier labels (a majority rule)",
     ),
 )
 

@@ -130,12 +130,6 @@ def _pool_factions(m: CadreModel) -> np.ndarray:
     return p.faction[:stop]
 
 
-def _cadre_factions(m: CadreModel) -> np.ndarray:
-    # Factions, and the new-cadre bloc that outlives them (careers.cadre_blocs).
-    rows = m.people.rows(Kind.CADRE)
-    return careers.cadre_blocs(m.people.faction[rows], m.people.new_cadre[rows])
-
-
 def _benefit_events(m: CadreModel) -> np.ndarray:
     ev = m.events
     return (ev.locality < m.units.n) & np.isin(ev.claim, BENEFIT_CLAIMS)
@@ -152,7 +146,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome(
         "elite_cohesion",
         "mean cadre loyalty (co-optation) × (1 − fractionalization of cadres over "
-        "factions, unaligned as one bloc) × (1 − policy division, 2 × sd of cadre loyalty) "
+        "factions and the new-cadre bloc, unaligned as one bloc) × (1 − policy division, 2 × sd of cadre loyalty) "
         "× (1 − defected share of security capacity); 1 = one undivided bloc of fully "
         "co-opted, loyal cadres (sim/submodels/elite.py)",
         "index 0–1",

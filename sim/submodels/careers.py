@@ -32,7 +32,7 @@ import numpy as np
 from sim.draws import uniform_rows, uniform_span
 from sim.grouping import csr_row_entries
 from sim.state import Kind, Status
-from sim.submodels import demography
+from sim.submodels import demography, factions
 
 if TYPE_CHECKING:  # only an annotation; importing scipy here would slow `cadresim validate`
     from scipy import sparse
@@ -315,6 +315,14 @@ def update_factions(model) -> None:
     )
     choice = np.full(p.n, -1, dtype=np.int16)
     choice[cand] = np.where(majority >= 0, majority, fallback)
+    # Camps with constituencies of their own (sim/submodels/factions.py, 3283-3331): the
+    # side is a choice between constituency and ties, except a cadre's patron's side.
+    u_side = rng.random(cand.size)  # (drawn whether or not the mechanism is on)
+    if "faction_constituencies" in model.mechanisms:
+        ties_on = "faction_alignment" in model.mechanisms
+        sides = factions.choose_sides(model, cand, majority, u_side, ties=ties_on)
+        follows = (patron >= 0) & (patron_faction >= 0) & ties_on
+        choice[cand] = np.where(follows, patron_faction, sides)
     n_existing = int(faction.max()) + 1 if (faction >= 0).any() else 2
     if n_existing < MAX_FACTIONS:
         choice = np.where(splinter, min(max(n_existing, 2), MAX_FACTIONS - 1), choice)
@@ -391,6 +399,13 @@ def contend(model) -> None:
         lv.faction_contention * (1.0 - control),
         prm.clash_rate * model.mechanisms.gain("factional_violence"),
         prm.clash_cross_unit,
+    )
+    # The camps turn on each other as they mature: mass organizations first struggled
+    # cadres, and "much of their activity came to be directed more against the opposing
+    # faction" as the groups "finally formed into two big groups struggling" (3266-3268,
+    # 3299-3302; sim/submodels/factions.py).
+    hazard = hazard * factions.maturity(
+        unit, p.faction_age[:stop], members, cons + reb, prm.clash_maturation
     )
     clash = u_unit < 1.0 - np.exp(-hazard)
     if not clash.any():

@@ -7,7 +7,8 @@ state into the capacities the other rules read, once a month (ODD step 5, after 
 and factions have moved):
 
 - **Cohesion** (:func:`cohesion`), redefined so it carries information beyond
-  co-optation: mean cadre loyalty (co-optation) × (1 − factional fractionalization) ×
+  co-optation: mean cadre loyalty (co-optation) × (1 − fractionalization over the
+  cadres' blocs: factions, and the new cadres once factions dissolve, :func:`blocs`) ×
   (1 − policy division) × (1 − the share of security cadres who have defected). Policy
   division is the spread of loyalty among cadres (2 × its standard deviation): an elite
   split into gainers and losers of a policy is divided even at the same mean loyalty —
@@ -129,11 +130,26 @@ def defection_hazard(
     return np.where(facing_protest, np.clip(h, 0.0, 1.0), 0.0)
 
 
+def blocs(model) -> np.ndarray:
+    """The cadres' blocs cohesion is computed over: their factions, and the new cadres
+    as a bloc of their own once the mass factions have dissolved (``careers.cadre_blocs``).
+
+    "Old and new cadres vied for power, drawing in their personal networks of followers"
+    (seed 002 3683-3684): the cleavage the Cultural Revolution left divides the corps
+    into the 1970s, after the PLA has disbanded the mass organizations (3233-3242).
+    Outside a campaign with activist criteria no cadre is a new cadre, and the blocs are
+    the factions.
+    """
+    p = model.people
+    rows = p.rows(Kind.CADRE)
+    return careers.cadre_blocs(p.faction[rows], p.new_cadre[rows])
+
+
 def init(model) -> EliteState:
     p = model.people
     rows = p.rows(Kind.CADRE)
     prm = model.params
-    c = cohesion(p.faction[rows], p.loyalty[rows], 0.0, prm.elite_division_weight)
+    c = cohesion(blocs(model), p.loyalty[rows], 0.0, prm.elite_division_weight)
     # The first month's response already meets an elite divided by degree.
     s = split(c, prm.cohesion_reference, prm.cohesion_slope)
     fid = 1.0 - prm.fidelity_loss * s if "implementation_fidelity" in model.mechanisms else 1.0
@@ -177,7 +193,7 @@ def update(model) -> None:
     gone = st.defected > 0
     st.defected_share = float(p.security[gone].sum()) / total_security if total_security else 0.0
     st.cohesion = cohesion(
-        p.faction[rows], p.loyalty[rows], st.defected_share, prm.elite_division_weight
+        blocs(model), p.loyalty[rows], st.defected_share, prm.elite_division_weight
     )
     st.split = split(st.cohesion, prm.cohesion_reference, prm.cohesion_slope)
     fid = 1.0 - prm.fidelity_loss * st.split
