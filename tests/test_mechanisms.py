@@ -773,3 +773,11 @@ def test_leniency_and_dossier_switches_act_in_their_direction():
     h_on, o_on = _holders_overthrown({}, 1)
     h_off, o_off = _holders_overthrown({"dossier_leaks": False}, 1)
     assert h_on / max(o_on, 1e-9) < h_off / max(o_off, 1e-9)
+
+
+# --- camps with constituencies, helper `cr` (issue 13.1) ------------------------------------
+def test_faction_constituencies_keep_the_fighting_going():
+    """``faction_constituencies`` off: the ties' majority tips the city to one camp, and
+    with fewer even matches there is less fighting (fuller tests: tests/test_camps.py)."""
+    on, off = pair(CR, "faction_constituencies", "factional_clashes_total")
+    assert on > off
