@@ -10,7 +10,11 @@ Factions form path-dependently (seed 002 K2–K3, K15, lines 3008–3014, 3277�
 ties; cadres follow the patron who promoted them (C7, lines 3568–3572); with no aligned
 tie, earlier labels decide — the good-class and promoted defend the incumbents (C6,
 lines 3292–3293) and the labelled or previously targeted rebel (C5, K2). Time in a
-faction hardens it; without mobilization factions slowly dissolve.
+faction hardens it; without mobilization factions slowly dissolve. The side is weighed
+against a person's constituency (``factions.choose_sides``, 3283-3331: rebels from poor
+class backgrounds, political problems and younger workers, conservatives from party
+members, old workers and the leaders' clients), so two camps persist instead of the ties'
+majority tipping the city to one.
 
 Factions act (``contend``): where two sides face each other in a unit — and across units,
 since whole enterprises and the bureaus above them split into the same two camps (seed
