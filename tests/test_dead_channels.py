@@ -238,6 +238,13 @@ FIELD_SCENARIO: dict[tuple[str, str], dict] = {
     # With half the cadres in security (and as many in personnel) access is full, and
     # a full shield spares all the power-holders that no shield leaves exposed.
     ("campaign", "dossier_shield"): {"params": {"security_cadre_share": 0.5}},
+    # helper `cr`: class purity weighs on promotion and recruitment from the qingli on; once
+    # the camps' constituencies drew per candidate, 80 cadre agents left no decision in the
+    # small city that a label flips: more cadres, more vacancies and candidates.
+    ("campaign", "purity_merit"): {
+        "params": {"retirement_age": 45},
+        "population": {"cadres": 320},
+    },
     # helper scale: leniency acts once a struggled cadre is back in post while the campaign
     # lasts; of 80 cadre agents 2-3 are overthrown, and whether one is liberated in time
     # was a matter of the random stream (none was once arrests took whole people).
