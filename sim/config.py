@@ -417,6 +417,23 @@ class Params(StrictModel):
         "share of visible repression's legitimacy cost blamed on local officials "
         "rather than the centre (rightful resistance) (share)",
     )
+    # Layered legitimacy for the reform era's big terms (sim/submodels/legitimacy.py
+    # update_global; O'Brien & Li 2006; Li 2004; seed 003 lines 15, 23, 29, 108, 110).
+    pledge_blame: float = _p(
+        0.6,
+        0,
+        1,
+        "share of a unit's broken pledges' legitimacy cost blamed on the unit's managers "
+        "and officials rather than the centre (seed 003 lines 15, 23, 29) (share)",
+    )
+    unrest_blame: float = _p(
+        0.3,
+        0,
+        1,
+        "share of unresolved unrest's legitimacy cost blamed on the officials of the "
+        "locality where it happened rather than the centre; lower than pledge_blame as the "
+        "protest targets the Party itself (seed 003 lines 108, 110) (share)",
+    )
     blame_gain: float = _p(
         5.0, 0, 1000, "local blame added per share of a locality's people arrested (1/share)"
     )
