@@ -434,6 +434,13 @@ class Params(StrictModel):
         "locality where it happened rather than the centre; lower than pledge_blame as the "
         "protest targets the Party itself (seed 003 lines 108, 110) (share)",
     )
+    privilege_blame: float = _p(
+        0.6,
+        0,
+        1,
+        "share of visible cadre privilege's legitimacy cost blamed on the cadres people see "
+        "(their unit's, else the city's) rather than the centre (seed 003 line 19) (share)",
+    )
     blame_gain: float = _p(
         5.0, 0, 1000, "local blame added per share of a locality's people arrested (1/share)"
     )

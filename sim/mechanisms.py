@@ -43,7 +43,7 @@ Guards (file : function — what "off" means):
 - ``elite_defection`` — ``submodels/elite.py : update`` — no security cadre defects.
 - ``implementation_fidelity`` — ``submodels/elite.py : update`` — fidelity 1.
 - ``local_blame`` — ``submodels/legitimacy.py : update_local`` — no blame terms; the
-  centre bears all of repression's, broken pledges' and unresolved unrest's cost.
+  centre bears all of repression's, broken pledges', unresolved unrest's and privilege's cost.
 - ``breadth_response`` — ``submodels/state_response.py : respond`` — the share of units
   protesting as breadth; no isolation.
 - ``repression_escalation`` — ``submodels/state_response.py : respond`` — no escalation.
@@ -311,13 +311,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
     ),
     Mechanism(
         "local_blame",
-        "people blame local officials for repression, for their unit's broken pledges and "
-        "for unrest left unresolved: per-locality memories lower local legitimacy and "
-        "spare the centre (rightful resistance)",
+        "people blame local officials for repression, for their unit's broken pledges, "
+        "for unrest left unresolved and for the privilege of the cadres they see: "
+        "per-locality memories lower local legitimacy and spare the centre (rightful "
+        "resistance)",
         "sim/submodels/legitimacy.py:update_local",
         "O'Brien & Li (2006); Li (2004); science-anchors.md §3; "
-        "003_34c2b211615d9395.txt:15, 23, 29, 108",
-        "no blame terms; repression, broken pledges and unrest cost the centre in full",
+        "003_34c2b211615d9395.txt:15, 19, 23, 29, 108",
+        "no blame terms; repression, broken pledges, unrest and privilege cost the centre in full",
     ),
     Mechanism(
         "breadth_response",

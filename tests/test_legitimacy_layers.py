@@ -1,10 +1,10 @@
-"""Legitimacy in layers: broken pledges and unresolved unrest blamed in part on local officials.
+"""Legitimacy in layers: pledges, unrest and privilege blamed in part on local officials.
 
 O'Brien & Li 2006 (rightful resistance), Li 2004 (hierarchical trust); seed 003 lines 15,
-23, 29, 108. The shares blamed on localities spare the centre and are kept per locality
-(``model.layers``); the tests check the split conserves the cost, that it moves central
-and local legitimacy the way the texts say, and that ``local_blame`` off restores the
-centre-only accounting.
+19, 23, 29, 108. The shares blamed on localities spare the centre and are kept per
+locality (``model.layers``). The tests check the split conserves the cost, that it moves
+central and local legitimacy the way the texts say, and that ``local_blame`` off restores
+the centre-only accounting.
 """
 
 from __future__ import annotations
@@ -65,11 +65,10 @@ def test_blamed_cost_fades_at_the_centres_reversion_rate():
 def test_the_split_moves_the_pledge_cost_from_the_centre_to_the_units():
     """One month from the same state: the centre is spared exactly what the units' officials
     are blamed for (people-weighted), and the blame sits where the layoffs are."""
-    m0 = _city(30, pledge_blame=0.0, unrest_blame=0.0)
-    assert (m0.people.laid_off >= 0).any()
     out = {}
     for s in (0.0, 0.8):
-        m = _city(30, pledge_blame=0.0, unrest_blame=0.0)
+        m = _city(30, pledge_blame=0.0, unrest_blame=0.0, privilege_blame=0.0)
+        assert (m.people.laid_off >= 0).any()
         m.params = m.params.model_copy(update={"pledge_blame": s})
         before = m.layers.pledges.copy()
         legitimacy.update_global(m)
@@ -84,12 +83,34 @@ def test_the_split_moves_the_pledge_cost_from_the_centre_to_the_units():
     assert (added[by_loc == 0] == 0).all() and (added[by_loc > 0] > 0).all()
 
 
+def test_privilege_is_blamed_on_the_cadres_people_see():
+    """One month from the same state: the centre is spared a share of privilege's cost, a
+    sold unit's people blame their own cadres for theirs, the rest the city's officials."""
+    seen = legitimacy.seen_privilege(np.array([1.0, 0.0]), 0.5, 4)
+    assert np.array_equal(seen, [1.0, 0.0, 0.5, 0.5])
+    out = {}
+    for s in (0.0, 0.6):
+        m = _city(30, pledge_blame=0.0, unrest_blame=0.0, privilege_blame=0.0)
+        m.params = m.params.model_copy(update={"privilege_blame": s})
+        legitimacy.update_global(m)
+        out[s] = m
+    assert out[0.6].visible_privilege > 0
+    gain = out[0.6].legitimacy - out[0.0].legitimacy
+    w = out[0.6].params.legitimacy_privilege
+    assert np.isclose(gain, 0.6 * w * out[0.6].visible_privilege)
+    priv = out[0.6].layers.privilege
+    n_units = out[0.6].units.n
+    sold = out[0.6].unit_privilege > 0
+    assert priv[:n_units][sold].min() > priv[:n_units][~sold].max()
+    assert np.allclose(priv[n_units:], 0.6 * w * out[0.6].visible_privilege)
+
+
 def test_more_local_blame_for_pledges_raises_the_centre_and_lowers_the_laid_off_units():
     """Whole runs, same seed: blaming units for their broken pledges keeps the centre's
     legitimacy higher and the gap between centre and localities wider, and local legitimacy
     falls more steeply with a unit's laid-off share than under centre-only accounting."""
-    lo = _city(48, pledge_blame=0.0, unrest_blame=0.0)
-    hi = _city(48, pledge_blame=0.9, unrest_blame=0.0)
+    lo = _city(48, pledge_blame=0.0, unrest_blame=0.0, privilege_blame=0.0)
+    hi = _city(48, pledge_blame=0.9, unrest_blame=0.0, privilege_blame=0.0)
     assert hi.legitimacy > lo.legitimacy + 0.02
 
     def local_mean(m):
@@ -117,7 +138,7 @@ def test_local_blame_off_restores_centre_only_accounting():
         m = CadreModel(
             small_scenario(
                 **CITY,
-                params={"pledge_blame": s, "unrest_blame": s},
+                params={"pledge_blame": s, "unrest_blame": s, "privilege_blame": s},
                 mechanisms={"local_blame": False},
             ),
             seed=3,
@@ -128,4 +149,5 @@ def test_local_blame_off_restores_centre_only_accounting():
         runs.append(m)
     assert runs[0].legitimacy == runs[1].legitimacy
     assert np.array_equal(runs[0].local_legitimacy, runs[1].local_legitimacy)
-    assert not runs[1].layers.pledges.any() and not runs[1].layers.unrest.any()
+    layers = runs[1].layers
+    assert not (layers.pledges.any() or layers.unrest.any() or layers.privilege.any())

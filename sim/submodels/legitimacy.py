@@ -16,14 +16,17 @@ people-weighted as ``legitimacy_local``). People blame local officials for repre
 and appeal to the centre: a share ``local_blame`` of visible repression's cost falls on
 the locality (a per-locality memory kept by ``state_response``, added through the
 ``local_legitimacy`` term ``local_repression``) instead of the centre, while the centre's
-concessions still raise central legitimacy. The same layering holds for the two big terms
-of the reform era: a share ``pledge_blame`` of the cost of a unit's broken pledges falls
-on that unit's officials (term ``broken_pledges``), and a share ``unrest_blame`` of the
-cost of unrest left unresolved falls on the officials of the localities where it happened
-(term ``unresolved_unrest``); only the rest falls on the centre. A locality's blamed cost
-fades at the centre's own rate of reversion, so the layering *moves* the cost between the
-centre and its localities and creates none: without clipping, the people-weighted mean of
-local legitimacy is what it would be were the centre blamed for everything. So protest can
+concessions still raise central legitimacy. The same layering holds for the reform era's
+big terms: a share ``pledge_blame`` of the cost of a unit's broken pledges falls on that
+unit's officials (term ``broken_pledges``), a share ``unrest_blame`` of the cost of unrest
+left unresolved on the officials of the localities where it happened (term
+``unresolved_unrest``), and a share ``privilege_blame`` of the cost of visible cadre
+privilege on the cadres people see (term ``cadre_privilege``); only the rest falls on the
+centre. A locality's blamed cost fades at the centre's own rate of reversion, so the
+layering *moves* cost between the centre and its localities: for the same history, the
+people-weighted mean of local legitimacy (before clipping) is what it would be were the
+centre blamed for everything — exactly for pledges and unrest, and for privilege when
+units' privilege is independent of their size. So protest can
 grow locally for years while the centre holds.
 """
 
@@ -53,10 +56,25 @@ class Layers:
     """Cost of the unit's broken pledges blamed on its officials (seed 003 lines 15, 29)."""
     unrest: np.ndarray
     """Cost of unrest left unresolved, blamed on the locality's officials."""
+    privilege: np.ndarray
+    """Cost of visible cadre privilege blamed on the cadres people see (seed 003 line 19)."""
 
 
 def init(n_localities: int) -> Layers:
-    return Layers(np.zeros(n_localities), np.zeros(n_localities))
+    return Layers(np.zeros(n_localities), np.zeros(n_localities), np.zeros(n_localities))
+
+
+def seen_privilege(unit_privilege: np.ndarray, visible: float, n_localities: int) -> np.ndarray:
+    """Cadre privilege people see where they are counted, per locality.
+
+    A unit's people see their own cadres' (seed 003 line 19: "the sharp division of
+    classes extends down to the level of the individual factory"); everyone else sees the
+    city's officials, the visible privilege the centre answers for ("corrupt officials",
+    the mayor's relative, line 19).
+    """
+    out = np.full(n_localities, visible)
+    out[: unit_privilege.size] = unit_privilege
+    return out
 
 
 def blamed(memory: np.ndarray, added: np.ndarray, reversion: float) -> np.ndarray:
@@ -192,6 +210,8 @@ def update_local(model) -> None:
         terms.set("local_legitimacy", "broken_pledges", -layers.pledges)
     if layers.unrest.any():
         terms.set("local_legitimacy", "unresolved_unrest", -layers.unrest)
+    if layers.privilege.any():
+        terms.set("local_legitimacy", "cadre_privilege", -layers.privilege)
     # Legitimacy earned where people live (programmes in the residential communities
     # and units they serve, seed 001 lines 18-20, 26) counts where they are counted: a
     # locality's residence term is the mean over its members of the value where each
@@ -229,8 +249,10 @@ def update_global(model) -> None:
     (line 23), so ``pledge_blame`` of their cost falls on the unit. Unresolved unrest is
     aimed higher — at "the Communist Party—what it has become" (line 108), a leaflet
     "blistering the Communist Party and government" (line 110) — so a smaller share
-    ``unrest_blame`` falls on the locality. ``local_blame`` off restores centre-only
-    accounting.
+    ``unrest_blame`` falls on the locality. Visible cadre privilege is the privilege of
+    the cadres people see — their unit's, "down to the level of the individual factory",
+    or the city's (line 19) — so ``privilege_blame`` of its cost falls on them.
+    ``local_blame`` off restores centre-only accounting.
     """
     prm, lv, t, p = model.params, model.levers, model.tally, model.people
     on = model.mechanisms.gain
@@ -241,6 +263,8 @@ def update_global(model) -> None:
     w_unrest = prm.legitimacy_unrest * on("legitimacy_unrest")
     s_pledge = prm.pledge_blame * layered
     s_unrest = prm.unrest_blame * layered
+    w_priv = prm.legitimacy_privilege * on("legitimacy_privilege")
+    s_priv = prm.privilege_blame * layered
     model.legitimacy = global_change(
         model.legitimacy,
         float(np.clip(prm.legitimacy + lv.legitimacy_target_shift, 0.0, 1.0)),
@@ -251,7 +275,7 @@ def update_global(model) -> None:
         t["visible_arrests"] / n,
         t["conceded_people"] / n,
         prm.legitimacy_performance * on("legitimacy_performance"),
-        prm.legitimacy_privilege * on("legitimacy_privilege"),
+        w_priv * (1.0 - s_priv),
         prm.legitimacy_chaos,
         # Rightful resistance: the share of repression blamed on locals spares the centre.
         prm.legitimacy_repression * on("legitimacy_repression") * (1.0 - prm.local_blame * layered),
@@ -261,16 +285,19 @@ def update_global(model) -> None:
         w_broken=w_broken * (1.0 - s_pledge),
         w_unrest=w_unrest * (1.0 - s_unrest),
     )
-    update_layers(model, status_loss, w_broken * s_pledge, w_unrest * s_unrest)
+    update_layers(model, status_loss, w_broken * s_pledge, w_unrest * s_unrest, w_priv * s_priv)
 
 
-def update_layers(model, status_loss: np.ndarray, w_pledge: float, w_unrest: float) -> None:
+def update_layers(
+    model, status_loss: np.ndarray, w_pledge: float, w_unrest: float, w_priv: float = 0.0
+) -> None:
     """Add this month's locally blamed costs to each locality's memory (``model.layers``).
 
     A locality's pledge cost is ``w_pledge`` times the share of its people laid off
     (weighted by status lost; the laid-off keep their unit), its unrest cost ``w_unrest``
     times its share of the unresolved unrest: both shares of the locality's own people,
-    so free of ``people_per_agent`` and of the number of localities.
+    so free of ``people_per_agent`` and of the number of localities; its privilege cost
+    ``w_priv`` times the privilege its people see (``seen_privilege``).
     """
     prm, p, layers = model.params, model.people, model.layers
     r = prm.legitimacy_reversion
@@ -288,3 +315,7 @@ def update_layers(model, status_loss: np.ndarray, w_pledge: float, w_unrest: flo
         by_loc = unrest_by_locality(model.tally["unresolved_people"], ev.locality, weight, n_loc)
         add = w_unrest * by_loc / np.maximum(model.loc_size, 1.0)
     layers.unrest = blamed(layers.unrest, add, r)
+    add = np.zeros(n_loc)
+    if w_priv > 0.0:
+        add = w_priv * seen_privilege(model.unit_privilege, model.visible_privilege, n_loc)
+    layers.privilege = blamed(layers.privilege, add, r)
