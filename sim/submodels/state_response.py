@@ -134,6 +134,25 @@ def concession_probability(
     return 1.0 / (1.0 + np.exp(-logit))
 
 
+def concession_bias(
+    stance: float,
+    seizure: np.ndarray,
+    w_seizure: float,
+    split: np.ndarray,
+    w_split: float,
+    harsh: np.ndarray,
+    escalation: np.ndarray,
+    w_escalation: float,
+) -> np.ndarray:
+    """Log-odds added to each event's concession: the regime's stance, plus
+    ``w_seizure`` where the locality has a worker seizure that stands as a "model" (E1,
+    seed 003 line 21: the authorities, "afraid that the workers would take militant
+    action", concede pre-emptively), plus ``w_split`` × the locality's defected share of
+    security (a split elite concedes), minus the harshness of a challenge to
+    privatization (D8) and ``w_escalation`` × escalation after a win (D4)."""
+    return stance + seizure * w_seizure + w_split * split - harsh - w_escalation * escalation
+
+
 def visibility(size: np.ndarray, urban: np.ndarray, scale: float, rural: float) -> np.ndarray:
     """How visible an event is, in [0, 1] (seed 003 D8–D9)."""
     return np.clip(size / scale, 0.0, 1.0) * np.where(urban, 1.0, rural)
@@ -265,15 +284,15 @@ def respond(model, events: Events) -> None:
     # Defected security cadres side with the protest (a split elite concedes).
     defected_loc = elite.locality_defection(model)
     split = defected_loc / np.maximum(model.loc_security, 1e-12)
-    # A worker seizure in the locality ("model", seed 003 E1, line 21) makes the
-    # authorities concede pre-emptively.
-    seizure_bonus = model.loc_model_seizure[events.locality] * 1.5
-    bias = (
-        lv.concession_bias
-        + seizure_bonus
-        + prm.split_concession * split[events.locality]
-        - harsh
-        - prm.escalation_concession * esc
+    bias = concession_bias(
+        lv.concession_bias,
+        model.loc_model_seizure[events.locality],
+        prm.model_seizure_concession,
+        split[events.locality],
+        prm.split_concession,
+        harsh,
+        esc,
+        prm.escalation_concession,
     )
     p_c = concession_probability(
         events.size, breadth, prm.concession_base, prm.concession_size, prm.concession_breadth, bias
@@ -383,7 +402,8 @@ def respond(model, events: Events) -> None:
         p.dossier[jailed] += 1
         # Core activists "kept on fighting" after detention (seed 003 D7, line 25).
         # (the agent's mean: only its detained share was arrested).
-        p.activism[jailed] = np.minimum(p.activism[jailed] + (0.1 * taken).astype(np.float32), 1.0)
+        gain = (prm.detention_activism * taken).astype(np.float32)
+        p.activism[jailed] = np.minimum(p.activism[jailed] + gain, 1.0)
         t["arrests"] = float(taken.sum())  # agents' worth of people (outcome × ppa)
         # ... and their arrests escape "the public reaction" to police doing it (D5).
         t["visible_arrests"] = float(np.sum(vis[row[jailed]] * taken)) * (1.0 - lv.proxy_enforcers)
