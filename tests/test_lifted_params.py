@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sim.config import Params
 from sim.model import CadreModel
 from sim.state import Kind
-from sim.submodels import careers, protest, state_response
-from tests.conftest import small_scenario
+from sim.submodels import careers, state_response
+from tests.conftest import small_scenario, worker_event
 
 LIFTED = {
     "model_seizure_concession": 1.5,
@@ -86,24 +86,6 @@ def test_concession_bias_terms_and_signs():
         assert got[0] - base[0] == pytest.approx(shift), name
 
 
-def _event(m, loc: int, size: float) -> protest.Events:
-    """One event of all the workers of locality ``loc``."""
-    p = m.people
-    who = (m.locality == loc) & (p.kind == Kind.WORKER) & (p.jail == 0)
-    p.active[who] = True
-    p.turnout[who] = 1.0
-    return protest.Events(
-        locality=np.array([loc]),
-        participants=np.array([float(who.sum())]),
-        size=np.array([size]),
-        size_class=np.array([3]),
-        urban=np.array([True]),
-        breadth=0.0,
-        claim=np.array([0], dtype=np.int8),
-        index=np.where(who, 0, -1).astype(np.int64),
-    )
-
-
 def _conceded(weight: float, seizure: bool) -> int:
     # A hopeless event (log-odds about −8 before the seizure term) in unit 0.
     m = CadreModel(
@@ -113,7 +95,7 @@ def _conceded(weight: float, seizure: bool) -> int:
     m.step()
     m.loc_model_seizure[:] = 0.0
     m.loc_model_seizure[0] = float(seizure)
-    state_response.respond(m, _event(m, 0, 1000.0))
+    state_response.respond(m, worker_event(m, 0, 1000.0))
     t = m.tally
     return int(t["concessions"] + t["pacifications"] + t["contradicted"])
 
@@ -135,7 +117,7 @@ def test_detention_activism_hardens_the_arrested():
         )
         m.step()
         before, files = m.people.activism.copy(), m.people.dossier.copy()
-        state_response.respond(m, _event(m, 0, 1000.0))
+        state_response.respond(m, worker_event(m, 0, 1000.0))
         jailed = m.people.dossier > files  # arrested this month
         assert jailed.any()
         return float(np.mean(m.people.activism[jailed] - before[jailed]))
