@@ -549,6 +549,28 @@ class Params(StrictModel):
         "militant action', the 'model' of the paper factory seizure to follow (seed 003 "
         "E1, line 21) (log-odds)",
     )
+    policy_concession_size: float = _p(
+        300.0,
+        1,
+        1e6,
+        "smallest conceded event that wins policy for its group rather than a one-time "
+        "payment: size class III (seed 003 D1, lines 21, 93: 'thousands'; D2, line 97) (people)",
+    )
+    rural_brutality: float = _p(
+        2.0,
+        1,
+        10,
+        "arrest capacity multiplier for an invisible rural event, falling linearly to 1 at "
+        "full visibility: small, unseen peasant protest is repressed 'even more brutal[ly]' "
+        "(seed 003 D9, line 100) (multiplier)",
+    )
+    breadth_linkage_weight: float = _p(
+        0.5,
+        0,
+        1,
+        "weight of cross-locality linkage in an event's breadth, the rest being cross-class "
+        "breadth (seed 003 D1–D2, lines 21, 93, 97) (share)",
+    )
     detention_activism: float = _p(
         0.1,
         0,

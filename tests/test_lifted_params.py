@@ -32,6 +32,9 @@ LIFTED = {
     "splinter_rate": 0.02,
     "rebel_loyalty": 0.3,
     "clash_hardening": 0.05,
+    "policy_concession_size": 300.0,
+    "rural_brutality": 2.0,
+    "breadth_linkage_weight": 0.5,
 }
 
 
@@ -124,6 +127,44 @@ def test_detention_activism_hardens_the_arrested():
 
     assert arrested_activism(0.0) == 0.0
     assert arrested_activism(0.5) > arrested_activism(0.1) > 0.0
+
+
+def test_rural_brutality_is_harsher_where_unseen():
+    urban = np.array([True, False, False, False])
+    vis = np.array([0.0, 0.0, 0.5, 1.0])
+    assert state_response.rural_brutality(urban, vis, 2.0).tolist() == [1.0, 2.0, 1.5, 1.0]
+    assert state_response.rural_brutality(urban, vis, 1.0).tolist() == [1.0] * 4
+    assert state_response.rural_brutality(urban, vis, 4.0)[1] == 4.0
+
+
+def test_breadth_linkage_weight_trades_linkage_for_class_breadth():
+    # one claim out in 5 of 10 localities (linkage full at 0.2 share), no other class out
+    loc, claim = np.arange(5), np.zeros(5, dtype=np.int64)
+    args = (loc, claim, 10, 0.2)
+    assert np.allclose(state_response.event_breadth(*args), 0.5)
+    assert np.allclose(state_response.event_breadth(*args, 1.0), 1.0)
+    assert np.allclose(state_response.event_breadth(*args, 0.0), 0.0)
+
+
+def _policy_wins(min_size: float, size: float) -> int:
+    m = CadreModel(
+        small_scenario(
+            params={
+                "concession_base": 20.0,
+                "narrow_breadth": 0.0,
+                "policy_concession_size": min_size,
+            }
+        ),
+        seed=3,
+    )
+    m.step()
+    state_response.respond(m, worker_event(m, 0, size))
+    return int(m.tally["concessions"])
+
+
+def test_policy_needs_policy_concession_size_people():
+    assert _policy_wins(300.0, 1000.0) == 1
+    assert _policy_wins(2000.0, 1000.0) == 0  # conceded, but only paid off
 
 
 # --- careers (science-anchors §3.2; seed 002 B1–B2, C5–C6, E1, E10, R1, R3) ------------
