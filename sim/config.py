@@ -710,7 +710,7 @@ class Params(StrictModel):
         0,
         1,
         "monthly share of mass-organization members demobilized at full military control "
-        "(PLA and revolutionary committees; 1/month; seed 002 3233-3242) (1/month)",
+        "(PLA and revolutionary committees; seed 002 3233-3242) (1/month)",
     )
     grudge_decay: float = _p(
         0.02,
@@ -724,7 +724,7 @@ class Params(StrictModel):
         1.0,
         0,
         10,
-        "weight of good class background in recruitment into cadre posts (C1-C2) (score per label step)",
+        "weight of good class background in recruitment into cadre posts (C1-C2) (score)",
     )
     recruit_party: float = _p(1.0, 0, 10, "weight of party membership in cadre recruitment (score)")
     recruit_skill: float = _p(

@@ -131,7 +131,7 @@ class MineSafetyParams(RegimeParams):
         ge=0,
         le=100,
         description="smoothed mine death rate that triggers a central safety campaign "
-        "(deaths per 1,000 mine workers per month) (deaths per 1,000 workers per month)",
+        "(deaths per 1,000 mine workers per month)",
     )
     campaign_months: int = Field(
         12, ge=1, le=120, description="length of a central safety campaign (months)"
