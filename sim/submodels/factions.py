@@ -112,7 +112,7 @@ def choose_sides(
         (p.class_label[cand] > 0)
         | (p.dossier[cand] > 0)
         | (p.persecuted[cand] > 0)
-        | (cadre & (p.loyalty[cand] < 0.3))
+        | (cadre & (p.loyalty[cand] < prm.rebel_loyalty))
     )
     appeal = rebel_appeal(
         troubled.astype(np.float64),
