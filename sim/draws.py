@@ -51,12 +51,27 @@ def uniform_where(rng: np.random.Generator, need: np.ndarray) -> np.ndarray:
     in the rows before and after (which the caller must not read; every comparison with
     NaN is false); ``rng`` is left as ``rng.random(need.size)`` leaves it."""
     n = need.size
-    rows = np.flatnonzero(need)
-    if rows.size == 0:
-        start = stop = 0
-    else:
-        start, stop = int(rows[0]), int(rows[-1]) + 1
-    return uniform_rows(rng, n, start, stop)
+    if not _can_jump(rng, n):
+        return rng.random(n)
+    need = np.ascontiguousarray(need, dtype=bool)
+    start = int(np.argmax(need))  # the first ``need`` row (argmax stops at the first True)
+    if not need[start]:  # (none)
+        return uniform_rows(rng, n, 0, 0)
+    return uniform_rows(rng, n, start, _last_true(need) + 1)
+
+
+def _last_true(mask: np.ndarray) -> int:
+    """The last True row of a contiguous boolean array with at least one True, found
+    without listing them all: the last nonzero 8-byte word, then its last True byte (a
+    reversed argmax over the bytes is as slow as listing them)."""
+    n = mask.size
+    m = n - n % 8
+    tail = np.flatnonzero(mask[m:])
+    if tail.size:
+        return m + int(tail[-1])
+    words = mask[:m].view(np.uint64)
+    w = words.size - 1 - int(np.argmax(words[::-1] != 0))
+    return 8 * w + int(np.flatnonzero(mask[8 * w : 8 * w + 8])[-1])
 
 
 def uniform_rows(rng: np.random.Generator, n: int, start: int, stop: int) -> np.ndarray:

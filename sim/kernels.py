@@ -194,6 +194,23 @@ def tie_count(ties, mark: np.ndarray, compiled: bool | None = None) -> np.ndarra
     return _compiled().tie_count_of(ties.indptr, ties.indices, ties.data, mark, out)
 
 
+def tie_count_wide_reference(ties, mark: np.ndarray) -> np.ndarray:
+    """Per row of the CSR matrix ``ties``, the weight of its ties to ``mark``ed rows as
+    float64: the sparse product with the 0/1 vector as float64 (scipy widens the weights)."""
+    return np.asarray(ties @ mark.astype(np.float64)).ravel()
+
+
+def tie_count_wide(ties, mark: np.ndarray, compiled: bool | None = None) -> np.ndarray:
+    """:func:`tie_count_wide_reference` in one compiled pass over the ties reading ``mark``
+    (no float copy of it, nor of the weights): each weight widened to float64 and added in
+    stored order, as scipy's product does (a weight times 0 adds +0.0, which changes no
+    sum that starts at +0.0)."""
+    if not wanted(mark.size, compiled) or ties.nnz == 0:
+        return tie_count_wide_reference(ties, mark)
+    out = np.zeros(ties.shape[0], dtype=np.float64)
+    return _compiled().tie_count_of(ties.indptr, ties.indices, ties.data, mark, out)
+
+
 def symmetric(ties) -> bool:
     """Whether the CSR matrix is square, canonical (sorted, no duplicates) and equal to its
     transpose, value for value; checked once per matrix (the model's ties never change)."""

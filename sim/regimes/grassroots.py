@@ -269,9 +269,8 @@ class Grassroots(Regime):
         p.loyalty[rows] = np.where(
             serving_old, np.minimum(p.loyalty[rows] + prm.loyalty_gain, 1.0), p.loyalty[rows]
         )
-        merit = np.zeros(p.n)
-        merit[rows] = np.where(serving_young, prm.service_merit, 0.0)
-        model.terms.add("merit", self.key, merit)
+        merit = np.where(serving_young, prm.service_merit, 0.0)
+        model.terms.add("merit", self.key, merit, rows=rows)  # (the cadres' rows only)
         self.helped += int(reached.sum()) + int(settled.sum())
         model.tally["grassroots_helped"] = int(reached.sum()) + int(settled.sum())
 
