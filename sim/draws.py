@@ -74,6 +74,23 @@ def _last_true(mask: np.ndarray) -> int:
     return 8 * w + int(np.flatnonzero(mask[8 * w : 8 * w + 8])[-1])
 
 
+def uniform_block(rng: np.random.Generator, n: int, block: slice, need: np.ndarray) -> np.ndarray:
+    """``uniform_where(rng, full)[block]`` for the mask ``full`` that is ``need`` on the
+    rows of ``block`` (a slice with a start) and False elsewhere, without making ``full``:
+    for a rule on one type's block of rows."""
+    if not _can_jump(rng, n):
+        return rng.random(n)[block]
+    need = np.ascontiguousarray(need, dtype=bool)
+    out = np.full(need.size, np.nan)
+    first = int(np.argmax(need)) if need.size else 0
+    if need.size == 0 or not need[first]:  # (none)
+        uniform_span(rng, n, 0, 0)
+        return out
+    stop = _last_true(need) + 1
+    out[first:stop] = uniform_span(rng, n, block.start + first, block.start + stop)
+    return out
+
+
 def uniform_rows(rng: np.random.Generator, n: int, start: int, stop: int) -> np.ndarray:
     """``rng.random(n)`` in rows ``[start, stop)``, NaN elsewhere (see :func:`uniform_where`)."""
     if not _can_jump(rng, n):

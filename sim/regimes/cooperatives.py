@@ -75,7 +75,7 @@ import numpy as np
 from pydantic import Field
 
 from sim import kernels
-from sim.draws import uniform_span
+from sim.draws import uniform_block
 from sim.grouping import row_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
@@ -390,7 +390,7 @@ class Cooperatives(Regime):
         # The draw spans the whole population (the stream does not depend on who can join);
         # only the peasants' numbers are generated (sim/draws.py: same numbers there).
         can = ~coop_b & ~fail[vil]
-        joins = can & (uniform_span(rng, p.n, sl.start, sl.stop) < hz)
+        joins = can & (uniform_block(rng, p.n, sl, can) < hz)
         coop_b[joins] = True
         model.tally["coop_joins"] = int(joins.sum())
         # Pooling: income premium (paid as relief, spent by pay()), safety net, services.
