@@ -847,12 +847,16 @@ def test_compiled_tie_weights_match_numpy_reference(n, degree, mode, seed):
     st.integers(0, 8),
     st.floats(0, 1),
     st.sampled_from([np.float32, np.float64]),
+    st.booleans(),
     st.integers(0, 2**32 - 1),
 )
-def test_compiled_wide_tie_count_matches_float64_sparse_product(n, degree, share, dtype, seed):
-    """``kernels.tie_count_wide`` (one pass reading the 0/1 marks) equals scipy's product
+def test_compiled_wide_tie_count_matches_float64_sparse_product(
+    n, degree, share, dtype, symmetric, seed
+):
+    """``kernels.tie_count_wide`` (compiled) equals scipy's product
     of the ties with the marks as a float64 vector, bit for bit (weights widened, summed
-    in float64), on a block of rows as the cooperatives take it."""
+    in float64), on a block of rows as the cooperatives take it; on symmetric ties with
+    few marks it reads the marked rows' ties only."""
     from scipy import sparse
 
     from sim import kernels
@@ -862,11 +866,15 @@ def test_compiled_wide_tie_count_matches_float64_sparse_product(n, degree, share
     i, j = r.integers(0, n, n * degree), r.integers(0, n, n * degree)
     w = r.choice([1.0, 0.5, 1 / 3, 0.7, 1e-8, 3e4], i.size).astype(dtype)
     ties = sparse.csr_matrix((w, (i, j)), shape=(n, n))
-    mark = r.random(n) < share
+    mark = r.random(n) < share**3  # (often few: the symmetric path)
+    if symmetric:
+        ties = (ties + ties.T).tocsr()
+        ties.sum_duplicates()
+        ties.sort_indices()
     a = int(r.integers(0, n + 1))
-    block = row_block(ties, a, int(r.integers(a, n + 1)))
-    got = kernels.tie_count_wide(block, mark, compiled=True)
-    want = np.asarray(block @ mark.astype(np.float64)).ravel()
+    b = int(r.integers(a, n + 1))
+    got = kernels.tie_count_wide(ties, a, b, mark, compiled=True)
+    want = np.asarray(row_block(ties, a, b) @ mark.astype(np.float64)).ravel()
     assert got.dtype == want.dtype == np.float64
     np.testing.assert_array_equal(got, want)
 

@@ -384,7 +384,9 @@ class Cooperatives(Regime):
         # (the weights change: repression_concession's hostility; the degrees are summed)
         block = row_block(model.ties, rows.start, rows.stop)
         degree = np.asarray(block.sum(axis=1)).ravel()
-        tie_share = kernels.tie_count_wide(block, coop_f) / np.maximum(degree, 1)
+        tie_share = kernels.tie_count_wide(model.ties, sl.start, sl.stop, coop_f) / np.maximum(
+            degree, 1
+        )
         exposure = np.clip(np.maximum(share_v[vil], neighbours[vil]) + tie_share, 0, 1)
         hz = join_hazard(p.hardship[sl], exposure, prm.join_rate, lv.coop_support, prm.diffusion)
         # The draw spans the whole population (the stream does not depend on who can join);
