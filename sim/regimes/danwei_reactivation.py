@@ -198,7 +198,8 @@ class DanweiReactivation(Regime):
         )
         share = prm.problem_solving * self.reach
         reached = residents & (uniform_where(rng, residents) < share)
-        self.solved = solve_problems(self.solved, reached, prm.depth)
+        at = np.flatnonzero(reached)  # (the others keep their share)
+        self.solved[at] = solve_problems(self.solved[at], True, prm.depth)
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
             "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
