@@ -76,7 +76,6 @@ from pydantic import Field
 
 from sim import kernels
 from sim.draws import uniform_block
-from sim.grouping import row_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
 from sim.submodels.protest import CLAIM_LAND, CLAIM_MIGRANT
@@ -382,8 +381,7 @@ class Cooperatives(Regime):
         # Only peasants' exposure is read; their rows are one contiguous block of the CSR
         # tie matrix, taken as a view (no copy), so the month costs a third of a full product.
         # (the weights change: repression_concession's hostility; the degrees are summed)
-        block = row_block(model.ties, rows.start, rows.stop)
-        degree = np.asarray(block.sum(axis=1)).ravel()
+        degree = kernels.row_sums(model.ties, rows.start, rows.stop)
         tie_share = kernels.tie_count_wide(model.ties, sl.start, sl.stop, coop_f) / np.maximum(
             degree, 1
         )
