@@ -78,7 +78,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.calendar import Month
-from sim.draws import uniform_where
+from sim.draws import uniform_at, uniform_where
 from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
@@ -1038,12 +1038,12 @@ class Campaign(Regime):
         tech = idx[p.kind[idx] == Kind.TECHNICIAN]
         p.alienation[tech] = np.minimum(p.alienation[tech] + prm.alienation_step, 1.0)
         # Labels stick to families: kin and close associates share the risk.
+        # (the exposed are few: their rows are listed and only their draws generated)
         exposure = kin_exposure(model.ties, struck)
-        exposed = exposure > 0
-        u_kin = uniform_where(rng, exposed)
-        kin = exposed & ~struck & (u_kin < kin_probability(exposure, prm.kin_risk))
+        touched = np.flatnonzero(exposure > 0)
+        u_kin = uniform_at(rng, p.n, touched)
+        kin = touched[~struck[touched] & (u_kin < kin_probability(exposure[touched], prm.kin_risk))]
         p.dossier[kin] += 1
-        touched = exposure > 0
         # K1: "remold, don't remove" — the struggled and their kin stay and hold a grudge.
         g = model.mechanisms.gain("struggle_grievance")
         p.grudge[idx] = np.minimum(p.grudge[idx] + g * prm.struggle_grievance, 1.0)
