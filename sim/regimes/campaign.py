@@ -784,13 +784,16 @@ class Campaign(Regime):
         """
         p, prm = model.people, self.params
         c = p.rows(Kind.CADRE)  # merit is read for cadres only
-        merit = np.zeros(p.n)
         aligned = p.faction[c] >= 0
-        merit[c] = prm.activist_merit * p.activism[c] * aligned
+        activist = prm.activist_merit * p.activism[c] * aligned
         if phase in ("qingli", "liberation"):
+            merit = np.zeros(p.n)
+            merit[c] = activist
             # for everyone: recruitment into the corps reads merit too (demography)
             merit -= prm.purity_merit * p.class_label
-        model.terms.add("merit", self.key, merit)
+            model.terms.add("merit", self.key, merit)
+        else:  # (on the cadres' rows only)
+            model.terms.add("merit", self.key, activist, rows=c)
         if self.overthrown is not None and self.overthrown.any():
             self.sideline(model, self.overthrown)
 
@@ -831,9 +834,10 @@ class Campaign(Regime):
         """The overthrown cadres in the mask ``rows`` are out of the running for posts and
         labour on the shop floor (3106-3108): this regime's ``merit`` and ``labour_share``
         terms for them this month."""
-        out = rows & (model.people.kind == Kind.CADRE)
-        model.terms.add("merit", self.key, -20.0 * out)
-        model.terms.add("labour_share", self.key, out.astype(np.float64))
+        c = model.people.rows(Kind.CADRE)  # (the cadres' rows: the terms are there only)
+        out = rows[c]
+        model.terms.add("merit", self.key, -20.0 * out, rows=c)
+        model.terms.add("labour_share", self.key, out.astype(np.float64), rows=c)
 
     def on_step(self, model: CadreModel) -> None:
         p, rng = model.people, model.rng
