@@ -22,12 +22,19 @@ def _can_jump(rng: np.random.Generator, n: int) -> bool:
     return n >= MIN_ROWS and hasattr(rng.bit_generator, "advance")
 
 
-def uniform_span(rng: np.random.Generator, n: int, start: int, stop: int) -> np.ndarray:
-    """``rng.random(n)[start:stop]``, leaving ``rng`` as ``rng.random(n)`` leaves it."""
+def uniform_span(
+    rng: np.random.Generator, n: int, start: int, stop: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``rng.random(n)[start:stop]``, leaving ``rng`` as ``rng.random(n)`` leaves it;
+    written into ``out`` (contiguous float64 of the span's length) if given."""
     start, stop = max(int(start), 0), min(int(stop), n)
     stop = max(stop, start)
     if not _can_jump(rng, n):
-        return rng.random(n)[start:stop]
+        u = rng.random(n)[start:stop]
+        if out is None:
+            return u
+        out[...] = u
+        return out
     bg = rng.bit_generator
     # ``advance`` also drops a buffered half of a 64-bit step (left by a 32-bit draw, as
     # ``integers`` over a small range makes), which ``random`` leaves in place: it is
@@ -36,7 +43,7 @@ def uniform_span(rng: np.random.Generator, n: int, start: int, stop: int) -> np.
     before = bg.state
     if start:
         bg.advance(start)
-    u = rng.random(stop - start)
+    u = rng.random(stop - start) if out is None else rng.random(out=out)
     if n - stop:
         bg.advance(n - stop)
     if before.get("has_uint32") or before.get("uinteger"):  # (a stale one too: same state)
@@ -87,7 +94,7 @@ def uniform_block(rng: np.random.Generator, n: int, block: slice, need: np.ndarr
         uniform_span(rng, n, 0, 0)
         return out
     stop = _last_true(need) + 1
-    out[first:stop] = uniform_span(rng, n, block.start + first, block.start + stop)
+    uniform_span(rng, n, block.start + first, block.start + stop, out=out[first:stop])
     return out
 
 
@@ -100,7 +107,7 @@ def uniform_rows(rng: np.random.Generator, n: int, start: int, stop: int) -> np.
     out = np.empty(n)
     out[:start] = np.nan
     out[stop:] = np.nan
-    out[start:stop] = uniform_span(rng, n, start, stop)
+    uniform_span(rng, n, start, stop, out=out[start:stop])  # (drawn in place)
     return out
 
 
