@@ -41,20 +41,28 @@ class ScenarioError(ValueError):
 class Population(StrictModel):
     """Agent counts per type, and the collectives they belong to."""
 
-    cadres: int = Field(300, ge=1, le=MAX_AGENTS, description="cadres (managers, party, security)")
-    technicians: int = Field(600, ge=0, le=MAX_AGENTS, description="engineers and technicians")
+    cadres: int = Field(
+        300, ge=1, le=MAX_AGENTS, description="cadres (managers, party, security) (agents)"
+    )
+    technicians: int = Field(
+        600, ge=0, le=MAX_AGENTS, description="engineers and technicians (agents)"
+    )
     workers: int = Field(
-        9000, ge=0, le=MAX_AGENTS, description="urban workers with local residency"
+        9000, ge=0, le=MAX_AGENTS, description="urban workers with local residency (agents)"
     )
-    migrants: int = Field(0, ge=0, le=MAX_AGENTS, description="rural migrants working in the city")
-    peasants: int = Field(0, ge=0, le=MAX_AGENTS, description="peasant households")
-    units: int = Field(40, ge=1, le=100_000, description="work units (enterprises, danwei)")
+    migrants: int = Field(
+        0, ge=0, le=MAX_AGENTS, description="rural migrants working in the city (agents)"
+    )
+    peasants: int = Field(0, ge=0, le=MAX_AGENTS, description="peasant households (agents)")
+    units: int = Field(40, ge=1, le=100_000, description="work units (enterprises, danwei) (units)")
     villages: int = Field(
-        0, ge=0, le=100_000, description="villages (needed for peasants, migrants)"
+        0, ge=0, le=100_000, description="villages (needed for peasants, migrants) (villages)"
     )
-    mining_share: float = Field(0.1, ge=0, le=1, description="share of units that are mines")
+    mining_share: float = Field(
+        0.1, ge=0, le=1, description="share of units that are mines (share)"
+    )
     state_share: float = Field(
-        0.9, ge=0, le=1, description="share of units in state ownership at start"
+        0.9, ge=0, le=1, description="share of units in state ownership at start (share)"
     )
 
     @model_validator(mode="after")
@@ -78,20 +86,38 @@ class Params(StrictModel):
     """Global parameters of the submodels (docs/ODD.md, Submodels, gives each its source)."""
 
     spinup_months: int = Field(
-        12, ge=0, le=600, description="unrecorded months under neutral rules before the start"
+        12,
+        ge=0,
+        le=600,
+        description="unrecorded months under neutral rules before the start (months)",
     )
 
     # legitimacy (Epstein 2002; seed 002 E7-E8; seed 003 A8)
-    legitimacy: float = _p(0.8, 0, 1, "baseline regime legitimacy L0 (Epstein's L)")
-    legitimacy_reversion: float = _p(0.05, 0, 1, "monthly pull of legitimacy back to its target")
+    legitimacy: float = _p(0.8, 0, 1, "baseline regime legitimacy L0 (Epstein's L) (0–1)")
+    legitimacy_reversion: float = _p(
+        0.05, 0, 1, "monthly pull of legitimacy back to its target (1/month)"
+    )
     legitimacy_performance: float = _p(
-        0.5, 0, 10, "legitimacy gained per unit of trend monthly output growth"
+        0.5,
+        0,
+        10,
+        "legitimacy gained per unit of trend monthly output growth (legitimacy per unit monthly growth)",
     )
     legitimacy_privilege: float = _p(
-        0.02, 0, 1, "monthly legitimacy lost per unit visible privilege"
+        0.02,
+        0,
+        1,
+        "monthly legitimacy lost per unit visible privilege (legitimacy per unit privilege per month)",
     )
-    legitimacy_chaos: float = _p(0.03, 0, 1, "monthly legitimacy lost per unit campaign intensity")
-    legitimacy_repression: float = _p(0.5, 0, 10, "legitimacy lost per share of people arrested")
+    legitimacy_chaos: float = _p(
+        0.03,
+        0,
+        1,
+        "monthly legitimacy lost per unit campaign intensity (legitimacy per unit intensity per month)",
+    )
+    legitimacy_repression: float = _p(
+        0.5, 0, 10, "legitimacy lost per share of people arrested (legitimacy per share)"
+    )
     legitimacy_concession: float = _p(
         0.2, 0, 10, "legitimacy gained per share of people won policy concessions (per share)"
     )
@@ -109,34 +135,49 @@ class Params(StrictModel):
         "legitimacy lost per visibility-weighted share of people in protest left "
         "unresolved (seed 003 line 108) (per share)",
     )
-    legitimacy_presence: float = _p(0.15, 0, 1, "local legitimacy bonus at full cadre presence")
+    legitimacy_presence: float = _p(
+        0.15, 0, 1, "local legitimacy bonus at full cadre presence (legitimacy)"
+    )
     legitimacy_corruption: float = _p(
-        0.15, 0, 1, "local legitimacy penalty at full cadre corruption"
+        0.15, 0, 1, "local legitimacy penalty at full cadre corruption (legitimacy)"
     )
     # hardship and grievance (Epstein 2002; seed 003 A1-A10)
-    hardship_idiosyncratic: float = _p(0.35, 0, 1, "weight of fixed personal hardship H0 ~ U(0,1)")
-    hardship_income: float = _p(0.45, 0, 2, "weight of income below subsistence")
-    hardship_status: float = _p(0.25, 0, 2, "weight of lost status (laid off, denied status)")
+    hardship_idiosyncratic: float = _p(
+        0.35, 0, 1, "weight of fixed personal hardship H0 ~ U(0,1) (hardship per unit H0)"
+    )
+    hardship_income: float = _p(
+        0.45, 0, 2, "weight of income below subsistence (hardship per unit shortfall)"
+    )
+    hardship_status: float = _p(
+        0.25,
+        0,
+        2,
+        "weight of lost status (laid off, denied status) (hardship per unit status loss)",
+    )
     hardship_arrears: float = _p(0.3, 0, 2, "weight of wage arrears (months owed / 6)")
-    hardship_land: float = _p(0.3, 0, 2, "weight of land lost (peasants)")
-    hardship_health: float = _p(0.2, 0, 2, "weight of depleted health (migrants)")
+    hardship_land: float = _p(
+        0.3, 0, 2, "weight of land lost (peasants) (hardship per share of land)"
+    )
+    hardship_health: float = _p(
+        0.2, 0, 2, "weight of depleted health (migrants) (hardship per unit health)"
+    )
     grievance_memory: float = _p(
-        0.0, 0, 0.99, "share of last month's grievance carried over (0 = Epstein)"
+        0.0, 0, 0.99, "share of last month's grievance carried over (0 = Epstein) (share)"
     )
     subsistence_income: float = _p(
         1.0, 0.01, 100, "monthly income that meets basic needs (wage units)"
     )
     # protest decision (Epstein 2002 Model I; science-anchors §1.2)
-    threshold: float = _p(0.1, 0, 1, "Epstein's T: net grievance needed to turn active")
-    threshold_sd: float = _p(0.0, 0, 1, "spread of individual thresholds (Granovetter)")
+    threshold: float = _p(0.1, 0, 1, "Epstein's T: net grievance needed to turn active (grievance)")
+    threshold_sd: float = _p(0.0, 0, 1, "spread of individual thresholds (Granovetter) (grievance)")
     activism_threshold: float = _p(
         0.2,
         0,
         1,
         "share of the protest threshold a fully committed activist (activism 1) no "
-        "longer needs (seed 003 lines 25, 73)",
+        "longer needs (seed 003 lines 25, 73) (share)",
     )
-    arrest_k: float = _p(2.3, 0, 20, "Epstein's k in P = 1 - exp(-k floor(C/A))")
+    arrest_k: float = _p(2.3, 0, 20, "Epstein's k in P = 1 - exp(-k floor(C/A)) (dimensionless)")
     discretization: Literal["floor", "round", "none"] = Field(
         "none",
         description="how C/A is discretized before the exponential: none = Epstein's printed "
@@ -148,7 +189,9 @@ class Params(StrictModel):
         le=10_000,
         description="represented people a person sees in their unit or village (people)",
     )
-    network_weight: float = _p(1.0, 0, 10, "weight of active network ties in the active count A")
+    network_weight: float = _p(
+        1.0, 0, 10, "weight of active network ties in the active count A (agents per active tie)"
+    )
     nothing_to_lose: float = _p(
         0.5,
         0,
@@ -156,28 +199,42 @@ class Params(StrictModel):
         "share of risk aversion shed at full status loss (seed 003 B6, line 100: "
         "'not afraid to die, since they have nothing') (share)",
     )
-    police_per_1000: float = _p(6.0, 0, 1000, "public-security officers per 1000 people")
-    police_reach: float = _p(15.0, 0, 1000, "people one officer or security cadre can watch")
-    security_cadre_share: float = _p(0.1, 0, 1, "share of cadres in a security role")
-    # state response (seed 003 D1-D15)
-    arrests_per_officer: float = _p(0.5, 0, 100, "arrests one enforcer can make per protest month")
-    jail_min: int = Field(2, ge=0, le=600, description="shortest detention, months (seed 003 L25)")
-    jail_max: int = Field(4, ge=0, le=600, description="longest detention, months (seed 003 L25)")
-    concession_base: float = _p(
-        -3.0, -20, 20, "log-odds of a concession for a tiny isolated protest"
+    police_per_1000: float = _p(
+        6.0, 0, 1000, "public-security officers per 1000 people (officers per 1000 people)"
     )
-    concession_size: float = _p(0.8, 0, 10, "log-odds per log10 of protest size")
+    police_reach: float = _p(
+        15.0, 0, 1000, "people one officer or security cadre can watch (people)"
+    )
+    security_cadre_share: float = _p(0.1, 0, 1, "share of cadres in a security role (share)")
+    # state response (seed 003 D1-D15)
+    arrests_per_officer: float = _p(
+        0.5,
+        0,
+        100,
+        "arrests one enforcer can make per protest month (people per enforcer per month)",
+    )
+    jail_min: int = Field(2, ge=0, le=600, description="shortest detention (seed 003 L25) (months)")
+    jail_max: int = Field(4, ge=0, le=600, description="longest detention (seed 003 L25) (months)")
+    concession_base: float = _p(
+        -3.0, -20, 20, "log-odds of a concession for a tiny isolated protest (log-odds)"
+    )
+    concession_size: float = _p(
+        0.8, 0, 10, "log-odds per log10 of protest size (log-odds per log10 people)"
+    )
     concession_breadth: float = _p(
         3.0, 0, 20, "log-odds per unit breadth (share of units protesting)"
     )
     restored_stipend_months: int = Field(
-        12, ge=0, le=600, description="stipend months a policy concession restores to the denied"
+        12,
+        ge=0,
+        le=600,
+        description="stipend months a policy concession restores to the denied (months)",
     )
     pacification_payment: float = _p(
-        3.0, 0, 100, "one-time payment to participants, months of wage"
+        3.0, 0, 100, "one-time payment to participants (months of wage)"
     )
     fear_after_defeat: float = _p(
-        0.15, 0, 1, "fear added to a locality whose protest was crushed, at full turnout"
+        0.15, 0, 1, "fear added to a locality whose protest was crushed, at full turnout (fear)"
     )
     fear_turnout: float = _p(
         0.01,
@@ -186,10 +243,14 @@ class Params(StrictModel):
         "turnout (share of the locality's people) at which a crushed protest frightens "
         "everyone there fully; smaller defeats frighten in proportion (seed 003 D7) (share)",
     )
-    fear_decay: float = _p(0.1, 0, 1, "monthly decay of fear")
-    visibility_scale: float = _p(1000.0, 1, 1e7, "protest size at which an event is fully visible")
-    rural_visibility: float = _p(0.3, 0, 1, "visibility of rural protest relative to urban")
-    people_per_agent: float = _p(1.0, 0.001, 1e6, "real people one agent stands for (size classes)")
+    fear_decay: float = _p(0.1, 0, 1, "monthly decay of fear (1/month)")
+    visibility_scale: float = _p(
+        1000.0, 1, 1e7, "protest size at which an event is fully visible (people)"
+    )
+    rural_visibility: float = _p(0.3, 0, 1, "visibility of rural protest relative to urban (ratio)")
+    people_per_agent: float = _p(
+        1.0, 0.001, 1e6, "real people one agent stands for (size classes) (people per agent)"
+    )
     # organized protest: leaders and linkage (seed 003 B1 L25 L29, E4 L97, L100; helper protest)
     leader_activism: float = _p(
         0.3,
@@ -259,35 +320,61 @@ class Params(StrictModel):
         "and migrants; seed 003 lines 97, 100) (share)",
     )
     # careers and factions (seed 002 C1-C9, K2-K3; science-anchors §3.2)
-    promotion_rate: float = _p(0.01, 0, 1, "monthly promotion hazard of an average candidate")
-    promotion_performance: float = _p(1.0, -10, 10, "beta_g: weight of unit performance")
-    promotion_ties: float = _p(1.0, -10, 10, "beta_f: weight of a patron tie")
-    promotion_interaction: float = _p(0.5, -10, 10, "beta_gf: performance x tie (Jia et al.)")
-    promotion_label: float = _p(1.5, 0, 10, "penalty per step of bad class label (seed 002 C1)")
+    promotion_rate: float = _p(
+        0.01, 0, 1, "monthly promotion hazard of an average candidate (1/month)"
+    )
+    promotion_performance: float = _p(
+        1.0, -10, 10, "beta_g: weight of unit performance (log-odds per sd of performance)"
+    )
+    promotion_ties: float = _p(1.0, -10, 10, "beta_f: weight of a patron tie (log-odds)")
+    promotion_interaction: float = _p(
+        0.5, -10, 10, "beta_gf: performance x tie (Jia et al.) (log-odds per sd of performance)"
+    )
+    promotion_label: float = _p(
+        1.5, 0, 10, "penalty per step of bad class label (seed 002 C1) (log-odds per label step)"
+    )
     faction_min_share: float = _p(
         0.02, 0, 1, "share of cadres, technicians and workers a faction needs to be counted (share)"
     )
-    faction_dissolution: float = _p(0.01, 0, 1, "monthly chance a member drifts back when quiet")
-    retirement_age: float = _p(60.0, 30, 90, "age at which workers and cadres retire")
-    # production and accidents (seed 000; science-anchors §3.9)
-    output_growth: float = _p(0.004, -0.1, 0.1, "monthly technical progress in unit capacity")
-    management_cost: float = _p(0.5, 0, 1, "output lost per unit of cadre time on the line")
-    accident_rate: float = _p(
-        0.002, 0, 1, "monthly accidents per worker in a mine, before modifiers"
+    faction_dissolution: float = _p(
+        0.01, 0, 1, "monthly chance a member drifts back when quiet (1/month)"
     )
-    accident_rate_factory: float = _p(0.0002, 0, 1, "monthly accidents per worker in a factory")
-    fatality_share: float = _p(0.5, 0, 1, "deaths per accident (expected)")
-    collusion_effect: float = _p(1.5, 0, 20, "gamma_c: hazard multiplier slope on collusion")
-    distance_effect: float = _p(0.8, 0, 20, "gamma_d: hazard slope on cadre distance from the line")
-    enforcement_effect: float = _p(0.6, 0, 1, "delta: hazard reduction at full enforcement")
-    native_cadre_share: float = _p(0.5, 0, 1, "share of unit cadres native to the locality")
+    retirement_age: float = _p(60.0, 30, 90, "age at which workers and cadres retire (years)")
+    # production and accidents (seed 000; science-anchors §3.9)
+    output_growth: float = _p(
+        0.004, -0.1, 0.1, "monthly technical progress in unit capacity (1/month)"
+    )
+    management_cost: float = _p(
+        0.5,
+        0,
+        1,
+        "output lost per unit of cadre time on the line (share of output per unit cadre time)",
+    )
+    accident_rate: float = _p(
+        0.002, 0, 1, "monthly accidents per worker in a mine, before modifiers (1/month per worker)"
+    )
+    accident_rate_factory: float = _p(
+        0.0002, 0, 1, "monthly accidents per worker in a factory (1/month per worker)"
+    )
+    fatality_share: float = _p(0.5, 0, 1, "deaths per accident (expected) (deaths per accident)")
+    collusion_effect: float = _p(
+        1.5, 0, 20, "gamma_c: hazard multiplier slope on collusion (multiplier per unit collusion)"
+    )
+    distance_effect: float = _p(
+        0.8,
+        0,
+        20,
+        "gamma_d: hazard slope on cadre distance from the line (multiplier per unit distance)",
+    )
+    enforcement_effect: float = _p(0.6, 0, 1, "delta: hazard reduction at full enforcement (share)")
+    native_cadre_share: float = _p(0.5, 0, 1, "share of unit cadres native to the locality (share)")
     # accidents with consequences (regimes_b; issue 13.5; science-anchors §3.9)
     small_mine_hazard: float = _p(
         4.0,
         1,
         20,
         "base-hazard multiplier of small (non-state) mines (SAWS 2009: 35 % of output, "
-        "70 % of deaths, about 4x per unit of output)",
+        "70 % of deaths, about 4x per unit of output) (multiplier)",
     )
     accident_memory_fade: float = _p(
         0.1, 0.01, 1, "monthly fading of remembered deaths (1/month; assumption: ~10 months)"
@@ -296,23 +383,25 @@ class Params(StrictModel):
         0.01,
         0,
         1,
-        "local legitimacy lost per remembered death per 1,000 workers at full media exposure",
+        "local legitimacy lost per remembered death per 1,000 workers at full media exposure (legitimacy per death per 1,000 workers)",
     )
     accident_blame: float = _p(
         0.05,
         0,
         5,
         "promotion log-odds a unit's cadres lose per remembered death per 1,000 workers, "
-        "unless collusion shields them",
+        "unless collusion shields them (log-odds per death per 1,000 workers)",
     )
     # incomes
     wage: float = _p(1.0, 0.01, 100, "urban worker's monthly wage (wage units)")
-    cadre_wage: float = _p(1.5, 0.01, 100, "cadre's monthly wage")
-    migrant_wage: float = _p(0.8, 0.01, 100, "migrant's monthly wage")
-    farm_income: float = _p(0.6, 0.01, 100, "monthly farm income of a household with full land")
-    pension: float = _p(0.7, 0, 100, "monthly pension of a retiree")
-    stipend: float = _p(0.4, 0, 100, "monthly xiagang stipend")
-    informal_income: float = _p(0.25, 0, 100, "income without any job or status")
+    cadre_wage: float = _p(1.5, 0.01, 100, "cadre's monthly wage (wage units)")
+    migrant_wage: float = _p(0.8, 0.01, 100, "migrant's monthly wage (wage units)")
+    farm_income: float = _p(
+        0.6, 0.01, 100, "monthly farm income of a household with full land (wage units)"
+    )
+    pension: float = _p(0.7, 0, 100, "monthly pension of a retiree (wage units)")
+    stipend: float = _p(0.4, 0, 100, "monthly xiagang stipend (wage units)")
+    informal_income: float = _p(0.25, 0, 100, "income without any job or status (wage units)")
     # demography and hiring (docs/ODD.md 7.6.1; seed 003 lines 14, 15, 35, 40, 43, 86, 95;
     # Gompertz 1825; levels near China's 2000 life table, Banister & Hill 2004)
     mortality_60: float = _p(
@@ -337,7 +426,7 @@ class Params(StrictModel):
         0.02, 0, 1, "health a migrant loses per month on the job at average safety (1/month)"
     )
     migrant_frailty_sd: float = _p(
-        0.4, 0, 2, "spread (log sd) of migrants' frailty, the multiplier on health decay"
+        0.4, 0, 2, "spread (log sd) of migrants' frailty, the multiplier on health decay (log sd)"
     )
     migrant_exit_health: float = _p(0.3, 0, 1, "health below which a migrant is worn out (0–1)")
     migrant_exhaustion_exit: float = _p(
@@ -366,8 +455,10 @@ class Params(StrictModel):
         0.02, 0, 1, "health regained per month away from the line (1/month)"
     )
     # network
-    ties_per_agent: int = Field(6, ge=0, le=100, description="network ties each agent forms")
-    long_tie_share: float = _p(0.05, 0, 1, "share of ties outside the agent's own unit or village")
+    ties_per_agent: int = Field(6, ge=0, le=100, description="network ties each agent forms (ties)")
+    long_tie_share: float = _p(
+        0.05, 0, 1, "share of ties outside the agent's own unit or village (share)"
+    )
     # --- elite dynamics and layered legitimacy (sim/submodels/elite.py; docs/ODD.md 7.11;
     # seed 002 lines 245-250, 1043-1056, 4298-4305; seed 003 lines 93-97, 127; Walder &
     # Lu 2017; O'Brien & Li 2006; Li 2004)
@@ -408,7 +499,10 @@ class Params(StrictModel):
         6, ge=1, le=120, description="months a defected security cadre stays defected (months)"
     )
     split_concession: float = _p(
-        3.0, 0, 20, "concession log-odds added in a locality whose security is all defected (logit)"
+        3.0,
+        0,
+        20,
+        "concession log-odds added in a locality whose security is all defected (log-odds)",
     )
     local_blame: float = _p(
         0.6,
@@ -417,29 +511,182 @@ class Params(StrictModel):
         "share of visible repression's legitimacy cost blamed on local officials "
         "rather than the centre (rightful resistance) (share)",
     )
+    # Layered legitimacy for the reform era's big terms (sim/submodels/legitimacy.py
+    # update_global; O'Brien & Li 2006; Li 2004; seed 003 lines 15, 23, 29, 108, 110).
+    pledge_blame: float = _p(
+        0.6,
+        0,
+        1,
+        "share of a unit's broken pledges' legitimacy cost blamed on the unit's managers "
+        "and officials rather than the centre (seed 003 lines 15, 23, 29) (share)",
+    )
+    unrest_blame: float = _p(
+        0.3,
+        0,
+        1,
+        "share of unresolved unrest's legitimacy cost blamed on the officials of the "
+        "locality where it happened rather than the centre; lower than pledge_blame as the "
+        "protest targets the Party itself (seed 003 lines 108, 110) (share)",
+    )
+    privilege_blame: float = _p(
+        0.6,
+        0,
+        1,
+        "share of visible cadre privilege's legitimacy cost blamed on the cadres people see "
+        "(their unit's, else the city's) rather than the centre (seed 003 line 19) (share)",
+    )
     blame_gain: float = _p(
         5.0, 0, 1000, "local blame added per share of a locality's people arrested (1/share)"
     )
-    blame_decay: float = _p(0.02, 0, 1, "monthly decay of a locality's memory of repression")
+    blame_decay: float = _p(
+        0.02, 0, 1, "monthly decay of a locality's memory of repression (1/month)"
+    )
     legitimacy_local_repression: float = _p(
         0.3, 0, 1, "local legitimacy lost at full local blame (share)"
     )
     broad_claim_share: float = _p(
-        0.2, 0.01, 1, "share of localities pressing one claim at which protest is fully broad"
+        0.2,
+        0.01,
+        1,
+        "share of localities pressing one claim at which protest is fully broad (share)",
     )
     narrow_breadth: float = _p(
         0.1, 0, 1, "breadth below which an event is isolated: paid off, never policy (0-1)"
     )
-    escalation_decay: float = _p(0.1, 0, 1, "monthly decay of escalation after a win (D4)")
+    escalation_decay: float = _p(
+        0.1, 0, 1, "monthly decay of escalation after a win (D4) (1/month)"
+    )
     escalation_repression: float = _p(
-        1.0, 0, 10, "extra arrest capacity at full escalation (x, D4)"
+        1.0, 0, 10, "extra arrest capacity at full escalation (D4) (multiplier − 1)"
     )
     escalation_concession: float = _p(
-        2.0, 0, 20, "concession log-odds removed at full escalation (logit, D4)"
+        2.0, 0, 20, "concession log-odds removed at full escalation (D4) (log-odds)"
+    )
+    # --- constants of the state response and careers lifted to parameters (helper
+    # `audit`; defaults are the former constants, so outputs are unchanged)
+    model_seizure_concession: float = _p(
+        1.5,
+        0,
+        20,
+        "concession log-odds added to an event in a locality with a 'model' worker seizure: "
+        "the authorities concede pre-emptively, 'afraid that the workers would take "
+        "militant action', the 'model' of the paper factory seizure to follow (seed 003 "
+        "E1, line 21) (log-odds)",
+    )
+    policy_concession_size: float = _p(
+        300.0,
+        1,
+        1e6,
+        "smallest conceded event that wins policy for its group rather than a one-time "
+        "payment: size class III (seed 003 D1, lines 21, 93: 'thousands'; D2, line 97) (people)",
+    )
+    rural_brutality: float = _p(
+        2.0,
+        1,
+        10,
+        "arrest capacity multiplier for an invisible rural event, falling linearly to 1 at "
+        "full visibility: small, unseen peasant protest is repressed 'even more brutal[ly]' "
+        "(seed 003 D9, line 100) (multiplier)",
+    )
+    breadth_linkage_weight: float = _p(
+        0.5,
+        0,
+        1,
+        "weight of cross-locality linkage in an event's breadth, the rest being cross-class "
+        "breadth (seed 003 D1–D2, lines 21, 93, 97) (share)",
+    )
+    detention_activism: float = _p(
+        0.1,
+        0,
+        1,
+        "activism an agent gains per share of its people detained: core activists 'kept "
+        "on fighting' after 2–4 months' detention (seed 003 D7, line 25) (activism per share)",
+    )
+    promotion_political_capital: float = _p(
+        0.5,
+        0,
+        10,
+        "promotion log-odds per unit of political capital under full party-committee "
+        "authority, scaled by 1 − manager_authority: the party weighs political capital, "
+        "the one-man manager performance (seed 002 R1, R3, lines 2341–2359, 2361–2453) "
+        "(log-odds per unit capital)",
+    )
+    promotion_loyalty_gain: float = _p(
+        0.1,
+        0,
+        1,
+        "loyalty a cadre gains on promotion, at most 1: co-optation by reward (seed 002 B1, "
+        "lines 3986–3992, 'trust in cadres', Soviet case by analogy) (loyalty)",
+    )
+    promotion_capital_gain: float = _p(
+        0.5, 0, 10, "political capital a cadre gains on promotion (capital index)"
+    )
+    loyalty_base: float = _p(
+        0.55,
+        0,
+        1,
+        "loyalty target of a rank-0 cadre with no privilege, persecution or label "
+        "(seed 002 B1–B2) (loyalty)",
+    )
+    loyalty_rank: float = _p(
+        0.08,
+        0,
+        1,
+        "loyalty target added per rank (seed 002 B1: trust in cadres) (loyalty per rank)",
+    )
+    loyalty_privilege: float = _p(
+        0.2,
+        0,
+        2,
+        "loyalty target added per unit of the unit's privilege (seed 002 B2: material "
+        "rewards) (loyalty per unit privilege)",
+    )
+    loyalty_persecution: float = _p(
+        0.15,
+        0,
+        1,
+        "loyalty target lost per time persecuted, up to 3 (seed 002 E1, E10: humiliation "
+        "and disillusion) (loyalty per persecution)",
+    )
+    loyalty_label: float = _p(
+        0.05,
+        0,
+        1,
+        "loyalty target lost per step of bad class label (seed 002 C1) (loyalty per label step)",
+    )
+    loyalty_adjustment: float = _p(
+        0.05, 0, 1, "monthly share of the gap to the loyalty target a cadre closes (1/month)"
+    )
+    faction_switch_rate: float = _p(
+        0.2,
+        0,
+        1,
+        "monthly chance an aligned person reconsiders their side, per unit of mobilization, "
+        "before hardening (seed 002 K15) (share/month per unit mobilization)",
+    )
+    splinter_rate: float = _p(
+        0.02,
+        0,
+        1,
+        "monthly chance a person once targeted founds a splinter faction, per unit of "
+        "mobilization (seed 002 K3) (share/month per unit mobilization)",
+    )
+    rebel_loyalty: float = _p(
+        0.3,
+        0,
+        1,
+        "loyalty below which an unaligned cadre with no aligned tie sides with the rebels "
+        "(seed 002 C5–C6) (loyalty)",
+    )
+    clash_hardening: float = _p(
+        0.05, 0, 1, "activism a fighter gains in a factional clash (seed 002 K2) (activism)"
     )
     # factions that act, careers that remember (helper `factions`; seed 002 K2-K15, R8-R10)
     promotion_dossier: float = _p(
-        0.5, 0, 10, "log-odds of promotion lost per dossier entry, up to 3 (seed 002 3346-3356)"
+        0.5,
+        0,
+        10,
+        "log-odds of promotion lost per dossier entry, up to 3 (seed 002 3346-3356) (log-odds per entry)",
     )
     clash_rate: float = _p(
         0.6,
@@ -480,14 +727,14 @@ class Params(StrictModel):
         0,
         1,
         "loyalty the cadres of a unit lose in a month it sees a clash (party "
-        "prestige collapses, seed 002 E7-E8, 3871-3906)",
+        "prestige collapses, seed 002 E7-E8, 3871-3906) (loyalty)",
     )
     pla_dissolution: float = _p(
         0.15,
         0,
         1,
         "monthly share of mass-organization members demobilized at full military control "
-        "(PLA and revolutionary committees; 1/month; seed 002 3233-3242)",
+        "(PLA and revolutionary committees; seed 002 3233-3242) (1/month)",
     )
     grudge_decay: float = _p(
         0.02,
@@ -498,18 +745,24 @@ class Params(StrictModel):
         "(1/month; seed 002 K1, 2776-2785)",
     )
     recruit_class: float = _p(
-        1.0, 0, 10, "weight of good class background in recruitment into cadre posts (C1-C2)"
+        1.0,
+        0,
+        10,
+        "weight of good class background in recruitment into cadre posts (C1-C2) (score)",
     )
-    recruit_party: float = _p(1.0, 0, 10, "weight of party membership in cadre recruitment")
+    recruit_party: float = _p(1.0, 0, 10, "weight of party membership in cadre recruitment (score)")
     recruit_skill: float = _p(
-        1.0, 0, 10, "weight of skill (performance) in cadre recruitment (science-anchors §3.2)"
+        1.0,
+        0,
+        10,
+        "weight of skill (performance) in cadre recruitment (science-anchors §3.2) (score per unit skill)",
     )
     recruit_activism: float = _p(
         3.0,
         0,
         20,
         "weight of faction activism in cadre recruitment at a campaign's full activist "
-        "criteria (seed 002 3675-3678, 3776-3820)",
+        "criteria (seed 002 3675-3678, 3776-3820) (score per unit activism)",
     )
 
     # --- residence (helper `residence`, issue 18; sim/submodels/residence.py; seed 001
@@ -541,7 +794,9 @@ class Params(StrictModel):
 class Output(StrictModel):
     """What a run writes besides the contract tables."""
 
-    record_every: int = Field(1, ge=1, le=1200, description="record the time series every n months")
+    record_every: int = Field(
+        1, ge=1, le=1200, description="record the time series every n months (months)"
+    )
     events: bool = Field(True, description="write events.parquet with every protest event")
     plots: bool = Field(False, description="draw plots into the run folder after the run")
     snapshots: Snapshots | None = Field(

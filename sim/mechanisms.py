@@ -42,8 +42,8 @@ Guards (file : function — what "off" means):
 - ``concession_coherence`` — ``submodels/state_response.py : respond`` — no concession reneged.
 - ``elite_defection`` — ``submodels/elite.py : update`` — no security cadre defects.
 - ``implementation_fidelity`` — ``submodels/elite.py : update`` — fidelity 1.
-- ``local_blame`` — ``submodels/legitimacy.py : update_local`` — no blame term; the
-  centre bears all of repression's cost.
+- ``local_blame`` — ``submodels/legitimacy.py : update_local`` — no blame terms; the
+  centre bears all of repression's, broken pledges', unresolved unrest's and privilege's cost.
 - ``breadth_response`` — ``submodels/state_response.py : respond`` — the share of units
   protesting as breadth; no isolation.
 - ``repression_escalation`` — ``submodels/state_response.py : respond`` — no escalation.
@@ -311,11 +311,14 @@ MECHANISMS: tuple[Mechanism, ...] = (
     ),
     Mechanism(
         "local_blame",
-        "people blame local officials for repression: a per-locality memory of arrests "
-        "lowers local legitimacy and spares the centre (rightful resistance)",
+        "people blame local officials for repression, for their unit's broken pledges, "
+        "for unrest left unresolved and for the privilege of the cadres they see: "
+        "per-locality memories lower local legitimacy and spare the centre (rightful "
+        "resistance)",
         "sim/submodels/legitimacy.py:update_local",
-        "O'Brien & Li (2006); Li (2004); science-anchors.md §3",
-        "no blame term; visible repression costs the centre in full",
+        "O'Brien & Li (2006); Li (2004); science-anchors.md §3; "
+        "003_34c2b211615d9395.txt:15, 19, 23, 29, 108",
+        "no blame terms; repression, broken pledges, unrest and privilege cost the centre in full",
     ),
     Mechanism(
         "breadth_response",

@@ -148,6 +148,8 @@ class CadreModel(mesa.Model):
         # The state's memory of its response (D4 escalation, local blame) and the elite's
         # state (cohesion, defections, the capacities they set): sim/submodels/elite.py.
         self.response = state_response.init(self.n_localities)
+        # Legitimacy costs blamed on local officials, per locality (legitimacy.Layers).
+        self.layers = legitimacy.init(self.n_localities)
         self.elite = elite.init(self)
         self.records = np.full((self.n_steps, len(OUTCOMES)), np.nan)
         self.user_records = np.full((self.n_steps, len(scenario.outcomes)), np.nan)

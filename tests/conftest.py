@@ -48,6 +48,32 @@ def hand_events(m, localities, participants: int = 100, size: float = 500.0) -> 
     )
 
 
+def worker_event(m, loc: int, size: float):
+    """One urban event of all the free workers of locality ``loc``, pressing wages, with
+    all of their people out (agents may be partly active, sim/submodels/protest.py): a
+    hand-made event for ``state_response.respond``."""
+    import numpy as np
+
+    from sim.state import Kind
+    from sim.submodels import protest
+
+    p = m.people
+    who = (m.locality == loc) & (p.kind == Kind.WORKER) & (p.jail == 0)
+    p.active[who] = True
+    p.turnout[who] = 1.0
+    index = np.where(who, 0, -1).astype(np.int64)
+    return protest.Events(
+        locality=np.array([loc]),
+        participants=np.array([float(who.sum())]),
+        size=np.array([size]),
+        size_class=np.array([3]),
+        urban=np.array([True]),
+        breadth=0.0,
+        claim=np.array([0], dtype=np.int8),
+        index=index,
+    )
+
+
 @pytest.fixture
 def small():
     return small_scenario()

@@ -195,6 +195,81 @@ def test_every_regime_parameter_has_a_description(name):
         assert (field.description or "").strip(), f"{name}.{fname} has no description"
 
 
+# What a parameter's unit may be: the last parenthesis of its description, up to a ";"
+# (a citation may follow), begins with one of these (e.g. "share/month", "log-odds per
+# log10 people", "months of wage"). A citation alone ("(seed 002 C1)", "(D4)") or a gloss
+# ("(peasants)") is not a unit.
+UNIT_HEADS = (
+    "dimensionless", "share", "shares", "1/month", "1/year", "1/share", "month", "months",
+    "year", "years", "people", "agents", "units", "villages", "ties", "rank", "log-odds",
+    "log sd", "index", "ratio", "multiplier", "probability", "prob.", "prob./month",
+    "wage units", "loyalty", "activism", "grievance", "hardship", "legitimacy", "fear",
+    "alienation", "collusion", "enforcement", "escalation", "hardness", "hostility",
+    "political capital", "capital index", "score", "deaths", "officers", "person-months",
+    "threshold units", "units of", "0–1", "0-1", "per", "×", "household plots", "corruption",
+    "share-of-land equivalent", "index-months",
+)  # fmt: skip
+_UNIT = re.compile(r"^(" + "|".join(re.escape(h) for h in UNIT_HEADS) + r")(?![\w-])")
+_LAST_PAREN = re.compile(r"\(([^()]*)\)\s*$")
+
+
+def unit_of(description: str) -> str | None:
+    """The unit a parameter description ends with, or None if it names none."""
+    m = _LAST_PAREN.search(description.strip())
+    if m is None:
+        return None
+    unit = m.group(1).split(";")[0].strip()
+    return unit if _UNIT.match(unit) else None
+
+
+def _numeric(annotation) -> bool:
+    import types
+    import typing
+
+    if annotation in (int, float):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(a in (int, float) for a in typing.get_args(annotation))
+    return False
+
+
+def _config_models():
+    from sim.config import Output, Population
+
+    yield "Params", Params
+    yield "Population", Population
+    yield "Output", Output
+    for name, cls in sorted(REGISTRY.items()):
+        yield name, cls.Params
+
+
+def test_unit_of_reads_units_not_citations():
+    assert unit_of("monthly decay of fear (1/month)") == "1/month"
+    assert unit_of("weight (seed 003 B6, line 100) (share)") == "share"
+    assert unit_of("hazard (1/month; seed 002 3233-3242)") == "1/month"
+    assert unit_of("log-odds per label step (log-odds per label step)") == "log-odds per label step"
+    assert unit_of("penalty per step of bad class label (seed 002 C1)") is None
+    assert unit_of("extra capacity at full escalation (x, D4)") is None
+    assert unit_of("weight of land lost (peasants)") is None
+    assert unit_of("share of units that are mines") is None
+    assert unit_of("a quantity (shareholders)") is None
+
+
+def test_every_numeric_parameter_states_its_unit():
+    """Issue 13 standards: every numeric field of Params, Population, Output and the regime
+    configs ends its description with a unit in parentheses (docs audit; ODD 7.9 and
+    docs/regimes.md show these descriptions)."""
+    missing = [
+        f"{name}.{fname}: {field.description!r}"
+        for name, model in _config_models()
+        for fname, field in model.model_fields.items()
+        if fname != "type"
+        and _numeric(field.annotation)
+        and unit_of(field.description or "") is None
+    ]
+    assert not missing, "descriptions without a unit:\n" + "\n".join(missing)
+
+
 def test_odd_parameter_table_matches_the_defaults(odd):
     rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", odd.split("### 7.9")[-1], re.MULTILINE))
     for name, field in Params.model_fields.items():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import small_scenario
+from conftest import small_scenario, worker_event
 from typer.testing import CliRunner
 
 from sim import mechanisms
@@ -541,23 +541,7 @@ def twin(kw: dict, months: int, name: str, steps: int, keys: tuple[str, ...], se
     return sums[0], sums[1], models
 
 
-def _event(m, loc: int, size: float) -> protest.Events:
-    """One event of all the workers of locality ``loc``, pressing wages."""
-    p = m.people
-    who = (m.locality == loc) & (p.kind == Kind.WORKER) & (p.jail == 0)
-    p.active[who] = True
-    p.turnout[who] = 1.0  # all of their people (agents may be partly active, protest.py)
-    index = np.where(who, 0, -1).astype(np.int64)
-    return protest.Events(
-        locality=np.array([loc]),
-        participants=np.array([float(who.sum())]),
-        size=np.array([size]),
-        size_class=np.array([3]),
-        urban=np.array([True]),
-        breadth=0.0,
-        claim=np.array([0], dtype=np.int8),
-        index=index,
-    )
+_event = worker_event  # (tests/conftest.py)
 
 
 def respond_pair(name, params=None, prep=None, sold=False, size=1000.0, months=36):

@@ -432,3 +432,49 @@ def test_an_agents_people_are_the_same_people_from_month_to_month():
     m.step_index += 1
     protest.update(m)
     assert np.array_equal(p.turnout, first)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2, 40),  # agents in the locality at the coarse scale
+    st.sampled_from([2.0, 5.0, 10.0]),
+    st.floats(0.0, 1.0),  # active share of the locality's other agents
+    st.integers(1, 10),  # the viewing agent's active people (whole people, at most ppa)
+    st.integers(5, 200),  # vision (people)
+)
+def test_an_active_crowd_sees_itself_alike_at_every_scale(n_agents, ppa, others_on, own, vision):
+    """The people of an active agent see the locality's other actives in people, the rest
+    of their own agent's people included: the same crowd at ``ppa`` people per agent and
+    at one person per agent gives the same count seen (before rounding to whole people).
+    Leaving out the agent's whole active share (the old rule) hid up to ``ppa − 1`` fellow
+    protesters from each of them."""
+    people = n_agents * ppa
+    # Active people: the viewing agent's, and the same people everywhere else.
+    own_people = float(min(own, ppa))
+    own = own_people / ppa
+    act_people = own_people + others_on * (people - ppa)
+    view = protest.people_in_view(np.array([people]), float(vision))
+
+    def seen(scale, n_loc, active, w):
+        loc_others = protest.others_in_locality(np.array([float(n_loc)]), scale)
+        pre = (active - protest.self_seen(np.array([w]), scale)) / loc_others * view
+        _, rounded = protest.actives_seen(
+            np.array([active]), loc_others, view, np.array([0]), np.array([w]), scale
+        )
+        return pre[0], rounded[0]
+
+    coarse, coarse_r = seen(ppa, n_agents, act_people / ppa, own)
+    # At one person per agent one active person views: the others are all other people.
+    fine, fine_r = seen(1.0, people, act_people, 1.0)
+    assert coarse == pytest.approx(fine, rel=1e-9, abs=1e-9)
+    assert abs(coarse_r - fine_r) <= 1.0  # rounding may differ at exact halves only
+    # A quiet agent's people see every active person of the locality.
+    quiet, _ = protest.actives_seen(
+        np.array([act_people / ppa]),
+        protest.others_in_locality(np.array([float(n_agents)]), ppa),
+        view,
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        ppa,
+    )
+    assert quiet[0] == np.rint(act_people / (people - 1.0) * view[0])

@@ -100,7 +100,7 @@ class CadreLabourParams(RegimeParams):
         0.2,
         ge=0,
         le=1,
-        description="share of a participating cadre's time on the line (0.2 = one day a week)",
+        description="share of a participating cadre's time on the line (0.2 = one day a week) (share)",
     )
     ranks: list[int] | None = Field(
         None,
@@ -108,7 +108,7 @@ class CadreLabourParams(RegimeParams):
         "chairmen and shop heads; default: all",
     )
     compliance: float = Field(
-        1.0, ge=0, le=1, description="share of designated cadres who actually go down"
+        1.0, ge=0, le=1, description="share of designated cadres who actually go down (share)"
     )
 
     @field_validator("ranks")
@@ -123,7 +123,7 @@ class CadreLabourParams(RegimeParams):
         0.0,
         ge=0,
         le=1,
-        description="fall in compliance from the lowest to the top rank (0 = none, 1 = top never goes)",
+        description="fall in compliance from the lowest to the top rank (0 = none, 1 = top never goes) (share)",
     )
     promotion_weight: float = Field(
         0.5,

@@ -409,16 +409,19 @@ class CampaignParams(RegimeParams):
         ge=0,
         le=2,
         description="multiplier on the campaign's intensity, fear, mobilization and "
-        "targeting rate (1 = the kind's defaults)",
+        "targeting rate (1 = the kind's defaults) (multiplier)",
     )
     target_rate: float | None = Field(
         None,
         ge=0,
         le=1,
-        description="monthly share of the targeting pool struck (default: the kind's/phase's)",
+        description="monthly share of the targeting pool struck (default: the kind's/phase's) (share/month)",
     )
     quota: float = Field(
-        0.05, ge=0, le=1, description="anti_rightist: share of each unit's personnel labelled"
+        0.05,
+        ge=0,
+        le=1,
+        description="anti_rightist: share of each unit's personnel labelled (share)",
     )
     focus: Literal["political", "economic", "mixed"] = Field(
         "mixed",
@@ -452,35 +455,57 @@ class CampaignParams(RegimeParams):
         "unit by late 1967, the last, of September 1968, by mid-1969) (months)",
     )
     power_rank: int = Field(
-        2, ge=0, le=4, description="cultural_revolution: lowest rank counted as a power-holder"
+        2,
+        ge=0,
+        le=4,
+        description="cultural_revolution: lowest rank counted as a power-holder (rank)",
     )
-    humiliation: float = Field(0.2, ge=0, le=1, description="loyalty a struggled cadre loses (E1)")
+    humiliation: float = Field(
+        0.2, ge=0, le=1, description="loyalty a struggled cadre loses (E1) (loyalty)"
+    )
     alienation_step: float = Field(
-        0.25, ge=0, le=1, description="alienation a persecuted technician gains (E10)"
+        0.25, ge=0, le=1, description="alienation a persecuted technician gains (E10) (alienation)"
     )
-    target_fear: float = Field(0.3, ge=0, le=1, description="fear a target gains")
+    target_fear: float = Field(0.3, ge=0, le=1, description="fear a target gains (fear)")
     kin_risk: float = Field(
-        0.2, ge=0, le=1, description="chance per struck tie that a person's file gains an entry"
+        0.2,
+        ge=0,
+        le=1,
+        description="chance per struck tie that a person's file gains an entry (probability per tie)",
     )
-    kin_fear: float = Field(0.1, ge=0, le=1, description="fear gained per struck tie (max 1 tie)")
+    kin_fear: float = Field(
+        0.1, ge=0, le=1, description="fear gained per struck tie (max 1 tie) (fear per tie)"
+    )
     activist_reward: float = Field(
-        0.5, ge=0, le=5, description="political capital a denouncing activist gains (C9)"
+        0.5,
+        ge=0,
+        le=5,
+        description="political capital a denouncing activist gains (C9) (political capital)",
     )
     recruitment: float = Field(
-        0.2, ge=0, le=1, description="four_cleanups: chance a non-party activist joins the party"
+        0.2,
+        ge=0,
+        le=1,
+        description="four_cleanups: chance a non-party activist joins the party (probability)",
     )
     wage_penalty: float = Field(
-        0.1, ge=0, le=1, description="anti_rightist: share of wage a rightist loses (one grade)"
+        0.1,
+        ge=0,
+        le=1,
+        description="anti_rightist: share of wage a rightist loses (one grade) (share)",
     )
     liberation_rate: float = Field(
         0.08,
         ge=0,
         le=1,
         description="cultural_revolution: monthly chance an overthrown cadre is liberated "
-        "in the qingli and liberation phases",
+        "in the qingli and liberation phases (1/month)",
     )
     prestige_loss: float = Field(
-        0.1, ge=0, le=1, description="cut in the legitimacy target at full intensity (E7)"
+        0.1,
+        ge=0,
+        le=1,
+        description="cut in the legitimacy target at full intensity (E7) (legitimacy)",
     )
     fear_fade: float = Field(
         0.06,
@@ -580,7 +605,7 @@ class CampaignParams(RegimeParams):
         ge=0,
         le=1,
         description="cultural_revolution: monthly alienation technicians gain from "
-        "three-in-one teams and shop-floor postings (E6)",
+        "three-in-one teams and shop-floor postings (E6) (alienation per month)",
     )
     # --- issue 18: leniency (E1) and dossier access (O6), helper `regimes` --------------
     leniency: float = Field(

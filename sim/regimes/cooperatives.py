@@ -184,7 +184,10 @@ class CooperativesParams(RegimeParams):
         0.5, ge=0, le=1, description="state, academic and NGO support for coops (0–1; L71)"
     )
     diffusion: float = Field(
-        4.0, ge=0, le=100, description="join-rate multiplier per unit of coop exposure (E3)"
+        4.0,
+        ge=0,
+        le=100,
+        description="join-rate multiplier per unit of coop exposure (E3) (multiplier per unit exposure)",
     )
     premium: float = Field(
         0.5,
@@ -194,59 +197,77 @@ class CooperativesParams(RegimeParams):
         "(share of farm income; L69: +50 % profit per pig)",
     )
     safety_net: float = Field(
-        0.3, ge=0, le=1, description="share of idiosyncratic hardship a coop pools away (L67)"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of idiosyncratic hardship a coop pools away (L67) (share)",
     )
     solidarity: float = Field(
-        0.01, ge=0, le=1, description="monthly rise of members' activism (L73)"
+        0.01, ge=0, le=1, description="monthly rise of members' activism (L73) (activism per month)"
     )
     capture_rate: float = Field(
-        0.02, ge=0, le=1, description="monthly coop failure hazard at full cadre corruption"
+        0.02,
+        ge=0,
+        le=1,
+        description="monthly coop failure hazard at full cadre corruption (1/month)",
     )
     market_pressure: float = Field(
         0.0, ge=0, le=1, description="global market/WTO competition on coops (0–1; L65, L77)"
     )
     market_rate: float = Field(
-        0.02, ge=0, le=1, description="monthly coop failure hazard per unit market squeeze"
+        0.02,
+        ge=0,
+        le=1,
+        description="monthly coop failure hazard per unit market squeeze (1/month per unit squeeze)",
     )
     collective_share: float = Field(
-        0.01, ge=0, le=1, description="share of villages that stayed collective (L119: ~1 %)"
+        0.01,
+        ge=0,
+        le=1,
+        description="share of villages that stayed collective (L119: ~1 %) (share)",
     )
     collective_services: float = Field(
         0.3,
         ge=0,
         le=5,
         description="monthly services of a collective village per household "
-        "(housing, health, schooling; wage units; L119)",
+        "(housing, health, schooling; wage units; L119) (wage units per household per month)",
     )
     seizure_rate: float = Field(
-        0.1, ge=0, le=1, description="monthly chance a sold unit with a large protest is seized"
+        0.1,
+        ge=0,
+        le=1,
+        description="monthly chance a sold unit with a large protest is seized (1/month)",
     )
     seizure_min_size: float = Field(
-        300.0, ge=5, le=1e6, description="protest size (people) that makes a seizure possible"
+        300.0,
+        ge=5,
+        le=1e6,
+        description="protest size (people) that makes a seizure possible (people)",
     )
     seized_capacity_loss: float = Field(
         0.01,
         ge=0,
         le=1,
         description="monthly capacity lost by a worker-run unit (market and "
-        "official undermining; L21)",
+        "official undermining; L21) (share/month)",
     )
     seized_failure_rate: float = Field(
-        0.01, ge=0, le=1, description="monthly chance a worker-run unit is lost (L21)"
+        0.01, ge=0, le=1, description="monthly chance a worker-run unit is lost (L21) (1/month)"
     )
     wage_levelling: float = Field(
         0.2,
         ge=0,
         le=1,
         description="monthly share of the gap to the unit's mean wage closed in a "
-        "worker-run unit (self-management, L21, L110)",
+        "worker-run unit (self-management, L21, L110) (share/month)",
     )
     self_pay: float = Field(
         0.5,
         ge=0,
         le=1,
         description="monthly share of owed wage months a worker-run unit pays its own "
-        "workers first (L21)",
+        "workers first (L21) (share/month)",
     )
     self_management_effort: float = Field(
         0.005,

@@ -81,34 +81,46 @@ def dispute_settlement(problem_solving: float, conflict_of_interest: float) -> f
 class DanweiParams(RegimeParams):
     type: Literal["danwei_reactivation"]
     enlist_rate: float = Field(
-        0.1, ge=0, le=1, description="monthly share of unenlisted employed party members recruited"
+        0.1,
+        ge=0,
+        le=1,
+        description="monthly share of unenlisted employed party members recruited (share/month)",
     )
     residents_each: float = Field(
-        15.0, ge=0, le=10_000, description="urban residents one enlisted member can cover"
+        15.0, ge=0, le=10_000, description="urban residents one enlisted member can cover (people)"
     )
     monitoring: float = Field(
-        0.5, ge=0, le=1, description="grassroots monitoring at full reach (levers.monitoring)"
+        0.5, ge=0, le=1, description="grassroots monitoring at full reach (levers.monitoring) (0–1)"
     )
     problem_solving: float = Field(
         0.15,
         ge=0,
         le=1,
-        description="monthly share of covered residents whose local problems are solved",
+        description="monthly share of covered residents whose local problems are solved (share/month)",
     )
     depth: float = Field(
-        0.25, ge=0, le=1, description="share of a reached person's solvable hardship removed"
+        0.25,
+        ge=0,
+        le=1,
+        description="share of a reached person's solvable hardship removed (share)",
     )
     solvable: float = Field(
-        0.5, ge=0, le=1, description="share of idiosyncratic hardship local services can reach"
+        0.5,
+        ge=0,
+        le=1,
+        description="share of idiosyncratic hardship local services can reach (share)",
     )
     conflict_of_interest: float = Field(
         0.6,
         ge=0,
         le=1,
-        description="discount on settling disputes with employers (seed 001 lines 42-46)",
+        description="discount on settling disputes with employers (seed 001 lines 42-46) (share)",
     )
     low_profile: float = Field(
-        0.5, ge=0, le=1, description="share of activism an enlisted member gives up (line 44)"
+        0.5,
+        ge=0,
+        le=1,
+        description="share of activism an enlisted member gives up (line 44) (share)",
     )
     persistence: Persistence = 0.5
     relapse_rate: RelapseRate = 0.2
@@ -124,7 +136,7 @@ class DanweiParams(RegimeParams):
         ge=-0.5,
         le=0.5,
         description="local legitimacy per unit of monitoring in urban localities; an "
-        "assumption, the text leaves even the sign open (line 50)",
+        "assumption, the text leaves even the sign open (line 50) (legitimacy per unit monitoring)",
     )
 
 

@@ -48,7 +48,9 @@ from sim.submodels import residence
 # its order.
 Persistence = Annotated[
     float,
-    Field(ge=0, le=1, description="share of solved problems that stay solved after the end"),
+    Field(
+        ge=0, le=1, description="share of solved problems that stay solved after the end (share)"
+    ),
 ]
 RelapseRate = Annotated[
     float,
@@ -105,25 +107,34 @@ class GrassrootsParams(RegimeParams):
         ge=0,
         le=1,
         description="share of cadres serving a one-week term each month (Qixia: 39, then "
-        "104 cadres; seed 004 line 24)",
+        "104 cadres; seed 004 line 24) (share/month)",
     )
     solve_share: float = Field(
-        0.3, ge=0, le=1, description="share of a visited community whose problems are solved"
+        0.3,
+        ge=0,
+        le=1,
+        description="share of a visited community whose problems are solved (share)",
     )
     depth: float = Field(
-        0.3, ge=0, le=1, description="share of a reached person's solvable hardship removed"
+        0.3, ge=0, le=1, description="share of a reached person's solvable hardship removed (share)"
     )
     solvable: float = Field(
-        0.6, ge=0, le=1, description="share of idiosyncratic hardship that local fixes can reach"
+        0.6,
+        ge=0,
+        le=1,
+        description="share of idiosyncratic hardship that local fixes can reach (share)",
     )
     arrears_follow_up: float = Field(
         0.5,
         ge=0,
         le=1,
-        description="chance the arrears of a migrant from a visited village are settled",
+        description="chance the arrears of a migrant from a visited village are settled (probability)",
     )
     loyalty_gain: float = Field(
-        0.02, ge=0, le=1, description="loyalty a serving cadre gains per term (seed 004 line 32)"
+        0.02,
+        ge=0,
+        le=1,
+        description="loyalty a serving cadre gains per term (seed 004 line 32) (loyalty)",
     )
     persistence: Persistence = 0.5
     relapse_rate: RelapseRate = 0.2
@@ -139,21 +150,21 @@ class GrassrootsParams(RegimeParams):
         ge=0,
         le=1,
         description="share of secretaries drawn from the younger half of the cadres "
-        "(0 = Nanjing's older cadres; line 34 proposes younger ones)",
+        "(0 = Nanjing's older cadres; line 34 proposes younger ones) (share)",
     )
     young_effort: float = Field(
         0.5,
         ge=0,
         le=1,
         description="problem solving of a young secretary relative to an older one "
-        "(line 37: 'more at promotion than policy')",
+        "(line 37: 'more at promotion than policy') (ratio)",
     )
     service_merit: float = Field(
         0.5,
         ge=0,
         le=5,
         description="promotion log-odds a young cadre gains in a month of service "
-        "(a credential; lines 17, 37)",
+        "(a credential; lines 17, 37) (log-odds per month)",
     )
 
 

@@ -132,25 +132,31 @@ class ManagementParams(RegimeParams):
         ge=0,
         le=1,
         description="party_committee: share of leaderships where secretary and manager "
-        "roles fuse ('two hats')",
+        "roles fuse ('two hats') (share)",
     )
     coherence_rate: float = Field(
-        0.03, ge=0, le=1, description="monthly pull of party coherence toward its target"
+        0.03, ge=0, le=1, description="monthly pull of party coherence toward its target (1/month)"
     )
     corruption_rate: float = Field(
-        0.02, ge=0, le=1, description="monthly corruption drift per unit of watchdog gap"
+        0.02,
+        ge=0,
+        le=1,
+        description="monthly corruption drift per unit of watchdog gap (corruption per unit gap per month)",
     )
     resistance: float = Field(
         0.006,
         ge=0,
         le=1,
-        description="one_man: monthly loyalty party cadres lose per unit manager authority (O4)",
+        description="one_man: monthly loyalty party cadres lose per unit manager authority (O4) (loyalty per month)",
     )
     manager_rank: int = Field(
-        3, ge=0, le=4, description="lowest rank holding managerial posts (not resisting)"
+        3, ge=0, le=4, description="lowest rank holding managerial posts (not resisting) (rank)"
     )
     alienation_rate: float = Field(
-        0.03, ge=0, le=1, description="monthly pull of technicians' alienation to its target"
+        0.03,
+        ge=0,
+        le=1,
+        description="monthly pull of technicians' alienation to its target (1/month)",
     )
     destigma: float = Field(
         0.5,

@@ -106,22 +106,25 @@ class MineSafetyParams(RegimeParams):
         True, description="safety supervision devolved to local governments (1998–2001)"
     )
     decentralization_shift: float = Field(
-        0.15, ge=0, le=1, description="collusion added when supervision is local"
+        0.15, ge=0, le=1, description="collusion added when supervision is local (collusion)"
     )
     enforcement_loss: float = Field(
-        0.1, ge=0, le=1, description="central enforcement lost when supervision is local"
+        0.1,
+        ge=0,
+        le=1,
+        description="central enforcement lost when supervision is local (enforcement)",
     )
     native_supervision: float | None = Field(
         None,
         ge=0,
         le=1,
-        description="share of mine-unit cadres native to the locality (default: unchanged)",
+        description="share of mine-unit cadres native to the locality (default: unchanged) (share)",
     )
     enforcement: float | None = Field(
-        None, ge=0, le=1, description="central safety enforcement 0–1 (default: unchanged)"
+        None, ge=0, le=1, description="central safety enforcement 0–1 (default: unchanged) (0–1)"
     )
     media: float | None = Field(
-        None, ge=0, le=1, description="press exposure of accidents 0–1 (default: unchanged)"
+        None, ge=0, le=1, description="press exposure of accidents 0–1 (default: unchanged) (0–1)"
     )
     campaign_trigger: float = Field(
         2.0,
@@ -141,7 +144,7 @@ class MineSafetyParams(RegimeParams):
         ge=0,
         le=1,
         description="weight of the safety record in mine cadres' evaluation "
-        "(0 = growth only, 1 = safety veto)",
+        "(0 = growth only, 1 = safety veto) (share)",
     )
     safety_collusion: float = Field(
         0.2,

@@ -108,10 +108,13 @@ class PrivatizationParams(RegimeParams):
         35.0, ge=16, le=90, description="laid off below this age are offered a buyout (years)"
     )
     buyout_acceptance: float = Field(
-        0.8, ge=0, le=1, description="chance a young laid-off worker takes the buyout (A7)"
+        0.8,
+        ge=0,
+        le=1,
+        description="chance a young laid-off worker takes the buyout (A7) (probability)",
     )
     buyout_months: float = Field(
-        12.0, ge=0, le=120, description="lump-sum buyout, in months of the worker's wage"
+        12.0, ge=0, le=120, description="lump-sum buyout (months of the worker's wage)"
     )
     reemployment_age: float = Field(
         45.0, ge=16, le=90, description="laid off below this age may find private jobs (years)"
@@ -129,10 +132,13 @@ class PrivatizationParams(RegimeParams):
         0.3, ge=0, le=1, description="corruption added to a sold unit's cadres (index)"
     )
     max_privilege: float = Field(
-        1.0, ge=0, le=1, description="cadre privilege when all is sold; 1 = salary ×3 (L19)"
+        1.0, ge=0, le=1, description="cadre privilege when all is sold; 1 = salary ×3 (L19) (index)"
     )
     pension_arrears_rate: float = Field(
-        0.08, ge=0, le=1, description="monthly chance a sold unit's pension/stipend is unpaid"
+        0.08,
+        ge=0,
+        le=1,
+        description="monthly chance a sold unit's pension/stipend is unpaid (1/month)",
     )
     hiring_freeze: float = Field(
         0.9,

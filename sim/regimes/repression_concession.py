@@ -68,47 +68,83 @@ class RepressionConcessionParams(RegimeParams):
         None, ge=0, le=10, description="enforcement multiplier (default: from stance) (×)"
     )
     concession_bias: float | None = Field(
-        None, ge=-10, le=10, description="added log-odds of conceding (default: from stance)"
+        None,
+        ge=-10,
+        le=10,
+        description="added log-odds of conceding (default: from stance) (log-odds)",
     )
     deterrence: float | None = Field(
-        None, ge=0, le=10, description="multiplier on fear after a defeat, D7 (default: stance)"
+        None,
+        ge=0,
+        le=10,
+        description="multiplier on fear after a defeat, D7 (default: stance) (multiplier)",
     )
     proxy_enforcers: float | None = Field(
-        None, ge=0, le=1, description="share of repression by hired proxies, D5 (default: stance)"
+        None,
+        ge=0,
+        le=1,
+        description="share of repression by hired proxies, D5 (default: stance) (share)",
     )
     hostility_gain: float = Field(
-        0.05, ge=0, le=1, description="worker–peasant hostility added per month of proxy use (F4)"
+        0.05,
+        ge=0,
+        le=1,
+        description="worker–peasant hostility added per month of proxy use (F4) (hostility per month)",
     )
     model_seizures: int = Field(
-        0, ge=0, le=100_000, description="state units marked as a successful seizure 'model' (E1)"
+        0,
+        ge=0,
+        le=100_000,
+        description="state units marked as a successful seizure 'model' (E1) (units)",
     )
     model_effect: float = Field(
-        0.5, ge=0, le=10, description="city-wide concession log-odds while a model stands (E1)"
+        0.5,
+        ge=0,
+        le=10,
+        description="city-wide concession log-odds while a model stands (E1) (log-odds)",
     )
     # --- the stance as a response, and the conditions of seed 003 D4, D8, D13, D14 ---
     stance_adapt: float = Field(
-        0.1, ge=0, le=1, description="monthly share of the gap to the indicated hardness closed"
+        0.1,
+        ge=0,
+        le=1,
+        description="monthly share of the gap to the indicated hardness closed (1/month)",
     )
     stance_size: float = Field(
-        0.5, ge=0, le=10, description="hardness per log10(1 + protesters per 1000 people) (D8)"
+        0.5,
+        ge=0,
+        le=10,
+        description="hardness per log10(1 + protesters per 1000 people) (D8) (hardness per log10)",
     )
     stance_breadth: float = Field(
-        0.6, ge=0, le=10, description="hardness removed at full protest breadth (D1)"
+        0.6, ge=0, le=10, description="hardness removed at full protest breadth (D1) (hardness)"
     )
     stance_target: float = Field(
-        0.5, ge=0, le=10, description="hardness at full share of protest in units being sold (D8)"
+        0.5,
+        ge=0,
+        le=10,
+        description="hardness at full share of protest in units being sold (D8) (hardness)",
     )
     escalation: float = Field(
-        0.5, ge=0, le=1, description="escalation added by a win in a sold unit (D4, line 93)"
+        0.5,
+        ge=0,
+        le=1,
+        description="escalation added by a win in a sold unit (D4, line 93) (escalation)",
     )
     privatization_harshness: float = Field(
         0.5, ge=0, le=10, description="extra repression of visible protest in sold units (D8) (×)"
     )
     court_access: float = Field(
-        0.1, ge=0, le=1, description="monthly chance a defeated unit protest wins in court (D13)"
+        0.1,
+        ge=0,
+        le=1,
+        description="monthly chance a defeated unit protest wins in court (D13) (1/month)",
     )
     police_reluctance: float = Field(
-        0.4, ge=0, le=1, description="police effort withheld from workers without pressure (D14)"
+        0.4,
+        ge=0,
+        le=1,
+        description="police effort withheld from workers without pressure (D14) (share)",
     )
     challenge_months: float = Field(
         12.0,

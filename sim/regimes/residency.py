@@ -66,7 +66,10 @@ class ResidencyParams(RegimeParams):
         0.1, ge=0, le=1, description="migrants' local rights (residency, schooling) (0–1)"
     )
     arrears_rate: float = Field(
-        0.1, ge=0, le=1, description="extra monthly chance a rightless migrant goes unpaid"
+        0.1,
+        ge=0,
+        le=1,
+        description="extra monthly chance a rightless migrant goes unpaid (1/month)",
     )
     competition: float = Field(
         0.2,
@@ -76,16 +79,19 @@ class ResidencyParams(RegimeParams):
         "(units of H; the former 0.6 on the idiosyncratic part, weight 0.35)",
     )
     wage_convergence: float = Field(
-        0.0, ge=0, le=1, description="inland/coastal wage convergence reached (0 = none, 1 = equal)"
+        0.0,
+        ge=0,
+        le=1,
+        description="inland/coastal wage convergence reached (0 = none, 1 = equal) (share)",
     )
     convergence_start: Month | None = Field(
         None, description="month convergence begins (default: regime start)"
     )
     convergence_months: int = Field(
-        24, ge=1, le=600, description="months over which convergence ramps up to its level"
+        24, ge=1, le=600, description="months over which convergence ramps up to its level (months)"
     )
     return_rate: float = Field(
-        0.05, ge=0, le=1, description="monthly chance of going home at full convergence"
+        0.05, ge=0, le=1, description="monthly chance of going home at full convergence (1/month)"
     )
     exit_rate: float = Field(
         0.02,
@@ -102,10 +108,13 @@ class ResidencyParams(RegimeParams):
         "grievance-driven exit)",
     )
     blocked_age: float = Field(
-        45.0, ge=15, le=90, description="age from which the way home is mostly closed (G3; years)"
+        45.0, ge=15, le=90, description="age from which the way home is mostly closed (G3) (years)"
     )
     blocked_return: float = Field(
-        0.8, ge=0, le=1, description="share of exit cut for migrants at or past blocked_age (G3)"
+        0.8,
+        ge=0,
+        le=1,
+        description="share of exit cut for migrants at or past blocked_age (G3) (share)",
     )
     tenure_consciousness: float = Field(
         0.03,

@@ -72,41 +72,52 @@ from sim.submodels import demography
 class RuralTaxesParams(RegimeParams):
     type: Literal["rural_taxes"]
     tax_rate: float = Field(
-        0.2, ge=0, le=1, description="mean share of farm income taken in taxes and fees"
+        0.2, ge=0, le=1, description="mean share of farm income taken in taxes and fees (share)"
     )
     tax_spread: float = Field(
-        0.4, ge=0, le=2, description="sd of log village tax rates (local variation)"
+        0.4, ge=0, le=2, description="sd of log village tax rates (local variation) (log sd)"
     )
     land_seizure_rate: float = Field(
-        0.01, ge=0, le=1, description="monthly chance a village loses land to a project"
+        0.01, ge=0, le=1, description="monthly chance a village loses land to a project (1/month)"
     )
     seizure_households: float = Field(
-        0.3, ge=0, le=1, description="share of a village's households a project hits"
+        0.3, ge=0, le=1, description="share of a village's households a project hits (share)"
     )
     seizure_share: float = Field(
-        0.4, ge=0, le=1, description="share of an affected household's land taken"
+        0.4, ge=0, le=1, description="share of an affected household's land taken (share)"
     )
     compensation: float = Field(
-        0.1, ge=0, le=1, description="compensation as a share of the land's 5-year value"
+        0.1, ge=0, le=1, description="compensation as a share of the land's 5-year value (share)"
     )
     violence_share: float = Field(
-        0.05, ge=0, le=1, description="share of villagers out at which an event turns violent"
+        0.05,
+        ge=0,
+        le=1,
+        description="share of villagers out at which an event turns violent (share)",
     )
-    window: int = Field(12, ge=1, le=240, description="months over which unrest is measured")
+    window: int = Field(
+        12, ge=1, le=240, description="months over which unrest is measured (months)"
+    )
     burn_in: int = Field(
-        24, ge=0, le=240, description="first months of the scenario not counted (initial transient)"
+        24,
+        ge=0,
+        le=240,
+        description="first months of the scenario not counted (initial transient) (months)",
     )
     relief_trigger: float = Field(
-        0.5, ge=0, le=1, description="share of villages protesting in the window that forces relief"
+        0.5,
+        ge=0,
+        le=1,
+        description="share of villages protesting in the window that forces relief (share)",
     )
     relief_tax_factor: float = Field(
-        0.25, ge=0, le=1, description="taxes and fees after relief, relative to before"
+        0.25, ge=0, le=1, description="taxes and fees after relief, relative to before (ratio)"
     )
     relief_grain_price: float = Field(
         1.2, ge=1, le=5, description="state grain price after relief (multiplier)"
     )
     relief_land_protection: float = Field(
-        0.8, ge=0, le=1, description="share of land seizures prevented after relief"
+        0.8, ge=0, le=1, description="share of land seizures prevented after relief (share)"
     )
     violence_weight: float = Field(
         0.5,
@@ -124,23 +135,26 @@ class RuralTaxesParams(RegimeParams):
         21,
         ge=1,
         le=240,
-        description="months over which relief is phased in (2003-03 to late 2004, line 60)",
+        description="months over which relief is phased in (2003-03 to late 2004, line 60) (months)",
     )
     scissors: float = Field(
         0.15,
         ge=0,
         le=1,
         description="share of the farm-gate terms of trade lost when the price scissors are "
-        "fully open (line 58)",
+        "fully open (line 58) (share)",
     )
     scissors_months: int = Field(
-        96, ge=1, le=600, description="months over which the scissors open (the 1990s, line 58)"
+        96,
+        ge=1,
+        le=600,
+        description="months over which the scissors open (the 1990s, line 58) (months)",
     )
     lethal_share: float = Field(
         0.01,
         ge=0,
         le=0.5,
-        description="chance a participant of a violent village event is killed (line 100)",
+        description="chance a participant of a violent village event is killed (line 100) (probability)",
     )
     lethal_fear: float = Field(
         0.3,
@@ -152,10 +166,13 @@ class RuralTaxesParams(RegimeParams):
         0.1,
         ge=0,
         le=1,
-        description="local legitimacy a village loses at a 1 % killed share",
+        description="local legitimacy a village loses at a 1 % killed share (legitimacy)",
     )
     memory_fade: float = Field(
-        0.05, ge=0.001, le=1, description="monthly fading of a village's memory of its dead"
+        0.05,
+        ge=0.001,
+        le=1,
+        description="monthly fading of a village's memory of its dead (1/month)",
     )
     # Land loss and migration (helper `migration`, issue 18; line 40).
     displacement_rate: float = Field(

@@ -154,10 +154,13 @@ class UnionParams(RegimeParams):
         description="monthly chance an activist is paid off by the union (probability)",
     )
     coopt_activism: float = Field(
-        0.3, ge=0, le=1, description="activism above which a member counts as an activist"
+        0.3,
+        ge=0,
+        le=1,
+        description="activism above which a member counts as an activist (activism)",
     )
     coopt_loss: float = Field(
-        0.5, ge=0, le=1, description="share of activism a co-opted activist gives up"
+        0.5, ge=0, le=1, description="share of activism a co-opted activist gives up (share)"
     )
     payoff: float = Field(
         1.0, ge=0, le=100, description="one-time payoff to a co-opted activist (months of wage)"
@@ -173,7 +176,10 @@ class UnionParams(RegimeParams):
         description="monthly share of members' arrears settled at full voice (share)",
     )
     organizer_share: float = Field(
-        0.03, ge=0, le=1, description="share of each unit's most active members who organize"
+        0.03,
+        ge=0,
+        le=1,
+        description="share of each unit's most active members who organize (share)",
     )
     arrest_risk: float = Field(
         0.04,

@@ -70,6 +70,29 @@ def promotion_logit(
     )
 
 
+def loyalty_target(
+    rank: np.ndarray,
+    privilege: np.ndarray,
+    persecuted: np.ndarray,
+    label: np.ndarray,
+    base: float,
+    w_rank: float,
+    w_privilege: float,
+    w_persecution: float,
+    w_label: float,
+) -> np.ndarray:
+    """The loyalty a cadre's position pulls toward, in [0, 1] (seed 002 B1–B2, E1, E10):
+    rank and privilege raise it, persecution (counted up to 3) and a bad label lower it."""
+    target = (
+        base
+        + w_rank * rank
+        + w_privilege * privilege
+        - w_persecution * np.minimum(persecuted, 3)
+        - w_label * label
+    )
+    return np.clip(target, 0.0, 1.0)
+
+
 def rank_capacity(n_cadres: int) -> np.ndarray:
     """Posts at each rank: a pyramid over the cadre corps."""
     cap = np.maximum(np.floor(RANK_SHARES * n_cadres), 1).astype(int)
@@ -139,7 +162,8 @@ def promote(model) -> None:
     # Authority over personnel: under party-committee leadership the party weighs
     # political capital; under one-man management the manager weighs performance
     # (seed 002 R1, R3; part 3 §4.1).
-    logit = logit + (1.0 - model.levers.manager_authority) * 0.5 * p.political_capital[rows]
+    party = (1.0 - model.levers.manager_authority) * prm.promotion_political_capital
+    logit = logit + party * p.political_capital[rows]
     # Other rules weigh on careers through named terms (safety records, service in the
     # grassroots, dossiers ...): each adds its own contribution to the log-odds.
     logit = logit + model.terms.total("merit")[rows]
@@ -160,8 +184,8 @@ def promote(model) -> None:
         counts[r] -= cand.size
         promoted_total += cand.size
         g = rows.start + cand
-        p.loyalty[g] = np.minimum(p.loyalty[g] + 0.1, 1.0)
-        p.political_capital[g] += 0.5
+        p.loyalty[g] = np.minimum(p.loyalty[g] + prm.promotion_loyalty_gain, 1.0)
+        p.political_capital[g] += prm.promotion_capital_gain
     p.rank[rows] = rank
     model.tally["promotions"] = promoted_total
 
@@ -174,17 +198,20 @@ def update_loyalty(model) -> None:
     """
     if "loyalty_cooptation" not in model.mechanisms:
         return
-    p = model.people
+    p, prm = model.people, model.params
     rows = p.rows(Kind.CADRE)
-    target = (
-        0.55
-        + 0.08 * p.rank[rows]
-        + 0.2 * model.unit_privilege[p.unit[rows]]
-        - 0.15 * np.minimum(p.persecuted[rows], 3)
-        - 0.05 * p.class_label[rows]
+    target = loyalty_target(
+        p.rank[rows],
+        model.unit_privilege[p.unit[rows]],
+        p.persecuted[rows],
+        p.class_label[rows],
+        prm.loyalty_base,
+        prm.loyalty_rank,
+        prm.loyalty_privilege,
+        prm.loyalty_persecution,
+        prm.loyalty_label,
     )
-    target = np.clip(target, 0.0, 1.0)
-    p.loyalty[rows] = p.loyalty[rows] + 0.05 * (target - p.loyalty[rows])
+    p.loyalty[rows] = p.loyalty[rows] + prm.loyalty_adjustment * (target - p.loyalty[rows])
 
 
 def tie_faction_majority(
@@ -230,9 +257,12 @@ def tie_faction_majority_numpy(
     return np.where(counts.max(axis=1) > 0, best, -1).astype(np.int16)
 
 
-def label_side(label: np.ndarray, persecuted: np.ndarray, loyalty: np.ndarray) -> np.ndarray:
-    """The side earlier labels push a person to: rebels if labelled or once targeted."""
-    return np.where((label > 0) | (persecuted > 0) | (loyalty < 0.3), REBEL, CONSERVATIVE)
+def label_side(
+    label: np.ndarray, persecuted: np.ndarray, loyalty: np.ndarray, rebel_below: float = 0.3
+) -> np.ndarray:
+    """The side earlier labels push a person to: rebels if labelled, once targeted or with
+    loyalty below ``rebel_below`` (``Params.rebel_loyalty``)."""
+    return np.where((label > 0) | (persecuted > 0) | (loyalty < rebel_below), REBEL, CONSERVATIVE)
 
 
 def unit_control(model) -> np.ndarray | None:
@@ -299,9 +329,11 @@ def update_factions(model) -> None:
         hard = base**age
     splinter, unaligned, may_switch = (np.zeros(p.n, dtype=bool) for _ in range(3))
     # Cliques among those "hit earlier" (K3): a few found splinter factions.
-    splinter[:pool_stop] = pool & (p.persecuted[:pool_stop] > 0) & (u_splinter < 0.02 * m)
+    splinter[:pool_stop] = (
+        pool & (p.persecuted[:pool_stop] > 0) & (u_splinter < prm.splinter_rate * m)
+    )
     unaligned[:pool_stop] = pool & (f_pool < 0) & (u_align < m)
-    may_switch[:pool_stop] = pool & (f_pool >= 0) & (u_switch < 0.2 * m * hard)
+    may_switch[:pool_stop] = pool & (f_pool >= 0) & (u_switch < prm.faction_switch_rate * m * hard)
     cand = np.flatnonzero(unaligned | may_switch)
     majority = tie_faction_majority(model.ties, faction, cand)
     # Cadres follow the patron who promoted them.
@@ -310,8 +342,12 @@ def update_factions(model) -> None:
     majority = np.where((patron >= 0) & (patron_faction >= 0), patron_faction, majority)
     if "faction_alignment" not in model.mechanisms:  # sides by earlier labels alone
         majority[:] = -1
+    # (only cadres' loyalty counts: the others stand at a neutral 0.5)
     fallback = label_side(
-        p.class_label[cand], p.persecuted[cand], np.where(p.kind[cand] == 0, p.loyalty[cand], 0.5)
+        p.class_label[cand],
+        p.persecuted[cand],
+        np.where(p.kind[cand] == 0, p.loyalty[cand], 0.5),
+        prm.rebel_loyalty,
     )
     choice = np.full(p.n, -1, dtype=np.int16)
     choice[cand] = np.where(majority >= 0, majority, fallback)
@@ -412,7 +448,7 @@ def contend(model) -> None:
     t["clash_deaths"] = float(killed.sum()) * ppa
     t["clash_units"] = int(clash.sum())
     # Fighting hardens the fighters; the casualties' kin and friends want revenge (K2).
-    p.activism[fighters] = np.minimum(p.activism[fighters] + 0.05, 1.0)
+    p.activism[fighters] = np.minimum(p.activism[fighters] + prm.clash_hardening, 1.0)
     # Ties are symmetric: the casualties' rows list everyone exposed.
     exposure = np.zeros(p.n)
     hurt_rows = np.flatnonzero(hurt)

@@ -16,22 +16,101 @@ people-weighted as ``legitimacy_local``). People blame local officials for repre
 and appeal to the centre: a share ``local_blame`` of visible repression's cost falls on
 the locality (a per-locality memory kept by ``state_response``, added through the
 ``local_legitimacy`` term ``local_repression``) instead of the centre, while the centre's
-concessions still raise central legitimacy. So protest can grow locally for years while
-the centre holds.
+concessions still raise central legitimacy. The same layering holds for the reform era's
+big terms: a share ``pledge_blame`` of the cost of a unit's broken pledges falls on that
+unit's officials (term ``broken_pledges``), a share ``unrest_blame`` of the cost of unrest
+left unresolved on the officials of the localities where it happened (term
+``unresolved_unrest``), and a share ``privilege_blame`` of the cost of visible cadre
+privilege on the cadres people see (term ``cadre_privilege``); only the rest falls on the
+centre. A locality's blamed cost fades at the centre's own rate of reversion, so the
+layering *moves* cost between the centre and its localities: for the same history, the
+people-weighted mean of local legitimacy (before clipping) is what it would be were the
+centre blamed for everything — exactly for pledges and unrest, and for privilege when
+units' privilege is independent of their size. So protest can
+grow locally for years while the centre holds.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.submodels.hardship import STATUS_LOSS
 from sim.submodels.residence import counted_mean
+from sim.submodels.state_response import visibility
 
 # Cadres on the line one day a week (seed 000 line 8) counts as full presence.
 FULL_PRESENCE_SHARE = 0.2
 # Trend growth beyond ±2 % a month (±27 % a year) counts as ±2 %: legitimacy answers to
 # sustained performance (Li & Zhou 2005: growth over tenure), not to rebounds.
 MAX_TREND = 0.02
+
+
+@dataclass
+class Layers:
+    """Per-locality legitimacy cost blamed on local officials (``model.layers``), in
+    legitimacy units (share); each fades at ``legitimacy_reversion`` a month."""
+
+    pledges: np.ndarray
+    """Cost of the unit's broken pledges blamed on its officials (seed 003 lines 15, 29)."""
+    unrest: np.ndarray
+    """Cost of unrest left unresolved, blamed on the locality's officials."""
+    privilege: np.ndarray
+    """Cost of visible cadre privilege blamed on the cadres people see (seed 003 line 19)."""
+
+
+def init(n_localities: int) -> Layers:
+    return Layers(np.zeros(n_localities), np.zeros(n_localities), np.zeros(n_localities))
+
+
+def seen_privilege(unit_privilege: np.ndarray, visible: float, n_localities: int) -> np.ndarray:
+    """Cadre privilege people see where they are counted, per locality.
+
+    A unit's people see their own cadres' (seed 003 line 19: "the sharp division of
+    classes extends down to the level of the individual factory"); everyone else sees the
+    city's officials, the visible privilege the centre answers for ("corrupt officials",
+    the mayor's relative, line 19).
+    """
+    out = np.full(n_localities, visible)
+    out[: unit_privilege.size] = unit_privilege
+    return out
+
+
+def blamed(memory: np.ndarray, added: np.ndarray, reversion: float) -> np.ndarray:
+    """Next month's blamed cost of a locality's officials.
+
+    It fades at the rate the centre's legitimacy reverts to its target: the centre is
+    spared what is added here and recovers it at that rate, so a cost moved to a locality
+    must fade alike for the layering to move blame without creating or erasing any.
+    """
+    return memory * (1.0 - reversion) + added
+
+
+def per_locality_share(
+    weights: np.ndarray, locality: np.ndarray, loc_size: np.ndarray
+) -> np.ndarray:
+    """Sum of ``weights`` (agents' worth) by locality, as a share of its agents."""
+    n_loc = loc_size.size
+    total = np.bincount(locality, weights=weights, minlength=n_loc)[:n_loc]
+    return total / np.maximum(loc_size, 1.0)
+
+
+def unrest_by_locality(
+    unresolved: float, event_locality: np.ndarray, weight: np.ndarray, n_localities: int
+) -> np.ndarray:
+    """The month's unresolved unrest (agents' worth, visibility-weighted) by locality.
+
+    The state's response reports the unresolved total only (``tally``); it is placed on
+    the localities in proportion to their visibility-weighted protest this month, so the
+    parts sum to the total.
+    """
+    out = np.zeros(n_localities)
+    if unresolved <= 0.0 or event_locality.size == 0:
+        return out
+    by_loc = np.bincount(event_locality, weights=weight, minlength=n_localities)
+    s = by_loc.sum()
+    return out if s <= 0.0 else by_loc * (unresolved / s)
 
 
 def presence(labour_share: np.ndarray) -> np.ndarray:
@@ -124,6 +203,15 @@ def update_local(model) -> None:
     # the repression they saw, so a locality's memory of it lowers its own legitimacy.
     blame = model.response.blame * prm.legitimacy_local_repression
     terms.set("local_legitimacy", "local_repression", -blame * model.mechanisms.gain("local_blame"))
+    # ... and for the pledges their unit broke and the unrest left unresolved where they
+    # are (update_global keeps these costs; zero while ``local_blame`` is off).
+    layers = model.layers
+    if layers.pledges.any():
+        terms.set("local_legitimacy", "broken_pledges", -layers.pledges)
+    if layers.unrest.any():
+        terms.set("local_legitimacy", "unresolved_unrest", -layers.unrest)
+    if layers.privilege.any():
+        terms.set("local_legitimacy", "cadre_privilege", -layers.privilege)
     # Legitimacy earned where people live (programmes in the residential communities
     # and units they serve, seed 001 lines 18-20, 26) counts where they are counted: a
     # locality's residence term is the mean over its members of the value where each
@@ -152,10 +240,31 @@ def update_global(model) -> None:
     108: nightly singing "to show our opposition to the Communist Party—what it has
     become"), while only policy concessions raise it: one-time payments are "by no means
     sufficient" (line 97) and win no trust.
+
+    Legitimacy in layers (O'Brien & Li 2006; Li 2004): of each cost, the share blamed on
+    local officials spares the centre and is kept, per locality, in ``model.layers``.
+    Pledges are broken where the worker was employed: by "enterprise managers and the
+    party and state authorities with whom they are commonly closely aligned" (line 15),
+    the union and the factory's "people's representatives" "selling our fate and lives"
+    (line 23), so ``pledge_blame`` of their cost falls on the unit. Unresolved unrest is
+    aimed higher — at "the Communist Party—what it has become" (line 108), a leaflet
+    "blistering the Communist Party and government" (line 110) — so a smaller share
+    ``unrest_blame`` falls on the locality. Visible cadre privilege is the privilege of
+    the cadres people see — their unit's, "down to the level of the individual factory",
+    or the city's (line 19) — so ``privilege_blame`` of its cost falls on them.
+    ``local_blame`` off restores centre-only accounting.
     """
     prm, lv, t, p = model.params, model.levers, model.tally, model.people
     on = model.mechanisms.gain
     n = max(p.n, 1)
+    layered = on("local_blame")
+    status_loss = np.take(STATUS_LOSS, p.status)
+    w_broken = prm.legitimacy_broken_pledges * on("legitimacy_broken_pledges")
+    w_unrest = prm.legitimacy_unrest * on("legitimacy_unrest")
+    s_pledge = prm.pledge_blame * layered
+    s_unrest = prm.unrest_blame * layered
+    w_priv = prm.legitimacy_privilege * on("legitimacy_privilege")
+    s_priv = prm.privilege_blame * layered
     model.legitimacy = global_change(
         model.legitimacy,
         float(np.clip(prm.legitimacy + lv.legitimacy_target_shift, 0.0, 1.0)),
@@ -166,15 +275,47 @@ def update_global(model) -> None:
         t["visible_arrests"] / n,
         t["conceded_people"] / n,
         prm.legitimacy_performance * on("legitimacy_performance"),
-        prm.legitimacy_privilege * on("legitimacy_privilege"),
+        w_priv * (1.0 - s_priv),
         prm.legitimacy_chaos,
         # Rightful resistance: the share of repression blamed on locals spares the centre.
-        prm.legitimacy_repression
-        * on("legitimacy_repression")
-        * (1.0 - prm.local_blame * on("local_blame")),
+        prm.legitimacy_repression * on("legitimacy_repression") * (1.0 - prm.local_blame * layered),
         prm.legitimacy_concession * on("legitimacy_concession"),
-        broken_share=broken_pledges(p.laid_off, np.take(STATUS_LOSS, p.status)),
+        broken_share=broken_pledges(p.laid_off, status_loss),
         unrest_share=t["unresolved_people"] / n,
-        w_broken=prm.legitimacy_broken_pledges * on("legitimacy_broken_pledges"),
-        w_unrest=prm.legitimacy_unrest * on("legitimacy_unrest"),
+        w_broken=w_broken * (1.0 - s_pledge),
+        w_unrest=w_unrest * (1.0 - s_unrest),
     )
+    update_layers(model, status_loss, w_broken * s_pledge, w_unrest * s_unrest, w_priv * s_priv)
+
+
+def update_layers(
+    model, status_loss: np.ndarray, w_pledge: float, w_unrest: float, w_priv: float = 0.0
+) -> None:
+    """Add this month's locally blamed costs to each locality's memory (``model.layers``).
+
+    A locality's pledge cost is ``w_pledge`` times the share of its people laid off
+    (weighted by status lost; the laid-off keep their unit), its unrest cost ``w_unrest``
+    times its share of the unresolved unrest: both shares of the locality's own people,
+    so free of ``people_per_agent`` and of the number of localities; its privilege cost
+    ``w_priv`` times the privilege its people see (``seen_privilege``).
+    """
+    prm, p, layers = model.params, model.people, model.layers
+    r = prm.legitimacy_reversion
+    n_loc = model.n_localities
+    add = np.zeros(n_loc)
+    if w_pledge > 0.0:
+        broken = np.where(p.laid_off >= 0, status_loss, 0.0)
+        add = w_pledge * per_locality_share(broken, model.locality, model.loc_size)
+    layers.pledges = blamed(layers.pledges, add, r)
+    add = np.zeros(n_loc)
+    ev = model.events
+    if w_unrest > 0.0 and ev.n > 0:
+        vis = visibility(ev.size, ev.urban, prm.visibility_scale, prm.rural_visibility)
+        weight = ev.size / float(prm.people_per_agent) * vis
+        by_loc = unrest_by_locality(model.tally["unresolved_people"], ev.locality, weight, n_loc)
+        add = w_unrest * by_loc / np.maximum(model.loc_size, 1.0)
+    layers.unrest = blamed(layers.unrest, add, r)
+    add = np.zeros(n_loc)
+    if w_priv > 0.0:
+        add = w_priv * seen_privilege(model.unit_privilege, model.visible_privilege, n_loc)
+    layers.privilege = blamed(layers.privilege, add, r)

@@ -295,6 +295,55 @@ def leadership(
     return activism + cohort_bonus * (born <= cohort_born)
 
 
+def self_seen(share: np.ndarray, people_per_agent: float) -> np.ndarray:
+    """What an active agent's people leave out of the actives they see: one person, in
+    agents' worth (``1 / people_per_agent``), or less if fewer of its people were active.
+
+    A person sees the *other* actives of their locality. At one person per agent an
+    active agent is one person and leaves out its whole share (1). Above, its people are
+    ``people_per_agent`` people of the locality who see each other: each leaves out only
+    themself, and the rest of its active people (and leaders) are in their view as anyone
+    else's. Leaving out the agent's whole active share instead hid up to
+    ``people_per_agent − 1`` fellow protesters from each of its people, so an active crowd
+    saw itself smaller the coarser the scale (docs/ODD.md 7.3 gives what this did and did
+    not change). The result is in agents' worth, as the counts it is taken from.
+    """
+    if people_per_agent <= 1.0:
+        return share
+    return np.minimum(share, 1.0 / float(people_per_agent))
+
+
+def others_in_locality(loc_size: np.ndarray, people_per_agent: float) -> np.ndarray:
+    """Per locality, the people other than oneself, in agents' worth (at least one person).
+
+    "The others" are everyone but one person — ``1 / people_per_agent`` of an agent — so a
+    person's own agent's other people are among them (:func:`self_seen`).
+    """
+    one = 1.0 / float(people_per_agent) if people_per_agent > 1.0 else 1.0
+    return np.maximum(loc_size - one, one)
+
+
+def actives_seen(
+    active_in_loc: np.ndarray,
+    loc_others: np.ndarray,
+    loc_vision: np.ndarray,
+    loc_act: np.ndarray,
+    w_act: np.ndarray,
+    people_per_agent: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Actives seen among the ``loc_vision`` people in view, whole people (rounded): per
+    locality for a quiet person, and per active agent (locality ``loc_act``, active share
+    ``w_act``) for its people, who leave out only themselves (:func:`self_seen`).
+
+    Counts are in agents' worth of people; the result is in people, so the same crowd is
+    seen alike at any ``people_per_agent``.
+    """
+    quiet = np.rint(active_in_loc / loc_others * loc_vision)
+    own = self_seen(w_act, people_per_agent)
+    active = np.rint((active_in_loc[loc_act] - own) / loc_others[loc_act] * loc_vision[loc_act])
+    return quiet, active
+
+
 def leader_lift(leaders_seen: np.ndarray) -> np.ndarray:
     """Share of the leader effect felt on seeing ``leaders_seen`` active leaders, in [0, 1].
 
@@ -586,11 +635,10 @@ def update(model, compiled: bool | None = None) -> None:
     leaders_in_loc = np.bincount(loc[lead_rows], weights=w_lead, minlength=n_loc)
     # The active share among the others of one's locality, seen in `loc_vision` people:
     # per locality for a quiet person and for an active one (who is not among the others).
-    loc_others = np.maximum(model.loc_size - 1, 1)
-    seen_quiet = np.rint(active_in_loc / loc_others * model.loc_vision)
+    loc_others = others_in_locality(model.loc_size, ppa)
     loc_act = loc[act_rows]
-    seen_active = np.rint(
-        (active_in_loc[loc_act] - w_act) / loc_others[loc_act] * model.loc_vision[loc_act]
+    seen_quiet, seen_active = actives_seen(
+        active_in_loc, loc_others, model.loc_vision, loc_act, w_act, ppa
     )
     # Ties are symmetric (sim/population.py), so counting over the actives' rows is exact.
     u_agent = agent_uniforms(model) if ppa > 1.0 else None  # whole people at 1 per agent
@@ -603,7 +651,7 @@ def update(model, compiled: bool | None = None) -> None:
     gain = prm.leader_effect * model.mechanisms.gain("protest_leaders")
     lead_view = leaders_in_loc / loc_others * model.loc_vision
     extra = tie_counts(model.ties, lead_rows, p.n, w_lead, compiled=use_kernel)
-    extra[lead_rows] -= (model.loc_vision / loc_others)[loc[lead_rows]] * w_lead
+    extra[lead_rows] -= (model.loc_vision / loc_others)[loc[lead_rows]] * self_seen(w_lead, ppa)
     fix = np.flatnonzero(extra)
     led_loc = (gain * leader_lift(lead_view)).astype(np.float32)
     led_fix = (gain * leader_lift(lead_view[loc[fix]] + extra[fix])).astype(np.float32)

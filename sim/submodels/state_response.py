@@ -5,7 +5,8 @@ Rules from seed 003's repression and concession repertoire (§4.2 D1–D15):
 - D1 (line 21, 93): scale and breadth bring concession; D2 (line 97): isolated protests
   get a small one-time payment. The chance of conceding is logistic in log size and in
   breadth (share of units protesting the same month), shifted by the regime's stance.
-  Only events of class III and above (≥ 300 people: "thousands", lines 21, 93) win
+  Only events of ``policy_concession_size`` people or more (300: class III and above;
+  "thousands", lines 21, 93) win
   policy, and a concession answers the event's own claim in its own locality.
 - D6 (lines 25, 100): leaders are targeted — enforcers arrest the most active
   participants, up to the locality's enforcement capacity, for 2–4 months (line 25).
@@ -53,8 +54,6 @@ from sim.submodels import elite
 from sim.submodels.hardship import STATUS_LOSS
 from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, claim_of
 
-POLICY_CONCESSION_SIZE = 300.0  # size class III and above wins policy, not only payment
-
 
 @dataclass
 class Memory:
@@ -71,14 +70,19 @@ def init(n_localities: int) -> Memory:
 
 
 def event_breadth(
-    locality: np.ndarray, claim: np.ndarray, n_localities: int, broad_share: float
+    locality: np.ndarray,
+    claim: np.ndarray,
+    n_localities: int,
+    broad_share: float,
+    linkage_weight: float = 0.5,
 ) -> np.ndarray:
     """Breadth of each event in [0, 1] from this month's events (D1–D2).
 
-    Half is cross-locality linkage — the share of localities pressing the same claim,
-    full at ``broad_share`` — and half is cross-class breadth — how many of the other
-    claims (the employed, laid-off, retirees, migrants, peasants) are out the same month.
-    Both are shares, so breadth is free of ``people_per_agent`` and of the number of
+    A share ``linkage_weight`` (``Params.breadth_linkage_weight``, half by default) is
+    cross-locality linkage — the share of localities pressing the same claim, full at
+    ``broad_share`` — and the rest cross-class breadth — how many of the other claims
+    (the employed, laid-off, retirees, migrants, peasants) are out the same month. Both
+    are shares, so breadth is free of ``people_per_agent`` and of the number of
     localities.
     """
     if locality.size == 0:
@@ -87,7 +91,7 @@ def event_breadth(
     per_claim = np.bincount(pairs % N_CLAIMS, minlength=N_CLAIMS) / max(n_localities, 1)
     linkage = np.minimum(per_claim / max(broad_share, 1e-12), 1.0)
     classes = (np.count_nonzero(per_claim) - 1) / (N_CLAIMS - 1)
-    return 0.5 * linkage[claim] + 0.5 * classes
+    return linkage_weight * linkage[claim] + (1.0 - linkage_weight) * classes
 
 
 def challenging_units(restructured: np.ndarray, step_index: int, window: float) -> np.ndarray:
@@ -132,6 +136,32 @@ def concession_probability(
     """Chance the state concedes, logistic in log10(size) and breadth (seed 003 D1–D2)."""
     logit = base + w_size * np.log10(np.maximum(size, 1.0)) + w_breadth * breadth + bias
     return 1.0 / (1.0 + np.exp(-logit))
+
+
+def concession_bias(
+    stance: float,
+    seizure: np.ndarray,
+    w_seizure: float,
+    split: np.ndarray,
+    w_split: float,
+    harsh: np.ndarray,
+    escalation: np.ndarray,
+    w_escalation: float,
+) -> np.ndarray:
+    """Log-odds added to each event's concession: the regime's stance, plus
+    ``w_seizure`` where the locality has a worker seizure that stands as a "model" (E1,
+    seed 003 line 21: the authorities, "afraid that the workers would take militant
+    action", concede pre-emptively), plus ``w_split`` × the locality's defected share of
+    security (a split elite concedes), minus the harshness of a challenge to
+    privatization (D8) and ``w_escalation`` × escalation after a win (D4)."""
+    return stance + seizure * w_seizure + w_split * split - harsh - w_escalation * escalation
+
+
+def rural_brutality(urban: np.ndarray, vis: np.ndarray, unseen: float) -> np.ndarray:
+    """Arrest capacity multiplier per locality (D9, seed 003 line 100): 1 in the city;
+    in the countryside ``unseen`` for invisible protest, falling linearly to 1 at full
+    visibility ("can be even more brutal" where no one sees)."""
+    return np.where(urban, 1.0, unseen - (unseen - 1.0) * vis)
 
 
 def visibility(size: np.ndarray, urban: np.ndarray, scale: float, rural: float) -> np.ndarray:
@@ -255,7 +285,13 @@ def respond(model, events: Events) -> None:
     # Breadth read from the events (D1-D2): off, the protest module's share of units.
     b_on = "breadth_response" in model.mechanisms
     breadth = (
-        event_breadth(events.locality, events.claim, n_loc - 1, prm.broad_claim_share)
+        event_breadth(
+            events.locality,
+            events.claim,
+            n_loc - 1,
+            prm.broad_claim_share,
+            prm.breadth_linkage_weight,
+        )
         if b_on
         else np.full(events.n, events.breadth)
     )
@@ -272,15 +308,15 @@ def respond(model, events: Events) -> None:
     # Defected security cadres side with the protest (a split elite concedes).
     defected_loc = elite.locality_defection(model)
     split = defected_loc / np.maximum(model.loc_security, 1e-12)
-    # A worker seizure in the locality ("model", seed 003 E1, line 21) makes the
-    # authorities concede pre-emptively.
-    seizure_bonus = model.loc_model_seizure[events.locality] * 1.5
-    bias = (
-        lv.concession_bias
-        + seizure_bonus
-        + prm.split_concession * split[events.locality]
-        - harsh
-        - prm.escalation_concession * esc
+    bias = concession_bias(
+        lv.concession_bias,
+        model.loc_model_seizure[events.locality],
+        prm.model_seizure_concession,
+        split[events.locality],
+        prm.split_concession,
+        harsh,
+        esc,
+        prm.escalation_concession,
     )
     p_c = concession_probability(
         events.size, breadth, prm.concession_base, prm.concession_size, prm.concession_breadth, bias
@@ -289,7 +325,7 @@ def respond(model, events: Events) -> None:
     conceded = rng.random(events.n) < p_c
     # Policy needs scale (D1: thousands, line 21) and is never won by an isolated event:
     # those of a single factory get a one-time payment at most (D2, line 97).
-    policy = conceded & (events.size >= POLICY_CONCESSION_SIZE) & ~narrow
+    policy = conceded & (events.size >= prm.policy_concession_size) & ~narrow
     # A divided elite concedes and reneges, on policy and payments alike (seed 002 line
     # 249, "vacillation"; seed 003 line 29, "government promises, which are not kept").
     p_contra = prm.contradiction_rate * st.split * on("concession_coherence")
@@ -348,7 +384,7 @@ def respond(model, events: Events) -> None:
     police = np.where(np.arange(n_loc) < n_units, police * comply, police)
     security = model.loc_security - defected_loc
     enforcers = police + np.maximum(security, 0.0)
-    brutality = np.where(model.loc_urban, 1.0, 2.0 - loc_vis)
+    brutality = rural_brutality(model.loc_urban, loc_vis, prm.rural_brutality)
     # Cohesion sets how effectively the enforcers repress, by degree (seed 002 H1-H2).
     effect = 1.0 - prm.repression_capacity_loss * st.split * on("elite_repression_capacity")
     brutality = (
@@ -390,7 +426,8 @@ def respond(model, events: Events) -> None:
         p.dossier[jailed] += 1
         # Core activists "kept on fighting" after detention (seed 003 D7, line 25).
         # (the agent's mean: only its detained share was arrested).
-        p.activism[jailed] = np.minimum(p.activism[jailed] + (0.1 * taken).astype(np.float32), 1.0)
+        gain = (prm.detention_activism * taken).astype(np.float32)
+        p.activism[jailed] = np.minimum(p.activism[jailed] + gain, 1.0)
         t["arrests"] = float(taken.sum())  # agents' worth of people (outcome × ppa)
         # ... and their arrests escape "the public reaction" to police doing it (D5).
         t["visible_arrests"] = float(np.sum(vis[row[jailed]] * taken)) * (1.0 - lv.proxy_enforcers)
