@@ -22,12 +22,19 @@ def _can_jump(rng: np.random.Generator, n: int) -> bool:
     return n >= MIN_ROWS and hasattr(rng.bit_generator, "advance")
 
 
-def uniform_span(rng: np.random.Generator, n: int, start: int, stop: int) -> np.ndarray:
-    """``rng.random(n)[start:stop]``, leaving ``rng`` as ``rng.random(n)`` leaves it."""
+def uniform_span(
+    rng: np.random.Generator, n: int, start: int, stop: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """``rng.random(n)[start:stop]``, leaving ``rng`` as ``rng.random(n)`` leaves it;
+    written into ``out`` (contiguous float64 of the span's length) if given."""
     start, stop = max(int(start), 0), min(int(stop), n)
     stop = max(stop, start)
     if not _can_jump(rng, n):
-        return rng.random(n)[start:stop]
+        u = rng.random(n)[start:stop]
+        if out is None:
+            return u
+        out[...] = u
+        return out
     bg = rng.bit_generator
     # ``advance`` also drops a buffered half of a 64-bit step (left by a 32-bit draw, as
     # ``integers`` over a small range makes), which ``random`` leaves in place: it is
@@ -36,7 +43,7 @@ def uniform_span(rng: np.random.Generator, n: int, start: int, stop: int) -> np.
     before = bg.state
     if start:
         bg.advance(start)
-    u = rng.random(stop - start)
+    u = rng.random(stop - start) if out is None else rng.random(out=out)
     if n - stop:
         bg.advance(n - stop)
     if before.get("has_uint32") or before.get("uinteger"):  # (a stale one too: same state)
@@ -51,12 +58,44 @@ def uniform_where(rng: np.random.Generator, need: np.ndarray) -> np.ndarray:
     in the rows before and after (which the caller must not read; every comparison with
     NaN is false); ``rng`` is left as ``rng.random(need.size)`` leaves it."""
     n = need.size
-    rows = np.flatnonzero(need)
-    if rows.size == 0:
-        start = stop = 0
-    else:
-        start, stop = int(rows[0]), int(rows[-1]) + 1
-    return uniform_rows(rng, n, start, stop)
+    if not _can_jump(rng, n):
+        return rng.random(n)
+    need = np.ascontiguousarray(need, dtype=bool)
+    start = int(np.argmax(need))  # the first ``need`` row (argmax stops at the first True)
+    if not need[start]:  # (none)
+        return uniform_rows(rng, n, 0, 0)
+    return uniform_rows(rng, n, start, _last_true(need) + 1)
+
+
+def _last_true(mask: np.ndarray) -> int:
+    """The last True row of a contiguous boolean array with at least one True, found
+    without listing them all: the last nonzero 8-byte word, then its last True byte (a
+    reversed argmax over the bytes is as slow as listing them)."""
+    n = mask.size
+    m = n - n % 8
+    tail = np.flatnonzero(mask[m:])
+    if tail.size:
+        return m + int(tail[-1])
+    words = mask[:m].view(np.uint64)
+    w = words.size - 1 - int(np.argmax(words[::-1] != 0))
+    return 8 * w + int(np.flatnonzero(mask[8 * w : 8 * w + 8])[-1])
+
+
+def uniform_block(rng: np.random.Generator, n: int, block: slice, need: np.ndarray) -> np.ndarray:
+    """``uniform_where(rng, full)[block]`` for the mask ``full`` that is ``need`` on the
+    rows of ``block`` (a slice with a start) and False elsewhere, without making ``full``:
+    for a rule on one type's block of rows."""
+    if not _can_jump(rng, n):
+        return rng.random(n)[block]
+    need = np.ascontiguousarray(need, dtype=bool)
+    out = np.full(need.size, np.nan)
+    first = int(np.argmax(need)) if need.size else 0
+    if need.size == 0 or not need[first]:  # (none)
+        uniform_span(rng, n, 0, 0)
+        return out
+    stop = _last_true(need) + 1
+    uniform_span(rng, n, block.start + first, block.start + stop, out=out[first:stop])
+    return out
 
 
 def uniform_rows(rng: np.random.Generator, n: int, start: int, stop: int) -> np.ndarray:
@@ -68,7 +107,7 @@ def uniform_rows(rng: np.random.Generator, n: int, start: int, stop: int) -> np.
     out = np.empty(n)
     out[:start] = np.nan
     out[stop:] = np.nan
-    out[start:stop] = uniform_span(rng, n, start, stop)
+    uniform_span(rng, n, start, stop, out=out[start:stop])  # (drawn in place)
     return out
 
 

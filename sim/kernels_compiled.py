@@ -531,3 +531,52 @@ def protest_decide_rows(
     if f != nfix:
         raise ValueError("fix must be sorted and within the people")
     return turnout, grieved[:ng], fb_rows[:nfb], fb_share[:nfb], fb_others[:nfb], fb_own[:nfb]
+
+
+@njit(cache=True)
+def pairwise_sum(a, lo, n):
+    # numpy's pairwise summation of a[lo : lo + n] in a's dtype (np.add.reduce's inner
+    # loop): under 8 terms in order from −0.0; up to 128 in eight running sums combined
+    # as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)), the rest added in order; above, the two
+    # halves (the first a multiple of 8) summed so and added.
+    if n < 8:
+        res = a.dtype.type(-0.0)
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    elif n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        last = n - (n % 8)
+        while i < last:
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return pairwise_sum(a, lo, n2) + pairwise_sum(a, lo + n2, n - n2)
+
+
+@njit(cache=True)
+def row_sums(indptr, data, start, stop):
+    # Per row of a CSR matrix, np.add.reduceat's sum of its stored values (what scipy's
+    # sum(axis=1) takes): the first value plus the pairwise sum of the others, in the
+    # data's dtype; 0 for an empty row.
+    out = np.zeros(stop - start, dtype=data.dtype)
+    for r in range(start, stop):
+        a, b = indptr[r], indptr[r + 1]
+        if b > a:
+            out[r - start] = data[a] + pairwise_sum(data, a + 1, b - a - 1)
+    return out

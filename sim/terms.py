@@ -31,6 +31,25 @@ FADE_FLOOR = 1e-3
 
 
 @dataclass
+class _Rows:
+    """A term that is zero outside one block of rows: ``values`` for ``rows`` only.
+
+    A regime whose term concerns one type's rows (cadres' merit, peasants' safety net)
+    adds it this way instead of as a full-length array of zeros around the block; the
+    total adds it to those rows only, which is the same sum (adding +0.0 changes nothing
+    in a total that starts at +0.0).
+    """
+
+    rows: slice
+    values: np.ndarray
+
+    def full(self, size: int) -> np.ndarray:
+        out = np.zeros(size, dtype=self.values.dtype)
+        out[self.rows] = self.values
+        return out
+
+
+@dataclass
 class _Fade:
     last: np.ndarray | float
     rate: float
@@ -78,17 +97,45 @@ class Terms:
                 if fading[src].done:
                     del fading[src]
 
-    def add(self, quantity: str, source: str, value: np.ndarray | float) -> None:
+    def add(
+        self,
+        quantity: str,
+        source: str,
+        value: np.ndarray | float,
+        rows: slice | None = None,
+    ) -> None:
         """Add ``value`` (an array of the quantity's length, or a scalar) to this month's
-        term of ``source``. A source may add to a quantity several times a month."""
+        term of ``source``. A source may add to a quantity several times a month.
+
+        With ``rows`` (a slice with a start and a stop), ``value`` holds the term for those
+        rows only and the term is zero elsewhere: the same as a full-length array with
+        zeros around the block, without making or summing the zeros.
+        """
         self._check(quantity)
         now = self._now[quantity]
-        if isinstance(value, np.ndarray) and value.shape != (self.sizes[quantity],):
+        size = self.sizes[quantity]
+        if rows is not None:
+            start, stop, step = rows.indices(size)
+            if step != 1 or not isinstance(value, np.ndarray) or value.ndim != 1:
+                raise ValueError(f"term {source!r} for {quantity!r}: rows need a 1-d array")
+            if value.shape != (max(stop - start, 0),):
+                raise ValueError(
+                    f"term {source!r} for {quantity!r} has shape {value.shape}, "
+                    f"expected ({max(stop - start, 0)},) for rows {start}:{stop}"
+                )
+            # (float64, as the full-length zeros such a term was written into)
+            value = _Rows(slice(start, stop), np.asarray(value, dtype=np.float64))
+        elif isinstance(value, np.ndarray) and value.shape != (size,):
             raise ValueError(
-                f"term {source!r} for {quantity!r} has shape {value.shape}, "
-                f"expected ({self.sizes[quantity]},)"
+                f"term {source!r} for {quantity!r} has shape {value.shape}, expected ({size},)"
             )
-        now[source] = value + now[source] if source in now else value
+        if source in now:
+            old = now[source]
+            if isinstance(value, _Rows) and isinstance(old, _Rows) and value.rows == old.rows:
+                value = _Rows(value.rows, value.values + old.values)
+            else:
+                value = _expand(value, size) + _expand(old, size)
+        now[source] = value
         self._totals.pop(quantity, None)
         # A source acting again stops fading (e.g. a campaign restarts).
         self._fading[quantity].pop(source, None)
@@ -112,13 +159,15 @@ class Terms:
             raise ValueError(f"fade rate and keep must be in [0, 1], got {rate}, {keep}")
         last = self._last[quantity].get(source)
         if last is not None:
+            last = _expand(last, self.sizes[quantity])
             self._fading[quantity][source] = _Fade(last=last, rate=rate, keep=keep, months=1)
             self._totals.pop(quantity, None)
 
     def breakdown(self, quantity: str) -> dict[str, np.ndarray | float]:
         """Every source's contribution this month; fading ones as ``"<source> (fading)"``."""
         self._check(quantity)
-        out = dict(self._now[quantity])
+        size = self.sizes[quantity]
+        out = {src: _expand(v, size) for src, v in self._now[quantity].items()}
         for src, f in self._fading[quantity].items():
             out[f"{src} (fading)"] = f.last * f.share()
         return out
@@ -133,21 +182,35 @@ class Terms:
         cached = self._totals.get(quantity)
         if cached is not None:
             return cached
+        size = self.sizes[quantity]
+        terms = list(self._now[quantity].values())
+        terms += [f.last * f.share() for f in self._fading[quantity].values()]
         out = None
-        for v in self.breakdown(quantity).values():
-            if out is None:
+        for v in terms:
+            if isinstance(v, _Rows):
+                # a block term adds to its rows only (+0.0 elsewhere changes nothing:
+                # the total starts at +0.0 and never holds −0.0)
+                if out is None:
+                    out = np.zeros(size)
+                out[v.rows] += v.values
+            elif out is None:
                 # 0 + the first term, as adding it to zeros would give (−0.0 becomes +0.0),
                 # written in one pass instead of two
                 out = np.add(0.0, v, dtype=np.float64)
-                if out.shape != (self.sizes[quantity],):
-                    out = np.full(self.sizes[quantity], out)
+                if out.shape != (size,):
+                    out = np.full(size, out)
             else:
                 out += v
         if out is None:
-            out = np.zeros(self.sizes[quantity])
+            out = np.zeros(size)
         out.flags.writeable = False
         self._totals[quantity] = out
         return out
 
     def sources(self, quantity: str) -> list[str]:
         return sorted(self.breakdown(quantity))
+
+
+def _expand(value, size: int):
+    """A term as the full-length array (or scalar) it stands for."""
+    return value.full(size) if isinstance(value, _Rows) else value

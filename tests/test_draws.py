@@ -88,3 +88,37 @@ def test_draws_at_listed_rows_equal_a_full_draw(n, share, seed):
     got = draws.uniform_at(part, n, rows)
     np.testing.assert_array_equal(got, want)
     assert part.bit_generator.state == full.bit_generator.state
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 3 * draws.MIN_ROWS),
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.sampled_from([0.0, 1e-4, 0.01, 0.5, 1.0]),
+    st.integers(0, 2**32 - 1),
+)
+def test_block_draws_equal_a_masked_full_draw(n, a, b, share, seed):
+    """``uniform_block`` on one block of rows gives ``uniform_where``'s numbers on the
+    block's needed rows (NaN or the true draw elsewhere) and leaves the same stream."""
+    lo, hi = sorted((int(a * n), int(b * n)))
+    need = np.random.default_rng(seed + 1).random(hi - lo) < share
+    full_need = np.zeros(n, dtype=bool)
+    full_need[lo:hi] = need
+    full, part = np.random.default_rng(seed), np.random.default_rng(seed)
+    want = full.random(n)[lo:hi]
+    got = draws.uniform_block(part, n, slice(lo, hi), need)
+    assert got.shape == (hi - lo,)
+    np.testing.assert_array_equal(got[need], want[need])
+    assert np.all(np.isnan(got[~need]) | (got[~need] == want[~need]))
+    ref = np.random.default_rng(seed)
+    np.testing.assert_array_equal(got[need], draws.uniform_where(ref, full_need)[lo:hi][need])
+    assert part.bit_generator.state == full.bit_generator.state == ref.bit_generator.state
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 200), st.floats(0, 1), st.integers(0, 2**32 - 1))
+def test_last_true_is_the_last_listed_row(n, share, seed):
+    mask = np.random.default_rng(seed).random(n) < share
+    mask[np.random.default_rng(seed).integers(n)] = True
+    assert draws._last_true(mask) == np.flatnonzero(mask)[-1]

@@ -839,3 +839,124 @@ def test_compiled_tie_weights_match_numpy_reference(n, degree, mode, seed):
     want = protest.tie_counts(ties, rows, n, share, draw)
     got = protest.tie_counts(ties, rows, n, share, draw, compiled=True)
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
+@SETTINGS
+@given(
+    st.integers(1, 120),
+    st.integers(0, 8),
+    st.floats(0, 1),
+    st.sampled_from([np.float32, np.float64]),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_compiled_wide_tie_count_matches_float64_sparse_product(
+    n, degree, share, dtype, symmetric, seed
+):
+    """``kernels.tie_count_wide`` (compiled) equals scipy's product
+    of the ties with the marks as a float64 vector, bit for bit (weights widened, summed
+    in float64), on a block of rows as the cooperatives take it; on symmetric ties with
+    few marks it reads the marked rows' ties only."""
+    from scipy import sparse
+
+    from sim import kernels
+    from sim.grouping import row_block
+
+    r = np.random.default_rng(seed)
+    i, j = r.integers(0, n, n * degree), r.integers(0, n, n * degree)
+    w = r.choice([1.0, 0.5, 1 / 3, 0.7, 1e-8, 3e4], i.size).astype(dtype)
+    ties = sparse.csr_matrix((w, (i, j)), shape=(n, n))
+    mark = r.random(n) < share**3  # (often few: the symmetric path)
+    if symmetric:
+        ties = (ties + ties.T).tocsr()
+        ties.sum_duplicates()
+        ties.sort_indices()
+    a = int(r.integers(0, n + 1))
+    b = int(r.integers(a, n + 1))
+    got = kernels.tie_count_wide(ties, a, b, mark, compiled=True)
+    want = np.asarray(row_block(ties, a, b) @ mark.astype(np.float64)).ravel()
+    assert got.dtype == want.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
+
+
+@SETTINGS
+@given(
+    st.integers(1, 60),
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),  # source
+            st.booleans(),  # a block of rows (else a full-length array)
+            st.integers(0, 60),
+            st.integers(0, 60),
+            st.sampled_from([np.float32, np.float64]),
+        ),
+        max_size=6,
+    ),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_terms_on_rows_sum_as_full_length_terms(n, adds, fade, seed):
+    """A term added for a block of rows (``Terms.add(..., rows=)``) is the full-length term
+    with zeros around the block: the same total bit for bit (signed zeros, float32 values
+    and a source adding twice included), the same breakdown, and it fades the same."""
+    from sim.terms import Terms
+
+    r = np.random.default_rng(seed)
+    blocks, full = Terms({"q": n}), Terms({"q": n})
+    for src, on_rows, a, b, dtype in adds:
+        a, b = min(a, b, n), min(max(a, b), n)
+        vals = (r.choice([0.0, -0.0, 1e-300, 0.1, -2.5, 3e8], b - a)).astype(dtype)
+        whole = np.zeros(n)
+        whole[a:b] = vals
+        if on_rows:
+            blocks.add("q", f"s{src}", vals, rows=slice(a, b))
+        else:
+            blocks.add("q", f"s{src}", whole)
+        full.add("q", f"s{src}", whole)
+    for t in (blocks, full):
+        if fade:
+            t.new_month()
+            t.fade("s0", "q", 0.5)
+    got, want = blocks.total("q"), full.total("q")
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    assert blocks.breakdown("q").keys() == full.breakdown("q").keys()
+    for k, v in blocks.breakdown("q").items():
+        np.testing.assert_array_equal(v, full.breakdown("q")[k])
+
+
+def test_terms_on_rows_reject_a_wrong_length():
+    from sim.terms import Terms
+
+    t = Terms({"q": 10})
+    with pytest.raises(ValueError, match=r"expected \(3,\) for rows 2:5"):
+        t.add("q", "s", np.zeros(4), rows=slice(2, 5))
+
+
+@SETTINGS
+@given(
+    st.lists(st.integers(0, 300), min_size=1, max_size=40),
+    st.sampled_from([np.float32, np.float64]),
+    st.sampled_from([1.0, 1e-3, 1e4]),
+    st.integers(0, 2**32 - 1),
+)
+def test_compiled_row_sums_match_scipys_row_sums(lengths, dtype, scale, seed):
+    """``kernels.row_sums`` (numpy's pairwise summation per row, compiled) equals scipy's
+    ``sum(axis=1)`` of the rows bit for bit, in the weights' dtype: rows of 0 to 300 ties
+    (under 8, up to 128 and above, where the pairwise sum splits)."""
+    from scipy import sparse
+
+    from sim import kernels
+
+    r = np.random.default_rng(seed)
+    n = len(lengths)
+    indptr = np.r_[0, np.cumsum(lengths)]
+    data = (r.random(indptr[-1]) * scale).astype(dtype)
+    indices = r.integers(0, n, indptr[-1])
+    ties = sparse.csr_matrix((data, indices, indptr), shape=(n, n))
+    a = int(r.integers(0, n + 1))
+    b = int(r.integers(a, n + 1))
+    got = kernels.row_sums(ties, a, b, compiled=True)
+    want = kernels.row_sums_reference(ties, a, b)
+    assert got.dtype == want.dtype == dtype
+    np.testing.assert_array_equal(got, want)

@@ -238,10 +238,13 @@ class CadreLabour(Regime):
         fresh = cadre.start + np.flatnonzero(model.renewed[cadre])
         if fresh.size:
             self._draw(model, fresh)
-        share = np.where(self.participants, prm.share, 0.0)
-        model.terms.add("labour_share", self.key, share)
+        # (participants are cadres: the terms are on the cadres' rows only)
+        takes_part = self.participants[cadre]
+        share = np.where(takes_part, prm.share, 0.0)
+        model.terms.add("labour_share", self.key, share, rows=cadre)
         # Performance on the line counts for promotion (000:8).
-        model.terms.add("merit", self.key, np.where(self.participants, prm.promotion_weight, 0.0))
+        merit = np.where(takes_part, prm.promotion_weight, 0.0)
+        model.terms.add("merit", self.key, merit, rows=cadre)
         n_loc, n_u = model.n_localities, model.units.n
         acc = np.zeros(n_loc)
         acc[:n_u] = prm.accuracy_gain

@@ -78,7 +78,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.calendar import Month
-from sim.draws import uniform_where
+from sim.draws import uniform_at, uniform_where
 from sim.grouping import random_member
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import ClassLabel, Kind, Status
@@ -809,13 +809,16 @@ class Campaign(Regime):
         """
         p, prm = model.people, self.params
         c = p.rows(Kind.CADRE)  # merit is read for cadres only
-        merit = np.zeros(p.n)
         aligned = p.faction[c] >= 0
-        merit[c] = prm.activist_merit * p.activism[c] * aligned
+        activist = prm.activist_merit * p.activism[c] * aligned
         if phase in ("qingli", "liberation"):
+            merit = np.zeros(p.n)
+            merit[c] = activist
             # for everyone: recruitment into the corps reads merit too (demography)
             merit -= prm.purity_merit * p.class_label
-        model.terms.add("merit", self.key, merit)
+            model.terms.add("merit", self.key, merit)
+        else:  # (on the cadres' rows only)
+            model.terms.add("merit", self.key, activist, rows=c)
         if self.overthrown is not None and self.overthrown.any():
             self.sideline(model, self.overthrown)
 
@@ -856,9 +859,10 @@ class Campaign(Regime):
         """The overthrown cadres in the mask ``rows`` are out of the running for posts and
         labour on the shop floor (3106-3108): this regime's ``merit`` and ``labour_share``
         terms for them this month."""
-        out = rows & (model.people.kind == Kind.CADRE)
-        model.terms.add("merit", self.key, -20.0 * out)
-        model.terms.add("labour_share", self.key, out.astype(np.float64))
+        c = model.people.rows(Kind.CADRE)  # (the cadres' rows: the terms are there only)
+        out = rows[c]
+        model.terms.add("merit", self.key, -20.0 * out, rows=c)
+        model.terms.add("labour_share", self.key, out.astype(np.float64), rows=c)
 
     def on_step(self, model: CadreModel) -> None:
         p, rng = model.people, model.rng
@@ -1063,12 +1067,12 @@ class Campaign(Regime):
         tech = idx[p.kind[idx] == Kind.TECHNICIAN]
         p.alienation[tech] = np.minimum(p.alienation[tech] + prm.alienation_step, 1.0)
         # Labels stick to families: kin and close associates share the risk.
+        # (the exposed are few: their rows are listed and only their draws generated)
         exposure = kin_exposure(model.ties, struck)
-        exposed = exposure > 0
-        u_kin = uniform_where(rng, exposed)
-        kin = exposed & ~struck & (u_kin < kin_probability(exposure, prm.kin_risk))
+        touched = np.flatnonzero(exposure > 0)
+        u_kin = uniform_at(rng, p.n, touched)
+        kin = touched[~struck[touched] & (u_kin < kin_probability(exposure[touched], prm.kin_risk))]
         p.dossier[kin] += 1
-        touched = exposure > 0
         # K1: "remold, don't remove" — the struggled and their kin stay and hold a grudge.
         g = model.mechanisms.gain("struggle_grievance")
         p.grudge[idx] = np.minimum(p.grudge[idx] + g * prm.struggle_grievance, 1.0)

@@ -74,8 +74,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from sim.draws import uniform_where
-from sim.grouping import row_block
+from sim import kernels
+from sim.draws import uniform_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
 from sim.submodels.protest import CLAIM_LAND, CLAIM_MIGRANT
@@ -394,22 +394,24 @@ class Cooperatives(Regime):
         # Formation and diffusion: hardship, support, members among ties and nearby.
         # Villagers see last month's coops in their own and the neighbouring villages
         # (visits take time, E3) and this month's members among their ties.
-        coop_f = np.zeros(p.n)
+        coop_f = np.zeros(p.n, dtype=bool)
         coop_f[sl] = coop_b
         n_peas_v = np.maximum(np.bincount(vil, minlength=n_v), 1)
         share_v = v.coop_share.astype(np.float64)
         neighbours = 0.5 * (np.roll(share_v, 1) + np.roll(share_v, -1))
         # Only peasants' exposure is read; their rows are one contiguous block of the CSR
         # tie matrix, taken as a view (no copy), so the month costs a third of a full product.
-        block = row_block(model.ties, rows.start, rows.stop)
-        degree = np.asarray(block.sum(axis=1)).ravel()
-        tie_share = (block @ coop_f) / np.maximum(degree, 1)
+        # (the weights change: repression_concession's hostility; the degrees are summed)
+        degree = kernels.row_sums(model.ties, rows.start, rows.stop)
+        tie_share = kernels.tie_count_wide(model.ties, sl.start, sl.stop, coop_f) / np.maximum(
+            degree, 1
+        )
         exposure = np.clip(np.maximum(share_v[vil], neighbours[vil]) + tie_share, 0, 1)
         hz = join_hazard(p.hardship[sl], exposure, prm.join_rate, lv.coop_support, prm.diffusion)
-        # The draw spans the whole population (the stream does not depend on who can join).
-        can = np.zeros(p.n, dtype=bool)
-        can[sl] = ~coop_b & ~fail[vil]
-        joins = can[sl] & (uniform_where(rng, can)[sl] < hz)
+        # The draw spans the whole population (the stream does not depend on who can join);
+        # only the peasants' numbers are generated (sim/draws.py: same numbers there).
+        can = ~coop_b & ~fail[vil]
+        joins = can & (uniform_block(rng, p.n, sl, can) < hz)
         coop_b[joins] = True
         model.tally["coop_joins"] = int(joins.sum())
         # Pooling: income premium (paid as relief, spent by pay()), safety net, services.
@@ -419,21 +421,15 @@ class Cooperatives(Regime):
         farm = model.params.farm_income * p.land[sl] * lv.grain_price
         gain = np.where(members & ~collective, pi * farm, 0.0)
         gain = gain + np.where(collective, prm.collective_services, 0.0)
-        relief = p.relief.copy()
-        relief[sl] = relief[sl] + gain.astype(np.float32)
-        p.relief = relief
+        p.relief[sl] += gain.astype(np.float32)
         # The safety net is this regime's own hardship term: it pools away a share of
         # the members' idiosyncratic hardship while they belong.
         w_base = model.params.hardship_idiosyncratic
-        net = np.zeros(p.n)
-        net[sl] = np.where(members, -prm.safety_net * w_base * p.hardship_base[sl], 0.0)
-        model.terms.add("hardship", self.key, net)
+        net = np.where(members, -prm.safety_net * w_base * p.hardship_base[sl], 0.0)
+        model.terms.add("hardship", self.key, net, rows=sl)  # (the peasants' rows only)
         # Solidarity: the coop as a "big school" (L73).
-        activism = p.activism.copy()
-        activism[sl] = np.where(
-            members, np.minimum(p.activism[sl] + prm.solidarity, 1.0), p.activism[sl]
-        ).astype(np.float32)
-        p.activism = activism
+        act = p.activism[sl]  # a view: written in place
+        act[...] = np.where(members, np.minimum(act + prm.solidarity, 1.0), act).astype(np.float32)
         v.coop_share = (
             np.bincount(vil, weights=members.astype(np.float64), minlength=n_v) / n_peas_v
         )

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from sim.draws import uniform_where
+from sim.draws import uniform_at, uniform_where
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.regimes.grassroots import (
     Persistence,
@@ -200,9 +200,10 @@ class DanweiReactivation(Regime):
         # Rows recycled for newcomers start unenlisted, with nothing yet solved.
         self.solved[model.renewed] = 0.0
         self.enlisted &= ~model.renewed
-        pool = p.party & (p.status == Status.EMPLOYED) & ~self.enlisted
-        new = pool & (uniform_where(rng, pool) < prm.enlist_rate)
-        self.enlisted |= new
+        # (the pool's rows: only their draws are read, sim/draws.py)
+        pool = np.flatnonzero(p.party & (p.status == Status.EMPLOYED) & ~self.enlisted)
+        new = pool[uniform_at(rng, p.n, pool) < prm.enlist_rate]
+        self.enlisted[new] = True
         p.activism[new] *= np.float32(1.0 - prm.low_profile)
         residents = self._residents(model)
         self.reach = network_reach(
@@ -210,7 +211,8 @@ class DanweiReactivation(Regime):
         )
         share = prm.problem_solving * self.reach
         reached = residents & (uniform_where(rng, residents) < share)
-        self.solved = solve_problems(self.solved, reached, prm.depth)
+        at = np.flatnonzero(reached)  # (the others keep their share)
+        self.solved[at] = solve_problems(self.solved[at], True, prm.depth)
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
             "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
@@ -228,10 +230,10 @@ class DanweiReactivation(Regime):
             prm.legitimacy_gain * solved_l
             + prm.monitoring_legitimacy * prm.monitoring * self.reach * urban_l,
         )
-        owed = residents & (p.arrears > 0)
-        settled = owed & (
-            uniform_where(rng, owed) < dispute_settlement(share, prm.conflict_of_interest)
-        )
+        owed = np.flatnonzero(residents & (p.arrears > 0))
+        settled = owed[
+            uniform_at(rng, p.n, owed) < dispute_settlement(share, prm.conflict_of_interest)
+        ]
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
         model.tally["danwei_enlisted"] = int(self.enlisted.sum())

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from sim.draws import uniform_where
+from sim.draws import uniform_block, uniform_where
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
 from sim.submodels import residence
@@ -191,8 +191,9 @@ def community_legitimacy(
     solved: np.ndarray, comm: np.ndarray, resident: np.ndarray, n_comm: int, gain: float
 ) -> np.ndarray:
     """Per community: ``gain`` × mean solved share of its residents (0 where none live)."""
-    n = np.bincount(comm[resident], minlength=n_comm).astype(np.float64)
-    tot = np.bincount(comm[resident], weights=solved[resident], minlength=n_comm)
+    c = comm[resident]
+    n = np.bincount(c, minlength=n_comm).astype(np.float64)
+    tot = np.bincount(c, weights=solved[resident], minlength=n_comm)
     return gain * tot / np.maximum(n, 1.0)
 
 
@@ -255,7 +256,9 @@ class Grassroots(Regime):
         comm = np.where(resident, home - n_u, 0)
         near = resident & visited[comm]
         reached = near & (uniform_where(rng, near) < prm.solve_share * effort)
-        self.solved = solve_problems(self.solved, reached, prm.depth)
+        # (solve_problems on the reached rows only: the others keep their share)
+        at = np.flatnonzero(reached)
+        self.solved[at] = solve_problems(self.solved[at], True, prm.depth)
         w_base = model.params.hardship_idiosyncratic
         model.terms.add(
             "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
@@ -270,9 +273,13 @@ class Grassroots(Regime):
         model.terms.add("residence_legitimacy", self.key, loc)
         # Migrants' unpaid wages, chased up through their home village's committee
         # (line 30), wherever they work.
-        home_v = np.where(p.village >= 0, p.village, n_comm - 1)
-        owed = (p.kind == Kind.MIGRANT) & visited[home_v] & (p.arrears > 0)
-        settled = owed & (uniform_where(rng, owed) < prm.arrears_follow_up * effort)
+        # (migrants are a block of rows: read and drawn there only, sim/draws.py)
+        ms = p.rows(Kind.MIGRANT)
+        vil_m = p.village[ms]
+        home_v = np.where(vil_m >= 0, vil_m, n_comm - 1)
+        owed = visited[home_v] & (p.arrears[ms] > 0)
+        u = uniform_block(rng, p.n, ms, owed)
+        settled = np.flatnonzero(owed & (u < prm.arrears_follow_up * effort)) + ms.start
         p.relief[settled] += (p.arrears[settled] * p.wage[settled]).astype(np.float32)
         p.arrears[settled] = 0.0
         # Serving gives older cadres a sense of belonging (line 32); for the young it is
@@ -280,11 +287,10 @@ class Grassroots(Regime):
         p.loyalty[rows] = np.where(
             serving_old, np.minimum(p.loyalty[rows] + prm.loyalty_gain, 1.0), p.loyalty[rows]
         )
-        merit = np.zeros(p.n)
-        merit[rows] = np.where(serving_young, prm.service_merit, 0.0)
-        model.terms.add("merit", self.key, merit)
-        self.helped += int(reached.sum()) + int(settled.sum())
-        model.tally["grassroots_helped"] = int(reached.sum()) + int(settled.sum())
+        merit = np.where(serving_young, prm.service_merit, 0.0)
+        model.terms.add("merit", self.key, merit, rows=rows)  # (the cadres' rows only)
+        self.helped += int(at.size) + int(settled.size)
+        model.tally["grassroots_helped"] = int(at.size) + int(settled.size)
 
     def on_end(self, model: CadreModel) -> None:
         # Policy as faucet (line 19): part of what was solved comes back, over months.

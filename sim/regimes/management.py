@@ -243,14 +243,13 @@ class Management(Regime):
         # O1: a production-oriented leader sidelines personnel; labels weigh less.
         p, mp = model.people, model.params
         rows = p.rows(Kind.CADRE)
-        back = np.zeros(p.n)
-        back[rows] = (
+        back = (
             prm.destigma
             * production_orientation(prm.mode, prm.fusion)
             * mp.promotion_label
             * p.class_label[rows].astype(np.float64)
         )
-        model.terms.add("merit", self.key, back)
+        model.terms.add("merit", self.key, back, rows=rows)  # (the cadres' rows only)
 
     def on_step(self, model: CadreModel) -> None:
         p, prm, lv = model.people, self.params, model.levers

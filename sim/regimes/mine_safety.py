@@ -229,11 +229,10 @@ class MineSafety(Regime):
             unit = p.unit[rows]
             in_mine = (unit >= 0) & mine[np.maximum(unit, 0)]
             record = u.death_memory[np.maximum(unit, 0)]
-            merit = np.zeros(p.n)
-            merit[rows] = np.where(
+            merit = np.where(
                 in_mine, -prm.safety_promotion * model.params.accident_blame * record, 0.0
             )
-            model.terms.add("merit", self.key, merit)
+            model.terms.add("merit", self.key, merit, rows=rows)  # (the cadres' rows only)
 
     def on_end(self, model: CadreModel) -> None:
         if self.rows is not None and self.saved is not None:

@@ -461,16 +461,13 @@ class Privatization(Regime):
         # ``fear_deterrence`` mechanism): it makes the employed slower to act, a term of
         # their protest threshold.
         fear = prm.job_fear * laid_off_share(laid, employed)
-        if fear > 0:
-            term = np.zeros(p.n)
-            term[s] = np.where(employed, fear, 0.0)
-            model.terms.add("threshold", self.key, term)
+        if fear > 0:  # (terms on the two blocks' rows only)
+            model.terms.add("threshold", self.key, np.where(employed, fear, 0.0), rows=s)
         placed = unit >= 0
         retired = (status == Status.RETIRED) & placed
         n_laid = np.bincount(unit[laid & placed], minlength=u.n)
         n_ret = np.bincount(unit[retired], minlength=u.n)
         dep = dependants_per_pension(n_laid, n_ret, prm.max_dependants)
         burden = prm.dependency_burden * dep / prm.max_dependants
-        term = np.zeros(p.n)
-        term[s] = np.where(retired, burden[np.maximum(unit, 0)], 0.0)
-        model.terms.add("hardship", self.key, term)
+        term = np.where(retired, burden[np.maximum(unit, 0)], 0.0)
+        model.terms.add("hardship", self.key, term, rows=s)

@@ -293,6 +293,8 @@ class RepressionConcession(Regime):
         self.cross = ((a == Kind.WORKER) & np.isin(b, rural)) | (
             np.isin(a, rural) & (b == Kind.WORKER)
         )
+        # (their positions, written each month: a few of all the ties)
+        self._cross_at = np.flatnonzero(self.cross)
 
     def apply(self, model, levers) -> None:
         rep, bias, det, proxy = self.levers()
@@ -318,7 +320,7 @@ class RepressionConcession(Regime):
         self.hostility = next_hostility(
             self.hostility, model.levers.proxy_enforcers, urban_events, self.params.hostility_gain
         )
-        model.ties.data[self.cross] = np.float32(1.0 - self.hostility)
+        model.ties.data[self._cross_at] = np.float32(1.0 - self.hostility)
         model.tally["worker_peasant_hostility"] = self.hostility
         # The stance as a response to protest size, breadth and target (D1, D2, D8).
         ev, prm = model.events, self.params

@@ -255,14 +255,14 @@ class Residency(Regime):
         w_status, w_unit = p.status[ws], p.unit[ws]
         laid_off = (w_status == Status.XIAGANG) | (w_status == Status.UNEMPLOYED)
         # The regime's own hardship term: recomputed every month, gone when it ends.
-        added = np.zeros(p.n, dtype=np.float32)
-        added[ws] = resentment(
+        # (on the workers' rows only; float32, as the term has always been stored)
+        added = resentment(
             np.take(unit_share, np.maximum(w_unit, 0)) * (w_unit >= 0),
             city_share,
             laid_off,
             prm.competition,
-        )
-        model.terms.add("hardship", self.key, added)
+        ).astype(np.float32)
+        model.terms.add("hardship", self.key, added, rows=ws)
 
         # Thresholds: tenure-driven consciousness of migrants (B5) and the division that
         # keeps workers from joining migrants' unrest (F5, F6). Last month's actives.
@@ -271,9 +271,11 @@ class Residency(Regime):
         mig_act = np.bincount(loc[ms][act[ms]], minlength=n_loc).astype(np.float64)
         all_act = np.bincount(loc[act], minlength=n_loc).astype(np.float64)
         ws = p.rows(Kind.WORKER)
-        shift = np.zeros(p.n)
-        shift[ws] = division_term(mig_act, all_act, prm.division)[loc[ws]]
-        shift[ms] = tenure_term(
+        # (on the workers' and migrants' rows only: one block from the first worker on)
+        both = slice(ws.start, ms.stop)
+        shift = np.zeros(ms.stop - ws.start)
+        shift[: ws.stop - ws.start] = division_term(mig_act, all_act, prm.division)[loc[ws]]
+        shift[ms.start - ws.start :] = tenure_term(
             p.tenure[ms].astype(np.float64), prm.tenure_consciousness, prm.tenure_months
         )
-        model.terms.add("threshold", self.key, shift)
+        model.terms.add("threshold", self.key, shift, rows=both)

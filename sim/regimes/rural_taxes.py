@@ -63,7 +63,7 @@ import numpy as np
 from pydantic import Field
 
 from sim.calendar import Month
-from sim.draws import uniform_where
+from sim.draws import uniform_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
 from sim.submodels import demography
@@ -329,9 +329,10 @@ class RuralTaxes(Regime):
             ev_violent = (ev_village >= 0) & (ev_village < n_v)
             ev_violent &= is_violent[np.clip(ev_village, 0, n_v - 1)]
             in_violent = (rows >= 0) & ev_violent[np.maximum(rows, 0)]
-        peasant = p.kind == Kind.PEASANT
-        exposed = in_violent & peasant
-        killed = np.flatnonzero(exposed & (uniform_where(rng, exposed) < prm.lethal_share))
+        ps = p.rows(Kind.PEASANT)  # (peasants are a block of rows; drawn there only)
+        exposed = in_violent[ps]
+        u = uniform_block(rng, p.n, ps, exposed)
+        killed = np.flatnonzero(exposed & (u < prm.lethal_share)) + ps.start
         vil_size = np.maximum(model.loc_size[first : first + n_v], 1.0)
         dead_v = np.bincount(model.locality[killed] - first, minlength=n_v)[:n_v]
         self.killed_memory = self.killed_memory * (1.0 - prm.memory_fade) + dead_v / vil_size
@@ -354,8 +355,8 @@ class RuralTaxes(Regime):
         n_v = v.n
         if n_v == 0:
             return
-        peasant = p.kind == Kind.PEASANT
-        vil = np.maximum(p.village, 0)
+        ps = p.rows(Kind.PEASANT)  # (peasants are a block of rows: read there only)
+        vil = np.maximum(p.village[ps], 0)
         # Last month's village events: unrest history and violence (A9, D10).
         ev = model.events
         first = model.units.n
@@ -387,23 +388,26 @@ class RuralTaxes(Regime):
         factor = np.float32(1.0 - r * (1.0 - prm.relief_tax_factor))
         # Taxes and fees are the regime's own term of the composed ``tax_burden``.
         # (peasants are a block of rows: their rates are gathered there, 0 elsewhere)
-        ps = p.rows(Kind.PEASANT)
-        rate = self.rates[vil[ps]] * factor
-        tax = np.zeros(p.n, dtype=rate.dtype)
-        tax[ps] = rate
-        model.terms.add("tax_burden", self.key, tax)
+        rate = self.rates[vil] * factor
+        model.terms.add("tax_burden", self.key, rate, rows=ps)
 
         # Land seizure for "development" with little compensation (lines 60, 100).
         projects = rng.random(n_v) < model.levers.land_seizure_rate
         if np.any(projects):
             self.last_seizure[projects] = model.step_index
-            affected = peasant & projects[vil]
-            hit = affected & (uniform_where(rng, affected) < prm.seizure_households)
-            land, taken = seize_land(p.land, hit, prm.seizure_share)
-            p.land = land
+            # (on the peasants' block of rows, where ``peasant`` holds; the draw is the
+            # full population's, generated there only: sim/draws.py)
+            affected = projects[vil]
+            u = uniform_block(rng, p.n, ps, affected)
+            hit = affected & (u < prm.seizure_households)
+            land_b = p.land[ps]  # a view: written in place
+            land, taken = seize_land(land_b, hit, prm.seizure_share)
+            land_b[...] = land
             value = taken * model.params.farm_income * 60.0 * prm.compensation
-            p.relief = p.relief + value.astype(np.float32)
-            t["land_seized"] = float(taken.sum())
+            p.relief[ps] += value.astype(np.float32)
+            whole = np.zeros(p.n, dtype=taken.dtype)  # (summed over everyone, as before)
+            whole[ps] = taken
+            t["land_seized"] = float(whole.sum())
         self._displace(model, factor)
 
     def _displace(self, model, factor) -> None:

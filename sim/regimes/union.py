@@ -295,9 +295,11 @@ class Union(Regime):
                 p.activism[betrayed] + np.float32(prm.pledge_awareness), 1.0
             )
         unit_offset = np.where(self.holding, prm.agreement_threshold, self.offset)
-        shift = np.zeros(p.n)
-        shift[m_rows] = np.take(unit_offset, m_unit)  # (members have a unit: no clamp needed)
-        model.terms.add("threshold", self.key, shift)
+        # (a term on the rows after the cadres' block, where every member is)
+        start = p.rows(Kind.CADRE).stop
+        shift = np.zeros(p.n - start)
+        shift[m_rows - start] = np.take(unit_offset, m_unit)  # (members have a unit)
+        model.terms.add("threshold", self.key, shift, rows=slice(start, p.n))
         # Co-optation: activists in units whose agreement holds are paid off (L25).
         held = m_rows[np.take(self.holding, m_unit)]
         # (only the activists' draws are read: sim/draws.py, the same stream)
@@ -307,7 +309,7 @@ class Union(Regime):
         p.relief[coopted] += np.float32(prm.payoff * model.params.wage)
         model.tally["union_coopted"] = int(coopted.size)
         # What voice is left settles a little of the members' arrears.
-        self._settle(model, prm.captured_voice)
+        self._settle(model, prm.captured_voice, m_rows)
 
     def _independent(self, model: CadreModel) -> None:
         prm, p, rng, mp = self.params, model.people, model.rng, model.params
@@ -327,11 +329,12 @@ class Union(Regime):
         # Grievances voiced early: arrears settled through the union, paid back as relief.
         self._settle(model, prm.voice * self.strength)
 
-    def _settle(self, model: CadreModel, voice: float | np.ndarray) -> None:
+    def _settle(self, model: CadreModel, voice: float | np.ndarray, m_rows=None) -> None:
         """Members' arrears settled through the union's voice (one for all, or per
-        unit), paid back as relief."""
+        unit), paid back as relief. ``m_rows``: the members' rows, if known (no one has
+        joined or left a unit since they were listed)."""
         p, rng = model.people, model.rng
-        m_rows = self._member_rows(p)
+        m_rows = self._member_rows(p) if m_rows is None else m_rows
         owed = m_rows[p.arrears[m_rows] > 0]
         u = uniform_at(rng, p.n, owed)
         v = voice[p.unit[owed]] if np.ndim(voice) else voice

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.draws import uniform_span, uniform_where
+from sim.draws import uniform_at, uniform_span
 from sim.state import Kind, Residency, Status
 
 RELIEF_SPEND_SHARE = 1.0 / 3.0
@@ -82,14 +82,16 @@ def benefits(model) -> None:
     if not np.any(u.benefit_arrears > 0):  # no unit defaults: no one is owed this month
         uniform_span(rng, p.n, 0, 0)  # (the month's draw, as below: same random stream)
         return
+    # The unit's hazard, read on the rows of retirees and the laid-off with a unit only.
     # (np.take: the same gather as fancy indexing, without converting the int32 index)
-    hazard = np.where(p.unit >= 0, np.take(u.benefit_arrears, np.maximum(p.unit, 0)), 0.0)
-    hazard = hazard * model.mechanisms.gain("benefit_arrears")
-    owed = ((status == Status.RETIRED) | (status == Status.XIAGANG)) & (hazard > 0)
+    cand = np.flatnonzero(((status == Status.RETIRED) | (status == Status.XIAGANG)) & (p.unit >= 0))
+    hazard = np.take(u.benefit_arrears, p.unit[cand]) * model.mechanisms.gain("benefit_arrears")
+    owed = hazard > 0
     # The draw is made every month whether or not anyone is owed (same random stream);
     # only the owed rows' numbers are generated (sim/draws.py).
-    unpaid = owed & (uniform_where(rng, owed) < hazard)
-    np.add(p.arrears, 1.0, out=p.arrears, where=unpaid)
+    rows = cand[owed]
+    unpaid = rows[uniform_at(rng, p.n, rows) < hazard[owed]]
+    p.arrears[unpaid] += np.float32(1.0)
 
 
 def pay(model, compiled: bool | None = None) -> None:

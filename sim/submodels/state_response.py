@@ -52,7 +52,7 @@ from sim.grouping import first_k_per_group
 from sim.state import Kind
 from sim.submodels import elite
 from sim.submodels.hardship import STATUS_LOSS
-from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, active_share, claim_of
+from sim.submodels.protest import CLAIM_STATUS, N_CLAIMS, Events, claim_of
 
 
 @dataclass
@@ -252,6 +252,13 @@ def fear_weight(status: np.ndarray, nothing_to_lose: float) -> np.ndarray:
     return (1.0 - nothing_to_lose * np.take(STATUS_LOSS, status)).astype(np.float32)
 
 
+def _active_share_at(p, rows: np.ndarray) -> np.ndarray:
+    """``protest.active_share(p)[rows]``, computed on those rows only (the same values)."""
+    t = p.turnout[rows]
+    whole = np.where(t > 0, t, np.float32(1.0))
+    return np.where(p.active[rows], whole, np.float32(0.0))
+
+
 def respond(model, events: Events) -> None:
     """Apply concessions, payments, arrests and deterrence to this month's events."""
     t, p, prm, lv, rng = model.tally, model.people, model.params, model.levers, model.rng
@@ -363,7 +370,7 @@ def respond(model, events: Events) -> None:
     if payment.any():
         paid = members[payment[row[members]]]
         # Paid to the people who protested: an agent's mean payment is its active share's.
-        p.relief[paid] += prm.pacification_payment * active_share(p)[paid]
+        p.relief[paid] += prm.pacification_payment * _active_share_at(p, paid)
 
     # Arrests of leaders (D6), capacity from police and security cadres, harsher where
     # invisible for peasants (D9).
@@ -404,11 +411,11 @@ def respond(model, events: Events) -> None:
         # Agents stand for people of whom only a share may be active (protest.py): an
         # arrest takes the agent's active people; capacity is counted in people.
         whole = prm.people_per_agent <= 1.0
-        share = None if whole else active_share(p)[members]
+        share = None if whole else _active_share_at(p, members)
         accept = None if whole else rng.random(members.size)
         pick = leaders_to_arrest(loc_a, p.activism[members], capacity, tiebreak, share, accept)
         jailed = members[pick]
-        taken = active_share(p)[jailed].astype(np.float64)
+        taken = _active_share_at(p, jailed).astype(np.float64)
         term = rng.integers(prm.jail_min, prm.jail_max + 1, size=jailed.size)
         # Its active people are detained (added to any already held); its others stay free.
         held = np.where(p.jail[jailed] > 0, p.detained[jailed], np.float32(0.0))
