@@ -156,17 +156,28 @@ def global_change(
     return float(np.clip(legitimacy + delta, 0.0, 1.0))
 
 
-def broken_pledges(laid_off: np.ndarray, status_loss: np.ndarray) -> float:
-    """Share of people laid off from their unit, weighted by the status they lost.
+def broken_weights(laid_off: np.ndarray, status_loss: np.ndarray) -> np.ndarray:
+    """Per person, the pledge their unit broke: the status they lost if laid off, else 0.
 
     The danwei's pledges — jobs, pensions, housing, "won through many decades of
     socialist revolution" (seed 003 line 21) — broken by a layoff count fully for those
     denied any status and in part for xiagang, who keep a stipend (``STATUS_LOSS``);
     re-employment (``laid_off`` reset to −1) ends it.
     """
-    if laid_off.size == 0:
+    return np.where(laid_off >= 0, status_loss, 0.0)
+
+
+def broken_share(broken: np.ndarray) -> float:
+    """Share of people laid off from their unit, weighted by the status they lost, from
+    :func:`broken_weights`."""
+    if broken.size == 0:
         return 0.0
-    return float(np.sum(np.where(laid_off >= 0, status_loss, 0.0)) / laid_off.size)
+    return float(np.sum(broken) / broken.size)
+
+
+def broken_pledges(laid_off: np.ndarray, status_loss: np.ndarray) -> float:
+    """Share of people laid off from their unit, weighted by the status they lost."""
+    return broken_share(broken_weights(laid_off, status_loss))
 
 
 def local(
@@ -258,7 +269,8 @@ def update_global(model) -> None:
     on = model.mechanisms.gain
     n = max(p.n, 1)
     layered = on("local_blame")
-    status_loss = np.take(STATUS_LOSS, p.status)
+    # One pass over the people for both the centre's share and the units' memories.
+    broken = broken_weights(p.laid_off, np.take(STATUS_LOSS, p.status))
     w_broken = prm.legitimacy_broken_pledges * on("legitimacy_broken_pledges")
     w_unrest = prm.legitimacy_unrest * on("legitimacy_unrest")
     s_pledge = prm.pledge_blame * layered
@@ -280,31 +292,31 @@ def update_global(model) -> None:
         # Rightful resistance: the share of repression blamed on locals spares the centre.
         prm.legitimacy_repression * on("legitimacy_repression") * (1.0 - prm.local_blame * layered),
         prm.legitimacy_concession * on("legitimacy_concession"),
-        broken_share=broken_pledges(p.laid_off, status_loss),
+        broken_share=broken_share(broken),
         unrest_share=t["unresolved_people"] / n,
         w_broken=w_broken * (1.0 - s_pledge),
         w_unrest=w_unrest * (1.0 - s_unrest),
     )
-    update_layers(model, status_loss, w_broken * s_pledge, w_unrest * s_unrest, w_priv * s_priv)
+    update_layers(model, broken, w_broken * s_pledge, w_unrest * s_unrest, w_priv * s_priv)
 
 
 def update_layers(
-    model, status_loss: np.ndarray, w_pledge: float, w_unrest: float, w_priv: float = 0.0
+    model, broken: np.ndarray, w_pledge: float, w_unrest: float, w_priv: float = 0.0
 ) -> None:
     """Add this month's locally blamed costs to each locality's memory (``model.layers``).
 
     A locality's pledge cost is ``w_pledge`` times the share of its people laid off
-    (weighted by status lost; the laid-off keep their unit), its unrest cost ``w_unrest``
+    (``broken``, from :func:`broken_weights`: weighted by status lost; the laid-off keep
+    their unit), its unrest cost ``w_unrest``
     times its share of the unresolved unrest: both shares of the locality's own people,
     so free of ``people_per_agent`` and of the number of localities; its privilege cost
     ``w_priv`` times the privilege its people see (``seen_privilege``).
     """
-    prm, p, layers = model.params, model.people, model.layers
+    prm, layers = model.params, model.layers
     r = prm.legitimacy_reversion
     n_loc = model.n_localities
     add = np.zeros(n_loc)
     if w_pledge > 0.0:
-        broken = np.where(p.laid_off >= 0, status_loss, 0.0)
         add = w_pledge * per_locality_share(broken, model.locality, model.loc_size)
     layers.pledges = blamed(layers.pledges, add, r)
     add = np.zeros(n_loc)
