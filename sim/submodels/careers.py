@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.draws import uniform_rows, uniform_span
+from sim.draws import uniform_span
 from sim.grouping import csr_row_entries
 from sim.state import Kind, Status
 from sim.submodels import demography, factions
@@ -291,14 +291,54 @@ def person_control(unit: np.ndarray, per_unit: np.ndarray | None) -> np.ndarray 
     return np.where(unit >= 0, np.take(per_unit, np.maximum(unit, 0), mode="clip"), per_unit.mean())
 
 
+def faction_ties(
+    ties: sparse.csr_matrix,
+    faction: np.ndarray,
+    rows: np.ndarray,
+    compiled: bool | None = None,
+    top: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per person in ``rows``: the faction most common among their ties
+    (:func:`tie_faction_majority`) and their tie weight on the rebel and the conservative
+    side (``factions.tie_sides``), reading each person's ties once.
+
+    Compiled (``sim.kernels_elite.faction_ties``) or, by default for small models
+    (``sim.kernels.wanted``), the two numpy references, with the same values bit for bit
+    (``tests/test_reference_elite.py``). ``top`` is ``faction.max()`` if known.
+    """
+    from sim import kernels
+
+    rows = np.asarray(rows, dtype=np.int64)
+    if not kernels.wanted(faction.size, compiled):
+        reb, cons = factions.tie_sides(ties, faction, rows)
+        return tie_faction_majority_numpy(ties, faction, rows), reb, cons
+    from sim import kernels_elite
+
+    if top is None:
+        top = int(faction.max()) if faction.size else -1
+    return kernels_elite.faction_ties(ties.indptr, ties.indices, ties.data, faction, rows, top + 1)
+
+
+def _age_aligned(faction: np.ndarray, age: np.ndarray, moved: np.ndarray | None = None) -> None:
+    """A month in a faction: the aligned age a month, ``moved`` rows (just joined) start
+    at 0, as ``age[moved] = 0; age[(faction >= 0) & ~moved] += 1`` (in place)."""
+    np.add(age, 1, out=age, where=faction >= 0)
+    if moved is not None:
+        age[moved] = 0
+
+
 def update_factions(model) -> None:
     """Align, switch or dissolve faction membership among urban people."""
+    from sim import kernels
+
     p, lv, prm, rng = model.people, model.levers, model.params, model.rng
-    urban = model.faction_pool
     faction = p.faction
     # The faction pool is the urban blocks (cadres, technicians, workers: the first rows),
-    # so only their draws are read (sim/draws.py: the same numbers, the same stream).
+    # so only their rows are read and only their draws (sim/draws.py: the same numbers,
+    # the same stream); no one after them is in the pool.
     pool_stop = p.rows(Kind.WORKER).stop
+    pool = model.faction_pool[:pool_stop]
+    f_pool = faction[:pool_stop]
     # The PLA and the revolutionary committees end mass action (3233-3242): they damp
     # mobilization and disband mass organizations, but cadres keep their alignments.
     # Control is each unit's own: the committees were set up unit by unit.
@@ -306,40 +346,42 @@ def update_factions(model) -> None:
     control = person_control(p.unit[:pool_stop], per_unit)
     m = lv.mobilization * (1.0 - control)
     if per_unit is not None:
-        mass = np.flatnonzero(urban & (faction >= 0) & (p.kind != Kind.CADRE))
-        demob = np.zeros(p.n, dtype=bool)
-        # (mass members are pool rows: below pool_stop)
-        demob[mass[rng.random(mass.size) < prm.pla_dissolution * np.take(control, mass)]] = True
+        mass = np.flatnonzero(pool & (f_pool >= 0) & (p.kind[:pool_stop] != Kind.CADRE))
+        demob = mass[rng.random(mass.size) < prm.pla_dissolution * np.take(control, mass)]
         faction[demob] = -1
         p.faction_age[demob] = 0
-        model.tally["demobilized"] = int(demob.sum())
+        model.tally["demobilized"] = int(demob.size)
     if np.max(m) <= 0:
-        u_drift = uniform_rows(rng, p.n, 0, pool_stop)
-        drift = urban & (faction >= 0) & (u_drift < prm.faction_dissolution)
-        faction[drift] = -1
-        p.faction_age[faction >= 0] += 1
-        p.faction_age[faction < 0] = 0
+        u_drift = uniform_span(rng, p.n, 0, pool_stop)
+        drift = pool & (f_pool >= 0) & (u_drift < prm.faction_dissolution)
+        f_pool[drift] = -1
+        # (aligned a month older, everyone else at 0)
+        age = p.faction_age
+        _age_aligned(faction, age)
+        np.copyto(age, 0, where=faction < 0)
         return
     # Draws first (same order as always), so only this month's candidates need their
     # ties counted.
-    # (on the pool's rows, the first ``pool_stop``; no one after them is in the pool)
     u_splinter, u_align, u_switch = (uniform_span(rng, p.n, 0, pool_stop) for _ in range(3))
-    pool, f_pool = urban[:pool_stop], faction[:pool_stop]
     age = np.minimum(p.faction_age[:pool_stop], 60)
     base = 1.0 - lv.faction_hardening
     if age.size and age.min() >= 0:  # the same powers, from a table of the 61 possible
         hard = np.take(base ** np.arange(61, dtype=age.dtype), age)
     else:
         hard = base**age
-    splinter, unaligned, may_switch = (np.zeros(p.n, dtype=bool) for _ in range(3))
     # Cliques among those "hit earlier" (K3): a few found splinter factions.
-    splinter[:pool_stop] = (
-        pool & (p.persecuted[:pool_stop] > 0) & (u_splinter < prm.splinter_rate * m)
-    )
-    unaligned[:pool_stop] = pool & (f_pool < 0) & (u_align < m)
-    may_switch[:pool_stop] = pool & (f_pool >= 0) & (u_switch < prm.faction_switch_rate * m * hard)
+    splinter = pool & (p.persecuted[:pool_stop] > 0) & (u_splinter < prm.splinter_rate * m)
+    unaligned = pool & (f_pool < 0) & (u_align < m)
+    may_switch = pool & (f_pool >= 0) & (u_switch < prm.faction_switch_rate * m * hard)
     cand = np.flatnonzero(unaligned | may_switch)
-    majority = tie_faction_majority(model.ties, faction, cand)
+    # (a candidate is unaligned or may switch, by whether they are aligned now)
+    was_unaligned = faction[cand] < 0
+    top = int(faction.max()) if faction.size else -1
+    sides = None
+    if kernels.wanted(faction.size):  # both tie counts in one pass over the ties
+        majority, *sides = faction_ties(model.ties, faction, cand, compiled=True, top=top)
+    else:
+        majority = tie_faction_majority(model.ties, faction, cand, compiled=False)
     # Cadres follow the patron who promoted them.
     patron = p.patron[cand]
     patron_faction = faction[np.maximum(patron, 0)]
@@ -353,24 +395,22 @@ def update_factions(model) -> None:
         np.where(p.kind[cand] == 0, p.loyalty[cand], 0.5),
         prm.rebel_loyalty,
     )
-    choice = np.full(p.n, -1, dtype=np.int16)
-    choice[cand] = np.where(majority >= 0, majority, fallback)
+    choice = np.where(majority >= 0, majority, fallback).astype(np.int16)
     # Camps with constituencies of their own (sim/submodels/factions.py, 3283-3331): the
     # side is a choice between constituency and ties, except a cadre's patron's side.
     u_side = rng.random(cand.size)  # (drawn whether or not the mechanism is on)
     if "faction_constituencies" in model.mechanisms:
         ties_on = "faction_alignment" in model.mechanisms
-        sides = factions.choose_sides(model, cand, majority, u_side, ties=ties_on)
+        chosen = factions.choose_sides(model, cand, majority, u_side, ties=ties_on, sides=sides)
         follows = (patron >= 0) & (patron_faction >= 0) & ties_on
-        choice[cand] = np.where(follows, patron_faction, sides)
-    n_existing = int(faction.max()) + 1 if (faction >= 0).any() else 2
+        choice = np.where(follows, patron_faction, chosen).astype(np.int16)
+    n_existing = top + 1 if top >= 0 else 2
     if n_existing < MAX_FACTIONS:
-        choice = np.where(splinter, min(max(n_existing, 2), MAX_FACTIONS - 1), choice)
-    switch = may_switch & (choice != faction) & (choice >= 0)
-    moved = unaligned | switch
-    faction[moved] = choice[moved]
-    p.faction_age[moved] = 0
-    p.faction_age[(faction >= 0) & ~moved] += 1
+        choice[splinter[cand]] = min(max(n_existing, 2), MAX_FACTIONS - 1)
+    switch = ~was_unaligned & (choice != faction[cand]) & (choice >= 0)
+    moved = cand[was_unaligned | switch]
+    faction[moved] = choice[was_unaligned | switch]
+    _age_aligned(faction, p.faction_age, moved)
 
 
 # --- factions that act --------------------------------------------------------------
@@ -409,6 +449,50 @@ def clash_hazard(
     return rate * contention * mixed * np.clip(aligned_share, 0.0, 1.0)
 
 
+def unit_sides_numpy(
+    pool: np.ndarray,
+    unit: np.ndarray,
+    status: np.ndarray,
+    faction: np.ndarray,
+    age: np.ndarray,
+    n_units: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit, over the faction pool's rows: conservative and rebel members
+    (:func:`side_counts`), employed staff, the members' months in their factions
+    (``factions.maturity`` sums them), and the members' rows; members are the employed
+    staff of a unit who are aligned."""
+    in_unit = pool & (unit >= 0) & (status == Status.EMPLOYED)
+    members = in_unit & (faction >= 0)
+    unit = np.maximum(unit, 0)
+    cons, reb = side_counts(unit, faction, members, n_units)
+    staff = np.bincount(unit[in_unit], minlength=n_units).astype(np.float64)
+    age_total = np.bincount(unit[members], weights=age[members], minlength=n_units)
+    return cons, reb, staff, age_total, np.flatnonzero(members)
+
+
+def unit_sides(
+    pool: np.ndarray,
+    unit: np.ndarray,
+    status: np.ndarray,
+    faction: np.ndarray,
+    age: np.ndarray,
+    n_units: int,
+    compiled: bool | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`unit_sides_numpy` in one compiled pass over the rows
+    (``sim.kernels_elite.unit_sides``; ``compiled`` chooses, by default
+    ``sim.kernels.wanted`` does), the same values bit for bit."""
+    from sim import kernels
+
+    if not kernels.wanted(pool.size, compiled):
+        return unit_sides_numpy(pool, unit, status, faction, age, n_units)
+    from sim import kernels_elite
+
+    return kernels_elite.unit_sides(
+        pool, unit, status, faction, age, int(n_units), int(Status.EMPLOYED)
+    )
+
+
 def contend(model) -> None:
     """Mobilized factions clash: fighters, casualties and deaths; revenge and lost face."""
     p, lv, prm, rng, t = model.people, model.levers, model.params, model.rng, model.tally
@@ -418,18 +502,20 @@ def contend(model) -> None:
         return
     n_u = model.units.n
     # The faction pool is the first ``stop`` rows (cadres, technicians, workers): its
-    # members' rules work on that prefix, the same rows in the same order.
+    # members' rules work on that prefix, the same rows in the same order. Members are
+    # the employed staff of a unit who are aligned (``idx``, their rows).
     stop = p.rows(Kind.WORKER).stop
-    unit = np.maximum(p.unit[:stop], 0)
-    in_unit = (
-        model.faction_pool[:stop] & (p.unit[:stop] >= 0) & (p.status[:stop] == Status.EMPLOYED)
+    cons, reb, staff, age_total, idx = unit_sides(
+        model.faction_pool[:stop],
+        p.unit[:stop],
+        p.status[:stop],
+        p.faction[:stop],
+        p.faction_age[:stop],
+        n_u,
     )
-    members = in_unit & (p.faction[:stop] >= 0)
     # One draw per unit and one per member: fighting, injury and death are nested
     # thresholds on the member's draw.
-    u_unit, u_member = rng.random(n_u), rng.random(int(members.sum()))
-    cons, reb = side_counts(unit, p.faction[:stop], members, n_u)
-    staff = np.bincount(unit[in_unit], minlength=n_u).astype(np.float64)
+    u_unit, u_member = rng.random(n_u), rng.random(idx.size)
     per_unit = unit_control(model)
     control = 0.0 if per_unit is None else per_unit[:n_u]
     hazard = clash_hazard(
@@ -444,48 +530,59 @@ def contend(model) -> None:
     # cadres, and "much of their activity came to be directed more against the opposing
     # faction" as the groups "finally formed into two big groups struggling" (3266-3268,
     # 3299-3302; sim/submodels/factions.py).
-    hazard = hazard * factions.maturity(
-        unit, p.faction_age[:stop], members, cons + reb, prm.clash_maturation
-    )
+    hazard = hazard * factions.maturity_of(age_total, cons + reb, prm.clash_maturation)
     clash = u_unit < 1.0 - np.exp(-hazard)
     if not clash.any():
         return
-    idx = np.flatnonzero(members)
     turnout = np.clip(prm.clash_turnout * (0.5 + p.activism[idx]), 0.0, 1.0)
-    fight = np.take(clash, unit[idx]) & (u_member < turnout)
+    # (members are in a unit: their unit column is the unit)
+    fight = np.take(clash, p.unit[idx]) & (u_member < turnout)
     hurt_ = fight & (u_member < turnout * prm.clash_casualty)
     killed_ = hurt_ & (u_member < turnout * prm.clash_casualty * prm.clash_fatality)
-    fighters = np.zeros(p.n, dtype=bool)
-    fighters[idx[fight]] = True
-    hurt = np.zeros(p.n, dtype=bool)
-    hurt[idx[hurt_]] = True
-    killed = np.zeros(p.n, dtype=bool)
-    killed[idx[killed_]] = True
+    # (rows of the fighters, the hurt and the killed, in order)
+    fighters, hurt_rows, killed = idx[fight], idx[hurt_], idx[killed_]
     ppa = prm.people_per_agent
-    t["factional_clashes"] = float(fighters.sum()) * ppa
-    t["faction_casualties"] = float(hurt.sum()) * ppa
-    t["clash_deaths"] = float(killed.sum()) * ppa
+    t["factional_clashes"] = float(fighters.size) * ppa
+    t["faction_casualties"] = float(hurt_rows.size) * ppa
+    t["clash_deaths"] = float(killed.size) * ppa
     t["clash_units"] = int(clash.sum())
     # Fighting hardens the fighters; the casualties' kin and friends want revenge (K2).
     p.activism[fighters] = np.minimum(p.activism[fighters] + prm.clash_hardening, 1.0)
-    # Ties are symmetric: the casualties' rows list everyone exposed.
-    exposure = np.zeros(p.n)
-    hurt_rows = np.flatnonzero(hurt)
-    if model.ties.nnz and hurt_rows.size:
-        _, cols, data = csr_row_entries(model.ties, hurt_rows)
-        exposure = np.bincount(cols, weights=data, minlength=p.n)
     # Only the casualties and those tied to them get sore; everyone else's grudge stays
     # (at most 1), so the update is made on their rows alone.
-    sore_rows = np.flatnonzero((exposure > 0) | hurt)
-    sore = np.minimum(exposure[sore_rows] + hurt[sore_rows], 1.0) * prm.clash_grievance
     np.minimum(p.grudge, 1.0, out=p.grudge)
-    p.grudge[sore_rows] = np.minimum(p.grudge[sore_rows] + sore, 1.0)
+    if hurt_rows.size:
+        sore_rows, sore = revenge(model.ties, hurt_rows)
+        sore = sore * prm.clash_grievance
+        p.grudge[sore_rows] = np.minimum(p.grudge[sore_rows] + sore, 1.0)
     # A unit at war with itself shames its party committee (E7-E8).
     cad = p.rows(Kind.CADRE)
-    lost = cad.start + np.flatnonzero(np.take(clash, unit[cad]) & (p.unit[cad] >= 0))
+    cad_unit = p.unit[cad]
+    lost = cad.start + np.flatnonzero(np.take(clash, np.maximum(cad_unit, 0)) & (cad_unit >= 0))
     p.loyalty[lost] = np.maximum(p.loyalty[lost] - prm.clash_loyalty_loss, 0.0)
-    if killed.any():
-        demography.violent_deaths(model, np.flatnonzero(killed))
+    if killed.size:
+        demography.violent_deaths(model, killed)
+
+
+def revenge(ties: sparse.csr_matrix, hurt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows that want revenge for the casualties ``hurt`` (sorted rows) and how much,
+    in [0, 1]: the casualties themselves and everyone tied to them (ties are symmetric:
+    the casualties' rows list everyone exposed), by their tie weight to the casualties,
+    plus 1 for a casualty. Rows in order; the weights as
+    ``np.bincount`` over everyone sums them (the same entries, in order), on the rows
+    tied to a casualty only."""
+    near, exposure = hurt, np.zeros(hurt.size)
+    if ties.nnz:
+        _, cols, data = csr_row_entries(ties, hurt)
+        tied, which = np.unique(cols, return_inverse=True)
+        near = np.union1d(tied, hurt)
+        exposure = np.zeros(near.size)
+        exposure[np.searchsorted(near, tied)] = np.bincount(
+            which, weights=data, minlength=tied.size
+        )
+    is_hurt = np.isin(near, hurt, assume_unique=True)
+    keep = (exposure > 0) | is_hurt
+    return near[keep], np.minimum(exposure[keep] + is_hurt[keep], 1.0)
 
 
 def grudges(model) -> None:

@@ -99,12 +99,19 @@ def rebel_probability(
 
 
 def choose_sides(
-    model, cand: np.ndarray, majority: np.ndarray, u: np.ndarray, ties: bool = True
+    model,
+    cand: np.ndarray,
+    majority: np.ndarray,
+    u: np.ndarray,
+    ties: bool = True,
+    sides: tuple[np.ndarray, np.ndarray] | list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """The faction each candidate (rows ``cand``) joins this month: a rebel draw joins
     the rebel faction most common among their ties (``majority`` if it is a rebel or
     splinter faction, else the main rebel faction), the others the conservatives.
-    Without ``ties`` (``faction_alignment`` off) the constituency alone decides."""
+    Without ``ties`` (``faction_alignment`` off) the constituency alone decides.
+    ``sides`` is :func:`tie_sides` of the candidates if already counted (with the
+    majority, ``careers.faction_ties``)."""
     p, prm = model.people, model.params
     age = p.age[cand]
     cadre = p.kind[cand] == 0
@@ -126,7 +133,7 @@ def choose_sides(
         prm.conservative_seniority,
         prm.conservative_client,
     )
-    reb, cons = tie_sides(model.ties, p.faction, cand)
+    reb, cons = tie_sides(model.ties, p.faction, cand) if sides is None else sides
     conformity = prm.faction_conformity if ties else 0.0
     rebel = u < rebel_probability(appeal, reb, cons, conformity)
     return np.where(rebel, np.where(majority >= REBEL, majority, REBEL), CONSERVATIVE).astype(
@@ -153,5 +160,12 @@ def maturity(
     if months <= 0:
         return np.ones(n_members.size)
     total = np.bincount(unit[members], weights=age[members], minlength=n_members.size)
+    return maturity_of(total, n_members, months)
+
+
+def maturity_of(total: np.ndarray, n_members: np.ndarray, months: float) -> np.ndarray:
+    """:func:`maturity` from each unit's members' total months in their factions."""
+    if months <= 0:
+        return np.ones(n_members.size)
     mean = total[: n_members.size] / np.maximum(n_members, 1.0)
     return np.clip(mean / months, 0.0, 1.0)
