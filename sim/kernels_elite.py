@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels_compiled import binom_ppf_checked
+
 
 @njit(cache=True)
 def faction_ties(indptr, indices, data, faction, rows, n_f):
@@ -92,3 +94,270 @@ def unit_sides(pool, unit, status, faction, age, n_units, employed):
         age_total,
         members[:k],
     )
+
+
+# --- protest: the month's decisions ------------------------------------------------------
+@njit(cache=True)
+def protest_candidates(
+    kind,
+    grievance,
+    base_threshold,
+    activism,
+    status,
+    loc,
+    led_loc,
+    fix,
+    led_fix,
+    claim_flat,
+    n_status,
+    n_claims,
+    linked,
+    threshold_terms,
+    commit32,
+    act_rows,
+    seen_active,
+    seen_quiet,
+    ties_active,
+    w_net,
+    enforcers,
+):
+    # The first pass of protest.decide_numpy, split (sim.kernels_elite.protest_decide):
+    # each person's threshold, in the reference's dtypes and order; the rows whose
+    # grievance exceeds it and who are not cadres (only they can act) with their threshold
+    # and Epstein's C/A (actives in view as sim.kernels_compiled.arrest_ratio counts them).
+    n = kind.size
+    one32 = np.float32(1.0)
+    rows = np.empty(n, dtype=np.int64)
+    thr_out = np.empty(n)
+    ratio = np.empty(n)
+    k, f, nfix, a, na = 0, 0, fix.size, 0, act_rows.size
+    for i in range(n):
+        lc = loc[i]
+        active_row = a < na and act_rows[a] == i
+        if active_row:
+            a += 1
+        if f < nfix and fix[f] == i:
+            led = led_fix[f]
+            f += 1
+        else:
+            led = led_loc[lc]
+        if kind[i] == 0:
+            continue
+        key = lc * n_claims + claim_flat[kind[i] * n_status + status[i]]
+        t32 = base_threshold[i] * (one32 - commit32 * activism[i]) * (one32 - led) - linked[key]
+        thr = np.float64(t32) + threshold_terms[i]
+        if thr < 0.0:  # np.maximum(x, 0.0): NaN stays
+            thr = 0.0
+        if not np.float64(grievance[i]) > thr:
+            continue
+        seen = seen_active[a - 1] if active_row else seen_quiet[lc]
+        actives = (1.0 + seen) + w_net * ties_active[i]
+        if actives < 1.0:  # np.maximum(actives, 1.0): NaN stays
+            actives = 1.0
+        rows[k] = i
+        thr_out[k] = thr
+        ratio[k] = enforcers[lc] / actives
+        k += 1
+    if f != nfix or a != na:
+        raise ValueError("fix and act_rows must be sorted and within the people")
+    return rows[:k], thr_out[:k], ratio[:k]
+
+
+@njit(cache=True)
+def protest_turnout(
+    rows,
+    thr_rows,
+    p_arrest,
+    status,
+    jail,
+    detained,
+    grievance,
+    risk_aversion,
+    fear,
+    fear_terms,
+    status_loss,
+    ntl32,
+    ppa,
+    u_rank,
+    u_frac,
+    band,
+    n,
+):
+    # The second pass (sim.kernels_compiled.protest_decide_rows on the candidates only):
+    # net risk, own decision, the others' active share and the binomial turnout, in the
+    # reference's dtypes and order; the grieved (free candidates); rows whose binomial
+    # quantile needs scipy come back with their share, free others and own decision.
+    m = rows.size
+    one32 = np.float32(1.0)
+    turnout = np.zeros(n, dtype=np.float32)
+    grieved = np.empty(m, dtype=np.int64)
+    fb_rows = np.empty(m, dtype=np.int64)
+    fb_share = np.empty(m)
+    fb_others = np.empty(m)
+    fb_own = np.empty(m, dtype=np.bool_)
+    ng, nfb = 0, 0
+    many = ppa > 1.0
+    for c in range(m):
+        i = rows[c]
+        thr = thr_rows[c]
+        a32 = one32 - ntl32 * status_loss[status[i]]
+        risk = np.float64(risk_aversion[i] * a32 + fear[i]) + fear_terms[i]
+        if risk < 0.0:
+            risk = 0.0
+        elif risk > 1.0:
+            risk = 1.0
+        g = np.float64(grievance[i])
+        pa = p_arrest[c]
+        eligible = jail[i] == 0
+        own = eligible and (g - risk * pa > thr)
+        if eligible:
+            grieved[ng] = i
+            ng += 1
+        if not many:
+            turnout[i] = one32 if own else np.float32(0.0)
+            continue
+        # others_active_share
+        b = np.float64(fear[i]) + fear_terms[i]
+        a = np.float64(a32)
+        margin = g - thr
+        if pa > 0:
+            r_star = margin / pa
+        elif margin > 0:
+            r_star = np.inf
+        else:
+            r_star = -np.inf
+        if r_star > 1.0:
+            s = 1.0
+        elif r_star <= 0.0:
+            s = 0.0
+        elif a > 0:
+            s = (r_star - b) / a
+        else:
+            s = 1.0 if b < r_star else 0.0
+        if s != s:
+            s = 0.0
+        if s < 0.0:
+            s = 0.0
+        elif s > 1.0:
+            s = 1.0
+        # free_active_share
+        jailed = jail[i] > 0
+        held = 0.0
+        if jailed:
+            d = detained[i]
+            held = np.float64(d) if d > 0 else 1.0
+        free = 1.0 - held
+        if free > 0:
+            x = s - held
+            if x < 0.0:
+                x = 0.0
+            s = x / free
+        else:
+            s = 0.0
+        if s < 0.0:
+            s = 0.0
+        elif s > 1.0:
+            s = 1.0
+        others = ppa * (1.0 - held) if jailed else ppa - 1.0
+        # represented_turnout
+        out = 1.0 if own else 0.0
+        if s > 0:
+            mm = others if others > 0.0 else 0.0
+            m_int = np.floor(mm + 1e-9)
+            frac = mm - m_int
+            if frac < 0.0:
+                frac = 0.0
+            k, ok = binom_ppf_checked(u_rank[i], m_int, s, band)
+            if not ok:
+                fb_rows[nfb] = i
+                fb_share[nfb] = s
+                fb_others[nfb] = others
+                fb_own[nfb] = own
+                nfb += 1
+                continue
+            if k < 0.0:
+                k = 0.0
+            k = k + frac * (1.0 if u_frac[i] < s else 0.0)
+            out += k
+        v = out / ppa
+        if v > 1.0:
+            v = 1.0
+        turnout[i] = np.float32(v)
+    return turnout, grieved[:ng], fb_rows[:nfb], fb_share[:nfb], fb_others[:nfb], fb_own[:nfb]
+
+
+def protest_decide(p, prm, view, u_agent):
+    """``sim.submodels.protest.decide_numpy`` in two compiled passes, the second on the
+    people who can act only: the same turnout (float32) and tension, bit for bit.
+
+    Only a person whose grievance exceeds their threshold can act (``G − R·P > T`` with
+    net risk ``R·P ≥ 0``), so the first pass finds them (a third of the people or fewer)
+    and the arrest probability, numpy's ``exp`` as the reference takes it, and the rest of
+    the rule are worked out for them alone. ``R·P ≥ 0`` needs ``k ≥ 0`` and no negative
+    enforcers; otherwise (never at valid parameters) ``sim.kernels.protest_decide`` runs
+    the rule on everyone.
+    """
+    from sim import kernels
+    from sim.state import Status
+    from sim.submodels import protest
+    from sim.submodels.hardship import STATUS_LOSS
+
+    if not (prm.arrest_k >= 0 and (view.enforcers.size == 0 or view.enforcers.min() >= 0)):
+        return kernels.protest_decide(p, prm, view, u_agent)
+    rows, thr, ratio = protest_candidates(
+        p.kind,
+        p.grievance,
+        p.threshold,
+        p.activism,
+        p.status,
+        view.loc,
+        view.led_loc,
+        view.fix,
+        view.led_fix,
+        protest._CLAIM_FLAT,
+        len(Status),
+        protest.N_CLAIMS,
+        view.linked,
+        np.asarray(view.threshold_terms, dtype=np.float64),
+        np.float32(view.commitment),
+        view.act_rows,
+        view.seen_active,
+        view.seen_quiet,
+        view.ties_active,
+        float(view.network_weight),
+        view.enforcers,
+    )
+    # protest.arrest_probability on the candidates' ratios: 1 − exp(−k·d(C/A))
+    if prm.discretization == "floor":
+        np.floor(ratio, out=ratio)
+    elif prm.discretization == "round":
+        np.round(ratio, out=ratio)
+    p_arrest = np.exp(np.multiply(-prm.arrest_k, ratio, out=ratio), out=ratio)
+    np.subtract(1.0, p_arrest, out=p_arrest)
+    ppa = float(prm.people_per_agent)
+    dummy = np.zeros(1)
+    u_rank = u_agent[protest.U_RANK] if u_agent is not None else dummy
+    u_frac = u_agent[protest.U_FRAC] if u_agent is not None else dummy
+    turnout, grieved, fb_rows, fb_share, fb_others, fb_own = protest_turnout(
+        rows,
+        thr,
+        p_arrest,
+        p.status,
+        p.jail,
+        p.detained,
+        p.grievance,
+        p.risk_aversion,
+        p.fear,
+        np.asarray(view.fear_terms, dtype=np.float64),
+        STATUS_LOSS,
+        np.float32(prm.nothing_to_lose),
+        ppa,
+        u_rank,
+        u_frac,
+        kernels.QUANTILE_BAND,
+        p.kind.size,
+    )
+    if fb_rows.size:
+        u = u_agent[protest.U_RANK : protest.U_FRAC + 1, fb_rows]
+        turnout[fb_rows] = protest.represented_turnout(fb_own, fb_share, ppa, u, fb_others)
+    return turnout, float(np.sum(1.0 - turnout[grieved], dtype=np.float64))

@@ -144,3 +144,110 @@ def test_revenge_matches_the_exposure_over_everyone(n, degree, seed):
     assert same_bits(rows, want_rows)
     assert same_bits(sore, want)
     assert set(hurt) <= set(rows)
+
+
+def _scrambled_model(seed: int, months: int, scramble: int, ppa: float, disc: str):
+    """A small model after ``months`` months, its people's states scrambled so every
+    status, detention, fear and threshold term, leader and linked unit occurs."""
+    from conftest import small_scenario
+
+    from sim.model import CadreModel
+    from sim.submodels import protest
+
+    s = small_scenario(
+        population={
+            "cadres": 8,
+            "technicians": 8,
+            "workers": 70,
+            "migrants": 30,
+            "peasants": 40,
+            "units": 3,
+            "villages": 2,
+        },
+        params={"people_per_agent": ppa, "discretization": disc},
+    )
+    m = CadreModel(s, seed=seed)
+    for _ in range(months):
+        m.step()
+    p, r = m.people, np.random.default_rng(scramble)
+    p.status = r.integers(0, 5, p.n)
+    p.grievance = r.uniform(0, 1, p.n).astype(np.float32)
+    p.fear = r.uniform(-0.1, 0.5, p.n).astype(np.float32)
+    p.activism = r.uniform(0, 1, p.n).astype(np.float32)
+    p.jail = np.where(r.random(p.n) < 0.15, r.integers(1, 4, p.n), 0).astype(p.jail.dtype)
+    p.detained = np.where(r.random(p.n) < 0.5, r.random(p.n), 0).astype(np.float32)
+    p.turnout = np.where(r.random(p.n) < 0.3, r.random(p.n), 0).astype(np.float32)
+    p.active = (p.turnout > 0) | (r.random(p.n) < 0.05)
+    m.units.protest_memory = r.uniform(0, 5, m.units.n)
+    m.terms.add("fear", "test", r.uniform(-0.2, 0.2, p.n))
+    m.terms.add("threshold", "test", r.uniform(-0.3, 0.1, p.n))
+    protest.agent_uniforms(m)
+    return m
+
+
+def _month_view(m):
+    """The ``View`` of :func:`protest.update` this month, and the agents' uniforms."""
+    from sim import kernels_elite
+    from sim.submodels import protest
+
+    seen = {}
+    decide = kernels_elite.protest_decide
+
+    def capture(p, prm, view, u):
+        seen["view"], seen["u"] = view, u
+        return decide(p, prm, view, u)
+
+    kernels_elite.protest_decide = capture
+    try:
+        protest.update(m, compiled=True)
+    finally:
+        kernels_elite.protest_decide = decide
+    return seen["view"], seen["u"]
+
+
+@SETTINGS
+@given(
+    st.integers(0, 10_000),
+    st.integers(0, 3),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([1.0, 2.0, 3.5, 33.3]),
+    st.sampled_from(["floor", "round", "none"]),
+    st.booleans(),
+)
+def test_split_protest_decision_matches_reference_and_single_pass(
+    seed, months, scramble, ppa, disc, negative_enforcers
+):
+    """``kernels_elite.protest_decide`` (thresholds for everyone, then the rule on those
+    who can act) gives the turnout and tension of ``decide_numpy`` and of the single
+    compiled pass, bit for bit. With negative enforcers (no valid parameters give them)
+    the net risk can be negative, so people at or below their threshold could act: the
+    split must then run the rule on everyone, and still agree."""
+    from sim import kernels, kernels_elite
+    from sim.submodels import protest
+
+    m = _scrambled_model(seed, months, scramble, ppa, disc)
+    view, u = _month_view(m)
+    if negative_enforcers:
+        view.enforcers = view.enforcers - 2.0 * view.enforcers.max() - 1.0
+    p, prm = m.people, m.params
+    want, want_t = protest.decide_numpy(p, prm, view, u)
+    for decide in (kernels_elite.protest_decide, kernels.protest_decide):
+        got, got_t = decide(p, prm, view, u)
+        assert same_bits(got, want)
+        assert got_t == want_t
+    assert (want > 0).any()  # (the comparison is not vacuous)
+
+
+def test_split_protest_decision_guard_is_needed_for_negative_enforcers():
+    """Negative enforcers make people below their threshold act in the reference: the
+    case the split's guard sends to the single pass is a real one."""
+    from sim.submodels import protest
+
+    m = _scrambled_model(3, 1, 5, 2.0, "none")
+    view, u = _month_view(m)
+    p = m.people
+    want, _ = protest.decide_numpy(p, m.params, view, u)
+    view.enforcers = view.enforcers - 2.0 * view.enforcers.max() - 1.0
+    neg, _ = protest.decide_numpy(p, m.params, view, u)
+    thr_free = np.flatnonzero((neg > 0) & ~(want > 0))
+    assert thr_free.size > 0

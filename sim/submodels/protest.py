@@ -614,9 +614,11 @@ def update(model, compiled: bool | None = None) -> None:
     What a person sees (actives and leaders in view and among their ties, enforcers, the
     claims of linked localities) is composed per locality and on the few active rows
     first; the per-person decision is then :func:`decide_numpy`, the plain reference, or
-    the same rule in one compiled pass (``sim.kernels.protest_decide``; bit for bit the
-    same turnout and tension, ``tests/test_reference.py``). ``compiled`` chooses; by
-    default ``sim.kernels.wanted`` does (large models).
+    the same rule compiled (``sim.kernels_elite.protest_decide``: a pass over everyone
+    for thresholds, then the rule on those whose grievance exceeds theirs, the only ones
+    who can act; bit for bit the same turnout and tension, ``tests/test_reference.py``
+    and ``tests/test_reference_elite.py``). ``compiled`` chooses; by default
+    ``sim.kernels.wanted`` does (large models).
     """
     from sim import kernels
 
@@ -684,7 +686,10 @@ def update(model, compiled: bool | None = None) -> None:
         fear_terms=model.terms.total("fear"),
         threshold_terms=model.terms.total("threshold"),
     )
-    decide_rows = kernels.protest_decide if use_kernel else decide_numpy
+    if use_kernel:  # (compiled: the rule on those who can act only, sim/kernels_elite.py)
+        from sim.kernels_elite import protest_decide as decide_rows
+    else:
+        decide_rows = decide_numpy
     turnout, tension = decide_rows(p, prm, view, u_agent)
     p.turnout = turnout
     p.active = p.turnout > 0
