@@ -163,7 +163,7 @@ def protest_candidates(
     return rows[:k], thr_out[:k], ratio[:k]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def protest_turnout(
     rows,
     thr_rows,
@@ -226,6 +226,14 @@ def protest_turnout(
             r_star = np.inf
         else:
             r_star = -np.inf
+        if r_star <= 1.0 and not b < r_star:
+            # No one else acts (most candidates): the share is (r* − b)/a ≤ 0, or 0 for
+            # a ≤ 0 or NaN, so ± 0 whatever the detention, and the turnout is the own
+            # decision alone, as the full path below would give it.
+            if own:
+                v = 1.0 / ppa
+                turnout[i] = np.float32(1.0 if v > 1.0 else v)
+            continue
         if r_star > 1.0:
             s = 1.0
         elif r_star <= 0.0:
@@ -361,3 +369,48 @@ def protest_decide(p, prm, view, u_agent):
         u = u_agent[protest.U_RANK : protest.U_FRAC + 1, fb_rows]
         turnout[fb_rows] = protest.represented_turnout(fb_own, fb_share, ppa, u, fb_others)
     return turnout, float(np.sum(1.0 - turnout[grieved], dtype=np.float64))
+
+
+# --- legitimacy ------------------------------------------------------------------------
+@njit(cache=True)
+def broken_tally(laid_off, status, status_loss, locality, n_loc):
+    # legitimacy.broken_tally_numpy: each person's broken pledge (the status they lost if
+    # laid off, in status_loss's dtype, as legitimacy.broken_weights) and their sum by
+    # locality, widened and added in row order (np.bincount; localities from n_loc on
+    # are dropped, as the reference's slice drops them).
+    n = laid_off.size
+    broken = np.zeros(n, dtype=status_loss.dtype)
+    by_loc = np.zeros(n_loc)
+    m = status_loss.size
+    for i in range(n):
+        lc = locality[i]
+        if lc < 0:
+            raise ValueError("negative locality")
+        if laid_off[i] >= 0:
+            st = status[i]
+            if st < 0 or st >= m:
+                raise ValueError("status beyond the status table")
+            broken[i] = status_loss[st]
+        if lc < n_loc:
+            by_loc[lc] += np.float64(broken[i])
+    return broken, by_loc
+
+
+@njit(cache=True)
+def counted_total(by_residence, residence, locality, n_loc):
+    # residence.counted_mean's numerator: per counting locality, the values at the
+    # members' places of residence, widened and added in row order (np.bincount of the
+    # gathered values; a negative residence counts from the end, as numpy indexing does).
+    tot = np.zeros(n_loc)
+    m = by_residence.size
+    for i in range(locality.size):
+        r = residence[i]
+        if r < 0:
+            r += m
+        if r < 0 or r >= m:
+            raise IndexError("residence beyond the localities")
+        lc = locality[i]
+        if lc < 0 or lc >= n_loc:
+            raise ValueError("locality beyond the localities")
+        tot[lc] += np.float64(by_residence[r])
+    return tot

@@ -251,3 +251,49 @@ def test_split_protest_decision_guard_is_needed_for_negative_enforcers():
     neg, _ = protest.decide_numpy(p, m.params, view, u)
     thr_free = np.flatnonzero((neg > 0) & ~(want > 0))
     assert thr_free.size > 0
+
+
+@SETTINGS
+@given(
+    st.integers(0, 3000),
+    st.integers(1, 30),
+    st.integers(0, 3),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_broken_tally_matches_numpy_reference(n, n_loc, beyond, by_locality, seed):
+    """The share of broken pledges and their sums by locality (np.bincount, localities
+    beyond ``n_loc`` dropped), compiled and in numpy, bit for bit."""
+    from sim.submodels import legitimacy
+
+    r = np.random.default_rng(seed)
+    laid_off = np.where(r.random(n) < 0.4, r.integers(0, 200, n), -1).astype(np.int32)
+    status = r.integers(0, len(Status), n).astype(np.int8)
+    locality = r.integers(0, n_loc + beyond, n)
+    got = legitimacy.broken_tally(laid_off, status, locality, n_loc, by_locality, compiled=True)
+    want = legitimacy.broken_tally_numpy(laid_off, status, locality, n_loc, by_locality)
+    assert same_bits(np.float64(got[0]), np.float64(want[0]))
+    if by_locality:
+        assert same_bits(got[1], want[1])
+    else:
+        assert got[1] is None and want[1] is None
+    from sim.submodels.hardship import STATUS_LOSS
+
+    expected = legitimacy.broken_pledges(laid_off, np.take(STATUS_LOSS, status))
+    assert got[0] == expected
+
+
+@SETTINGS
+@given(st.integers(1, 500), st.integers(1, 20), st.integers(0, 2**32 - 1))
+def test_residence_mean_matches_counted_mean(n, n_loc, seed):
+    from sim.submodels import legitimacy
+    from sim.submodels.residence import counted_mean
+
+    r = np.random.default_rng(seed)
+    by_residence = r.random(n_loc) * r.choice([0.0, 1.0], n_loc)
+    residence = r.integers(-1, n_loc, n).astype(np.int32)  # (−1: the last, as numpy)
+    locality = r.integers(0, n_loc, n)
+    size = np.bincount(locality, minlength=n_loc).astype(np.float64)
+    got = legitimacy.residence_mean(by_residence, residence, locality, size, compiled=True)
+    want = counted_mean(by_residence, residence, locality, size)
+    assert same_bits(got, want)

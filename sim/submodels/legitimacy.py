@@ -180,6 +180,66 @@ def broken_pledges(laid_off: np.ndarray, status_loss: np.ndarray) -> float:
     return broken_share(broken_weights(laid_off, status_loss))
 
 
+def broken_tally_numpy(
+    laid_off: np.ndarray,
+    status: np.ndarray,
+    locality: np.ndarray,
+    n_localities: int,
+    by_locality: bool = True,
+) -> tuple[float, np.ndarray | None]:
+    """The month's broken pledges (:func:`broken_weights` of everyone): their share of the
+    people (:func:`broken_share`) and, if ``by_locality``, their sum per locality (the
+    numerator of :func:`per_locality_share`; else None)."""
+    broken = broken_weights(laid_off, np.take(STATUS_LOSS, status))
+    by_loc = None
+    if by_locality:
+        by_loc = np.bincount(locality, weights=broken, minlength=n_localities)[:n_localities]
+    return broken_share(broken), by_loc
+
+
+def broken_tally(
+    laid_off: np.ndarray,
+    status: np.ndarray,
+    locality: np.ndarray,
+    n_localities: int,
+    by_locality: bool = True,
+    compiled: bool | None = None,
+) -> tuple[float, np.ndarray | None]:
+    """:func:`broken_tally_numpy` in one compiled pass over the people
+    (``sim.kernels_elite.broken_tally``; ``compiled`` chooses, by default
+    ``sim.kernels.wanted`` does), the same values bit for bit."""
+    from sim import kernels
+
+    if not kernels.wanted(laid_off.size, compiled):
+        return broken_tally_numpy(laid_off, status, locality, n_localities, by_locality)
+    from sim import kernels_elite
+
+    broken, by_loc = kernels_elite.broken_tally(
+        laid_off, status, STATUS_LOSS, locality, int(n_localities)
+    )
+    return broken_share(broken), by_loc if by_locality else None
+
+
+def residence_mean(
+    by_residence: np.ndarray,
+    residence: np.ndarray,
+    locality: np.ndarray,
+    loc_size: np.ndarray,
+    compiled: bool | None = None,
+) -> np.ndarray:
+    """``residence.counted_mean`` (per counting locality, the mean over its members of the
+    value where each lives), its sums in one compiled pass for large models
+    (``sim.kernels_elite.counted_total``), the same values bit for bit."""
+    from sim import kernels
+
+    if not kernels.wanted(locality.size, compiled):
+        return counted_mean(by_residence, residence, locality, loc_size)
+    from sim import kernels_elite
+
+    tot = kernels_elite.counted_total(by_residence, residence, locality, int(loc_size.size))
+    return tot / np.maximum(loc_size, 1.0)
+
+
 def local(
     global_l: float,
     presence_: np.ndarray,
@@ -233,7 +293,7 @@ def update_local(model) -> None:
         terms.set(
             "local_legitimacy",
             "residence",
-            counted_mean(by_residence, model.people.residence, model.locality, model.loc_size),
+            residence_mean(by_residence, model.people.residence, model.locality, model.loc_size),
         )
     extra = terms.total("local_legitimacy")
     if extra.any():
@@ -269,14 +329,16 @@ def update_global(model) -> None:
     on = model.mechanisms.gain
     n = max(p.n, 1)
     layered = on("local_blame")
-    # One pass over the people for both the centre's share and the units' memories.
-    broken = broken_weights(p.laid_off, np.take(STATUS_LOSS, p.status))
     w_broken = prm.legitimacy_broken_pledges * on("legitimacy_broken_pledges")
     w_unrest = prm.legitimacy_unrest * on("legitimacy_unrest")
     s_pledge = prm.pledge_blame * layered
     s_unrest = prm.unrest_blame * layered
     w_priv = prm.legitimacy_privilege * on("legitimacy_privilege")
     s_priv = prm.privilege_blame * layered
+    # One pass over the people for both the centre's share and the units' memories.
+    broken, broken_by_loc = broken_tally(
+        p.laid_off, p.status, model.locality, model.loc_size.size, w_broken * s_pledge > 0.0
+    )
     model.legitimacy = global_change(
         model.legitimacy,
         float(np.clip(prm.legitimacy + lv.legitimacy_target_shift, 0.0, 1.0)),
@@ -292,22 +354,27 @@ def update_global(model) -> None:
         # Rightful resistance: the share of repression blamed on locals spares the centre.
         prm.legitimacy_repression * on("legitimacy_repression") * (1.0 - prm.local_blame * layered),
         prm.legitimacy_concession * on("legitimacy_concession"),
-        broken_share=broken_share(broken),
+        broken_share=broken,
         unrest_share=t["unresolved_people"] / n,
         w_broken=w_broken * (1.0 - s_pledge),
         w_unrest=w_unrest * (1.0 - s_unrest),
     )
-    update_layers(model, broken, w_broken * s_pledge, w_unrest * s_unrest, w_priv * s_priv)
+    update_layers(model, broken_by_loc, w_broken * s_pledge, w_unrest * s_unrest, w_priv * s_priv)
 
 
 def update_layers(
-    model, broken: np.ndarray, w_pledge: float, w_unrest: float, w_priv: float = 0.0
+    model,
+    broken_by_loc: np.ndarray | None,
+    w_pledge: float,
+    w_unrest: float,
+    w_priv: float = 0.0,
 ) -> None:
     """Add this month's locally blamed costs to each locality's memory (``model.layers``).
 
     A locality's pledge cost is ``w_pledge`` times the share of its people laid off
-    (``broken``, from :func:`broken_weights`: weighted by status lost; the laid-off keep
-    their unit), its unrest cost ``w_unrest``
+    (``broken_by_loc``, the sum by locality of :func:`broken_weights`, from
+    :func:`broken_tally`; needed only if ``w_pledge > 0``: weighted by status lost; the
+    laid-off keep their unit), its unrest cost ``w_unrest``
     times its share of the unresolved unrest: both shares of the locality's own people,
     so free of ``people_per_agent`` and of the number of localities; its privilege cost
     ``w_priv`` times the privilege its people see (``seen_privilege``).
@@ -317,7 +384,8 @@ def update_layers(
     n_loc = model.n_localities
     add = np.zeros(n_loc)
     if w_pledge > 0.0:
-        add = w_pledge * per_locality_share(broken, model.locality, model.loc_size)
+        # (per_locality_share from the sums)
+        add = w_pledge * (broken_by_loc / np.maximum(model.loc_size, 1.0))
     layers.pledges = blamed(layers.pledges, add, r)
     add = np.zeros(n_loc)
     ev = model.events
