@@ -414,3 +414,46 @@ def counted_total(by_residence, residence, locality, n_loc):
             raise ValueError("locality beyond the localities")
         tot[lc] += np.float64(by_residence[r])
     return tot
+
+
+# --- factional violence ------------------------------------------------------------------
+@njit(cache=True)
+def revenge(indptr, indices, data, hurt, n):
+    # careers.revenge_numpy: the casualties' (``hurt``, sorted) rows and everyone tied to
+    # them, in order, with their exposure as np.bincount over the casualties' ties sums
+    # it (widened, added in the order of the casualties and their stored ties), kept
+    # where it is > 0 or the row is a casualty, and min(exposure + casualty, 1).
+    exposure = np.zeros(n)
+    seen = np.zeros(n, dtype=np.bool_)
+    is_hurt = np.zeros(n, dtype=np.bool_)
+    total = 0
+    for k in range(hurt.size):
+        total += indptr[hurt[k] + 1] - indptr[hurt[k]]
+    touched = np.empty(total + hurt.size, dtype=np.int64)
+    m = 0
+    for k in range(hurt.size):
+        h = hurt[k]
+        is_hurt[h] = True
+        if not seen[h]:
+            seen[h] = True
+            touched[m] = h
+            m += 1
+        for e in range(indptr[h], indptr[h + 1]):
+            c = indices[e]
+            exposure[c] += np.float64(data[e])
+            if not seen[c]:
+                seen[c] = True
+                touched[m] = c
+                m += 1
+    near = np.sort(touched[:m])
+    rows = np.empty(m, dtype=np.int64)
+    sore = np.empty(m)
+    j = 0
+    for k in range(m):
+        r = near[k]
+        if exposure[r] > 0 or is_hurt[r]:
+            rows[j] = r
+            x = exposure[r] + (1.0 if is_hurt[r] else 0.0)
+            sore[j] = x if not x > 1.0 else 1.0
+            j += 1
+    return rows[:j], sore[:j]

@@ -126,8 +126,9 @@ def test_unit_sides_refuse_a_unit_beyond_the_units():
 @SETTINGS
 @given(st.integers(1, 80), st.integers(0, 5), st.integers(0, 2**32 - 1))
 def test_revenge_matches_the_exposure_over_everyone(n, degree, seed):
-    """``careers.revenge`` reads only the casualties' ties; the reference counts everyone's
-    exposure and lists the rows with any, as the rule was first written."""
+    """``careers.revenge`` (compiled and numpy) reads only the casualties' ties; the
+    reference counts everyone's exposure and lists the rows with any, as the rule was
+    first written."""
     r = np.random.default_rng(seed)
     ties = random_ties(r, n, degree, "real")
     ties = ties.maximum(ties.T).tocsr()  # symmetric, as the model's
@@ -140,9 +141,10 @@ def test_revenge_matches_the_exposure_over_everyone(n, degree, seed):
     is_hurt[hurt] = True
     want_rows = np.flatnonzero((exposure > 0) | is_hurt)
     want = np.minimum(exposure[want_rows] + is_hurt[want_rows], 1.0)
-    rows, sore = careers.revenge(ties, hurt)
-    assert same_bits(rows, want_rows)
-    assert same_bits(sore, want)
+    for compiled in (True, False):
+        rows, sore = careers.revenge(ties, hurt, compiled=compiled)
+        assert same_bits(rows, want_rows)
+        assert same_bits(sore, want)
     assert set(hurt) <= set(rows)
 
 
@@ -273,8 +275,8 @@ def test_broken_tally_matches_numpy_reference(n, n_loc, beyond, by_locality, see
     got = legitimacy.broken_tally(laid_off, status, locality, n_loc, by_locality, compiled=True)
     want = legitimacy.broken_tally_numpy(laid_off, status, locality, n_loc, by_locality)
     assert same_bits(np.float64(got[0]), np.float64(want[0]))
-    if by_locality:
-        assert same_bits(got[1], want[1])
+    if by_locality:  # (np.bincount of no one gives integer zeros; the layer divides them)
+        assert same_bits(got[1], want[1].astype(np.float64))
     else:
         assert got[1] is None and want[1] is None
     from sim.submodels.hardship import STATUS_LOSS

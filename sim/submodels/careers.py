@@ -321,8 +321,9 @@ def faction_ties(
 
 def _age_aligned(faction: np.ndarray, age: np.ndarray, moved: np.ndarray | None = None) -> None:
     """A month in a faction: the aligned age a month, ``moved`` rows (just joined) start
-    at 0, as ``age[moved] = 0; age[(faction >= 0) & ~moved] += 1`` (in place)."""
-    np.add(age, 1, out=age, where=faction >= 0)
+    at 0, as ``age[moved] = 0; age[(faction >= 0) & ~moved] += 1`` (in place; adding the
+    0/1 of being aligned is adding 1 where aligned, in the ages' integer dtype)."""
+    np.add(age, faction >= 0, out=age)
     if moved is not None:
         age[moved] = 0
 
@@ -355,10 +356,11 @@ def update_factions(model) -> None:
         u_drift = uniform_span(rng, p.n, 0, pool_stop)
         drift = pool & (f_pool >= 0) & (u_drift < prm.faction_dissolution)
         f_pool[drift] = -1
-        # (aligned a month older, everyone else at 0)
-        age = p.faction_age
-        _age_aligned(faction, age)
-        np.copyto(age, 0, where=faction < 0)
+        # (aligned a month older, everyone else at 0: the age plus 1, times the 0/1 of
+        # being aligned, in the ages' integer dtype)
+        age, aligned = p.faction_age, faction >= 0
+        np.add(age, aligned, out=age)
+        np.multiply(age, aligned, out=age)
         return
     # Draws first (same order as always), so only this month's candidates need their
     # ties counted.
@@ -564,13 +566,12 @@ def contend(model) -> None:
         demography.violent_deaths(model, killed)
 
 
-def revenge(ties: sparse.csr_matrix, hurt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def revenge_numpy(ties: sparse.csr_matrix, hurt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rows that want revenge for the casualties ``hurt`` (sorted rows) and how much,
     in [0, 1]: the casualties themselves and everyone tied to them (ties are symmetric:
     the casualties' rows list everyone exposed), by their tie weight to the casualties,
-    plus 1 for a casualty. Rows in order; the weights as
-    ``np.bincount`` over everyone sums them (the same entries, in order), on the rows
-    tied to a casualty only."""
+    plus 1 for a casualty. Rows in order; the weights as ``np.bincount`` over everyone
+    sums them (the same entries, in order), on the rows tied to a casualty only."""
     near, exposure = hurt, np.zeros(hurt.size)
     if ties.nnz:
         _, cols, data = csr_row_entries(ties, hurt)
@@ -583,6 +584,23 @@ def revenge(ties: sparse.csr_matrix, hurt: np.ndarray) -> tuple[np.ndarray, np.n
     is_hurt = np.isin(near, hurt, assume_unique=True)
     keep = (exposure > 0) | is_hurt
     return near[keep], np.minimum(exposure[keep] + is_hurt[keep], 1.0)
+
+
+def revenge(
+    ties: sparse.csr_matrix, hurt: np.ndarray, compiled: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`revenge_numpy` in one compiled pass over the casualties' ties
+    (``sim.kernels_elite.revenge``; ``compiled`` chooses, by default ``sim.kernels.wanted``
+    does), the same rows and values bit for bit."""
+    from sim import kernels
+
+    n = ties.shape[0]
+    if not kernels.wanted(n, compiled) or ties.nnz == 0:
+        return revenge_numpy(ties, hurt)
+    from sim import kernels_elite
+
+    hurt = np.asarray(hurt, dtype=np.int64)
+    return kernels_elite.revenge(ties.indptr, ties.indices, ties.data, hurt, n)
 
 
 def grudges(model) -> None:
