@@ -565,6 +565,14 @@ def report_sections(out: Path) -> dict[str, str]:
                 "",
                 _model_table(p),
             ]
+        else:
+            # one variant fitted: say so, so the pasted section does not keep an older table
+            (only,) = p["model_probabilities"]
+            sec["models"] = [
+                f"No ABC model selection in the run of `{s_['command']}` ({_stamp_short(s_)}): "
+                f"the whole population fits one variant (`{only}`); the variants are "
+                "compared on its particles in the paired check below."
+            ]
         pc = p.get("predictive_checks")
         if pc:
             sec["ppc"] = [
