@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from sim import kernels
+from sim import kernels, kernels_regimes
 from sim.draws import uniform_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
@@ -388,7 +388,10 @@ class Cooperatives(Regime):
         )
         has_coop = np.bincount(vil[coop_b], minlength=n_v) > 0
         fail = has_coop & ~v.collective & (rng.random(n_v) < h)
-        coop_b[fail[vil]] = False
+        # (per peasant: the coop of their village failed; None when none did)
+        failed = fail[vil] if fail.any() else None
+        if failed is not None:
+            coop_b[failed] = False
         self.dissolved += int(fail.sum())
         model.tally["coops_dissolved"] = int(fail.sum())
         # Formation and diffusion: hardship, support, members among ties and nearby.
@@ -398,19 +401,25 @@ class Cooperatives(Regime):
         coop_f[sl] = coop_b
         n_peas_v = np.maximum(np.bincount(vil, minlength=n_v), 1)
         share_v = v.coop_share.astype(np.float64)
-        neighbours = 0.5 * (np.roll(share_v, 1) + np.roll(share_v, -1))
+        # (np.roll's values, shifted by slicing: the ring of villages)
+        neighbours = 0.5 * (
+            np.concatenate((share_v[-1:], share_v[:-1]))
+            + np.concatenate((share_v[1:], share_v[:1]))
+        )
         # Only peasants' exposure is read; their rows are one contiguous block of the CSR
         # tie matrix, taken as a view (no copy), so the month costs a third of a full product.
         # (the weights change: repression_concession's hostility; the degrees are summed)
-        degree = kernels.row_sums(model.ties, rows.start, rows.stop)
+        degree = kernels_regimes.row_sums(model.ties, rows.start, rows.stop)
         tie_share = kernels.tie_count_wide(model.ties, sl.start, sl.stop, coop_f) / np.maximum(
             degree, 1
         )
-        exposure = np.clip(np.maximum(share_v[vil], neighbours[vil]) + tie_share, 0, 1)
+        # (the larger of the two per village, then read per peasant: the same values)
+        seen = np.maximum(share_v, neighbours)[vil]
+        exposure = np.clip(np.add(seen, tie_share, out=seen), 0, 1, out=seen)
         hz = join_hazard(p.hardship[sl], exposure, prm.join_rate, lv.coop_support, prm.diffusion)
         # The draw spans the whole population (the stream does not depend on who can join);
         # only the peasants' numbers are generated (sim/draws.py: same numbers there).
-        can = ~coop_b & ~fail[vil]
+        can = ~coop_b if failed is None else ~coop_b & ~failed
         joins = can & (uniform_block(rng, p.n, sl, can) < hz)
         coop_b[joins] = True
         model.tally["coop_joins"] = int(joins.sum())
