@@ -28,3 +28,26 @@ def row_sums(ties, start: int, stop: int, compiled: bool | None = None) -> np.nd
     if not wanted(ties.shape[0], compiled) or ties.dtype not in (np.float32, np.float64):
         return row_sums_reference(ties, start, stop)
     return _compiled().row_sums_short(ties.indptr, ties.data, int(start), int(stop))
+
+
+def union_tension(unit, grievance, threshold, start: int, n_units: int):
+    """:func:`sim.regimes.union.tension_numpy` in one compiled pass (same values)."""
+    return _compiled().union_tension(unit, grievance, threshold, int(start), int(n_units))
+
+
+def union_members(unit, activism, arrears, start: int, broken, offset, holding, pledge, coopt):
+    """:func:`sim.regimes.union.members_numpy` in one compiled pass (same values and
+    the same in-place change of ``activism``)."""
+    dt = activism.dtype.type
+    return _compiled().union_members(
+        unit,
+        activism,
+        arrears,
+        int(start),
+        broken,
+        bool(broken.any()),
+        np.asarray(offset, dtype=np.float64),
+        holding,
+        dt(pledge),
+        dt(coopt),
+    )

@@ -29,3 +29,62 @@ def row_sums_short(indptr, data, start, stop):
                 res += data[i]
             out[r - start] = data[a] + res
     return out
+
+
+@njit(cache=True)
+def _maximum(a, b):
+    # np.maximum for one pair: NaN propagates, ties return the first
+    return a if (a >= b or a != a) else b
+
+
+@njit(cache=True)
+def _minimum(a, b):
+    # np.minimum for one pair: NaN propagates, ties return the first
+    return a if (a <= b or a != a) else b
+
+
+@njit(cache=True)
+def union_tension(unit, grievance, threshold, start, n_units):
+    # Per unit over the members (rows from ``start`` with a unit), in row order: the sum
+    # of max(grievance - threshold, 0) widened to float64 (np.bincount's order) and the
+    # number of members.
+    total = np.zeros(n_units)
+    count = np.zeros(n_units, dtype=np.int64)
+    zero = grievance.dtype.type(0.0)
+    for i in range(start, unit.size):
+        u = unit[i]
+        if u >= 0:
+            total[u] += np.float64(_maximum(grievance[i] - threshold[i], zero))
+            count[u] += 1
+    return total, count
+
+
+@njit(cache=True)
+def union_members(
+    unit, activism, arrears, start, broken, any_broken, offset, holding, pledge, coopt
+):
+    # One pass over the members: activism raised by ``pledge`` (at most 1) where the
+    # unit's agreement broke; the threshold shift (the unit's offset) on rows from
+    # ``start``; the members of holding units more active than ``coopt``; the members
+    # owed arrears (both lists in row order).
+    n = unit.size
+    shift = np.zeros(n - start)
+    act = np.empty(n - start, dtype=np.int64)
+    owed = np.empty(n - start, dtype=np.int64)
+    k_act = 0
+    k_owed = 0
+    one = activism.dtype.type(1.0)
+    for i in range(start, n):
+        u = unit[i]
+        if u < 0:
+            continue
+        if any_broken and broken[u]:
+            activism[i] = _minimum(activism[i] + pledge, one)
+        shift[i - start] = offset[u]
+        if holding[u] and activism[i] > coopt:
+            act[k_act] = i
+            k_act += 1
+        if arrears[i] > 0:
+            owed[k_owed] = i
+            k_owed += 1
+    return shift, act[:k_act], owed[:k_owed]

@@ -99,3 +99,48 @@ def test_leaders_to_arrest_by_share_matches_its_reference(m, n_loc, seed):
     tie, accept = r.random(m), r.random(m)
     got = state_response.leaders_to_arrest(loc, act, capacity, tie, share, accept)
     np.testing.assert_array_equal(got, _leaders_reference(loc, act, capacity, tie, share, accept))
+
+
+def _members(r, n, n_units, start):
+    """Rows of people: units (−1 for none), activism, arrears, grievance, threshold in
+    float32 with the awkward values mixed in (exact ties with the cut-offs, −0.0, NaN)."""
+    unit = np.where(r.random(n) < 0.3, -1, r.integers(0, max(n_units, 1), n)).astype(np.int32)
+    if n_units == 0:
+        unit[:] = -1
+    special = np.array([0.0, -0.0, 0.5, 1.0, np.nan, 0.25], dtype=np.float32)
+    pick = r.random(n) < 0.3
+
+    def col():
+        x = r.random(n).astype(np.float32)
+        x[pick] = special[r.integers(0, special.size, int(pick.sum()))]
+        return x
+
+    return unit, col(), np.where(r.random(n) < 0.5, 0, col()).astype(np.float32), col(), col()
+
+
+@SETTINGS
+@given(st.integers(0, 200), st.integers(0, 12), st.integers(0, 2**32 - 1))
+def test_union_passes_match_their_numpy_references(n, n_units, seed):
+    """The captured union's two compiled passes (tension by unit; betrayal, threshold
+    shift, activists and members owed) equal ``union.tension_numpy`` and
+    ``union.members_numpy``, including the in-place change of activism."""
+    from sim.regimes import union
+
+    r = np.random.default_rng(seed)
+    start = int(r.integers(0, n + 1))
+    unit, act, arrears, grievance, threshold = _members(r, n, n_units, start)
+    total, count = kernels_regimes.union_tension(unit, grievance, threshold, start, n_units)
+    want_t, want_c = union.tension_numpy(unit, grievance, threshold, start, n_units)
+    assert total.tobytes() == want_t.astype(np.float64).tobytes()
+    np.testing.assert_array_equal(count, want_c)
+    broken = r.random(n_units) < 0.4
+    holding = r.random(n_units) < 0.6
+    offset = np.where(r.random(n_units) < 0.5, 0.08, -r.random(n_units))
+    a1, a2 = act.copy(), act.copy()
+    got = kernels_regimes.union_members(
+        unit, a1, arrears, start, broken, offset, holding, 0.05, 0.5
+    )
+    want = union.members_numpy(unit, a2, arrears, start, broken, offset, holding, 0.05, 0.5)
+    assert a1.tobytes() == a2.tobytes()
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.astype(g.dtype).tobytes() and g.shape == w.shape
