@@ -51,3 +51,33 @@ def union_members(unit, activism, arrears, start: int, broken, offset, holding, 
         dt(pledge),
         dt(coopt),
     )
+
+
+def danwei_prepare(model, solved, enlisted, home):
+    """:func:`sim.regimes.danwei_reactivation.prepare_numpy` in one compiled pass."""
+    from sim.state import Kind, Residency, Status
+
+    p = model.people
+    return _compiled().danwei_prepare(
+        model.renewed,
+        solved,
+        enlisted,
+        p.party,
+        p.status,
+        p.residency,
+        p.kind,
+        home,
+        int(model.units.n),
+        int(model.villages.n),
+        int(Status.EMPLOYED),
+        int(Residency.URBAN),
+        int(Kind.MIGRANT),
+        int(Kind.CADRE),
+    )
+
+
+def danwei_solve(residents, u, share, solved, depth, c, base, home, n_loc, arrears):
+    """:func:`sim.regimes.danwei_reactivation.solve_numpy` in one compiled pass."""
+    return _compiled().danwei_solve(
+        residents, u, float(share), solved, float(depth), float(c), base, home, int(n_loc), arrears
+    )

@@ -88,3 +88,73 @@ def union_members(
             owed[k_owed] = i
             k_owed += 1
     return shift, act[:k_act], owed[:k_owed]
+
+
+@njit(cache=True)
+def danwei_prepare(
+    renewed,
+    solved,
+    enlisted,
+    party,
+    status,
+    residency,
+    kind,
+    home,
+    n_units,
+    n_villages,
+    employed,
+    urban,
+    migrant,
+    cadre,
+):
+    # Renewed rows start unenlisted with nothing solved (in place); the rows of employed
+    # party members not enlisted (the pool, in row order); the urban residents of units
+    # and residential communities who are not cadres (a mask). Three branch-free loops
+    # (they vectorize) rather than one with branches.
+    n = renewed.size
+    for i in range(n):
+        if renewed[i]:
+            solved[i] = 0.0
+            enlisted[i] = False
+    town_stop = n_units + n_villages
+    residents = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        h, k = home[i], kind[i]
+        residents[i] = (
+            ((residency[i] == urban) | (k == migrant))
+            & ((h < n_units) | (h >= town_stop))
+            & (k != cadre)
+        )
+    in_pool = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        in_pool[i] = party[i] & (status[i] == employed) & ~enlisted[i]
+    return np.flatnonzero(in_pool), residents
+
+
+@njit(cache=True)
+def danwei_solve(residents, u, share, solved, depth, c, base, home, n_loc, arrears):
+    # Residents whose draw is under ``share`` have ``depth`` of their unsolved share
+    # solved (in place); the hardship term c * solved * base for everyone; per home
+    # locality the people, the residents and the residents' solved shares (summed in
+    # row order, as np.bincount); the residents owed arrears (rows in order).
+    n = residents.size
+    term = np.empty(n)
+    n_home = np.zeros(n_loc, dtype=np.int64)
+    n_res = np.zeros(n_loc, dtype=np.int64)
+    tot = np.zeros(n_loc)
+    owed = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        h = home[i]
+        n_home[h] += 1
+        if residents[i]:
+            if u[i] < share:
+                s = solved[i]
+                solved[i] = s + depth * (1.0 - s)
+            tot[h] += solved[i]
+            n_res[h] += 1
+            if arrears[i] > 0:
+                owed[k] = i
+                k += 1
+        term[i] = c * solved[i] * np.float64(base[i])
+    return term, n_home, n_res, tot, owed[:k]

@@ -144,3 +144,54 @@ def test_union_passes_match_their_numpy_references(n, n_units, seed):
     assert a1.tobytes() == a2.tobytes()
     for g, w in zip(got, want, strict=True):
         assert g.tobytes() == w.astype(g.dtype).tobytes() and g.shape == w.shape
+
+
+def _town(r, n, n_units, n_villages):
+    """A stand-in model for the danwei passes: people of every kind, residency and
+    status, where they live (units, villages, the city), who was renewed."""
+    from types import SimpleNamespace
+
+    people = SimpleNamespace(
+        party=r.random(n) < 0.4,
+        status=r.integers(0, 5, n).astype(np.int8),
+        residency=r.integers(0, 2, n).astype(np.int8),
+        kind=r.integers(0, 5, n).astype(np.int8),
+    )
+    model = SimpleNamespace(
+        people=people,
+        renewed=r.random(n) < 0.2,
+        units=SimpleNamespace(n=n_units),
+        villages=SimpleNamespace(n=n_villages),
+    )
+    home = r.integers(0, n_units + n_villages + 1, n)
+    return model, home
+
+
+@SETTINGS
+@given(st.integers(0, 200), st.integers(0, 6), st.integers(0, 6), st.integers(0, 2**32 - 1))
+def test_danwei_passes_match_their_numpy_references(n, n_units, n_villages, seed):
+    """The danwei programme's compiled passes (renewed rows cleared, the pool, the
+    residents; problems solved, the hardship term, per-locality sums, the owed) equal
+    ``danwei_reactivation.prepare_numpy`` and ``solve_numpy``, in-place changes too."""
+    from sim.regimes import danwei_reactivation as dw
+
+    r = np.random.default_rng(seed)
+    model, home = _town(r, n, n_units, n_villages)
+    solved = np.where(r.random(n) < 0.5, 0.0, r.random(n))
+    enlisted = r.random(n) < 0.3
+    s1, s2, e1, e2 = solved.copy(), solved.copy(), enlisted.copy(), enlisted.copy()
+    pool, residents = kernels_regimes.danwei_prepare(model, s1, e1, home)
+    want_pool, want_res = dw.prepare_numpy(model, s2, e2, home)
+    np.testing.assert_array_equal(pool, want_pool)
+    np.testing.assert_array_equal(residents, want_res)
+    assert s1.tobytes() == s2.tobytes() and e1.tobytes() == e2.tobytes()
+    u = np.where(r.random(n) < 0.2, np.nan, r.random(n))
+    base = r.random(n).astype(np.float32)
+    arrears = np.where(r.random(n) < 0.5, 0.0, r.random(n)).astype(np.float32)
+    n_loc = n_units + n_villages + 1
+    args = (residents, u, 0.4, None, 0.3, -0.25, base, home, n_loc, arrears)
+    got = kernels_regimes.danwei_solve(*args[:3], s1, *args[4:])
+    want = dw.solve_numpy(*args[:3], s2, *args[4:])
+    assert s1.tobytes() == s2.tobytes()
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and g.tobytes() == w.astype(g.dtype).tobytes()
