@@ -76,8 +76,41 @@ def danwei_prepare(model, solved, enlisted, home):
     )
 
 
-def danwei_solve(residents, u, share, solved, depth, c, base, home, n_loc, arrears):
+def danwei_solve(residents, u, share, solved, depth, solvable, w_base, base, home, n_loc, arrears):
     """:func:`sim.regimes.danwei_reactivation.solve_numpy` in one compiled pass."""
+    c = -w_base * solvable  # (grassroots.relief_term's factor, in its order)
     return _compiled().danwei_solve(
         residents, u, float(share), solved, float(depth), float(c), base, home, int(n_loc), arrears
     )
+
+
+def grassroots_prepare(model, solved, home, visited):
+    """:func:`sim.regimes.grassroots.prepare_numpy` in one compiled pass."""
+    from sim.state import Kind
+
+    return _compiled().grassroots_prepare(
+        model.renewed, solved, model.people.kind, home, int(model.units.n), visited, int(Kind.CADRE)
+    )
+
+
+def grassroots_solve(model, near, u, chance, solved, depth, solvable, w_base, home, n_comm, gain):
+    """:func:`sim.regimes.grassroots.solve_numpy` in one compiled pass."""
+    from sim.state import Kind
+
+    p = model.people
+    term, count, tot, reached = _compiled().grassroots_solve(
+        near,
+        u,
+        float(chance),
+        solved,
+        float(depth),
+        -w_base * solvable,  # (relief_term's factor, in its order)
+        p.hardship_base,
+        p.kind,
+        home,
+        int(model.units.n),
+        int(n_comm),
+        int(Kind.CADRE),
+    )
+    # (community_legitimacy's mean, in its order)
+    return term, gain * tot / np.maximum(count.astype(np.float64), 1.0), reached

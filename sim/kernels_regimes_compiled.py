@@ -158,3 +158,43 @@ def danwei_solve(residents, u, share, solved, depth, c, base, home, n_loc, arrea
                 k += 1
         term[i] = c * solved[i] * np.float64(base[i])
     return term, n_home, n_res, tot, owed[:k]
+
+
+@njit(cache=True)
+def grassroots_prepare(renewed, solved, kind, home, n_units, visited, cadre):
+    # Renewed rows start with nothing solved (in place); the mask of non-cadres living
+    # in a community (home past the units) that this month's visits reach.
+    n = renewed.size
+    for i in range(n):
+        if renewed[i]:
+            solved[i] = 0.0
+    near = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        h = home[i]
+        if kind[i] != cadre and h >= n_units:
+            near[i] = visited[h - n_units]
+    return near
+
+
+@njit(cache=True)
+def grassroots_solve(near, u, chance, solved, depth, c, base, kind, home, n_units, n_comm, cadre):
+    # The reached (near, draw under ``chance``) have ``depth`` of their unsolved share
+    # solved (in place); the hardship term c * solved * base for everyone; per community
+    # its resident non-cadres and their solved shares (summed in row order, as
+    # np.bincount); the number reached.
+    n = near.size
+    term = np.empty(n)
+    count = np.zeros(n_comm, dtype=np.int64)
+    tot = np.zeros(n_comm)
+    reached = 0
+    for i in range(n):
+        if near[i] and u[i] < chance:
+            s = solved[i]
+            solved[i] = s + depth * (1.0 - s)
+            reached += 1
+        h = home[i]
+        if kind[i] != cadre and h >= n_units:
+            count[h - n_units] += 1
+            tot[h - n_units] += solved[i]
+        term[i] = c * solved[i] * np.float64(base[i])
+    return term, count, tot, reached

@@ -189,9 +189,36 @@ def test_danwei_passes_match_their_numpy_references(n, n_units, n_villages, seed
     base = r.random(n).astype(np.float32)
     arrears = np.where(r.random(n) < 0.5, 0.0, r.random(n)).astype(np.float32)
     n_loc = n_units + n_villages + 1
-    args = (residents, u, 0.4, None, 0.3, -0.25, base, home, n_loc, arrears)
+    args = (residents, u, 0.4, None, 0.3, 0.6, 0.35, base, home, n_loc, arrears)
     got = kernels_regimes.danwei_solve(*args[:3], s1, *args[4:])
     want = dw.solve_numpy(*args[:3], s2, *args[4:])
     assert s1.tobytes() == s2.tobytes()
     for g, w in zip(got, want, strict=True):
         assert g.shape == w.shape and g.tobytes() == w.astype(g.dtype).tobytes()
+
+
+@SETTINGS
+@given(st.integers(0, 200), st.integers(0, 6), st.integers(0, 6), st.integers(0, 2**32 - 1))
+def test_grassroots_passes_match_their_numpy_references(n, n_units, n_villages, seed):
+    """The grassroots programme's compiled passes (renewed rows cleared and who the
+    visits reach; problems solved, the hardship term, each community's legitimacy, how
+    many were reached) equal ``grassroots.prepare_numpy`` and ``solve_numpy``."""
+    from sim.regimes import grassroots as gr
+
+    r = np.random.default_rng(seed)
+    model, home = _town(r, n, n_units, n_villages)
+    model.people.hardship_base = r.random(n).astype(np.float32)
+    n_comm = n_villages + 1
+    visited = r.random(n_comm) < 0.5
+    solved = np.where(r.random(n) < 0.5, 0.0, r.random(n))
+    s1, s2 = solved.copy(), solved.copy()
+    near = kernels_regimes.grassroots_prepare(model, s1, home, visited)
+    np.testing.assert_array_equal(near, gr.prepare_numpy(model, s2, home, visited))
+    assert s1.tobytes() == s2.tobytes()
+    u = np.where(r.random(n) < 0.2, np.nan, r.random(n))
+    args = (model, near, u, 0.5, None, 0.3, 0.6, 0.35, home, n_comm, 0.1)
+    got = kernels_regimes.grassroots_solve(*args[:4], s1, *args[5:])
+    want = gr.solve_numpy(*args[:4], s2, *args[5:])
+    assert s1.tobytes() == s2.tobytes()
+    assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
+    assert got[2] == want[2]

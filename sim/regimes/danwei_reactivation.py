@@ -56,6 +56,7 @@ from sim.regimes.grassroots import (
     Persistence,
     RelapseRate,
     relapse,
+    relief_term,
     solve_problems,
 )
 from sim.state import Kind, Residency, Status
@@ -163,7 +164,8 @@ def solve_numpy(
     share: float,
     solved: np.ndarray,
     depth: float,
-    c: float,
+    solvable: float,
+    w_base: float,
     base: np.ndarray,
     home: np.ndarray,
     n_loc: int,
@@ -171,11 +173,11 @@ def solve_numpy(
 ):
     """After the draws ``u``: residents drawing under ``share`` have ``depth`` of their
     unsolved problems solved (``solved`` in place). Returns the hardship term
-    ``c`` × solved × ``base`` (``grassroots.relief_term``, c = −w_base × solvable), and per home locality the people,
-    the residents and the residents' summed solved share; and the residents owed arrears."""
+    (``grassroots.relief_term``), and per home locality the people, the residents and
+    the residents' summed solved share; and the residents owed arrears."""
     at = np.flatnonzero(residents & (u < share))
     solved[at] = solve_problems(solved[at], True, depth)
-    term = c * solved * base
+    term = relief_term(solved, base, solvable, w_base)
     loc = home[residents]
     return (
         term,
@@ -245,7 +247,6 @@ class DanweiReactivation(Regime):
         # ``monitoring_legitimacy`` (line 50). Both by where people live;
         # ``legitimacy.update_local`` carries the gain to the localities where they are
         # counted (a laid-off worker's unit).
-        c = -model.params.hardship_idiosyncratic * prm.solvable
         solve = kernels_regimes.danwei_solve if compiled else solve_numpy
         term, n_home, n_res, tot, owed = solve(
             residents,
@@ -253,7 +254,8 @@ class DanweiReactivation(Regime):
             share,
             self.solved,
             prm.depth,
-            c,
+            prm.solvable,
+            model.params.hardship_idiosyncratic,
             p.hardship_base,
             home,
             model.n_localities,
