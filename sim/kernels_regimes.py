@@ -114,3 +114,29 @@ def grassroots_solve(model, near, u, chance, solved, depth, solvable, w_base, ho
     )
     # (community_legitimacy's mean, in its order)
     return term, gain * tot / np.maximum(count.astype(np.float64), 1.0), reached
+
+
+def coop_hazard(vil, seen, tie_w, degree, hardship, failed, coop, base_rate, support, diffusion):
+    """:func:`sim.regimes.cooperatives.hazard_numpy` in one compiled pass."""
+    f32 = np.float32
+    return _compiled().coop_hazard(
+        vil, seen, tie_w, degree, hardship, failed, coop,
+        f32(base_rate), f32(1.0 + support), float(diffusion),
+    )  # fmt: skip
+
+
+def coop_join(u, hz, can, coop):
+    """:func:`sim.regimes.cooperatives.join_numpy` in one compiled pass."""
+    return _compiled().coop_join(u, hz, can, coop)
+
+
+def coop_pool(
+    coop, collective, vil, land, base, activism, relief, farm_income, grain_price, premium,
+    services, net_factor, solidarity, n_v,
+):  # fmt: skip
+    """:func:`sim.regimes.cooperatives.pool_numpy` in one compiled pass."""
+    f32 = np.float32
+    return _compiled().coop_pool(
+        coop, collective, vil, land, base, activism, relief, f32(farm_income), f32(grain_price),
+        f32(premium), float(services), f32(net_factor), f32(solidarity), int(n_v),
+    )  # fmt: skip

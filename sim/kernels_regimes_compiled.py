@@ -33,14 +33,27 @@ def row_sums_short(indptr, data, start, stop):
 
 @njit(cache=True)
 def _maximum(a, b):
-    # np.maximum for one pair: NaN propagates, ties return the first
-    return a if (a >= b or a != a) else b
+    # np.maximum for one pair as numpy computes it: NaN propagates, a tie (−0.0 and
+    # +0.0) returns the second
+    return a if (a > b or a != a) else b
 
 
 @njit(cache=True)
 def _minimum(a, b):
-    # np.minimum for one pair: NaN propagates, ties return the first
-    return a if (a <= b or a != a) else b
+    # np.minimum for one pair as numpy computes it: NaN propagates, a tie returns the
+    # second
+    return a if (a < b or a != a) else b
+
+
+@njit(cache=True)
+def _clip(x, lo, hi):
+    # np.clip for one value as numpy computes it: NaN stays, a value equal to a bound
+    # (−0.0 at 0.0) stays itself
+    if x < lo:
+        return lo
+    if x > hi:
+        return hi
+    return x
 
 
 @njit(cache=True)
@@ -198,3 +211,79 @@ def grassroots_solve(near, u, chance, solved, depth, c, base, kind, home, n_unit
             tot[h - n_units] += solved[i]
         term[i] = c * solved[i] * np.float64(base[i])
     return term, count, tot, reached
+
+
+@njit(cache=True)
+def coop_hazard(vil, seen, tie_w, degree, hardship, failed, coop, base_rate, support, diffusion):
+    # Per peasant of the block: the coop presence they see, clip(seen[village] + their
+    # coop ties' weight / max(degree, 1), 0, 1), and the join hazard from it, with the
+    # dtypes of cooperatives.join_hazard (hardship × base_rate × (1 + support) in
+    # float32, then float64); and who can join (not a member, their village's coop did
+    # not fail this month).
+    n = vil.size
+    hz = np.empty(n)
+    can = np.empty(n, dtype=np.bool_)
+    one32 = degree.dtype.type(1.0)
+    for i in range(n):
+        d = _maximum(degree[i], one32)
+        exposure = _clip(seen[vil[i]] + tie_w[i] / np.float64(d), 0.0, 1.0)
+        h = hardship[i] * base_rate * support
+        hz[i] = _clip(np.float64(h) * (1.0 + diffusion * exposure), 0.0, 1.0)
+        can[i] = ~coop[i] & ~failed[vil[i]]
+    return hz, can
+
+
+@njit(cache=True)
+def coop_join(u, hz, can, coop):
+    # Those who can join and draw under their hazard join (``coop`` in place); the
+    # numbers who joined and of members after.
+    joins = 0
+    members = 0
+    for i in range(coop.size):
+        if can[i] and u[i] < hz[i]:
+            coop[i] = True
+            joins += 1
+        if coop[i]:
+            members += 1
+    return joins, members
+
+
+@njit(cache=True)
+def coop_pool(
+    coop,
+    collective,
+    vil,
+    land,
+    base,
+    activism,
+    relief,
+    farm_income,
+    grain_price,
+    premium,
+    services,
+    net_factor,
+    solidarity,
+    n_v,
+):
+    # Pooling for the members (cooperatives._villages' numpy, dtype for dtype): the
+    # income premium on farm income (float32) outside collectives, collectives'
+    # services (float64 on top), paid into ``relief`` as float32; the safety-net term
+    # (float32 product, 0 for others, as float64); solidarity raises activism (at most
+    # 1); the members per village (float64 sums, np.bincount's order).
+    n = coop.size
+    net = np.zeros(n)
+    per_v = np.zeros(n_v)
+    one = activism.dtype.type(1.0)
+    for i in range(n):
+        v = vil[i]
+        gain = np.float32(0.0)
+        if coop[i] and not collective[v]:
+            farm = farm_income * land[i] * grain_price
+            gain = premium * farm
+        total = np.float64(gain) + (services if collective[v] else 0.0)
+        relief[i] = relief[i] + np.float32(total)
+        if coop[i]:
+            net[i] = np.float64(net_factor * base[i])
+            activism[i] = _minimum(activism[i] + solidarity, one)
+            per_v[v] += 1.0
+    return net, per_v

@@ -8,6 +8,8 @@ including the awkward values: ties, −0.0, NaN, empty inputs.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -222,3 +224,90 @@ def test_grassroots_passes_match_their_numpy_references(n, n_units, n_villages, 
     assert s1.tobytes() == s2.tobytes()
     assert got[0].tobytes() == want[0].tobytes() and got[1].tobytes() == want[1].tobytes()
     assert got[2] == want[2]
+
+
+SPECIAL = np.array([0.0, -0.0, 1.0, 0.5, np.nan, np.inf, -1.0, 2.0, 1e-40])
+
+
+@functools.cache
+def _pairwise():
+    """The kernels' one-value helpers applied elementwise (compiled once per session)."""
+    from numba import njit
+
+    from sim import kernels_regimes_compiled as krc
+
+    @njit
+    def apply(a, b):
+        out = np.empty((3, a.size), dtype=a.dtype)
+        for i in range(a.size):
+            out[0, i] = krc._maximum(a[i], b[i])
+            out[1, i] = krc._minimum(a[i], b[i])
+            out[2, i] = krc._clip(a[i], b[i], b[i] + 1.0)
+        return out
+
+    return apply
+
+
+@SETTINGS
+@given(st.integers(0, 2**32 - 1), st.sampled_from([np.float32, np.float64]))
+def test_pairwise_min_max_clip_are_numpys(seed, dtype):
+    """The kernels' one-value ``_maximum``, ``_minimum`` and ``_clip`` are numpy's, to
+    the sign of zero and NaN: a tie returns the second operand; a value equal to a
+    bound stays itself, as ``np.clip`` with scalar bounds (the rules' use) leaves it."""
+    r = np.random.default_rng(seed)
+    a = SPECIAL[r.integers(0, SPECIAL.size, 64)].astype(dtype)
+    b = SPECIAL[r.integers(0, SPECIAL.size, 64)].astype(dtype)
+    got = _pairwise()(a, b)
+    assert got[0].tobytes() == np.maximum(a, b).tobytes()
+    assert got[1].tobytes() == np.minimum(a, b).tobytes()
+    # (scalar bounds, as the rules clip: numpy's array-bound loop breaks ties otherwise)
+    for lo in (0, 0.0, -0.0, 0.5, 1.0):
+        got = _pairwise()(a, np.full(a.size, lo, dtype=dtype))
+        assert got[2].tobytes() == np.clip(a, lo, lo + 1.0).tobytes()
+
+
+def _f32(r, n, special=0.3):
+    x = r.random(n).astype(np.float32)
+    pick = r.random(n) < special
+    x[pick] = np.array([0.0, -0.0, 1.0, 0.5], dtype=np.float32)[r.integers(0, 4, int(pick.sum()))]
+    return x
+
+
+@SETTINGS
+@given(st.integers(0, 300), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_cooperative_passes_match_their_numpy_references(n, n_v, seed):
+    """The cooperatives' compiled passes over the peasants (join hazard and who can
+    join; joins; pooling: relief, the safety-net term, solidarity, members per village)
+    equal ``cooperatives.hazard_numpy``, ``join_numpy`` and ``pool_numpy``, dtype for
+    dtype, in-place changes too."""
+    from sim.regimes import cooperatives as co
+
+    r = np.random.default_rng(seed)
+    vil = r.integers(0, n_v, n)
+    seen = np.where(r.random(n_v) < 0.3, 0.0, r.random(n_v))
+    tie_w = np.where(r.random(n) < 0.4, 0.0, r.random(n) * 3)
+    degree = np.where(r.random(n) < 0.2, 0.0, r.random(n) * 8).astype(np.float32)
+    hardship = _f32(r, n)
+    failed = r.random(n_v) < 0.3
+    coop = r.random(n) < 0.4
+    args = (vil, seen, tie_w, degree, hardship, failed, coop, 0.02, 0.5, 1.5)
+    hz, can = kernels_regimes.coop_hazard(*args)
+    want_hz, want_can = co.hazard_numpy(*args)
+    assert hz.tobytes() == want_hz.tobytes()
+    np.testing.assert_array_equal(can, want_can)
+    u = np.where(r.random(n) < 0.2, np.nan, r.random(n) * 0.05)
+    c1, c2 = coop.copy(), coop.copy()
+    assert kernels_regimes.coop_join(u, hz, can, c1) == co.join_numpy(u, hz, can, c2)
+    np.testing.assert_array_equal(c1, c2)
+    collective = r.random(n_v) < 0.3
+    c1[collective[vil]] = True  # (collectives' peasants are members)
+    c2[:] = c1
+    land, base = _f32(r, n) * 2, _f32(r, n)
+    act1, rel1 = _f32(r, n), _f32(r, n) * 10
+    act2, rel2 = act1.copy(), rel1.copy()
+    params = (1.3, 0.9, 0.15, 0.25, -0.12, 0.05, n_v)
+    net1, per1 = kernels_regimes.coop_pool(c1, collective, vil, land, base, act1, rel1, *params)
+    net2, per2 = co.pool_numpy(c2, collective, vil, land, base, act2, rel2, *params)
+    assert act1.tobytes() == act2.tobytes() and rel1.tobytes() == rel2.tobytes()
+    assert net1.tobytes() == net2.astype(np.float64).tobytes()
+    assert per1.tobytes() == per2.tobytes()
