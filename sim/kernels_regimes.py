@@ -140,3 +140,23 @@ def coop_pool(
         coop, collective, vil, land, base, activism, relief, f32(farm_income), f32(grain_price),
         f32(premium), float(services), f32(net_factor), f32(solidarity), int(n_v),
     )  # fmt: skip
+
+
+def layoff_counts(people, rows: slice, n_units: int):
+    """:func:`sim.regimes.privatization.layoff_counts_numpy` in one compiled pass."""
+    from sim.state import Status
+
+    return _compiled().layoff_counts(
+        people.status, people.unit, people.laid_off, rows.start, rows.stop, int(n_units),
+        int(Status.XIAGANG), int(Status.UNEMPLOYED), int(Status.EMPLOYED), int(Status.RETIRED),
+    )  # fmt: skip
+
+
+def layoff_terms(people, rows: slice, fear: float, burden: np.ndarray):
+    """:func:`sim.regimes.privatization.layoff_terms_numpy` in one compiled pass."""
+    from sim.state import Status
+
+    return _compiled().layoff_terms(
+        people.status, people.unit, rows.start, rows.stop, float(fear),
+        np.asarray(burden, dtype=np.float64), int(Status.EMPLOYED), int(Status.RETIRED),
+    )  # fmt: skip

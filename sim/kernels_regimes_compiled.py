@@ -287,3 +287,42 @@ def coop_pool(
             activism[i] = _minimum(activism[i] + solidarity, one)
             per_v[v] += 1.0
     return net, per_v
+
+
+@njit(cache=True)
+def layoff_counts(
+    status, unit, laid_off, start, stop, n_units, xiagang, unemployed, employed, retired
+):
+    # Over rows start:stop: the laid-off (a layoff month, xiagang or unemployed) and
+    # the employed, and per unit its laid-off and its retirees (with a unit).
+    n_off = 0
+    n_on = 0
+    n_laid = np.zeros(n_units, dtype=np.int64)
+    n_ret = np.zeros(n_units, dtype=np.int64)
+    for i in range(start, stop):
+        st = status[i]
+        u = unit[i]
+        if laid_off[i] >= 0 and (st == xiagang or st == unemployed):
+            n_off += 1
+            if u >= 0:
+                n_laid[u] += 1
+        elif st == employed:
+            n_on += 1
+        elif st == retired and u >= 0:
+            n_ret[u] += 1
+    return n_off, n_on, n_laid, n_ret
+
+
+@njit(cache=True)
+def layoff_terms(status, unit, start, stop, fear, burden, employed, retired):
+    # Over rows start:stop: the employed's job fear and the retirees' dependency burden
+    # (their unit's), 0 for everyone else.
+    thr = np.zeros(stop - start)
+    hard = np.zeros(stop - start)
+    for i in range(start, stop):
+        st = status[i]
+        if st == employed:
+            thr[i - start] = fear
+        elif st == retired and unit[i] >= 0:
+            hard[i - start] = burden[unit[i]]
+    return thr, hard

@@ -311,3 +311,34 @@ def test_cooperative_passes_match_their_numpy_references(n, n_v, seed):
     assert act1.tobytes() == act2.tobytes() and rel1.tobytes() == rel2.tobytes()
     assert net1.tobytes() == net2.astype(np.float64).tobytes()
     assert per1.tobytes() == per2.tobytes()
+
+
+@SETTINGS
+@given(st.integers(0, 300), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_layoff_passes_match_their_numpy_references(n, n_units, seed):
+    """Privatization's compiled passes over the staff rows (laid-off and employed
+    counts, laid-off and retirees per unit; the job-fear and dependency terms) equal
+    ``privatization.layoff_counts_numpy`` and ``layoff_terms_numpy``."""
+    from types import SimpleNamespace
+
+    from sim.regimes import privatization as pv
+
+    r = np.random.default_rng(seed)
+    unit = np.where(r.random(n) < 0.3, -1, r.integers(0, n_units, n)).astype(np.int32)
+    people = SimpleNamespace(
+        status=r.integers(0, 6, n).astype(np.int8),
+        unit=unit,
+        laid_off=np.where(r.random(n) < 0.5, -1, r.integers(0, 50, n)).astype(np.int32),
+    )
+    a = int(r.integers(0, n + 1))
+    rows = slice(a, int(r.integers(a, n + 1)))
+    got = kernels_regimes.layoff_counts(people, rows, n_units)
+    want = pv.layoff_counts_numpy(people, rows, n_units)
+    assert got[:2] == want[:2]
+    np.testing.assert_array_equal(got[2], want[2])
+    np.testing.assert_array_equal(got[3], want[3])
+    burden = r.random(n_units)
+    got = kernels_regimes.layoff_terms(people, rows, 0.07, burden)
+    want = pv.layoff_terms_numpy(people, rows, 0.07, burden)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
