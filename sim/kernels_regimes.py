@@ -160,3 +160,21 @@ def layoff_terms(people, rows: slice, fear: float, burden: np.ndarray):
         people.status, people.unit, rows.start, rows.stop, float(fear),
         np.asarray(burden, dtype=np.float64), int(Status.EMPLOYED), int(Status.RETIRED),
     )  # fmt: skip
+
+
+def self_managed_wages(people, run):
+    """:func:`sim.regimes.cooperatives.self_managed_wages_numpy` in one compiled pass."""
+    from sim.state import Status
+
+    return _compiled().self_managed_wages(
+        people.unit, people.status, people.wage, run, int(Status.EMPLOYED)
+    )
+
+
+def self_managed_pay(people, emp, target, rate, self_pay):
+    """:func:`sim.regimes.cooperatives.self_pay_numpy` in one compiled pass (in place)."""
+    p = people
+    _compiled().self_managed_pay(
+        p.unit, emp, p.wage, p.relief, p.arrears, np.asarray(target, dtype=np.float64),
+        float(rate), p.arrears.dtype.type(self_pay),
+    )  # fmt: skip

@@ -326,3 +326,38 @@ def layoff_terms(status, unit, start, stop, fear, burden, employed, retired):
         elif st == retired and unit[i] >= 0:
             hard[i - start] = burden[unit[i]]
     return thr, hard
+
+
+@njit(cache=True)
+def self_managed_wages(unit, status, wage, run, employed):
+    # The people employed in a worker-run unit (a mask), and per unit their number and
+    # their wages summed as float64 in row order (cooperatives.unit_mean_wage's parts).
+    n = unit.size
+    emp = np.zeros(n, dtype=np.bool_)
+    count = np.zeros(run.size, dtype=np.int64)
+    total = np.zeros(run.size)
+    for i in range(n):
+        u = unit[i]
+        if u >= 0 and status[i] == employed and run[u]:
+            emp[i] = True
+            count[u] += 1
+            total[u] += np.float64(wage[i])
+    return emp, count, total
+
+
+@njit(cache=True)
+def self_managed_pay(unit, emp, wage, relief, arrears, target, rate, self_pay):
+    # In place, for everyone, as cooperatives.self_pay_numpy: the employed of worker-run
+    # units move ``rate`` of the way to their unit's target wage (float64, stored as
+    # float32); their arrears are paid first (``self_pay`` of them, float32), into relief
+    # at the new wage; everyone else's relief and arrears take the same float32
+    # arithmetic with nothing paid.
+    zero = arrears.dtype.type(0.0)
+    for i in range(unit.size):
+        paid = zero
+        if emp[i]:
+            w = np.float64(wage[i])
+            wage[i] = w + rate * (target[unit[i]] - w)
+            paid = arrears[i] * self_pay
+        relief[i] = relief[i] + paid * wage[i]
+        arrears[i] = arrears[i] - paid

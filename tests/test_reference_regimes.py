@@ -342,3 +342,39 @@ def test_layoff_passes_match_their_numpy_references(n, n_units, seed):
     want = pv.layoff_terms_numpy(people, rows, 0.07, burden)
     for g, w in zip(got, want, strict=True):
         assert g.tobytes() == w.tobytes()
+
+
+@SETTINGS
+@given(st.integers(0, 300), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_self_management_passes_match_their_numpy_references(n, n_units, seed):
+    """Worker-run units' compiled passes (who is employed there, their wages per unit;
+    levelled wages, arrears paid first into relief, everyone's relief and arrears in the
+    same float32 arithmetic) equal ``cooperatives.self_managed_wages_numpy`` and
+    ``self_pay_numpy``, to the bit."""
+    from types import SimpleNamespace
+
+    from sim.regimes import cooperatives as co
+
+    r = np.random.default_rng(seed)
+
+    def people():
+        return SimpleNamespace(
+            unit=np.where(r.random(n) < 0.3, -1, r.integers(0, n_units, n)).astype(np.int32),
+            status=r.integers(0, 5, n).astype(np.int8),
+            wage=_f32(r, n) * 2,
+            relief=np.where(r.random(n) < 0.3, np.float32(-0.0), _f32(r, n)),
+            arrears=np.where(r.random(n) < 0.5, 0, _f32(r, n)).astype(np.float32),
+        )
+
+    p1 = people()
+    p2 = SimpleNamespace(**{k: v.copy() for k, v in vars(p1).items()})
+    run = r.random(n_units) < 0.5
+    got = kernels_regimes.self_managed_wages(p1, run)
+    want = co.self_managed_wages_numpy(p2, run)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.astype(g.dtype).tobytes()
+    target = r.random(n_units) * 2
+    kernels_regimes.self_managed_pay(p1, got[0], target, 0.3, 0.5)
+    co.self_pay_numpy(p2, want[0], target, 0.3, 0.5)
+    for name in ("wage", "relief", "arrears"):
+        assert getattr(p1, name).tobytes() == getattr(p2, name).tobytes(), name

@@ -209,6 +209,30 @@ def level_wages(
     return np.where(run, wage + rate * (target - wage), wage).astype(wage.dtype)
 
 
+def self_managed_wages_numpy(people, run: np.ndarray):
+    """The people employed in a unit of ``run`` (worker-run units): a mask, and per unit
+    their number and summed wages (float64), whose ratio is :func:`unit_mean_wage`."""
+    p = people
+    emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
+    unit = p.unit[emp]
+    return (
+        emp,
+        np.bincount(unit, minlength=run.size),
+        np.bincount(unit, weights=p.wage[emp].astype(np.float64), minlength=run.size),
+    )
+
+
+def self_pay_numpy(people, emp: np.ndarray, target: np.ndarray, rate: float, self_pay: float):
+    """Self-management (L21, L110), in place: the ``emp`` (employed in worker-run units)
+    level their wages ``rate`` of the way to their unit's ``target`` (:func:`level_wages`)
+    and are paid ``self_pay`` of their arrears first, into relief at the new wage."""
+    p = people
+    p.wage = level_wages(p.wage, p.unit, emp, target.size, rate, target)
+    paid = np.where(emp, p.arrears * self_pay, 0.0)
+    p.relief = (p.relief + paid * p.wage).astype(np.float32)
+    p.arrears = (p.arrears - paid).astype(np.float32)
+
+
 def shared_wage(
     ref: np.ndarray, posts: np.ndarray, staff: np.ndarray, sharing: float
 ) -> np.ndarray:
@@ -554,7 +578,10 @@ class Cooperatives(Regime):
         u.capacity[run] *= (1.0 - prm.seized_capacity_loss) * (1.0 + prm.self_management_effort)
         # Self-management: levelled wages paid first, no cadre privilege (L21, L110).
         if run.any():
-            emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
+            # (two passes over everyone, compiled from 20,000 rows: sim/kernels_regimes.py)
+            compiled = kernels.wanted(p.n)
+            wages_of = kernels_regimes.self_managed_wages if compiled else self_managed_wages_numpy
+            emp, count, total = wages_of(p, run)
             # The posts (staff0) shared among everyone employed: daigang (L14), where
             # layoffs are still due by an agreement (another source's deferral: a union's
             # slow layoffs) — elsewhere more staff than posts are hires of the new owner
@@ -568,12 +595,10 @@ class Cooperatives(Regime):
             target = np.where(
                 (staff > u.staff0) & due,
                 shared_wage(self.seized_wage, u.staff0, staff, prm.work_sharing),
-                unit_mean_wage(p.wage, p.unit, emp, n_u),
+                total / np.maximum(count.astype(np.float64), 1.0),  # (unit_mean_wage)
             )
-            p.wage = level_wages(p.wage, p.unit, emp, n_u, prm.wage_levelling, target)
-            paid = np.where(emp, p.arrears * prm.self_pay, 0.0)
-            p.relief = (p.relief + paid * p.wage).astype(np.float32)
-            p.arrears = (p.arrears - paid).astype(np.float32)
+            pay = kernels_regimes.self_managed_pay if compiled else self_pay_numpy
+            pay(p, emp, target, prm.wage_levelling, prm.self_pay)
             u.privilege[run] = 0.0
         lost = run & ~seize & (rng.random(n_u) < prm.seized_failure_rate)
         u.ownership[lost] = Ownership.PRIVATE  # the "model" memory (model_seizure) remains
