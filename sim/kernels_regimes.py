@@ -178,3 +178,18 @@ def self_managed_pay(people, emp, target, rate, self_pay):
         p.unit, emp, p.wage, p.relief, p.arrears, np.asarray(target, dtype=np.float64),
         float(rate), p.arrears.dtype.type(self_pay),
     )  # fmt: skip
+
+
+def lethal_fear_term(village, locality, first: int, n_v: int, idx, fear: float):
+    """:func:`sim.regimes.rural_taxes.lethal_fear_numpy` in one compiled pass."""
+    return _compiled().lethal_fear_term(
+        village, locality, int(first), int(n_v), np.asarray(idx, dtype=np.float64), float(fear)
+    )
+
+
+def displacement(vil, land, land0, rates, factor, killed, jail, tax_push, repression_push, rate):
+    """:func:`sim.regimes.rural_taxes.displacement_numpy` in one compiled pass."""
+    return _compiled().displacement_block(
+        vil, land, land0, rates, float(factor), np.asarray(killed, dtype=np.float64), jail,
+        float(tax_push), float(repression_push), float(rate),
+    )  # fmt: skip

@@ -361,3 +361,38 @@ def self_managed_pay(unit, emp, wage, relief, arrears, target, rate, self_pay):
             paid = arrears[i] * self_pay
         relief[i] = relief[i] + paid * wage[i]
         arrears[i] = arrears[i] - paid
+
+
+@njit(cache=True)
+def lethal_fear_term(village, locality, first, n_v, idx, fear):
+    # Everyone counted in a village (locality first:first+n_v, with a village) fears
+    # ``fear`` × their village's killed index; 0 for everyone else (float64).
+    out = np.zeros(village.size)
+    stop = first + n_v
+    for i in range(village.size):
+        v = village[i]
+        if v >= 0 and locality[i] >= first and locality[i] < stop:
+            out[i] = fear * idx[v]
+    return out
+
+
+@njit(cache=True)
+def displacement_block(
+    vil, land, land0, rates, factor, killed, jail, tax_push, repression_push, rate
+):
+    # Per peasant, rural_taxes.displacement_chance (the land lost in float32, the pushes
+    # in float64) times the displacement rate for those not in detention.
+    n = vil.size
+    out = np.empty(n)
+    eps = land0.dtype.type(1e-12)
+    one = land.dtype.type(1.0)
+    zero = land.dtype.type(0.0)
+    for i in range(n):
+        v = vil[i]
+        lost = zero
+        if land0[i] > 0:
+            lost = one - land[i] / _maximum(land0[i], eps)
+        burden = np.float64(rates[v]) * factor
+        push = np.float64(_clip(lost, zero, one)) + tax_push * burden + repression_push * killed[v]
+        out[i] = _clip(push, 0.0, 1.0) * (rate * (1.0 if jail[i] == 0 else 0.0))
+    return out

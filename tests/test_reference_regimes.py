@@ -378,3 +378,29 @@ def test_self_management_passes_match_their_numpy_references(n, n_units, seed):
     co.self_pay_numpy(p2, want[0], target, 0.3, 0.5)
     for name in ("wage", "relief", "arrears"):
         assert getattr(p1, name).tobytes() == getattr(p2, name).tobytes(), name
+
+
+@SETTINGS
+@given(st.integers(0, 300), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_rural_tax_passes_match_their_numpy_references(n, n_v, seed):
+    """The rural tax regime's compiled passes (the fear a village's killings leave; the
+    chance of leaving the land, float32 land lost and float64 pushes) equal
+    ``rural_taxes.lethal_fear_numpy`` and ``displacement_numpy`` to the bit, with land
+    at 0 and −0.0, more land than at the start, and peasants in detention."""
+    from sim.regimes import rural_taxes as rt
+
+    r = np.random.default_rng(seed)
+    first = int(r.integers(0, 5))
+    village = np.where(r.random(n) < 0.3, -1, r.integers(0, n_v, n)).astype(np.int32)
+    locality = r.integers(0, first + n_v + 2, n)
+    idx = np.where(r.random(n_v) < 0.3, 0.0, r.random(n_v))
+    got = kernels_regimes.lethal_fear_term(village, locality, first, n_v, idx, 0.2)
+    assert got.tobytes() == rt.lethal_fear_numpy(village, locality, first, n_v, idx, 0.2).tobytes()
+    vil = r.integers(0, n_v, n)
+    land0 = np.where(r.random(n) < 0.2, 0, _f32(r, n) * 2).astype(np.float32)
+    land = np.where(r.random(n) < 0.2, np.float32(-0.0), _f32(r, n) * 3)
+    rates = r.random(n_v) * 0.3
+    jail = np.where(r.random(n) < 0.2, r.integers(1, 5, n), 0).astype(np.int16)
+    args = (vil, land, land0, rates, np.float32(0.7), idx, jail, 0.5, 0.3, 0.02)
+    got = kernels_regimes.displacement(*args)
+    assert got.tobytes() == rt.displacement_numpy(*args).tobytes()
