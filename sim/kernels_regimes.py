@@ -4,14 +4,16 @@ The counterpart of :mod:`sim.kernels` for ``sim/regimes/`` and the submodels the
 lean on: each kernel has its numpy reference (the expression the model used before) and
 ``tests/test_reference_regimes.py`` checks with hypothesis that both agree bit for bit.
 Nothing here draws random numbers. The loops are in :mod:`sim.kernels_regimes_compiled`,
-imported (with numba) on first use; they run when :func:`sim.kernels.wanted` says so.
+imported (with numba) on first use; the regimes run them when :func:`sim.kernels.wanted` says
+so (from 20,000 rows, or once numba is loaded) and their numpy references otherwise.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import row_sums_reference, wanted
+from sim import kernels
+from sim.kernels import row_sums_reference
 
 
 def _compiled():
@@ -25,7 +27,8 @@ def row_sums(ties, start: int, stop: int, compiled: bool | None = None) -> np.nd
     ``start:stop``) in one compiled pass, the short rows (most of the tie matrix) summed
     inline rather than through the recursive pairwise sum: a fifth less time for the
     peasants' tie degrees, read by the cooperatives every month."""
-    if not wanted(ties.shape[0], compiled) or ties.dtype not in (np.float32, np.float64):
+    # (through the module, so benchmarks.fingerprint's --reference/--compiled apply)
+    if not kernels.wanted(ties.shape[0], compiled) or ties.dtype not in (np.float32, np.float64):
         return row_sums_reference(ties, start, stop)
     return _compiled().row_sums_short(ties.indptr, ties.data, int(start), int(stop))
 
