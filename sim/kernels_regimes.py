@@ -196,3 +196,28 @@ def displacement(vil, land, land0, rates, factor, killed, jail, tax_push, repres
         vil, land, land0, rates, float(factor), np.asarray(killed, dtype=np.float64), jail,
         float(tax_push), float(repression_push), float(rate),
     )  # fmt: skip
+
+
+def residency_counts(model):
+    """:func:`sim.regimes.residency.counts_numpy` in one compiled pass."""
+    from sim.state import Kind, Status
+
+    p, ms = model.people, model.people.rows(Kind.MIGRANT)
+    return _compiled().residency_counts(
+        p.status, p.unit, p.active, model.locality, ms.start, ms.stop, int(model.units.n),
+        int(model.n_localities), int(Status.EMPLOYED),
+    )  # fmt: skip
+
+
+def residency_terms(model, unit_share, city_share, weight, division, tenure_weight, months):
+    """:func:`sim.regimes.residency.terms_numpy` in one compiled pass."""
+    from sim.state import Kind, Status
+
+    p = model.people
+    ws, ms = p.rows(Kind.WORKER), p.rows(Kind.MIGRANT)
+    return _compiled().residency_terms(
+        p.status, p.unit, model.locality, p.tenure, ws.start, ws.stop, ms.start, ms.stop,
+        np.asarray(unit_share, dtype=np.float64), float(city_share), weight * 0.5,
+        np.asarray(division, dtype=np.float64), float(tenure_weight), int(months),
+        int(Status.XIAGANG), int(Status.UNEMPLOYED),
+    )  # fmt: skip

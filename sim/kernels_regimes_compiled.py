@@ -396,3 +396,57 @@ def displacement_block(
         push = np.float64(_clip(lost, zero, one)) + tax_push * burden + repression_push * killed[v]
         out[i] = _clip(push, 0.0, 1.0) * (rate * (1.0 if jail[i] == 0 else 0.0))
     return out
+
+
+@njit(cache=True)
+def residency_counts(status, unit, active, loc, ms_start, ms_stop, n_units, n_loc, employed):
+    # Per unit its employed migrants (rows ms_start:ms_stop with a unit); per locality
+    # last month's active migrants and all its active people.
+    mig_u = np.zeros(n_units, dtype=np.int64)
+    mig_act = np.zeros(n_loc, dtype=np.int64)
+    all_act = np.zeros(n_loc, dtype=np.int64)
+    for i in range(active.size):
+        if active[i]:
+            all_act[loc[i]] += 1
+    for i in range(ms_start, ms_stop):
+        if status[i] == employed and unit[i] >= 0:
+            mig_u[unit[i]] += 1
+        if active[i]:
+            mig_act[loc[i]] += 1
+    return mig_u, mig_act, all_act
+
+
+@njit(cache=True)
+def residency_terms(
+    status,
+    unit,
+    loc,
+    tenure,
+    ws_start,
+    ws_stop,
+    ms_start,
+    ms_stop,
+    unit_share,
+    city_share,
+    c,
+    division,
+    tenure_weight,
+    months,
+    xiagang,
+    unemployed,
+):
+    # The laid-off workers' resentment (float32: c × (their unit's migrant share + the
+    # city's)), and the threshold shift from the first worker to the last migrant: the
+    # workers' division (their locality's) and the migrants' tenure term.
+    added = np.zeros(ws_stop - ws_start, dtype=np.float32)
+    shift = np.zeros(ms_stop - ws_start)
+    for i in range(ws_start, ws_stop):
+        u = unit[i]
+        st = status[i]
+        if st == xiagang or st == unemployed:
+            s = unit_share[max(u, 0)] * (1.0 if u >= 0 else 0.0)
+            added[i - ws_start] = np.float32(c * (s + city_share))
+        shift[i - ws_start] = division[loc[i]]
+    for i in range(ms_start, ms_stop):
+        shift[i - ws_start] = -tenure_weight * _minimum(np.float64(tenure[i]) / months, 1.0)
+    return added, shift

@@ -404,3 +404,47 @@ def test_rural_tax_passes_match_their_numpy_references(n, n_v, seed):
     args = (vil, land, land0, rates, np.float32(0.7), idx, jail, 0.5, 0.3, 0.02)
     got = kernels_regimes.displacement(*args)
     assert got.tobytes() == rt.displacement_numpy(*args).tobytes()
+
+
+@SETTINGS
+@given(st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_residency_passes_match_their_numpy_references(n_units, seed):
+    """The residency regime's compiled passes (employed migrants per unit, active
+    migrants and active people per locality; the laid-off workers' float32 resentment
+    and the workers' division and migrants' tenure shifts) equal
+    ``residency.counts_numpy`` and ``terms_numpy``."""
+    from types import SimpleNamespace
+
+    from sim.regimes import residency as rs
+    from sim.state import Kind
+
+    r = np.random.default_rng(seed)
+    sizes = r.integers(0, 40, 5)
+    stops = np.cumsum(sizes)
+    blocks = {k: slice(int(a), int(b)) for k, a, b in zip(Kind, stops - sizes, stops, strict=True)}
+    n = int(stops[-1])
+    n_loc = n_units + 4
+    people = SimpleNamespace(
+        status=r.integers(0, 5, n).astype(np.int8),
+        unit=np.where(r.random(n) < 0.3, -1, r.integers(0, n_units, n)).astype(np.int32),
+        active=r.random(n) < 0.3,
+        tenure=r.integers(0, 120, n).astype(np.int16),
+        rows=lambda kind: blocks[kind],
+    )
+    model = SimpleNamespace(
+        people=people,
+        locality=r.integers(0, n_loc, n),
+        n_localities=n_loc,
+        units=SimpleNamespace(n=n_units),
+    )
+    got = kernels_regimes.residency_counts(model)
+    want = rs.counts_numpy(model)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    unit_share = np.where(r.random(n_units) < 0.3, 0.0, r.random(n_units))
+    division = r.random(n_loc) * 0.05
+    args = (unit_share, 0.3, 0.4, division, 0.03, 60)
+    got = kernels_regimes.residency_terms(model, *args)
+    want = rs.terms_numpy(model, *args)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tobytes() == w.tobytes()
