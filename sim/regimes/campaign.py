@@ -872,17 +872,22 @@ class Campaign(Regime):
         kind = p.kind
         in_unit = (p.unit >= 0) & (p.status == Status.EMPLOYED)
         cadre = kind == Kind.CADRE
-        staff = in_unit & ((kind == Kind.CADRE) | (kind == Kind.TECHNICIAN) | (kind == Kind.WORKER))
+        # Cadres, technicians and workers are the first three blocks of rows (sim/state.py):
+        # staff are those in a unit before the migrants' block.
+        staff = in_unit.copy()
+        staff[p.rows(Kind.WORKER).stop :] = False
         free = p.jail == 0
         struck = np.zeros(p.n, dtype=bool)
         died = struck
         relabel = True
         # A row recycled for a newcomer (a recruit into a cadre post, an entrant) starts
         # with none of this campaign's per-row state.
-        self.overthrown &= ~model.renewed
-        self.former_rank[model.renewed] = 0
-        self.restored[model.renewed] = False
-        self.leniency[model.renewed] = 0.0
+        # (the renewed rows listed once: few, and four columns are reset there)
+        renewed = np.flatnonzero(model.renewed)
+        self.overthrown[renewed] = False
+        self.former_rank[renewed] = 0
+        self.restored[renewed] = False
+        self.leniency[renewed] = 0.0
         self.leniency *= np.float32(1.0 - prm.leniency_decay)
         if phase == "anti_rightist":
             if not self.quota_done:

@@ -74,7 +74,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from sim import kernels
+from sim import kernels, kernels_regimes
 from sim.draws import uniform_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Ownership, Status
@@ -103,6 +103,69 @@ def join_hazard(
     and in their own and neighbouring villages (E3, L69, L73).
     """
     return np.clip(base_rate * hardship * (1.0 + support) * (1.0 + diffusion * exposure), 0, 1)
+
+
+def hazard_numpy(
+    vil: np.ndarray,
+    seen: np.ndarray,
+    tie_w: np.ndarray,
+    degree: np.ndarray,
+    hardship: np.ndarray,
+    failed: np.ndarray,
+    coop: np.ndarray,
+    base_rate: float,
+    support: float,
+    diffusion: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per peasant: the join hazard (:func:`join_hazard`) at the coop presence they see,
+    clip(``seen`` of their village + the weight of their ties to members / their tie
+    degree, 0, 1) (E3, L69, L73), and who can join (not a member; their village's coop
+    did not fail this month, ``failed`` per village)."""
+    exposure = np.clip(seen[vil] + tie_w / np.maximum(degree, 1), 0, 1)
+    hz = join_hazard(hardship, exposure, base_rate, support, diffusion)
+    return hz, ~coop & ~failed[vil]
+
+
+def join_numpy(u: np.ndarray, hz: np.ndarray, can: np.ndarray, coop: np.ndarray):
+    """Those who can join and draw ``u`` under their hazard join (``coop`` in place);
+    returns how many joined and how many are members after."""
+    joins = can & (u < hz)
+    coop[joins] = True
+    return int(joins.sum()), int(coop.sum())
+
+
+def pool_numpy(
+    coop: np.ndarray,
+    collective: np.ndarray,
+    vil: np.ndarray,
+    land: np.ndarray,
+    base: np.ndarray,
+    activism: np.ndarray,
+    relief: np.ndarray,
+    farm_income: float,
+    grain_price: float,
+    premium: float,
+    services: float,
+    net_factor: float,
+    solidarity: float,
+    n_v: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pooling for the members ``coop`` (L69-L77): the income ``premium`` on farm income
+    outside collectives and collectives' ``services``, paid into ``relief`` (in place);
+    returns the safety-net hardship term (``net_factor`` × idiosyncratic hardship
+    ``base`` of members) and the members per village. Solidarity raises members'
+    ``activism`` (in place), at most 1."""
+    members = coop.copy()
+    collective = collective[vil]
+    farm = farm_income * land * grain_price
+    gain = np.where(members & ~collective, premium * farm, 0.0)
+    gain = gain + np.where(collective, services, 0.0)
+    relief += gain.astype(np.float32)
+    net = np.where(members, net_factor * base, 0.0)
+    activism[...] = np.where(members, np.minimum(activism + solidarity, 1.0), activism).astype(
+        np.float32
+    )
+    return net, np.bincount(vil, weights=members.astype(np.float64), minlength=n_v)
 
 
 def dissolution_hazard(
@@ -144,6 +207,30 @@ def level_wages(
     per_unit = unit_mean_wage(wage, unit, run, n_units) if target is None else target
     target = per_unit[np.maximum(unit, 0)]
     return np.where(run, wage + rate * (target - wage), wage).astype(wage.dtype)
+
+
+def self_managed_wages_numpy(people, run: np.ndarray):
+    """The people employed in a unit of ``run`` (worker-run units): a mask, and per unit
+    their number and summed wages (float64), whose ratio is :func:`unit_mean_wage`."""
+    p = people
+    emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
+    unit = p.unit[emp]
+    return (
+        emp,
+        np.bincount(unit, minlength=run.size),
+        np.bincount(unit, weights=p.wage[emp].astype(np.float64), minlength=run.size),
+    )
+
+
+def self_pay_numpy(people, emp: np.ndarray, target: np.ndarray, rate: float, self_pay: float):
+    """Self-management (L21, L110), in place: the ``emp`` (employed in worker-run units)
+    level their wages ``rate`` of the way to their unit's ``target`` (:func:`level_wages`)
+    and are paid ``self_pay`` of their arrears first, into relief at the new wage."""
+    p = people
+    p.wage = level_wages(p.wage, p.unit, emp, target.size, rate, target)
+    paid = np.where(emp, p.arrears * self_pay, 0.0)
+    p.relief = (p.relief + paid * p.wage).astype(np.float32)
+    p.arrears = (p.arrears - paid).astype(np.float32)
 
 
 def shared_wage(
@@ -388,7 +475,8 @@ class Cooperatives(Regime):
         )
         has_coop = np.bincount(vil[coop_b], minlength=n_v) > 0
         fail = has_coop & ~v.collective & (rng.random(n_v) < h)
-        coop_b[fail[vil]] = False
+        if fail.any():
+            coop_b[fail[vil]] = False
         self.dissolved += int(fail.sum())
         model.tally["coops_dissolved"] = int(fail.sum())
         # Formation and diffusion: hardship, support, members among ties and nearby.
@@ -398,41 +486,67 @@ class Cooperatives(Regime):
         coop_f[sl] = coop_b
         n_peas_v = np.maximum(np.bincount(vil, minlength=n_v), 1)
         share_v = v.coop_share.astype(np.float64)
-        neighbours = 0.5 * (np.roll(share_v, 1) + np.roll(share_v, -1))
+        # (np.roll's values, shifted by slicing: the ring of villages)
+        neighbours = 0.5 * (
+            np.concatenate((share_v[-1:], share_v[:-1]))
+            + np.concatenate((share_v[1:], share_v[:1]))
+        )
         # Only peasants' exposure is read; their rows are one contiguous block of the CSR
         # tie matrix, taken as a view (no copy), so the month costs a third of a full product.
         # (the weights change: repression_concession's hostility; the degrees are summed)
-        degree = kernels.row_sums(model.ties, rows.start, rows.stop)
-        tie_share = kernels.tie_count_wide(model.ties, sl.start, sl.stop, coop_f) / np.maximum(
-            degree, 1
+        degree = kernels_regimes.row_sums(model.ties, rows.start, rows.stop)
+        tie_w = kernels.tie_count_wide(model.ties, sl.start, sl.stop, coop_f)
+        # (the larger of the two per village, read per peasant in the pass)
+        seen = np.maximum(share_v, neighbours)
+        # The passes below over the peasants' rows are compiled from 20,000 rows
+        # (sim/kernels_regimes.py), the same values as their numpy references here.
+        compiled = kernels.wanted(p.n)
+        hazard = kernels_regimes.coop_hazard if compiled else hazard_numpy
+        hz, can = hazard(
+            vil,
+            seen,
+            tie_w,
+            degree,
+            p.hardship[sl],
+            fail,
+            coop_b,
+            prm.join_rate,
+            lv.coop_support,
+            prm.diffusion,
         )
-        exposure = np.clip(np.maximum(share_v[vil], neighbours[vil]) + tie_share, 0, 1)
-        hz = join_hazard(p.hardship[sl], exposure, prm.join_rate, lv.coop_support, prm.diffusion)
         # The draw spans the whole population (the stream does not depend on who can join);
         # only the peasants' numbers are generated (sim/draws.py: same numbers there).
-        can = ~coop_b & ~fail[vil]
-        joins = can & (uniform_block(rng, p.n, sl, can) < hz)
-        coop_b[joins] = True
-        model.tally["coop_joins"] = int(joins.sum())
-        # Pooling: income premium (paid as relief, spent by pay()), safety net, services.
-        members = coop_b.copy()
-        c = float(members.sum()) / max(rows.stop - rows.start, 1)
-        pi = coop_premium(prm.premium, c, prm.market_pressure)
-        farm = model.params.farm_income * p.land[sl] * lv.grain_price
-        gain = np.where(members & ~collective, pi * farm, 0.0)
-        gain = gain + np.where(collective, prm.collective_services, 0.0)
-        p.relief[sl] += gain.astype(np.float32)
-        # The safety net is this regime's own hardship term: it pools away a share of
-        # the members' idiosyncratic hardship while they belong.
-        w_base = model.params.hardship_idiosyncratic
-        net = np.where(members, -prm.safety_net * w_base * p.hardship_base[sl], 0.0)
-        model.terms.add("hardship", self.key, net, rows=sl)  # (the peasants' rows only)
-        # Solidarity: the coop as a "big school" (L73).
-        act = p.activism[sl]  # a view: written in place
-        act[...] = np.where(members, np.minimum(act + prm.solidarity, 1.0), act).astype(np.float32)
-        v.coop_share = (
-            np.bincount(vil, weights=members.astype(np.float64), minlength=n_v) / n_peas_v
+        u = uniform_block(rng, p.n, sl, can)
+        n_joins, n_members = (kernels_regimes.coop_join if compiled else join_numpy)(
+            u, hz, can, coop_b
         )
+        model.tally["coop_joins"] = int(n_joins)
+        # Pooling: income premium (paid as relief, spent by pay()), safety net, services.
+        c = float(n_members) / max(rows.stop - rows.start, 1)
+        pi = coop_premium(prm.premium, c, prm.market_pressure)
+        # The safety net is this regime's own hardship term: it pools away a share of
+        # the members' idiosyncratic hardship while they belong. Solidarity: the coop as
+        # a "big school" (L73).
+        w_base = model.params.hardship_idiosyncratic
+        pool = kernels_regimes.coop_pool if compiled else pool_numpy
+        net, members_v = pool(
+            coop_b,
+            v.collective,
+            vil,
+            p.land[sl],
+            p.hardship_base[sl],
+            p.activism[sl],  # (views: relief and activism are written in place)
+            p.relief[sl],
+            model.params.farm_income,
+            lv.grain_price,
+            pi,
+            prm.collective_services,
+            -prm.safety_net * w_base,
+            prm.solidarity,
+            n_v,
+        )
+        model.terms.add("hardship", self.key, net, rows=sl)  # (the peasants' rows only)
+        v.coop_share = members_v / n_peas_v
 
     def _seizures(self, model: CadreModel) -> None:
         prm, u, p, rng = self.params, model.units, model.people, model.rng
@@ -464,7 +578,10 @@ class Cooperatives(Regime):
         u.capacity[run] *= (1.0 - prm.seized_capacity_loss) * (1.0 + prm.self_management_effort)
         # Self-management: levelled wages paid first, no cadre privilege (L21, L110).
         if run.any():
-            emp = (p.unit >= 0) & (p.status == Status.EMPLOYED) & run[np.maximum(p.unit, 0)]
+            # (two passes over everyone, compiled from 20,000 rows: sim/kernels_regimes.py)
+            compiled = kernels.wanted(p.n)
+            wages_of = kernels_regimes.self_managed_wages if compiled else self_managed_wages_numpy
+            emp, count, total = wages_of(p, run)
             # The posts (staff0) shared among everyone employed: daigang (L14), where
             # layoffs are still due by an agreement (another source's deferral: a union's
             # slow layoffs) — elsewhere more staff than posts are hires of the new owner
@@ -478,12 +595,10 @@ class Cooperatives(Regime):
             target = np.where(
                 (staff > u.staff0) & due,
                 shared_wage(self.seized_wage, u.staff0, staff, prm.work_sharing),
-                unit_mean_wage(p.wage, p.unit, emp, n_u),
+                total / np.maximum(count.astype(np.float64), 1.0),  # (unit_mean_wage)
             )
-            p.wage = level_wages(p.wage, p.unit, emp, n_u, prm.wage_levelling, target)
-            paid = np.where(emp, p.arrears * prm.self_pay, 0.0)
-            p.relief = (p.relief + paid * p.wage).astype(np.float32)
-            p.arrears = (p.arrears - paid).astype(np.float32)
+            pay = kernels_regimes.self_managed_pay if compiled else self_pay_numpy
+            pay(p, emp, target, prm.wage_levelling, prm.self_pay)
             u.privilege[run] = 0.0
         lost = run & ~seize & (rng.random(n_u) < prm.seized_failure_rate)
         u.ownership[lost] = Ownership.PRIVATE  # the "model" memory (model_seizure) remains

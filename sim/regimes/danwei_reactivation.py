@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from sim import kernels, kernels_regimes
 from sim.draws import uniform_at, uniform_where
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.regimes.grassroots import (
@@ -140,16 +141,51 @@ class DanweiParams(RegimeParams):
     )
 
 
-def locality_means(
-    values: np.ndarray, loc: np.ndarray, mask: np.ndarray, n_all: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of ``values`` over ``mask`` people in each locality (0 where none), and the
-    share of each locality's ``n_all`` people in ``mask``."""
-    n_loc = n_all.size
-    loc = loc[mask]
-    n = np.bincount(loc, minlength=n_loc).astype(np.float64)
-    tot = np.bincount(loc, weights=values[mask], minlength=n_loc)
-    return tot / np.maximum(n, 1.0), n / np.maximum(n_all, 1.0)
+def prepare_numpy(model, solved: np.ndarray, enlisted: np.ndarray, home: np.ndarray):
+    """Before the month's draws: rows renewed since last month start unenlisted with
+    nothing solved (``solved`` and ``enlisted`` in place); returns the rows of employed
+    party members not enlisted (the pool) and the mask of urban residents of work units
+    and residential communities, by where they live (``home``), who are not cadres."""
+    p = model.people
+    solved[model.renewed] = 0.0
+    enlisted &= ~model.renewed
+    pool = np.flatnonzero(p.party & (p.status == Status.EMPLOYED) & ~enlisted)
+    urban = (p.residency == Residency.URBAN) | (p.kind == Kind.MIGRANT)
+    # By where they live (sim/submodels/residence.py): a unit's housing, or the city's
+    # residential community once out of work; never a village.
+    n_u = model.units.n
+    in_town = (home < n_u) | (home >= n_u + model.villages.n)
+    return pool, urban & in_town & (p.kind != Kind.CADRE)
+
+
+def solve_numpy(
+    residents: np.ndarray,
+    u: np.ndarray,
+    share: float,
+    solved: np.ndarray,
+    depth: float,
+    solvable: float,
+    w_base: float,
+    base: np.ndarray,
+    home: np.ndarray,
+    n_loc: int,
+    arrears: np.ndarray,
+):
+    """After the draws ``u``: residents drawing under ``share`` have ``depth`` of their
+    unsolved problems solved (``solved`` in place). Returns the hardship term
+    (``grassroots.relief_term``), and per home locality the people, the residents and
+    the residents' summed solved share; and the residents owed arrears."""
+    at = np.flatnonzero(residents & (u < share))
+    solved[at] = solve_problems(solved[at], True, depth)
+    term = relief_term(solved, base, solvable, w_base)
+    loc = home[residents]
+    return (
+        term,
+        np.bincount(home, minlength=n_loc),
+        np.bincount(loc, minlength=n_loc),
+        np.bincount(loc, weights=solved[residents], minlength=n_loc),
+        np.flatnonzero(residents & (arrears > 0)),
+    )
 
 
 @register
@@ -181,56 +217,60 @@ class DanweiReactivation(Regime):
         self.enlisted = np.zeros(p.n, dtype=bool)
         self.reach = 0.0
 
-    def _residents(self, model: CadreModel) -> np.ndarray:
-        """Urban residents of work units and residential communities (not villagers)."""
-        p = model.people
-        urban = (p.residency == Residency.URBAN) | (p.kind == Kind.MIGRANT)
-        # By where they live (sim/submodels/residence.py): a unit's housing, or the
-        # city's residential community once out of work; never a village.
-        n_u = model.units.n
-        home = residence.current(model)
-        in_town = (home < n_u) | (home >= n_u + model.villages.n)
-        return urban & in_town & (p.kind != Kind.CADRE)
-
     def apply(self, model: CadreModel, levers: Levers) -> None:
         levers.monitoring = max(levers.monitoring, self.params.monitoring * self.reach)
 
     def on_step(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
+        # Two passes over everyone (compiled from 20,000 rows, sim/kernels_regimes.py):
+        # before the draws, who can be enlisted and who is a resident; after them, whose
+        # problems are solved and what that adds up to.
+        compiled = kernels.wanted(p.n)
+        home = residence.current(model)
+        prepare = kernels_regimes.danwei_prepare if compiled else prepare_numpy
         # Rows recycled for newcomers start unenlisted, with nothing yet solved.
-        self.solved[model.renewed] = 0.0
-        self.enlisted &= ~model.renewed
+        pool, residents = prepare(model, self.solved, self.enlisted, home)
         # (the pool's rows: only their draws are read, sim/draws.py)
-        pool = np.flatnonzero(p.party & (p.status == Status.EMPLOYED) & ~self.enlisted)
         new = pool[uniform_at(rng, p.n, pool) < prm.enlist_rate]
         self.enlisted[new] = True
         p.activism[new] *= np.float32(1.0 - prm.low_profile)
-        residents = self._residents(model)
         self.reach = network_reach(
-            int(self.enlisted.sum()), prm.residents_each, int(residents.sum())
+            int(np.count_nonzero(self.enlisted)),
+            prm.residents_each,
+            int(np.count_nonzero(residents)),
         )
         share = prm.problem_solving * self.reach
-        reached = residents & (uniform_where(rng, residents) < share)
-        at = np.flatnonzero(reached)  # (the others keep their share)
-        self.solved[at] = solve_problems(self.solved[at], True, prm.depth)
-        w_base = model.params.hardship_idiosyncratic
-        model.terms.add(
-            "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
+        u = uniform_where(rng, residents)
+        # The residents reached have part of their problems solved (the others keep
+        # their share); the hardship term; legitimacy in the units and communities
+        # reached: solved problems, and monitoring by the assumption
+        # ``monitoring_legitimacy`` (line 50). Both by where people live;
+        # ``legitimacy.update_local`` carries the gain to the localities where they are
+        # counted (a laid-off worker's unit).
+        solve = kernels_regimes.danwei_solve if compiled else solve_numpy
+        term, n_home, n_res, tot, owed = solve(
+            residents,
+            u,
+            share,
+            self.solved,
+            prm.depth,
+            prm.solvable,
+            model.params.hardship_idiosyncratic,
+            p.hardship_base,
+            home,
+            model.n_localities,
+            p.arrears,
         )
-        # Legitimacy in the units and communities reached: solved problems, and
-        # monitoring by the assumption ``monitoring_legitimacy`` (line 50).
-        # Both by where people live; ``legitimacy.update_local`` carries the gain to
-        # the localities where they are counted (a laid-off worker's unit).
-        home = residence.current(model)
-        n_home = np.bincount(home, minlength=model.n_localities).astype(np.float64)
-        solved_l, urban_l = locality_means(self.solved, home, residents, n_home)
+        model.terms.add("hardship", self.key, term)
+        n_home = n_home.astype(np.float64)
+        n = n_res.astype(np.float64)
+        solved_l, urban_l = tot / np.maximum(n, 1.0), n / np.maximum(n_home, 1.0)
         model.terms.add(
             "residence_legitimacy",
             self.key,
             prm.legitimacy_gain * solved_l
             + prm.monitoring_legitimacy * prm.monitoring * self.reach * urban_l,
         )
-        owed = np.flatnonzero(residents & (p.arrears > 0))
         settled = owed[
             uniform_at(rng, p.n, owed) < dispute_settlement(share, prm.conflict_of_interest)
         ]

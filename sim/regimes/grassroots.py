@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
+from sim import kernels, kernels_regimes
 from sim.draws import uniform_block, uniform_where
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind
@@ -197,6 +198,34 @@ def community_legitimacy(
     return gain * tot / np.maximum(n, 1.0)
 
 
+def prepare_numpy(model, solved: np.ndarray, home: np.ndarray, visited: np.ndarray):
+    """Before the draws: renewed rows start with nothing solved (``solved`` in place);
+    returns the mask of non-cadres living in a community (``home`` past the units) that
+    this month's visits reach (``visited``, per community)."""
+    p, n_u = model.people, model.units.n
+    solved[model.renewed] = 0.0
+    resident = (p.kind != Kind.CADRE) & (home >= n_u)
+    comm = np.where(resident, home - n_u, 0)
+    return resident & visited[comm]
+
+
+def solve_numpy(model, near, u, chance, solved, depth, solvable, w_base, home, n_comm, gain):
+    """After the draws ``u``: the ``near`` drawing under ``chance`` have ``depth`` of
+    their unsolved problems solved (``solved`` in place). Returns the hardship term
+    (:func:`relief_term`), each community's legitimacy gain (:func:`community_legitimacy`)
+    and how many were reached."""
+    p, n_u = model.people, model.units.n
+    at = np.flatnonzero(near & (u < chance))
+    solved[at] = solve_problems(solved[at], True, depth)
+    resident = (p.kind != Kind.CADRE) & (home >= n_u)
+    comm = np.where(resident, home - n_u, 0)
+    return (
+        relief_term(solved, p.hardship_base, solvable, w_base),
+        community_legitimacy(solved, comm, resident, n_comm, gain),
+        at.size,
+    )
+
+
 @register
 class Grassroots(Regime):
     name = "grassroots"
@@ -235,7 +264,7 @@ class Grassroots(Regime):
 
     def on_step(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
-        self.solved[model.renewed] = 0.0  # a newcomer's problems are not yet solved
+        compiled = kernels.wanted(p.n)
         n_comm = self._communities(model)
         # Who serves: older cadres (line 21) and, if any, younger ones (lines 34, 37).
         rows = p.rows(Kind.CADRE)
@@ -250,26 +279,34 @@ class Grassroots(Regime):
         # village, or the city's residential community, home to school-leavers and to
         # the laid-off and retired once out of the unit's housing; staff on the job
         # live in their unit, which the visits do not reach.
+        # (a newcomer's problems are not yet solved: renewed rows are cleared first)
         n_u = model.units.n
         home = residence.current(model)
-        resident = (p.kind != Kind.CADRE) & (home >= n_u)
-        comm = np.where(resident, home - n_u, 0)
-        near = resident & visited[comm]
-        reached = near & (uniform_where(rng, near) < prm.solve_share * effort)
-        # (solve_problems on the reached rows only: the others keep their share)
-        at = np.flatnonzero(reached)
-        self.solved[at] = solve_problems(self.solved[at], True, prm.depth)
-        w_base = model.params.hardship_idiosyncratic
-        model.terms.add(
-            "hardship", self.key, relief_term(self.solved, p.hardship_base, prm.solvable, w_base)
+        prepare = kernels_regimes.grassroots_prepare if compiled else prepare_numpy
+        near = prepare(model, self.solved, home, visited)
+        u = uniform_where(rng, near)
+        # Those reached have part of their problems solved (the others keep their share):
+        # the hardship term, and legitimacy only where problems were actually solved
+        # (the communities visited), by residence: it counts where the residents are
+        # counted (a village; the unit of a laid-off worker living in the city
+        # community), ``legitimacy.update_local``. Both passes compiled from 20,000 rows.
+        solve = kernels_regimes.grassroots_solve if compiled else solve_numpy
+        term, legitimacy, n_at = solve(
+            model,
+            near,
+            u,
+            prm.solve_share * effort,
+            self.solved,
+            prm.depth,
+            prm.solvable,
+            model.params.hardship_idiosyncratic,
+            home,
+            n_comm,
+            prm.legitimacy_gain,
         )
-        # Legitimacy only where problems were actually solved (the communities visited),
-        # by residence: it counts where the residents are counted (a village; the unit
-        # of a laid-off worker living in the city community), ``legitimacy.update_local``.
+        model.terms.add("hardship", self.key, term)
         loc = np.zeros(model.n_localities)
-        loc[n_u : n_u + n_comm] = community_legitimacy(
-            self.solved, comm, resident, n_comm, prm.legitimacy_gain
-        )
+        loc[n_u : n_u + n_comm] = legitimacy
         model.terms.add("residence_legitimacy", self.key, loc)
         # Migrants' unpaid wages, chased up through their home village's committee
         # (line 30), wherever they work.
@@ -289,8 +326,8 @@ class Grassroots(Regime):
         )
         merit = np.where(serving_young, prm.service_merit, 0.0)
         model.terms.add("merit", self.key, merit, rows=rows)  # (the cadres' rows only)
-        self.helped += int(at.size) + int(settled.size)
-        model.tally["grassroots_helped"] = int(at.size) + int(settled.size)
+        self.helped += int(n_at) + int(settled.size)
+        model.tally["grassroots_helped"] = int(n_at) + int(settled.size)
 
     def on_end(self, model: CadreModel) -> None:
         # Policy as faucet (line 19): part of what was solved comes back, over months.

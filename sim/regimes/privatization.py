@@ -63,6 +63,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from sim import kernels, kernels_regimes
 from sim.draws import uniform_at
 from sim.grouping import first_k_per_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
@@ -262,6 +263,36 @@ def block_probability(size: np.ndarray, block_size: float) -> np.ndarray:
     return np.clip(np.asarray(size, dtype=np.float64) / block_size, 0.0, 1.0)
 
 
+def layoff_counts_numpy(people, rows: slice, n_units: int):
+    """Over ``rows``: the laid-off (a layoff on record, xiagang or unemployed) and the
+    employed (A5's shares, :func:`laid_off_share`), and per unit its laid-off and its
+    retirees (A4's dependants, :func:`dependants_per_pension`)."""
+    status, unit = people.status[rows], people.unit[rows]
+    laid = (people.laid_off[rows] >= 0) & (
+        (status == Status.XIAGANG) | (status == Status.UNEMPLOYED)
+    )
+    employed = status == Status.EMPLOYED
+    placed = unit >= 0
+    retired = (status == Status.RETIRED) & placed
+    return (
+        int(np.count_nonzero(laid)),
+        int(np.count_nonzero(employed)),
+        np.bincount(unit[laid & placed], minlength=n_units),
+        np.bincount(unit[retired], minlength=n_units),
+    )
+
+
+def layoff_terms_numpy(people, rows: slice, fear: float, burden: np.ndarray):
+    """Over ``rows``: the employed's job fear (A5) and each retiree's dependency burden,
+    their unit's (A4); 0 for everyone else."""
+    status, unit = people.status[rows], people.unit[rows]
+    retired = (status == Status.RETIRED) & (unit >= 0)
+    return (
+        np.where(status == Status.EMPLOYED, fear, 0.0),
+        np.where(retired, burden[np.maximum(unit, 0)], 0.0),
+    )
+
+
 @register
 class Privatization(Regime):
     name = "privatization"
@@ -452,22 +483,20 @@ class Privatization(Regime):
     def _fear_and_dependency(self, model) -> None:
         """A5: the employed fear for their jobs; A4: retirees carry the laid-off."""
         prm, p, u = self.params, model.people, model.units
-        # Workers and technicians are two adjacent blocks of rows: read those only.
+        # Workers and technicians are two adjacent blocks of rows: read those only (two
+        # compiled passes from 20,000 rows, the values of the numpy references).
         s = staff_block(p)
-        status, unit = p.status[s], p.unit[s]
-        laid = (p.laid_off[s] >= 0) & ((status == Status.XIAGANG) | (status == Status.UNEMPLOYED))
-        employed = status == Status.EMPLOYED
+        compiled = kernels.wanted(p.n)
+        counts = kernels_regimes.layoff_counts if compiled else layoff_counts_numpy
+        n_off, n_on, n_laid, n_ret = counts(p, s, u.n)
         # Fear for one's job is not the fear a repressed protest leaves (D7, the
         # ``fear_deterrence`` mechanism): it makes the employed slower to act, a term of
         # their protest threshold.
-        fear = prm.job_fear * laid_off_share(laid, employed)
-        if fear > 0:  # (terms on the two blocks' rows only)
-            model.terms.add("threshold", self.key, np.where(employed, fear, 0.0), rows=s)
-        placed = unit >= 0
-        retired = (status == Status.RETIRED) & placed
-        n_laid = np.bincount(unit[laid & placed], minlength=u.n)
-        n_ret = np.bincount(unit[retired], minlength=u.n)
+        fear = prm.job_fear * (n_off / (n_off + n_on) if n_off + n_on else 0.0)  # (laid_off_share)
         dep = dependants_per_pension(n_laid, n_ret, prm.max_dependants)
         burden = prm.dependency_burden * dep / prm.max_dependants
-        term = np.where(retired, burden[np.maximum(unit, 0)], 0.0)
-        model.terms.add("hardship", self.key, term, rows=s)
+        terms = kernels_regimes.layoff_terms if compiled else layoff_terms_numpy
+        threshold, hardship = terms(p, s, fear, burden)
+        if fear > 0:  # (terms on the two blocks' rows only)
+            model.terms.add("threshold", self.key, threshold, rows=s)
+        model.terms.add("hardship", self.key, hardship, rows=s)

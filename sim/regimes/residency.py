@@ -61,6 +61,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from sim import kernels, kernels_regimes
 from sim.calendar import Month
 from sim.regimes.base import Regime, RegimeParams, Source, register
 from sim.state import Kind, Status
@@ -187,6 +188,40 @@ def resentment(
     return np.where(laid_off, weight * 0.5 * (unit_share + city_share), 0.0).astype(np.float32)
 
 
+def counts_numpy(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit its employed migrants; per locality last month's active migrants and all
+    its active people (counts)."""
+    p, ms = model.people, model.people.rows(Kind.MIGRANT)
+    loc, n_loc = model.locality, model.n_localities
+    m_unit = p.unit[ms]
+    m_employed = (p.status[ms] == Status.EMPLOYED) & (m_unit >= 0)
+    act = p.active
+    return (
+        np.bincount(m_unit[m_employed], minlength=model.units.n),
+        np.bincount(loc[ms][act[ms]], minlength=n_loc),
+        np.bincount(loc[act], minlength=n_loc),
+    )
+
+
+def terms_numpy(model, unit_share, city_share, weight, division, tenure_weight, months):
+    """The laid-off workers' resentment (:func:`resentment`, float32, on the workers'
+    rows) and the threshold shift from the first worker to the last migrant: the
+    workers' locality's :func:`division_term` and the migrants' :func:`tenure_term`."""
+    p, loc = model.people, model.locality
+    ws, ms = p.rows(Kind.WORKER), p.rows(Kind.MIGRANT)
+    w_status, w_unit = p.status[ws], p.unit[ws]
+    laid_off = (w_status == Status.XIAGANG) | (w_status == Status.UNEMPLOYED)
+    added = resentment(
+        np.take(unit_share, np.maximum(w_unit, 0)) * (w_unit >= 0), city_share, laid_off, weight
+    ).astype(np.float32)
+    shift = np.zeros(ms.stop - ws.start)
+    shift[: ws.stop - ws.start] = division[loc[ws]]
+    shift[ms.start - ws.start :] = tenure_term(
+        p.tenure[ms].astype(np.float64), tenure_weight, months
+    )
+    return added, shift
+
+
 @register
 class Residency(Regime):
     name = "residency"
@@ -251,38 +286,33 @@ class Residency(Regime):
         p.unit[leaving] = -1  # home to the household's plot, if it still has one
         t["migrants_returned"] = int(leaving.size)
 
-        # Resentment of laid-off workers at migrant competition (F1).
+        # Resentment of laid-off workers at migrant competition (F1), and thresholds:
+        # tenure-driven consciousness of migrants (B5) and the division that keeps workers
+        # from joining migrants' unrest (F5, F6), from last month's actives. (Two passes,
+        # compiled from 20,000 rows: sim/kernels_regimes.py.)
+        compiled = kernels.wanted(p.n) and u.n > 0
+        counts = kernels_regimes.residency_counts if compiled else counts_numpy
+        mig_u, mig_act, all_act = counts(model)
         emp_u = model.unit_staff()  # the employed (all types) per unit
-        m_unit = p.unit[ms]
-        m_employed = (p.status[ms] == Status.EMPLOYED) & (m_unit >= 0)
-        mig_u = np.bincount(m_unit[m_employed], minlength=u.n)
         unit_share = mig_u / np.maximum(emp_u, 1.0)
         city_share = float(mig_u.sum() / max(emp_u.sum(), 1.0))
-        ws = p.rows(Kind.WORKER)  # only laid-off workers resent (0 for everyone else)
-        w_status, w_unit = p.status[ws], p.unit[ws]
-        laid_off = (w_status == Status.XIAGANG) | (w_status == Status.UNEMPLOYED)
+        division = division_term(
+            mig_act.astype(np.float64), all_act.astype(np.float64), prm.division
+        )
+        terms = kernels_regimes.residency_terms if compiled else terms_numpy
+        added, shift = terms(
+            model,
+            unit_share,
+            city_share,
+            prm.competition,
+            division,
+            prm.tenure_consciousness,
+            prm.tenure_months,
+        )
         # The regime's own hardship term: recomputed every month, gone when it ends.
         # (on the workers' rows only; float32, as the term has always been stored)
-        added = resentment(
-            np.take(unit_share, np.maximum(w_unit, 0)) * (w_unit >= 0),
-            city_share,
-            laid_off,
-            prm.competition,
-        ).astype(np.float32)
+        ws = p.rows(Kind.WORKER)  # only laid-off workers resent (0 for everyone else)
         model.terms.add("hardship", self.key, added, rows=ws)
-
-        # Thresholds: tenure-driven consciousness of migrants (B5) and the division that
-        # keeps workers from joining migrants' unrest (F5, F6). Last month's actives.
-        loc, n_loc = model.locality, model.n_localities
-        act = p.active
-        mig_act = np.bincount(loc[ms][act[ms]], minlength=n_loc).astype(np.float64)
-        all_act = np.bincount(loc[act], minlength=n_loc).astype(np.float64)
-        ws = p.rows(Kind.WORKER)
         # (on the workers' and migrants' rows only: one block from the first worker on)
         both = slice(ws.start, ms.stop)
-        shift = np.zeros(ms.stop - ws.start)
-        shift[: ws.stop - ws.start] = division_term(mig_act, all_act, prm.division)[loc[ws]]
-        shift[ms.start - ws.start :] = tenure_term(
-            p.tenure[ms].astype(np.float64), prm.tenure_consciousness, prm.tenure_months
-        )
         model.terms.add("threshold", self.key, shift, rows=both)

@@ -62,6 +62,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from sim import kernels, kernels_regimes
 from sim.calendar import Month
 from sim.draws import uniform_block
 from sim.regimes.base import Regime, RegimeParams, Source, register
@@ -259,6 +260,37 @@ def displacement_chance(
     return np.clip(push, 0.0, 1.0)
 
 
+def lethal_fear_numpy(
+    village: np.ndarray, locality: np.ndarray, first: int, n_v: int, idx: np.ndarray, fear: float
+) -> np.ndarray:
+    """The fear a village's killings leave (A9): everyone counted in a village (locality
+    ``first`` to ``first + n_v``) fears ``fear`` × its killed index ``idx``; 0 elsewhere."""
+    vil = np.maximum(village, 0)
+    villager = (village >= 0) & (locality >= first) & (locality < first + n_v)
+    return np.where(villager, fear * idx[vil], 0.0)
+
+
+def displacement_numpy(
+    vil: np.ndarray,
+    land: np.ndarray,
+    land0: np.ndarray,
+    rates: np.ndarray,
+    factor,
+    killed: np.ndarray,
+    jail: np.ndarray,
+    tax_push: float,
+    repression_push: float,
+    rate: float,
+) -> np.ndarray:
+    """Per peasant (village ``vil``), the monthly chance of leaving the land (line 40):
+    :func:`displacement_chance` at the village's tax rate × relief ``factor`` and killed
+    index ``killed`` (per village), times ``rate``; 0 for a peasant in detention."""
+    burden = rates[vil].astype(np.float64) * float(factor)
+    chance = displacement_chance(land, land0, burden, killed[vil], tax_push, repression_push)
+    chance *= rate * (jail == 0)
+    return chance
+
+
 def violent(turnout: np.ndarray, recent_seizure: np.ndarray, threshold: float) -> np.ndarray:
     """A village event is violent when much of the village is out or it just lost land (A9)."""
     return (turnout >= threshold) | recent_seizure
@@ -346,9 +378,11 @@ class RuralTaxes(Regime):
         loc = np.zeros(model.n_localities)
         loc[first : first + n_v] = -prm.lethal_legitimacy * idx
         model.terms.add("local_legitimacy", self.key, loc)
-        vil = np.maximum(p.village, 0)
-        villager = (p.village >= 0) & (model.locality >= first) & (model.locality < first + n_v)
-        model.terms.add("fear", self.key, np.where(villager, prm.lethal_fear * idx[vil], 0.0))
+        # (one pass over everyone, compiled from 20,000 rows: sim/kernels_regimes.py)
+        fear_of = kernels_regimes.lethal_fear_term if kernels.wanted(p.n) else lethal_fear_numpy
+        model.terms.add(
+            "fear", self.key, fear_of(p.village, model.locality, first, n_v, idx, prm.lethal_fear)
+        )
 
     def on_step(self, model) -> None:
         prm, p, v, rng, t = self.params, model.people, model.villages, model.rng, model.tally
@@ -417,13 +451,20 @@ class RuralTaxes(Regime):
         if prm.displacement_rate <= 0 or ps.stop == ps.start:
             model.tally["peasants_displaced"] = 0
             return
-        vil = np.maximum(p.village[ps], 0)
-        burden = self.rates[vil].astype(np.float64) * float(factor)
-        killed = killed_index(self.killed_memory)[vil]
-        chance = displacement_chance(
-            p.land[ps], self.land0[ps], burden, killed, prm.tax_push, prm.repression_push
+        # The push off the land (displacement_chance); a peasant in detention cannot leave.
+        # (one pass over the peasants, compiled from 20,000 rows: sim/kernels_regimes.py)
+        chance_of = kernels_regimes.displacement if kernels.wanted(p.n) else displacement_numpy
+        chance = chance_of(
+            np.maximum(p.village[ps], 0),
+            p.land[ps],
+            self.land0[ps],
+            self.rates,
+            factor,
+            killed_index(self.killed_memory),
+            p.jail[ps],
+            prm.tax_push,
+            prm.repression_push,
+            prm.displacement_rate,
         )
-        # A peasant in detention cannot leave.
-        chance *= prm.displacement_rate * (p.jail[ps] == 0)
         leaving = np.flatnonzero(rng.random(ps.stop - ps.start) < chance) + ps.start
         model.tally["peasants_displaced"] = demography.displace_to_city(model, leaving)

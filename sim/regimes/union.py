@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
+from sim import kernels, kernels_regimes
 from sim.draws import uniform_at, uniform_where
 from sim.grouping import mean_by_group
 from sim.regimes.base import Regime, RegimeParams, Source, register
@@ -88,6 +89,49 @@ def release_offset(stock: np.ndarray, gain: float, cap: float) -> np.ndarray:
 def settle_probability(voice: np.ndarray, settle_rate: float) -> np.ndarray:
     """Monthly chance a member's arrears are settled through an independent union."""
     return np.clip(voice * settle_rate, 0.0, 1.0)
+
+
+def tension_numpy(
+    unit: np.ndarray, grievance: np.ndarray, threshold: np.ndarray, start: int, n_units: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per unit, the members' (rows from ``start`` with a unit) summed deferred tension
+    (float64, in row order) and their number; their ratio is the unit's mean tension."""
+    m_rows = np.flatnonzero(unit[start:] >= 0) + start
+    m_unit = unit[m_rows]
+    values = deferred_tension(grievance[m_rows], threshold[m_rows]).astype(np.float64)
+    return (
+        np.bincount(m_unit, weights=values, minlength=n_units),
+        np.bincount(m_unit, minlength=n_units),
+    )
+
+
+def members_numpy(
+    unit: np.ndarray,
+    activism: np.ndarray,
+    arrears: np.ndarray,
+    start: int,
+    broken: np.ndarray,
+    offset: np.ndarray,
+    holding: np.ndarray,
+    pledge: float,
+    coopt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The captured union's month over its members (rows from ``start`` with a unit):
+    members of units in ``broken`` gain ``pledge`` activism (at most 1, in place); returns
+    the threshold shift on rows ``start:`` (the unit's ``offset``, 0 for non-members),
+    the members of ``holding`` units more active than ``coopt`` and the members owed
+    arrears (rows, sorted)."""
+    m_rows = np.flatnonzero(unit[start:] >= 0) + start
+    m_unit = unit[m_rows]
+    if broken.any():
+        betrayed = m_rows[np.take(broken, m_unit)]
+        activism[betrayed] = np.minimum(activism[betrayed] + np.float32(pledge), 1.0)
+    shift = np.zeros(unit.size - start)
+    shift[m_rows - start] = np.take(offset, m_unit)
+    held = m_rows[np.take(holding, m_unit)]
+    activists = held[activism[held] > coopt]
+    owed = m_rows[arrears[m_rows] > 0]
+    return shift, activists, owed
 
 
 class UnionParams(RegimeParams):
@@ -268,12 +312,12 @@ class Union(Regime):
     def _captured(self, model: CadreModel) -> None:
         prm, p, rng = self.params, model.people, model.rng
         n_units = model.units.n
-        m_rows = self._member_rows(p)
-        m_unit = p.unit[m_rows]
-        # (the members' tension only: unit_mean reads no one else's)
-        tension = mean_by_group(
-            m_unit, deferred_tension(p.grievance[m_rows], p.threshold[m_rows]), n_units
-        )
+        # (the members' rows only: everyone after the cadres' block with a unit)
+        start = p.rows(Kind.CADRE).stop
+        compiled = kernels.wanted(p.n)
+        tension_of = kernels_regimes.union_tension if compiled else tension_numpy
+        total, count = tension_of(p.unit, p.grievance, p.threshold, start, n_units)
+        tension = total / np.maximum(count, 1)  # (mean_by_group's division)
         self.stock = accumulate_stock(self.stock, tension, self.holding)
         sold = (model.units.restructured >= 0) & ~self._seen_sold
         self._seen_sold |= sold
@@ -288,28 +332,31 @@ class Union(Regime):
         self.released_units += int(broken.sum())
         model.tally["union_agreements_broken"] = int(broken.sum())
         model.tally["union_broken_by_sale"] = int((broken & sold).sum())
-        # (everything below reads the members' rows only; members have a unit)
-        if broken.any():
-            betrayed = m_rows[np.take(broken, m_unit)]
-            p.activism[betrayed] = np.minimum(
-                p.activism[betrayed] + np.float32(prm.pledge_awareness), 1.0
-            )
+        # Betrayed members grow aware (A6); the threshold term (a term on the rows after
+        # the cadres' block, where every member is); the activists of units whose
+        # agreement holds; the members owed arrears: one pass over the members.
         unit_offset = np.where(self.holding, prm.agreement_threshold, self.offset)
-        # (a term on the rows after the cadres' block, where every member is)
-        start = p.rows(Kind.CADRE).stop
-        shift = np.zeros(p.n - start)
-        shift[m_rows - start] = np.take(unit_offset, m_unit)  # (members have a unit)
+        members_of = kernels_regimes.union_members if compiled else members_numpy
+        shift, activists, owed = members_of(
+            p.unit,
+            p.activism,
+            p.arrears,
+            start,
+            broken,
+            unit_offset,
+            self.holding,
+            prm.pledge_awareness,
+            prm.coopt_activism,
+        )
         model.terms.add("threshold", self.key, shift, rows=slice(start, p.n))
         # Co-optation: activists in units whose agreement holds are paid off (L25).
-        held = m_rows[np.take(self.holding, m_unit)]
         # (only the activists' draws are read: sim/draws.py, the same stream)
-        activists = held[p.activism[held] > prm.coopt_activism]
         coopted = activists[uniform_at(rng, p.n, activists) < prm.coopt_rate]
         p.activism[coopted] *= np.float32(1.0 - prm.coopt_loss)
         p.relief[coopted] += np.float32(prm.payoff * model.params.wage)
         model.tally["union_coopted"] = int(coopted.size)
         # What voice is left settles a little of the members' arrears.
-        self._settle(model, prm.captured_voice, m_rows)
+        self._settle(model, prm.captured_voice, owed=owed)
 
     def _independent(self, model: CadreModel) -> None:
         prm, p, rng, mp = self.params, model.people, model.rng, model.params
@@ -329,13 +376,14 @@ class Union(Regime):
         # Grievances voiced early: arrears settled through the union, paid back as relief.
         self._settle(model, prm.voice * self.strength)
 
-    def _settle(self, model: CadreModel, voice: float | np.ndarray, m_rows=None) -> None:
+    def _settle(self, model: CadreModel, voice: float | np.ndarray, owed=None) -> None:
         """Members' arrears settled through the union's voice (one for all, or per
-        unit), paid back as relief. ``m_rows``: the members' rows, if known (no one has
-        joined or left a unit since they were listed)."""
+        unit), paid back as relief. ``owed``: the members owed arrears, if known (no
+        one has joined or left a unit, or been paid, since they were listed)."""
         p, rng = model.people, model.rng
-        m_rows = self._member_rows(p) if m_rows is None else m_rows
-        owed = m_rows[p.arrears[m_rows] > 0]
+        if owed is None:
+            m_rows = self._member_rows(p)
+            owed = m_rows[p.arrears[m_rows] > 0]
         u = uniform_at(rng, p.n, owed)
         v = voice[p.unit[owed]] if np.ndim(voice) else voice
         settled = owed[u < settle_probability(v, self.params.settle_rate)]
