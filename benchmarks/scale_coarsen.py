@@ -17,6 +17,11 @@ reproduces the class III/IV shares of people_per_agent ``g``. Arms (one each):
   its first person (as an agent through one person at the tie's end).
 - ``arrests``: the state arrests blocks: a block's people in an event are taken together
   while they fit the capacity (the last one with probability capacity left / its size).
+- ``jailterm`` (any people_per_agent): a re-arrest of a partly detained agent gives it the
+  detained-weighted mean of the remaining and the new jail term instead of the larger.
+
+``--off NAME`` switches a mechanism off and ``--param NAME=VALUE`` sets a parameter, at
+every scale alike (e.g. ``--off local_blame``, ``--param detention_activism=0``).
 
 The arms are monkeypatches applied in this process only; the model's code is unchanged.
 Run with
@@ -194,6 +199,26 @@ def arrest(locality, activism, capacity, tiebreak, share=None, accept=None):
     return pick_b[inv]
 
 
+def _weighted_jail_terms() -> None:
+    """``respond`` with one change: a re-arrest while some of an agent's people are held
+    gives the agent the detained-weighted mean of the remaining and the new term, not the
+    larger of the two (which keeps the first detainees longer than at one person per
+    agent, where each arrested person serves their own term). Diagnostic only."""
+    import inspect
+    import textwrap
+
+    src = textwrap.dedent(inspect.getsource(sr.respond))
+    old = "p.jail[jailed] = np.maximum(p.jail[jailed], term)"
+    new = (
+        "p.jail[jailed] = np.where(held > 0, np.round((held * p.jail[jailed] + taken * term)"
+        " / np.maximum(held + taken, 1e-9)), term).astype(p.jail.dtype)"
+    )
+    assert old in src
+    ns = dict(vars(sr))
+    exec(compile(src.replace(old, new), sr.__file__, "exec"), ns)
+    sr.respond = ns["respond"]
+
+
 def install(arm: str) -> None:
     STATE["arm"] = arm
     population.build_people = build_people
@@ -202,6 +227,8 @@ def install(arm: str) -> None:
         priv.Privatization._lay_off = lay_off
     if arm == "status":
         priv.Privatization._reemploy = reemploy
+    if arm == "jailterm":
+        _weighted_jail_terms()
     if arm == "arrests":
         sr.leaders_to_arrest = arrest
         from sim import model as m
@@ -253,6 +280,7 @@ def main(argv=None) -> int:
     ap.add_argument("--people", type=int, default=60_000)
     ap.add_argument("--years", type=int, default=6)
     ap.add_argument("--off", action="append", default=[], help="mechanism switched off")
+    ap.add_argument("--param", action="append", default=[], help="NAME=VALUE (a Params field)")
     a = ap.parse_args(argv)
     install(a.arm)
     for k, sd in enumerate(derive_seeds(a.base, a.seeds)):
@@ -261,6 +289,9 @@ def main(argv=None) -> int:
         scn = si.city(a.people, a.ppa, a.years, 20, 20)
         if a.off:
             scn["mechanisms"] = dict.fromkeys(a.off, False)
+        for kv in a.param:
+            name, value = kv.split("=", 1)
+            scn["params"][name] = float(value)
         r, cpu, tail = measure(scn, sd)
         rec = {"arm": a.arm, "ppa": a.ppa, "base": a.base, "k": k, "seed": int(sd)}
         rec.update({"m": r.tolist(), "cpu": cpu, "tail": tail})
