@@ -3,9 +3,13 @@
 Usage (from the repository root; ``make validation`` runs the budget docs/validation.md
 quotes, ``make validation-tiny`` a dry run of every stage in minutes):
 
-    nice -n 5 .venv/bin/python calibration/validate_all.py --workers 2 \\
-        --variants full,no_layered_legitimacy --abc population_size=60 --abc max_populations=5 \\
-        --abc max_simulations=3000 --abc max_walltime_minutes=85 --compare-draws 10
+    nice -n 5 .venv/bin/python calibration/validate_all.py --workers 2 --variants full \\
+        --abc population_size=75 --abc max_populations=4 --abc defensive_share=0.1 \\
+        --abc max_simulations=1600 --abc max_walltime_minutes=25 --compare-draws 10
+
+(one variant fitted: ABC model selection over two variants with 60 particles left each a
+few dozen, and one heavy particle decided both the posterior and the model probability;
+the variants are compared afterwards on the fitted particles, stage ``compare``)
 
 Stages (``--stages``, default all, run in this order; each writes into ``--out``,
 default ``results/validation``):
@@ -564,6 +568,14 @@ def report_sections(out: Path) -> dict[str, str]:
                 "uniform prior over the variants:",
                 "",
                 _model_table(p),
+            ]
+        else:
+            # one variant fitted: say so, so the pasted section does not keep an older table
+            (only,) = p["model_probabilities"]
+            sec["models"] = [
+                f"No ABC model selection in the run of `{s_['command']}` ({_stamp_short(s_)}): "
+                f"the whole population fits one variant (`{only}`); the variants are "
+                "compared on its particles in the paired check below."
             ]
         pc = p.get("predictive_checks")
         if pc:

@@ -9,7 +9,13 @@ Schaelte et al. 2022, doi:10.21105/joss.04304):
   ``z = (sim - target) / sd`` (one-sided for floor/ceiling targets), the same distance the
   optuna point fit minimizes (``sim.calibration.distance``);
 * ABC-SMC (``pyabc.ABCSMC``): populations of ``population_size`` accepted particles,
-  each proposed from the previous population with a multivariate normal kernel; the
+  each proposed from the previous population with a kernel (``transition``: pyabc's
+  multivariate normal, one covariance, or its local kernel, each particle's nearest
+  neighbours; covariance times ``transition_scaling``), optionally mixed with the prior
+  (``defensive_share`` of the proposals, :mod:`sim.posterior_kernels`: defensive importance
+  sampling, Hesterberg 1995, which bounds every importance weight prior / proposal by
+  ``1 / defensive_share``; the reform-era run with the plain kernel ended with one
+  particle holding 68 % of the weight, docs/validation.md §4); the
   tolerance of each generation is the ``epsilon_quantile`` quantile of the previous
   generation's distances (``pyabc.QuantileEpsilon``: adaptive); the run stops at
   ``min_epsilon``, ``max_populations``, ``min_acceptance_rate`` or ``max_simulations``,
@@ -26,7 +32,12 @@ Schaelte et al. 2022, doi:10.21105/joss.04304):
   lies inside (coverage);
 * model selection: ``variants`` (name -> dotted-path overrides of the base scenario) are
   the competing structural models of one ABC-SMC run (pyabc's model jumps; uniform model
-  prior); the output reports each variant's posterior probability.
+  prior); the output reports each variant's posterior probability. Each variant gets only
+  its share of the ``population_size`` particles, and its probability is the sum of its
+  particles' importance weights, so with few particles one heavy particle decides it
+  (the reform-era run: 0.65 -> 0.93 in the last generation from one particle). With one
+  variant the whole population fits it; the variants can then be compared afterwards on
+  its particles (``calibration/validate_all.py`` stage ``compare``, paired seeds).
 """
 
 from __future__ import annotations
@@ -40,7 +51,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -86,6 +97,32 @@ class AbcSettings(StrictModel):
         le=100_000,
         description="stop starting generations after this much wall time in this invocation "
         "(pyabc's max_walltime; a generation already running finishes) (minutes)",
+    )
+    # Proposal kernel (issue: the reform-era run's ESS fell to 2.1; docs/validation.md §4).
+    # Importance weights are prior / proposal density, so a proposal landing in a thin part
+    # of the kernel mixture (the tail of one light particle, or near a prior edge, where
+    # part of the kernel's mass falls outside the prior) gets a huge weight.
+    transition: Literal["multivariate_normal", "local"] = Field(
+        "multivariate_normal",
+        description="proposal kernel: one covariance for all particles "
+        "(pyabc.MultivariateNormalTransition) or each particle's k nearest neighbours "
+        "(pyabc.LocalTransition, Filippi et al. 2013) (kernel name)",
+    )
+    transition_scaling: float = Field(
+        1.0,
+        ge=0.1,
+        le=10.0,
+        description="multiplies the kernel covariance after Silverman's rule (pyabc's "
+        "scaling; above 1 a smoother, wider proposal) (factor)",
+    )
+    defensive_share: float = Field(
+        0.0,
+        ge=0.0,
+        le=0.5,
+        description="share of proposals drawn from the prior instead of the kernel "
+        "(defensive importance sampling, Hesterberg 1995): the proposal density is never "
+        "below this share of the prior's, so no particle's weight exceeds 1/share times "
+        "the prior-draw weight (probability)",
     )
 
 
@@ -326,6 +363,7 @@ def run_abc(
     import pyabc
 
     from sim.calibration import synthesize_targets
+    from sim.posterior_kernels import make_transition
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -362,6 +400,7 @@ def run_abc(
             priors,
             _Distance(cal),
             population_size=settings.population_size,
+            transitions=[make_transition(settings, pr) for pr in priors],
             eps=pyabc.QuantileEpsilon(alpha=settings.epsilon_quantile),
             sampler=_sampler(workers, client),
         )
@@ -693,7 +732,19 @@ def write_posterior(
     per_model = model_summary(history, names)
     result: dict[str, Any] = {
         "kind": "posterior",
-        "method": "ABC-SMC (pyabc.ABCSMC, QuantileEpsilon, multivariate normal transitions)",
+        "method": "ABC-SMC (pyabc.ABCSMC, QuantileEpsilon, "
+        f"{settings.transition.replace('_', ' ')} transitions x {settings.transition_scaling:g}"
+        + (
+            f", {settings.defensive_share:g} of proposals from the prior"
+            if settings.defensive_share
+            else ""
+        )
+        + ")",
+        "transition": {
+            "kernel": settings.transition,
+            "scaling": settings.transition_scaling,
+            "defensive_share": settings.defensive_share,
+        },
         "name": cal.config.name,
         "config_file": cal.source,
         "generations": int(history.max_t + 1),

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sim.calendar import Month
@@ -24,6 +26,7 @@ from sim.calibration import (
     load_targets,
     replicate_seeds,
     set_path,
+    with_abc_settings,
 )
 from sim.cli import app
 from sim.config import ScenarioError
@@ -492,3 +495,116 @@ def test_recheck_refuses_a_posterior_of_unknown_variants(tmp_path):
     assert r.returncode == 2, r.stderr
     assert "posterior.parquet" in r.stderr and "gone" in r.stderr
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------------------
+# Proposal kernels (sim/posterior_kernels.py; the ESS collapse of docs/validation.md §4)
+# --------------------------------------------------------------------------------------
+
+
+def _toy_prior():
+    import pyabc
+
+    return pyabc.Distribution(a=pyabc.RV("uniform", 0.0, 1.0), b=pyabc.RV("uniform", 5.0, 35.0))
+
+
+def _fitted_defensive(share: float, scaling: float = 1.0):
+    import pyabc
+
+    from sim.posterior_kernels import DefensiveTransition
+
+    rng = np.random.default_rng(3)
+    # a tight cluster in one corner: the kernel alone is near zero over most of the prior
+    X = pd.DataFrame({"a": rng.normal(0.1, 0.01, 30), "b": rng.normal(6.0, 0.2, 30)})
+    w = rng.uniform(0.5, 1.5, 30)
+    kern = pyabc.MultivariateNormalTransition(scaling=scaling)
+    t = DefensiveTransition(kern, _toy_prior(), share)
+    t.fit(X, w / w.sum())
+    return t, kern
+
+
+@given(
+    share=st.floats(0.01, 0.5),
+    a=st.floats(0.0, 1.0),
+    b=st.floats(5.0, 40.0),
+)
+@settings(max_examples=40, deadline=None)
+def test_defensive_kernel_bounds_the_importance_weight(share, a, b):
+    """Inside the prior, prior / proposal <= 1 / share: no particle can take over."""
+    from pyabc.parameters import Parameter
+
+    t, kern = _fitted_defensive(share)
+    x = Parameter({"a": a, "b": b})
+    prior = _toy_prior().pdf({"a": a, "b": b})
+    q = t.pdf(x)
+    assert math.isclose(q, (1 - share) * kern.pdf(x) + share * prior, rel_tol=1e-9)
+    assert prior / q <= 1.0 / share * (1 + 1e-9)
+
+
+def test_defensive_kernel_draws_the_share_from_the_prior():
+    """The draws follow the density it reports: about `share` of them come from the
+    prior (far from the cluster), the rest from the kernel (binomial 4-sigma band)."""
+    share, n = 0.2, 4000
+    t, _ = _fitted_defensive(share)
+    np.random.seed(11)  # noqa: NPY002 (pyabc's generator)
+    draws = pd.DataFrame([dict(t.rvs_single()) for _ in range(n)])
+    far = ((draws["a"] - 0.1).abs() > 0.1) | ((draws["b"] - 6.0).abs() > 2.0)
+    # prior mass within the cluster's box: 0.2 * (2.9 / 35) (b's box clipped at 5)
+    inside = 0.2 * (2.9 / 35.0)
+    expect = share * (1 - inside)
+    sd = math.sqrt(expect * (1 - expect) / n)
+    assert abs(far.mean() - expect) < 4 * sd, (far.mean(), expect)
+    # and the kernel alone never goes there
+    np.random.seed(11)  # noqa: NPY002
+    plain = pd.DataFrame([dict(t.kernel.rvs_single()) for _ in range(500)])
+    assert (((plain["a"] - 0.1).abs() > 0.1) | ((plain["b"] - 6.0).abs() > 2.0)).mean() < 0.01
+
+
+def test_abc_settings_choose_the_kernel_run_abc_uses(tmp_path, monkeypatch):
+    """run_abc hands pyabc the kernel the `abc:` block names (kernel, scaling, prior share),
+    and the defaults are pyabc's own (a multivariate normal kernel, scaling 1)."""
+    import pyabc
+
+    from sim.posterior import run_abc
+    from sim.posterior_kernels import DefensiveTransition
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake(*args, **kwargs):
+        seen.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(pyabc, "ABCSMC", fake)
+    # the synthetic targets need model runs; the kernel choice does not
+    monkeypatch.setattr("sim.calibration.synthesize_targets", lambda cal: None)
+    cal = load_calibration(SYNTHETIC_ABC)
+    with pytest.raises(Stop):
+        run_abc(cal, tmp_path / "default", ppc=False)
+    (k,) = seen["transitions"]
+    assert type(k) is pyabc.MultivariateNormalTransition and k.scaling == 1.0
+    cal = with_abc_settings(
+        load_calibration(SYNTHETIC_ABC),
+        ["transition=local", "transition_scaling=2.5", "defensive_share=0.1"],
+    )
+    with pytest.raises(Stop):
+        run_abc(cal, tmp_path / "chosen", ppc=False)
+    (k,) = seen["transitions"]
+    assert isinstance(k, DefensiveTransition) and k.share == 0.1
+    assert isinstance(k.kernel, pyabc.LocalTransition) and k.kernel.scaling == 2.5
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("defensive_share=0.7", "defensive_share: Input should be less than or equal to 0.5"),
+        ("transition=gaussian", "transition: Input should be 'multivariate_normal' or 'local'"),
+        ("transition_scaling=0", "transition_scaling: Input should be greater than or equal"),
+    ],
+)
+def test_bad_kernel_settings_are_refused(item, message):
+    with pytest.raises(ScenarioError) as e:
+        with_abc_settings(load_calibration(SYNTHETIC_ABC), [item])
+    assert message in str(e.value), str(e.value)

@@ -75,6 +75,8 @@ def test_driver_writes_report_whose_numbers_are_the_runs(tmp_path, capsys):
         assert f"| {name} | {va._f(ci['median'])} |" in md
     cov = post["predictive_checks"]["coverage_held_out"]["in_90_count"]
     assert "held-out point statistics: in 50 % " in md and f"in 90 % {cov}" in md
+    # one model fitted: the models section says so instead of keeping an older table
+    assert va.report_sections(out)["models"].startswith("No ABC model selection")
     # the comparison re-ran the posterior's particles on fresh seeds
     cmp_ = json.loads((out / "compare.json").read_text())
     ppc = pd.read_parquet(out / "compare" / "ppc.parquet")

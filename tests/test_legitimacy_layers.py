@@ -10,14 +10,14 @@ the centre-only accounting.
 from __future__ import annotations
 
 import numpy as np
-from conftest import small_scenario
+from conftest import hand_events, small_scenario
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sim.mechanisms import NAMES, Enabled
 from sim.model import CadreModel
-from sim.submodels import legitimacy
+from sim.submodels import legitimacy, state_response
 from sim.submodels.hardship import STATUS_LOSS
 
 CITY = {
@@ -39,19 +39,21 @@ def _city(months: int, seed: int = 3, **params) -> CadreModel:
 @given(
     loc=arrays(np.int64, 40, elements=st.integers(0, 5)),
     w=arrays(np.float64, 40, elements=st.floats(0, 1)),
-    total=st.floats(0, 50),
+    left=arrays(np.bool_, 40),
 )
 @settings(max_examples=60, deadline=None)
-def test_per_locality_parts_add_up_to_the_whole(loc, w, total):
+def test_per_locality_parts_add_up_to_the_whole(loc, w, left):
     """Shares by locality, weighted by people, are the population share; the unrest
-    placed on localities sums to the month's unresolved total."""
+    placed on localities sums to the month's unresolved total and sits only where an
+    event was left unresolved."""
     size = np.bincount(loc, minlength=6).astype(float)
     share = legitimacy.per_locality_share(w, loc, size)
     assert np.isclose(np.sum(share * size) / loc.size, w.sum() / loc.size)
-    placed = legitimacy.unrest_by_locality(total, loc, w, 6)
-    assert (placed >= 0).all()
-    assert np.isclose(placed.sum(), total if w.sum() > 0 else 0.0)
-    assert (placed[size == 0] == 0).all()  # no blame where no one protested
+    placed = state_response.unresolved_by_locality(loc, w, left, 6)
+    assert placed.shape == (6,) and (placed >= 0).all()
+    assert np.isclose(placed.sum(), w[left].sum())
+    unanswered = np.bincount(loc[left], minlength=6) > 0
+    assert (placed[~unanswered] == 0).all()  # no blame where every event was answered
 
 
 def test_blamed_cost_fades_at_the_centres_reversion_rate():
@@ -151,3 +153,36 @@ def test_local_blame_off_restores_centre_only_accounting():
     assert np.array_equal(runs[0].local_legitimacy, runs[1].local_legitimacy)
     layers = runs[1].layers
     assert not (layers.pledges.any() or layers.unrest.any() or layers.privilege.any())
+
+
+def test_unrest_is_blamed_where_it_was_left_unresolved(monkeypatch):
+    """One month, two equal events: the one in unit 1 is conceded, the one in unit 2 is
+    left unresolved. Only unit 2's officials
+    are blamed, and for all of the locally blamed cost; unit 1 loses no local legitimacy
+    to it (the old accounting spread the month's unresolved total over both)."""
+    m = CadreModel(
+        small_scenario(mechanisms={"courts": False, "concession_coherence": False}), seed=3
+    )
+    for _ in range(3):
+        m.step()
+    hand_events(m, [1, 2])
+    monkeypatch.setattr(
+        state_response, "concession_probability", lambda size, *_: np.array([1.0, 0.0])
+    )
+    legitimacy.update_local(m)
+    before, memory = m.local_legitimacy.copy(), m.layers.unrest.copy()
+    state_response.respond(m, m.events)
+    assert m.tally["concessions"] + m.tally["pacifications"] == 1
+    assert m.tally["unresolved_people"] > 0
+    legitimacy.update_global(m)
+    legitimacy.update_local(m)
+    prm = m.params
+    added = m.layers.unrest - memory * (1.0 - prm.legitimacy_reversion)
+    assert added[2] > 0 and np.isclose(added[1], 0.0)
+    # The whole locally blamed cost, as a share of the city's people, and no more.
+    cost = prm.legitimacy_unrest * prm.unrest_blame * m.tally["unresolved_people"]
+    assert np.isclose(np.sum(added * m.loc_size), cost)
+    term = m.terms.breakdown("local_legitimacy")["unresolved_unrest"]
+    assert term[2] < term[1]
+    drop = before - m.local_legitimacy
+    assert drop[2] > drop[1] + 0.5 * added[2]

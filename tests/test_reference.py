@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 from conftest import small_scenario
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.model import CadreModel
@@ -106,7 +106,12 @@ def reference_protest(m: CadreModel, uniforms=None) -> tuple[list[bool], list[fl
     for i in range(p.n):
         loc = m.locality[i]
         members = [j for j in range(p.n) if m.locality[j] == loc and j != i]
-        share = sum(was[j] for j in members) / max(len(members), 1)
+        # A person sees the others of the locality, in agents' worth: everyone but one
+        # person, so above one person per agent their own agent's other people are among
+        # them (its active ones too, less the person themself if they were active; ODD 7.3).
+        one = 1.0 / ppa if ppa > 1 else 1.0
+        others = max(len(members) + 1 - one, one)
+        share = (sum(was[j] for j in members) + was[i] - min(was[i], one)) / others
         # Vision is in represented people: the others of one's locality, in people.
         vision = min(prm.vision, max((len(members) + 1) * ppa - 1, 0))
         seen = float(np.rint(share * vision))
@@ -169,6 +174,9 @@ def reference_protest(m: CadreModel, uniforms=None) -> tuple[list[bool], list[fl
     # Without the floor, P reads every active tie, so the tie draws are compared too.
     st.sampled_from(["floor", "none"]),
 )
+# A reference that left the person's whole agent out of the others it sees (the rule
+# before self-exclusion, ODD 7.3) differed from the model on two agents here.
+@example(1, 1, 0.1, 1.875, 3.5, "none")
 def test_protest_decisions_match_reference(seed, months, legitimacy, network_weight, ppa, disc):
     m = model_after(seed, months, legitimacy, network_weight, ppa, disc)
     # The agents' uniforms (who their people are), kept from month to month; update reads

@@ -45,6 +45,13 @@ Conditions (issue 18):
   protest as a call to his own — the regime's ``threshold`` term raises workers'
   thresholds by ``division`` × the migrants' share of last month's actives in their
   locality, so migrants' unrest does not spill into the workers' own claims.
+
+Employment (``benchmarks.residency_employment``, docs/ODD.md 7.8.10): the posts migrants
+leave are refilled by the demography's hiring, which gives a post no migrant came for to
+an urban school-leaver still waiting. Alone no one waits, so employment falls; under
+privatization the hiring freeze leaves a queue of school-leavers (line 86) who take the
+posts, so employment holds. The laid-off are not in that queue (line 95: they "cannot even
+get service jobs"); their competition with migrants (line 91) is the resentment term.
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ import numpy as np
 
 from sim.submodels.hardship import STATUS_LOSS
 from sim.submodels.residence import counted_mean
-from sim.submodels.state_response import visibility
 
 # Cadres on the line one day a week (seed 000 line 8) counts as full presence.
 FULL_PRESENCE_SHARE = 0.2
@@ -94,23 +93,6 @@ def per_locality_share(
     n_loc = loc_size.size
     total = np.bincount(locality, weights=weights, minlength=n_loc)[:n_loc]
     return total / np.maximum(loc_size, 1.0)
-
-
-def unrest_by_locality(
-    unresolved: float, event_locality: np.ndarray, weight: np.ndarray, n_localities: int
-) -> np.ndarray:
-    """The month's unresolved unrest (agents' worth, visibility-weighted) by locality.
-
-    The state's response reports the unresolved total only (``tally``); it is placed on
-    the localities in proportion to their visibility-weighted protest this month, so the
-    parts sum to the total.
-    """
-    out = np.zeros(n_localities)
-    if unresolved <= 0.0 or event_locality.size == 0:
-        return out
-    by_loc = np.bincount(event_locality, weights=weight, minlength=n_localities)
-    s = by_loc.sum()
-    return out if s <= 0.0 else by_loc * (unresolved / s)
 
 
 def presence(labour_share: np.ndarray) -> np.ndarray:
@@ -320,12 +302,9 @@ def update_layers(
         add = w_pledge * per_locality_share(broken, model.locality, model.loc_size)
     layers.pledges = blamed(layers.pledges, add, r)
     add = np.zeros(n_loc)
-    ev = model.events
-    if w_unrest > 0.0 and ev.n > 0:
-        vis = visibility(ev.size, ev.urban, prm.visibility_scale, prm.rural_visibility)
-        weight = ev.size / float(prm.people_per_agent) * vis
-        by_loc = unrest_by_locality(model.tally["unresolved_people"], ev.locality, weight, n_loc)
-        add = w_unrest * by_loc / np.maximum(model.loc_size, 1.0)
+    if w_unrest > 0.0:
+        # Where the state's response left it unresolved (state_response.respond).
+        add = w_unrest * model.response.unresolved / np.maximum(model.loc_size, 1.0)
     layers.unrest = blamed(layers.unrest, add, r)
     add = np.zeros(n_loc)
     if w_priv > 0.0:

@@ -63,10 +63,25 @@ class Memory:
     """0..1: escalation after a temporary win in a sold unit (D4)."""
     blame: np.ndarray
     """0..1: memory of local repression, blamed on local officials."""
+    unresolved: np.ndarray
+    """This month's protest left unresolved, by the locality where it happened (agents'
+    worth, visibility-weighted; rebuilt by every ``respond``, read by
+    ``legitimacy.update_layers``). Sums to ``tally["unresolved_people"]``."""
 
 
 def init(n_localities: int) -> Memory:
-    return Memory(np.zeros(n_localities), np.zeros(n_localities))
+    return Memory(np.zeros(n_localities), np.zeros(n_localities), np.zeros(n_localities))
+
+
+def unresolved_by_locality(
+    locality: np.ndarray, weight: np.ndarray, unresolved: np.ndarray, n_localities: int
+) -> np.ndarray:
+    """Visibility-weighted people (``weight``) of the events left ``unresolved``, summed
+    by the locality of each event: unrest is blamed where it went unanswered, not where
+    a conceded or paid-off event happened the same month."""
+    return np.bincount(locality[unresolved], weights=weight[unresolved], minlength=n_localities)[
+        :n_localities
+    ]
 
 
 def event_breadth(
@@ -280,6 +295,7 @@ def respond(model, events: Events) -> None:
         # A quiet month: memories fade.
         mem.escalation = mem.escalation * (1.0 - prm.escalation_decay)
         mem.blame = mem.blame * (1.0 - prm.blame_decay)
+        mem.unresolved = np.zeros(n_loc)
         return
     vis = visibility(events.size, events.urban, prm.visibility_scale, prm.rural_visibility)
     # Breadth read from the events (D1-D2): off, the protest module's share of units.
@@ -462,6 +478,8 @@ def respond(model, events: Events) -> None:
     t["conceded_people"] = float(np.sum(per_agent[policy] * vis[policy]))
     unresolved = ~policy & ~payment & ~court
     t["unresolved_people"] = float(np.sum(per_agent[unresolved] * vis[unresolved]))
+    # ... and where it was left unresolved, for the officials blamed there (7.2).
+    mem.unresolved = unresolved_by_locality(events.locality, per_agent * vis, unresolved, n_loc)
     units = events.locality[events.locality < n_units]
     model.units.protest_months[np.unique(units)] += 1
     # Memories: D4 escalation where a sold unit's workers won a round; local blame for
