@@ -478,3 +478,46 @@ def test_an_active_crowd_sees_itself_alike_at_every_scale(n_agents, ppa, others_
         ppa,
     )
     assert quiet[0] == np.rint(act_people / (people - 1.0) * view[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 400),
+    st.integers(1, 12),
+    st.integers(0, 2**31 - 1),
+)
+def test_coarsening_blocks_are_agents_of_alike_people(n, g, seed):
+    """The diagnostic's blocks (benchmarks/scale_coarsen.py) stand for agents of ``g``
+    people: at most ``g`` of one kind, unit, village and status, as few as that allows,
+    each led by its first row; cadres are blocks of one."""
+    from types import SimpleNamespace
+
+    from benchmarks.scale_coarsen import make_blocks
+
+    rng = np.random.default_rng(seed)
+    p = SimpleNamespace(
+        n=n,
+        kind=rng.integers(0, 5, n).astype(np.int8),
+        unit=rng.integers(-1, 3, n).astype(np.int32),
+        village=rng.integers(-1, 2, n).astype(np.int32),
+        status=rng.integers(0, 3, n).astype(np.int8),
+    )
+    block, lead = make_blocks(p, g)
+    nb = lead.size
+    assert np.array_equal(np.sort(np.unique(block)), np.arange(nb))
+    assert np.array_equal(block[lead], np.arange(nb))
+    size = np.bincount(block, minlength=nb)
+    assert size.max() <= g
+    first = np.full(nb, n)
+    np.minimum.at(first, block, np.arange(n))
+    assert np.array_equal(first, lead)
+    for col in ("kind", "unit", "village", "status"):
+        a = getattr(p, col)
+        assert np.array_equal(a, a[lead[block]])
+    assert np.all(size[block[p.kind == Kind.CADRE]] == 1)
+    # As few blocks as the groups allow: ceil(group size / g) per group.
+    others = p.kind != Kind.CADRE
+    keys = np.stack([p.kind, p.unit, p.village, p.status])[:, others]
+    _, counts = np.unique(keys, axis=1, return_counts=True)
+    expected = int(np.sum(-(-counts // g))) + int(np.count_nonzero(~others))
+    assert nb == expected
