@@ -294,17 +294,9 @@ def protest_decide(p, prm, view, u_agent):
         float(view.network_weight),
         view.enforcers,
     )
-    # protest.arrest_probability, on the ratios: 1 − exp(−k·d(C/A))
-    if prm.discretization == "floor":
-        np.floor(ratio, out=ratio)
-    elif prm.discretization == "round":
-        np.round(ratio, out=ratio)
-    p_arrest = np.exp(np.multiply(-prm.arrest_k, ratio, out=ratio), out=ratio)
-    np.subtract(1.0, p_arrest, out=p_arrest)
+    p_arrest = arrest_probability_of(ratio, prm)
     ppa = float(prm.people_per_agent)
-    dummy = np.zeros(1)
-    u_rank = u_agent[protest.U_RANK] if u_agent is not None else dummy
-    u_frac = u_agent[protest.U_FRAC] if u_agent is not None else dummy
+    u_rank, u_frac = turnout_uniforms(u_agent)
     turnout, grieved, fb_rows, fb_share, fb_others, fb_own = k.protest_decide_rows(
         p.kind,
         p.status,
@@ -334,6 +326,37 @@ def protest_decide(p, prm, view, u_agent):
         u_frac,
         QUANTILE_BAND,
     )
+    return finish_turnout(turnout, grieved, fb_rows, fb_share, fb_others, fb_own, ppa, u_agent)
+
+
+def arrest_probability_of(ratio: np.ndarray, prm) -> np.ndarray:
+    """``protest.arrest_probability`` on ratios already formed, in place:
+    ``1 − exp(−k·d(C/A))`` with ``d`` the scenario's discretization."""
+    if prm.discretization == "floor":
+        np.floor(ratio, out=ratio)
+    elif prm.discretization == "round":
+        np.round(ratio, out=ratio)
+    p_arrest = np.exp(np.multiply(-prm.arrest_k, ratio, out=ratio), out=ratio)
+    return np.subtract(1.0, p_arrest, out=p_arrest)
+
+
+def turnout_uniforms(u_agent: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The agents' rank and fractional-person uniforms a compiled decision reads (a
+    one-element stand-in at one person per agent, where it reads none)."""
+    from sim.submodels.protest import U_FRAC, U_RANK
+
+    if u_agent is None:
+        dummy = np.zeros(1)
+        return dummy, dummy
+    return u_agent[U_RANK], u_agent[U_FRAC]
+
+
+def finish_turnout(turnout, grieved, fb_rows, fb_share, fb_others, fb_own, ppa, u_agent):
+    """The end of a compiled decision: the rows whose binomial quantile fell outside the
+    kernel's band get ``protest.represented_turnout``; returns the turnout and the
+    tension (the quiet share of the grieved, in agents' worth)."""
+    from sim.submodels import protest
+
     if fb_rows.size:
         u = u_agent[protest.U_RANK : protest.U_FRAC + 1, fb_rows]
         turnout[fb_rows] = protest.represented_turnout(fb_own, fb_share, ppa, u, fb_others)

@@ -335,17 +335,9 @@ def protest_decide(p, prm, view, u_agent):
         float(view.network_weight),
         view.enforcers,
     )
-    # protest.arrest_probability on the candidates' ratios: 1 − exp(−k·d(C/A))
-    if prm.discretization == "floor":
-        np.floor(ratio, out=ratio)
-    elif prm.discretization == "round":
-        np.round(ratio, out=ratio)
-    p_arrest = np.exp(np.multiply(-prm.arrest_k, ratio, out=ratio), out=ratio)
-    np.subtract(1.0, p_arrest, out=p_arrest)
+    p_arrest = kernels.arrest_probability_of(ratio, prm)  # on the candidates' ratios
     ppa = float(prm.people_per_agent)
-    dummy = np.zeros(1)
-    u_rank = u_agent[protest.U_RANK] if u_agent is not None else dummy
-    u_frac = u_agent[protest.U_FRAC] if u_agent is not None else dummy
+    u_rank, u_frac = kernels.turnout_uniforms(u_agent)
     turnout, grieved, fb_rows, fb_share, fb_others, fb_own = protest_turnout(
         rows,
         thr,
@@ -365,10 +357,9 @@ def protest_decide(p, prm, view, u_agent):
         kernels.QUANTILE_BAND,
         p.kind.size,
     )
-    if fb_rows.size:
-        u = u_agent[protest.U_RANK : protest.U_FRAC + 1, fb_rows]
-        turnout[fb_rows] = protest.represented_turnout(fb_own, fb_share, ppa, u, fb_others)
-    return turnout, float(np.sum(1.0 - turnout[grieved], dtype=np.float64))
+    return kernels.finish_turnout(
+        turnout, grieved, fb_rows, fb_share, fb_others, fb_own, ppa, u_agent
+    )
 
 
 # --- legitimacy ------------------------------------------------------------------------
